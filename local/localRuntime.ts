@@ -1,0 +1,169 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../shared/config';
+import type { EventHubFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from '../shared/functions/defineFunction';
+import { getServices, resetServices } from '../shared/services';
+import { ensureDatabase } from '../shared/store/ensureDatabase';
+import { resolveBindingExpression } from './bindingExpressions';
+import { createEventHubEndpoint } from './eventHubEndpoint';
+import { createHttpRequestListener, type HttpEndpoint } from './httpHost';
+import { createIdentityEndpoints } from './identityEndpoints';
+import { LocalEventHubs } from './localEventHubs';
+import { startLocalCosmosServer } from './localCosmosServer';
+import { createConsoleLogger, type LocalLogger } from './localLogger';
+import { loadOrCreateSigningKey, type LocalSigningKey } from './localSigningKey';
+import { LocalTimers } from './localTimers';
+import { findHostJson, readHostSettings } from './readHostJson';
+import { loadFunctionDefinitions } from './loadFunctionDefinitions';
+import { restoreSnapshot, saveSnapshot } from './storeSnapshot';
+
+/**
+ * The embedded runtime behind `npm start`: the in-process Cosmos server, the app's functions over real
+ * HTTP, the local Event Hubs and timers, and the local identity provider, in one process. It plays the
+ * role of the Functions host and of Core Tools: it publishes the app settings into `process.env`, where
+ * the app's own code (shared/config.ts) reads them exactly as in Azure.
+ */
+export interface LocalRuntimeOptions {
+  /** App settings to start from; `process.env` by default. Local mode is forced. */
+  settings?: Readonly<Record<string, string | undefined>>;
+  /** The functions to serve; by default every file in functions/. */
+  definitions?: readonly FunctionDefinition[];
+  logger?: LocalLogger;
+  hostJsonPath?: string;
+}
+
+export interface LocalRuntime {
+  /** e.g. `http://127.0.0.1:7071` */
+  url: string;
+  config: Config;
+  definitions: readonly FunctionDefinition[];
+  eventHubs: LocalEventHubs;
+  timers: LocalTimers;
+  signingKey: LocalSigningKey;
+  snapshotPath: string;
+  /** Writes the store to the data folder now. */
+  snapshot(): Promise<void>;
+  /** Stops taking work, finishes what is in flight, snapshots the store, and closes everything. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const logger = options.logger ?? createConsoleLogger();
+  const settings: Record<string, string | undefined> = { ...(options.settings ?? process.env), ARGUS_ENVIRONMENT: 'local' };
+  if (settings['WEBSITE_INSTANCE_ID']) throw new Error('The local runtime refuses to start inside Azure App Service (WEBSITE_INSTANCE_ID is set).');
+  const initial = loadConfig(settings);
+  const dataDir = resolve(initial.local.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const snapshotPath = join(dataDir, 'store', 'snapshot.json');
+  const signingKey = await loadOrCreateSigningKey(dataDir);
+  const host = readHostSettings(options.hostJsonPath ?? findHostJson());
+  const definitions = options.definitions ?? loadFunctionDefinitions();
+
+  const cosmos = await startLocalCosmosServer(initial.local.cosmosPort, initial.local.host);
+  let server: Server | undefined;
+  try {
+    // Bind the HTTP port first: the JWKS address the app validates tokens against depends on it.
+    // Until the functions are ready, requests get 503 instead of hanging.
+    let listener: RequestListener = (_req, res) => res.writeHead(503, { 'retry-after': '1' }).end('Argus is starting.');
+    server = createServer((req, res) => listener(req, res));
+    const port = await listen(server, initial.local.port, initial.local.host);
+    const url = `http://${initial.local.host}:${port}`;
+    Object.assign(settings, {
+      PORT: String(port),
+      COSMOS__accountEndpoint: settings['COSMOS__accountEndpoint'] ?? cosmos.endpoint,
+      AUTH_JWKS_URI: settings['AUTH_JWKS_URI'] ?? `${url}/${host.routePrefix}/local/identity/keys`,
+    });
+    publish(settings);
+    const config = loadConfig(settings);
+    resetServices();
+
+    const database = await ensureDatabase(getServices().cosmosClient, config.cosmos.databaseName);
+    const restored = await restoreSnapshot(database, snapshotPath);
+    if (restored.documents > 0) logger.log('information', 'store', `restored ${restored.documents} documents from ${snapshotPath}`);
+    if (restored.skipped.length > 0) logger.log('warning', 'store', `snapshot containers no longer defined, skipped: ${restored.skipped.join(', ')}`);
+
+    const resolveSetting = (expression: string): string => resolveBindingExpression(expression, settings);
+    const eventHubs = new LocalEventHubs({
+      functions: definitions.filter((d): d is EventHubFunctionDefinition => d.kind === 'eventHub'),
+      resolve: resolveSetting,
+      maxEventBatchSize: host.maxEventBatchSize,
+      namespace: `${initial.local.host}:${port}`,
+      logger,
+    });
+    const timers = new LocalTimers({
+      functions: definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer'),
+      resolve: resolveSetting,
+      logger,
+    });
+    const endpoints: HttpEndpoint[] = [
+      ...definitions.flatMap((d): HttpEndpoint[] =>
+        d.kind === 'http' ? [{ name: d.name, route: d.options.route, methods: d.options.methods ?? ['GET', 'POST'], handler: d.options.handler }] : [],
+      ),
+      createEventHubEndpoint(eventHubs),
+      ...createIdentityEndpoints(signingKey, config.auth),
+    ];
+    listener = createHttpRequestListener({ endpoints, routePrefix: host.routePrefix, logger });
+    timers.start();
+
+    const snapshot = async (): Promise<void> => {
+      await saveSnapshot(database, snapshotPath);
+    };
+    const snapshotTimer = setInterval(() => {
+      snapshot().catch((error: unknown) => logger.log('error', 'store', 'snapshot failed:', error));
+    }, config.local.snapshotIntervalInSeconds * 1000);
+    snapshotTimer.unref();
+
+    const httpServer = server;
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      config,
+      definitions,
+      eventHubs,
+      timers,
+      signingKey,
+      snapshotPath,
+      snapshot,
+      stop: () =>
+        (stopped ??= (async () => {
+          clearInterval(snapshotTimer);
+          const closed = close(httpServer);
+          await Promise.all([timers.stop(), eventHubs.stop()]);
+          await closed;
+          await snapshot();
+          resetServices();
+          await cosmos.close();
+        })()),
+    };
+  } catch (error) {
+    if (server?.listening) await close(server);
+    resetServices();
+    await cosmos.close();
+    throw error;
+  }
+}
+
+/** What Core Tools does with local.settings.json: the app reads its settings from the environment. */
+function publish(settings: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(settings)) if (value !== undefined) process.env[name] = value;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeIdleConnections();
+  });
+}
+

@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { ConfigurationError } from '../shared/config';
+import { createConsoleLogger } from './localLogger';
+import { loadLocalSettings } from './loadLocalSettings';
+import { startLocalRuntime } from './localRuntime';
+
+/** `npm start`: the embedded runtime with the app's functions, until Ctrl+C. */
+async function main(): Promise<void> {
+  const logger = createConsoleLogger();
+  const settings = loadLocalSettings(resolve('local.settings.json'), process.env);
+  const runtime = await startLocalRuntime({ settings, logger });
+  const api = `${runtime.url}/api`;
+  const names = runtime.definitions.map((d) => `${d.name} (${d.kind})`).join(', ');
+  const hubs = runtime.eventHubs.hubNames();
+  process.stdout.write(
+    [
+      '',
+      `Argus is running locally at ${api}`,
+      `  functions:  ${names}`,
+      `  event hubs: ${hubs.length > 0 ? hubs.map((h) => `POST ${api}/local/eventhubs/${h}/messages`).join(', ') : 'none bound yet'}`,
+      `  data:       ${runtime.snapshotPath} (Cosmos DB store, saved every ${runtime.config.local.snapshotIntervalInSeconds}s and on exit)`,
+      '',
+      '  Get a token (another terminal):',
+      '    TOKEN=$(npm run -s token -- --subscription 00000000-0000-0000-0000-000000000001 --role SecurityReader)',
+      '  Call the API:',
+      `    curl -s ${api}/health`,
+      `    curl -s -H "Authorization: Bearer $TOKEN" ${api}/me`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log('information', 'runtime', `${signal}: finishing in-flight work and saving the store...`);
+    runtime.stop().then(
+      () => {
+        logger.log('information', 'runtime', 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.log('error', 'runtime', 'stop failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigurationError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Argus reads, validated once. Nothing else in the app reads `process.env`.
+ *
+ * `ARGUS_ENVIRONMENT` decides the rules: `production` (the default, so a deployment can never fall into
+ * local mode by accident) requires every Azure setting; `local` fills them with the embedded runtime's
+ * defaults. A missing or malformed setting fails with a message that names it.
+ */
+
+export const ArgusEnvironment = { local: 'local', production: 'production' } as const;
+export type ArgusEnvironment = (typeof ArgusEnvironment)[keyof typeof ArgusEnvironment];
+
+/** The local identity provider's fixed tenant, issuer and audience (see local/). */
+export const LOCAL_TENANT_ID = '00000000-0000-4000-8000-0000000a4905';
+export const LOCAL_AUDIENCE = 'api://argus-local';
+export const localIssuer = (tenantId: string): string => `https://login.argus.local/${tenantId}/v2.0`;
+
+export interface CosmosConfig {
+  /** `COSMOS__accountEndpoint`: the account endpoint (identity-based connection, Functions naming). */
+  endpoint: string;
+  databaseName: string;
+  /** `COSMOS__clientId`: a user-assigned managed identity; absent means system-assigned / developer credential. */
+  managedIdentityClientId?: string;
+  /** Local mode only: the in-process server's self-signed certificate is accepted. Never true in production. */
+  allowSelfSignedCertificate: boolean;
+}
+
+export interface AuthConfig {
+  tenantId: string;
+  issuer: string;
+  /** Accepted `aud` values: the API's client id and/or its application id URI. */
+  audiences: string[];
+  jwksUri: string;
+  clockSkewInSeconds: number;
+}
+
+export interface LocalRuntimeConfig {
+  host: string;
+  port: number;
+  cosmosPort: number;
+  dataDir: string;
+  snapshotIntervalInSeconds: number;
+}
+
+export interface Config {
+  environment: ArgusEnvironment;
+  cosmos: CosmosConfig;
+  auth: AuthConfig;
+  /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
+  local: LocalRuntimeConfig;
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  readonly code = 'InvalidConfiguration';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+const anyHttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const commaList = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .pipe(z.array(z.string()).min(1, 'must list at least one value'));
+
+/** Settings that mean the same in every mode. Empty strings count as unset (App Service leaves them so). */
+const commonSchema = z.object({
+  ARGUS_ENVIRONMENT: z.enum(['local', 'production']).default('production'),
+  COSMOS_DATABASE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, 'must be a Cosmos DB database id (letters, digits, - and _)')
+    .default('argus'),
+  COSMOS__clientId: guid.optional(),
+  AUTH_CLOCK_SKEW_IN_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  PORT: port(7071),
+  ARGUS_LOCAL_HOST: z.string().min(1).default('127.0.0.1'),
+  ARGUS_LOCAL_COSMOS_PORT: port(8081),
+  ARGUS_LOCAL_DATA_DIR: z.string().min(1).default('.argus'),
+  ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+});
+
+/** Azure settings: required in production. */
+const productionSchema = z.object({
+  COSMOS__accountEndpoint: httpsUrl,
+  AUTH_TENANT_ID: guid,
+  AUTH_AUDIENCE: commaList,
+  AUTH_ISSUER: httpsUrl.optional(),
+  AUTH_JWKS_URI: httpsUrl.optional(),
+});
+
+/** The same settings in local mode: optional, defaulted from the embedded runtime. */
+const localSchema = z.object({
+  COSMOS__accountEndpoint: anyHttpUrl.optional(),
+  AUTH_TENANT_ID: guid.default(LOCAL_TENANT_ID),
+  AUTH_AUDIENCE: commaList.default([LOCAL_AUDIENCE]),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_JWKS_URI: anyHttpUrl.optional(),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the settings from an environment map (`process.env` in the app). Pure. */
+export function loadConfig(env: Env): Config {
+  const values = withoutEmptyValues(env);
+  const common = parseOrCollect(commonSchema, values);
+  const environment = common.ok ? common.value.ARGUS_ENVIRONMENT : ArgusEnvironment.production;
+  const specific =
+    environment === ArgusEnvironment.local ? parseOrCollect(localSchema, values) : parseOrCollect(productionSchema, values);
+  const problems = [...(common.ok ? [] : common.problems), ...(specific.ok ? [] : specific.problems)];
+  if (!common.ok || !specific.ok) throw new ConfigurationError(problems);
+
+  const c = common.value;
+  const s = specific.value;
+  const local: LocalRuntimeConfig = {
+    host: c.ARGUS_LOCAL_HOST,
+    port: c.PORT,
+    cosmosPort: c.ARGUS_LOCAL_COSMOS_PORT,
+    dataDir: c.ARGUS_LOCAL_DATA_DIR,
+    snapshotIntervalInSeconds: c.ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS,
+  };
+  const isLocal = environment === ArgusEnvironment.local;
+  const entraAuthority = `https://login.microsoftonline.com/${s.AUTH_TENANT_ID}`;
+  return {
+    environment,
+    cosmos: {
+      endpoint: s.COSMOS__accountEndpoint ?? `https://127.0.0.1:${local.cosmosPort}/`,
+      databaseName: c.COSMOS_DATABASE_NAME,
+      ...(c.COSMOS__clientId === undefined ? {} : { managedIdentityClientId: c.COSMOS__clientId }),
+      allowSelfSignedCertificate: isLocal,
+    },
+    auth: {
+      tenantId: s.AUTH_TENANT_ID,
+      issuer: s.AUTH_ISSUER ?? (isLocal ? localIssuer(s.AUTH_TENANT_ID) : `${entraAuthority}/v2.0`),
+      audiences: s.AUTH_AUDIENCE,
+      jwksUri:
+        s.AUTH_JWKS_URI ??
+        (isLocal ? `http://${local.host}:${local.port}/api/local/identity/keys` : `${entraAuthority}/discovery/v2.0/keys`),
+      clockSkewInSeconds: c.AUTH_CLOCK_SKEW_IN_SECONDS,
+    },
+    local,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, validated on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** Forgets the cached configuration (tests and the local runtime change settings between runs). */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+function parseOrCollect<T>(schema: z.ZodType<T>, values: Record<string, string>): Parsed<T> {
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => {
+      const setting = issue.path.join('.') || '(settings)';
+      const missing = issue.code === 'invalid_type' && values[setting] === undefined;
+      return missing ? `${setting} is required` : `${setting} ${issue.message}`;
+    }),
+  };
+}
+
+function withoutEmptyValues(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') out[key] = value.trim();
+  return out;
+}

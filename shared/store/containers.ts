@@ -1,0 +1,22 @@
+import type { ContainerDefinition } from '@azure/cosmos';
+
+/**
+ * Every Cosmos DB container Argus uses: the single source of truth for the local runtime (which creates
+ * them), the tests, and the Bicep deployment (checked against this module).
+ *
+ * Tenant data is partitioned by `/subscriptionId`, so every tenant query is a single-partition query and
+ * one subscription can never read another's documents by accident of a missing filter.
+ */
+export const containerDefinitions = [
+  { id: 'alerts', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'plans', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'roleAssignments', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'suppressionRules', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'clusters', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'usage', partitionKey: { paths: ['/subscriptionId'] } },
+  // Records the pipeline could not use, kept for inspection; partitioned by hub partition, not tenant,
+  // because a record that cannot be decoded has no trustworthy subscription.
+  { id: 'deadLetters', partitionKey: { paths: ['/partitionId'] } },
+] as const satisfies readonly ContainerDefinition[];
+
+export type ContainerName = (typeof containerDefinitions)[number]['id'];
