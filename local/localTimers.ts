@@ -56,7 +56,7 @@ export class LocalTimers {
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const schedule of this.schedules) clearTimeout(schedule.timer);
-    await Promise.all(this.schedules.map((s) => s.running));
+    await Promise.all(this.schedules.flatMap((s) => (s.running ? [s.running] : [])));
   }
 
   private arm(schedule: Schedule, from: Date): void {
@@ -120,6 +120,6 @@ function parseNcrontab(expression: string, from: Date, functionName: string): Cr
   try {
     return CronExpressionParser.parse(expression, { currentDate: from, tz: 'UTC' });
   } catch (error) {
-    throw new Error(`Timer function "${functionName}": schedule "${expression}" is not valid: ${(error as Error).message}`);
+    throw new Error(`Timer function "${functionName}": schedule "${expression}" is not valid: ${(error as Error).message}`, { cause: error });
   }
 }

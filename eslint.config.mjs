@@ -1,0 +1,65 @@
+// @ts-check
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+/** Modules that do I/O or read the clock: the pure detection core must not import them. */
+const ioModules = [
+  'fs', 'fs/*', 'http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'dns/*', 'child_process', 'cluster',
+  'worker_threads', 'readline', 'readline/*', 'inspector', 'vm', 'os', 'timers', 'timers/*', 'stream', 'stream/*',
+];
+
+/** Keeps shared/kubernetes and shared/detection pure: no Azure SDKs, no Node I/O, no wall clock, no env. */
+export const pureCoreRules = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        { group: ['@azure/*'], message: 'The detection core is pure: Azure SDKs belong in shared/store or shared/messaging.' },
+        {
+          group: [...ioModules, ...ioModules.map((m) => `node:${m}`)],
+          message: 'The detection core is pure: no I/O. Pass data in; do the I/O at the edge.',
+        },
+      ],
+    },
+  ],
+  'no-restricted-globals': [
+    'error',
+    { name: 'fetch', message: 'The detection core does no I/O.' },
+    { name: 'setTimeout', message: 'The detection core has no timers.' },
+    { name: 'setInterval', message: 'The detection core has no timers.' },
+    { name: 'process', message: 'The detection core reads no environment: configuration is passed in.' },
+  ],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Date', property: 'now', message: 'No clock in the detection core: time comes from the event.' },
+    { object: 'performance', property: 'now', message: 'No clock in the detection core: time comes from the event.' },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No clock in the detection core: time comes from the event.' },
+  ],
+};
+
+export default defineConfig(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.argus/', 'infra/**/bin/', 'infra/**/obj/'] },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  { files: ['shared/kubernetes/**/*.ts', 'shared/detection/**/*.ts'], rules: pureCoreRules },
+);

@@ -1,0 +1,76 @@
+import { readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+
+const functionsDirectory = join(__dirname, '..', '..', 'functions');
+const functionFiles = readdirSync(functionsDirectory).filter((f) => f.endsWith('.ts'));
+
+type Registrations = { method: string; name: string; options: Record<string, unknown> }[];
+
+/** Loads one function file in a fresh module registry, as the host loads it, and records what it registers. */
+function registrationsOf(file: string): Registrations {
+  const registrations: Registrations = [];
+  jest.isolateModules(() => {
+    // The Functions worker provides this virtual module; its presence is how the app knows it runs in the host.
+    jest.doMock('@azure/functions-core', () => ({}), { virtual: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { app } = require('@azure/functions') as typeof import('@azure/functions');
+    for (const method of ['http', 'eventHub', 'timer', 'get', 'post', 'put', 'deleteRequest', 'generic'] as const) {
+      jest.spyOn(app, method).mockImplementation(((name: string, options: Record<string, unknown>) => {
+        registrations.push({ method, name, options });
+      }) as never);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(join(functionsDirectory, file));
+  });
+  return registrations;
+}
+
+describe('functions/', () => {
+  const savedEnvironment = process.env['ARGUS_ENVIRONMENT'];
+  beforeAll(() => (process.env['ARGUS_ENVIRONMENT'] = 'local'));
+  afterAll(() => {
+    if (savedEnvironment === undefined) delete process.env['ARGUS_ENVIRONMENT'];
+    else process.env['ARGUS_ENVIRONMENT'] = savedEnvironment;
+  });
+
+  it('when listed, then the folder holds at least the health function', () => {
+    expect(functionFiles).toContain('health.ts');
+  });
+
+  it.each(functionFiles)('when %s is loaded by the host, then it registers exactly one function named after the file', (file) => {
+    const registrations = registrationsOf(file);
+    expect(registrations).toHaveLength(1);
+    expect(registrations[0]?.name).toBe(basename(file, extname(file)));
+    expect(typeof registrations[0]?.options['handler']).toBe('function');
+  });
+
+  it.each(functionFiles)('when %s is an HTTP function, then the host sees it as anonymous (auth is in-app, by bearer token)', (file) => {
+    const [registration] = registrationsOf(file);
+    if (registration?.method === 'http') expect(registration.options['authLevel']).toBe('anonymous');
+  });
+
+  it('when a function file is loaded outside the Functions host, then nothing is registered with app', () => {
+    jest.isolateModules(() => {
+      jest.doMock('@azure/functions-core', () => {
+        throw new Error('Cannot find module @azure/functions-core');
+      }, { virtual: true });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { app } = require('@azure/functions') as typeof import('@azure/functions');
+      const http = jest.spyOn(app, 'http');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(join(functionsDirectory, 'health.ts'));
+      expect(http).not.toHaveBeenCalled();
+    });
+  });
+
+  it('when the host loads the app with a broken production setting, then loading fails naming the setting', () => {
+    const saved = { ...process.env };
+    process.env['ARGUS_ENVIRONMENT'] = 'production';
+    delete process.env['COSMOS__accountEndpoint'];
+    try {
+      expect(() => registrationsOf('health.ts')).toThrow(/COSMOS__accountEndpoint is required/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import { ConfigurationError, LOCAL_AUDIENCE, LOCAL_TENANT_ID, loadConfig } from '../../shared/config';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const production = {
+  COSMOS__accountEndpoint: 'https://argus-prod.documents.azure.com:443/',
+  AUTH_TENANT_ID: TENANT,
+  AUTH_AUDIENCE: 'api://argus, 3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('loadConfig', () => {
+  it('when ARGUS_ENVIRONMENT is not set, then production rules apply and every missing Azure setting is named', () => {
+    const problems = problemsOf({});
+    expect(problems).toEqual(
+      expect.arrayContaining(['COSMOS__accountEndpoint is required', 'AUTH_TENANT_ID is required', 'AUTH_AUDIENCE is required']),
+    );
+  });
+
+  it('when a production setting is malformed, then the error names the setting and what is wrong', () => {
+    const problems = problemsOf({ ...production, COSMOS__accountEndpoint: 'http://plain-http.example', AUTH_TENANT_ID: 'contoso' });
+    expect(problems).toEqual(['COSMOS__accountEndpoint must be an https:// URL', 'AUTH_TENANT_ID must be a GUID']);
+  });
+
+  it('when a setting is an empty string, then it counts as missing (App Service leaves blank settings)', () => {
+    expect(problemsOf({ ...production, AUTH_TENANT_ID: '  ' })).toEqual(['AUTH_TENANT_ID is required']);
+  });
+
+  it('when every production setting is present, then Entra ID issuer and JWKS are derived from the tenant', () => {
+    const config = loadConfig(production);
+    expect(config.environment).toBe('production');
+    expect(config.cosmos).toEqual({
+      endpoint: production.COSMOS__accountEndpoint,
+      databaseName: 'argus',
+      allowSelfSignedCertificate: false,
+    });
+    expect(config.auth).toEqual({
+      tenantId: TENANT,
+      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      audiences: ['api://argus', '3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11'],
+      jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+      clockSkewInSeconds: 60,
+    });
+  });
+
+  it('when a user-assigned identity is configured, then its client id reaches the Cosmos settings', () => {
+    const clientId = '0d3c1a54-7f0e-4b8e-9d6c-2f1e0b9a8c7d';
+    expect(loadConfig({ ...production, COSMOS__clientId: clientId }).cosmos.managedIdentityClientId).toBe(clientId);
+  });
+
+  it('when ARGUS_ENVIRONMENT is local, then nothing is required and the embedded defaults apply', () => {
+    const config = loadConfig({ ARGUS_ENVIRONMENT: 'local' });
+    expect(config.environment).toBe('local');
+    expect(config.cosmos.endpoint).toBe('https://127.0.0.1:8081/');
+    expect(config.cosmos.allowSelfSignedCertificate).toBe(true);
+    expect(config.auth.tenantId).toBe(LOCAL_TENANT_ID);
+    expect(config.auth.audiences).toEqual([LOCAL_AUDIENCE]);
+    expect(config.auth.jwksUri).toBe('http://127.0.0.1:7071/api/local/identity/keys');
+    expect(config.local).toEqual({ host: '127.0.0.1', port: 7071, cosmosPort: 8081, dataDir: '.argus', snapshotIntervalInSeconds: 30 });
+  });
+
+  it('when PORT is changed locally, then the local JWKS address follows it', () => {
+    expect(loadConfig({ ARGUS_ENVIRONMENT: 'local', PORT: '8080' }).auth.jwksUri).toBe('http://127.0.0.1:8080/api/local/identity/keys');
+  });
+
+  it('when ARGUS_ENVIRONMENT has an unknown value, then it is refused by name', () => {
+    const problems = problemsOf({ ...production, ARGUS_ENVIRONMENT: 'staging' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^ARGUS_ENVIRONMENT /);
+  });
+
+  it('when numeric settings are out of range, then each is named', () => {
+    const problems = problemsOf({ ...production, PORT: '70000', AUTH_CLOCK_SKEW_IN_SECONDS: 'soon' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['AUTH_CLOCK_SKEW_IN_SECONDS', 'PORT']);
+  });
+
+  it('when the error is shown, then its message lists every problem on its own line', () => {
+    const error = (() => {
+      try {
+        loadConfig({});
+      } catch (e) {
+        return e as ConfigurationError;
+      }
+      return undefined;
+    })();
+    expect(error?.name).toBe('ConfigurationError');
+    expect(error?.code).toBe('InvalidConfiguration');
+    expect(error?.message).toContain('\n  - AUTH_TENANT_ID is required');
+  });
+});
