@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -28,14 +28,19 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<LocalSign
   const kid = createHash('sha256').update(jwk.n ?? '').digest('base64url').slice(0, 16);
   const stored: JWK = { ...jwk, kid, alg: 'RS256', use: 'sig' };
   await mkdir(join(dataDir, 'identity'), { recursive: true });
+  // Written whole to a temporary file, then linked into place: link fails if the key exists, so when the
+  // runtime and the token command race to create it, the first one wins and nobody reads half a file.
+  const temporary = `${path}.${process.pid}.${kid}.tmp`;
+  await writeFile(temporary, JSON.stringify(stored, null, 2), { mode: 0o600 });
   try {
-    // 'wx': if the runtime and the token command race to create the key, the first one wins.
-    await writeFile(path, JSON.stringify(stored, null, 2), { flag: 'wx', mode: 0o600 });
+    await link(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const winner = await readJwk(path);
     if (!winner) throw error;
     return fromPrivateJwk(winner);
+  } finally {
+    await unlink(temporary);
   }
   return fromPrivateJwk(stored);
 }

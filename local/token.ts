@@ -23,7 +23,12 @@ const argsSchema = z
     role: z.enum(subscriptionRoles as [string, ...string[]], { error: `--role must be one of ${subscriptionRoles.join(', ')}` }).optional(),
     admin: z.boolean().default(false),
     user: z.string().regex(/^[\w.@-]{1,64}$/, '--user must be 1-64 letters, digits, or . _ @ -').default('local-developer'),
-    'expires-in': z.coerce.number({ error: '--expires-in must be a number of seconds' }).int().min(60).max(86_400).default(3600),
+    'expires-in': z.coerce
+      .number({ error: '--expires-in must be a number of seconds' })
+      .int('--expires-in must be a whole number of seconds')
+      .min(60, '--expires-in must be at least 60 seconds')
+      .max(86_400, '--expires-in must be at most 86400 seconds (one day)')
+      .default(3600),
   })
   .refine((a) => (a.subscription === undefined) === (a.role === undefined), { error: '--subscription and --role go together' });
 

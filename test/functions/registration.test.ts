@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import type * as AzureFunctions from '@azure/functions';
 
 const functionsDirectory = join(__dirname, '..', '..', 'functions');
 const functionFiles = readdirSync(functionsDirectory).filter((f) => f.endsWith('.ts'));
@@ -13,7 +14,7 @@ function registrationsOf(file: string): Registrations {
     // The Functions worker provides this virtual module; its presence is how the app knows it runs in the host.
     jest.doMock('@azure/functions-core', () => ({}), { virtual: true });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { app } = require('@azure/functions') as typeof import('@azure/functions');
+    const { app } = require('@azure/functions') as typeof AzureFunctions;
     for (const method of ['http', 'eventHub', 'timer', 'get', 'post', 'put', 'deleteRequest', 'generic'] as const) {
       jest.spyOn(app, method).mockImplementation(((name: string, options: Record<string, unknown>) => {
         registrations.push({ method, name, options });
@@ -55,7 +56,7 @@ describe('functions/', () => {
         throw new Error('Cannot find module @azure/functions-core');
       }, { virtual: true });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { app } = require('@azure/functions') as typeof import('@azure/functions');
+      const { app } = require('@azure/functions') as typeof AzureFunctions;
       const http = jest.spyOn(app, 'http');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(join(functionsDirectory, 'health.ts'));

@@ -1,7 +1,8 @@
 // @ts-check
-import js from '@eslint/js';
-import { defineConfig } from 'eslint/config';
-import tseslint from 'typescript-eslint';
+// CommonJS so that tests can load the very same configuration (test/shared/pureCoreBoundary.test.ts).
+const js = require('@eslint/js');
+const { defineConfig } = require('eslint/config');
+const tseslint = require('typescript-eslint');
 
 /** Modules that do I/O or read the clock: the pure detection core must not import them. */
 const ioModules = [
@@ -10,7 +11,7 @@ const ioModules = [
 ];
 
 /** Keeps shared/kubernetes and shared/detection pure: no Azure SDKs, no Node I/O, no wall clock, no env. */
-export const pureCoreRules = {
+const pureCoreRules = {
   'no-restricted-imports': [
     'error',
     {
@@ -41,14 +42,14 @@ export const pureCoreRules = {
   ],
 };
 
-export default defineConfig(
+module.exports = defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.argus/', 'infra/**/bin/', 'infra/**/obj/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-floating-promises': 'error',
       eqeqeq: ['error', 'always'],
