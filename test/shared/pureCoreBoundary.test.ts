@@ -9,7 +9,7 @@ const projectConfig = require('../../eslint.config.js') as Linter.Config[];
 const eslint = new ESLint({
   cwd: join(__dirname, '..', '..'),
   overrideConfigFile: true,
-  overrideConfig: [...projectConfig, tseslint.configs.disableTypeChecked as Linter.Config],
+  overrideConfig: [...projectConfig, tseslint.configs.disableTypeChecked],
 });
 
 async function problemsIn(path: string, code: string): Promise<string[]> {
