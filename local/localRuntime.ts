@@ -61,14 +61,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const host = readHostSettings(options.hostJsonPath ?? findHostJson());
   const definitions = options.definitions ?? loadFunctionDefinitions();
 
-  const cosmos = await startLocalCosmosServer(initial.local.cosmosPort, initial.local.host);
+  const cosmos = await startLocalCosmosServer(initial.local.cosmosPort, initial.local.host).catch((error: unknown) => {
+    throw portError(error, initial.local.cosmosPort, 'ARGUS_LOCAL_COSMOS_PORT', 'the embedded Cosmos DB');
+  });
   let server: Server | undefined;
   try {
     // Bind the HTTP port first: the JWKS address the app validates tokens against depends on it.
     // Until the functions are ready, requests get 503 instead of hanging.
     let listener: RequestListener = (_req, res) => res.writeHead(503, { 'retry-after': '1' }).end('Argus is starting.');
     server = createServer((req, res) => listener(req, res));
-    const port = await listen(server, initial.local.port, initial.local.host);
+    const port = await listen(server, initial.local.port, initial.local.host).catch((error: unknown) => {
+      throw portError(error, initial.local.port, 'PORT', 'the HTTP functions');
+    });
     const url = `http://${initial.local.host}:${port}`;
     Object.assign(settings, {
       PORT: String(port),
@@ -148,6 +152,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 /** What Core Tools does with local.settings.json: the app reads its settings from the environment. */
 function publish(settings: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(settings)) if (value !== undefined) process.env[name] = value;
+}
+
+/** A busy port is the most common start-up failure: say which setting moves it. */
+function portError(error: unknown, port: number, setting: string, what: string): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
+  return new Error(`Port ${port} for ${what} is already in use; stop the other process or set ${setting} to a free port.`, { cause: error });
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
       `  data:       ${runtime.snapshotPath} (Cosmos DB store, saved every ${runtime.config.local.snapshotIntervalInSeconds}s and on exit)`,
       '',
       '  Get a token (another terminal):',
-      '    TOKEN=$(npm run -s token -- --subscription 00000000-0000-0000-0000-000000000001 --role SecurityReader)',
+      '    TOKEN=$(npm run -s token -- --subscription 6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c --role SecurityReader)',
       '  Call the API:',
       `    curl -s ${api}/health`,
       `    curl -s -H "Authorization: Bearer $TOKEN" ${api}/me`,
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigurationError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Configuration and port problems are the user's to fix: a plain message. Anything else: the stack.
+  const expected = error instanceof ConfigurationError || (error instanceof Error && error.cause !== undefined);
+  process.stderr.write(`Argus could not start: ${error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
   process.exit(1);
 });

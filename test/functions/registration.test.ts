@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type * as AzureFunctions from '@azure/functions';
+import type * as DefineFunction from '../../shared/functions/defineFunction';
 
 const functionsDirectory = join(__dirname, '..', '..', 'functions');
 const functionFiles = readdirSync(functionsDirectory).filter((f) => f.endsWith('.ts'));
@@ -48,6 +49,23 @@ describe('functions/', () => {
   it.each(functionFiles)('when %s is an HTTP function, then the host sees it as anonymous (auth is in-app, by bearer token)', (file) => {
     const [registration] = registrationsOf(file);
     if (registration?.method === 'http') expect(registration.options['authLevel']).toBe('anonymous');
+  });
+
+  it('when event hub and timer definitions are made in the host, then they register through app.eventHub and app.timer', () => {
+    jest.isolateModules(() => {
+      jest.doMock('@azure/functions-core', () => ({}), { virtual: true });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { app } = require('@azure/functions') as typeof AzureFunctions;
+      const eventHub = jest.spyOn(app, 'eventHub').mockImplementation(() => undefined);
+      const timer = jest.spyOn(app, 'timer').mockImplementation(() => undefined);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const define = require('../../shared/functions/defineFunction') as typeof DefineFunction;
+      const handler = (): Promise<void> => Promise.resolve();
+      define.defineEventHubFunction('ingestAuditLogs', { eventHubName: '%AUDIT_HUB%', connection: 'EVENTHUB', cardinality: 'many', handler });
+      define.defineTimerFunction('runSimulation', { schedule: '0 0 * * * *', handler });
+      expect(eventHub).toHaveBeenCalledWith('ingestAuditLogs', expect.objectContaining({ eventHubName: '%AUDIT_HUB%', cardinality: 'many' }));
+      expect(timer).toHaveBeenCalledWith('runSimulation', expect.objectContaining({ schedule: '0 0 * * * *' }));
+    });
   });
 
   it('when a function file is loaded outside the Functions host, then nothing is registered with app', () => {

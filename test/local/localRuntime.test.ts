@@ -268,3 +268,31 @@ describe('local runtime', () => {
     });
   });
 });
+
+describe('local runtime start-up', () => {
+  it('when the HTTP port is taken, then start-up fails naming the PORT setting and leaves nothing running', async () => {
+    const { createServer } = await import('node:http');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    const dataDir = createTemporaryDirectory();
+    const savedEnvironment = { ...process.env };
+    try {
+      await expect(
+        startLocalRuntime({
+          settings: { PORT: String(port), ARGUS_LOCAL_COSMOS_PORT: '0', ARGUS_LOCAL_DATA_DIR: dataDir.path },
+          logger: createMemoryLogger(),
+          definitions: [],
+        }),
+      ).rejects.toThrow(`Port ${port} for the HTTP functions is already in use; stop the other process or set PORT to a free port.`);
+    } finally {
+      process.env = savedEnvironment;
+      blocker.close();
+      dataDir.remove();
+    }
+  });
+
+  it('when it runs inside Azure App Service, then it refuses to start', async () => {
+    await expect(startLocalRuntime({ settings: { WEBSITE_INSTANCE_ID: 'abc' }, definitions: [] })).rejects.toThrow(/refuses to start inside Azure/);
+  });
+});
