@@ -31,6 +31,16 @@ export interface StoredEvent {
   enqueuedTimeUtc: string;
 }
 
+/** What survives a restart of the runtime: undelivered events, sequence counters and checkpoints. */
+export interface HubState {
+  hubName: string;
+  firstSequenceNumber: number;
+  nextOffset: number;
+  events: StoredEvent[];
+  /** Next sequence number per consumer, keyed `<functionName>/<consumerGroup>`. */
+  checkpoints: Record<string, number>;
+}
+
 export type EnqueueResult =
   | { kind: 'accepted'; hubName: string; count: number; firstSequenceNumber: number; lastSequenceNumber: number }
   | { kind: 'unknown-hub'; knownHubs: string[] };
@@ -102,6 +112,46 @@ export class LocalEventHubs {
     };
   }
 
+  /** The hubs' state for saving; call after `stop()` so that nothing moves meanwhile. */
+  exportState(): HubState[] {
+    return [...this.hubs.values()].map((hub) => {
+      const first = Math.min(...hub.consumers.map((c) => c.checkpoint));
+      return {
+        hubName: hub.name,
+        firstSequenceNumber: first,
+        nextOffset: hub.nextOffset,
+        events: hub.events.slice(first - hub.firstSequenceNumber),
+        checkpoints: Object.fromEntries(hub.consumers.map((c) => [consumerKey(c), c.checkpoint])),
+      };
+    });
+  }
+
+  /**
+   * Loads saved state and delivers what was pending, with sequence numbers and offsets continuing where
+   * they stopped. Returns the hubs with pending events that no function binds any more (those events
+   * cannot be delivered). A consumer that is new starts at the oldest retained event.
+   */
+  restoreState(states: readonly HubState[]): string[] {
+    const orphaned: string[] = [];
+    for (const state of states) {
+      const hub = this.hubs.get(state.hubName.toLowerCase());
+      if (!hub) {
+        if (state.events.length > 0) orphaned.push(state.hubName);
+        continue;
+      }
+      hub.events = [...state.events];
+      hub.firstSequenceNumber = state.firstSequenceNumber;
+      hub.nextOffset = state.nextOffset;
+      const end = state.firstSequenceNumber + state.events.length;
+      for (const consumer of hub.consumers) {
+        const saved = state.checkpoints[consumerKey(consumer)] ?? state.firstSequenceNumber;
+        consumer.checkpoint = Math.min(Math.max(saved, state.firstSequenceNumber), end);
+        this.pump(hub, consumer);
+      }
+    }
+    return orphaned;
+  }
+
   /** Resolves once every consumer has caught up with every hub (tests, shutdown). */
   async whenIdle(): Promise<void> {
     for (;;) {
@@ -132,7 +182,9 @@ export class LocalEventHubs {
       const start = consumer.checkpoint - hub.firstSequenceNumber;
       const batch = hub.events.slice(start, start + this.batchSizeOf(consumer));
       if (batch.length === 0) return;
-      await this.deliver(hub, consumer, batch);
+      const delivered = await this.deliver(hub, consumer, batch);
+      // A batch cut short by shutdown is not checkpointed: it is delivered again after a restart.
+      if (!delivered && this.stopping.signal.aborted) return;
       consumer.checkpoint = batch[batch.length - 1]!.sequenceNumber + 1;
     }
   }
@@ -141,7 +193,8 @@ export class LocalEventHubs {
     return consumer.definition.options.cardinality === 'many' ? this.options.maxEventBatchSize : 1;
   }
 
-  private async deliver(hub: Hub, consumer: Consumer, batch: StoredEvent[]): Promise<void> {
+  /** True when the function succeeded (possibly after retries). */
+  private async deliver(hub: Hub, consumer: Consumer, batch: StoredEvent[]): Promise<boolean> {
     const { definition } = consumer;
     const many = definition.options.cardinality === 'many';
     const partitionContext = {
@@ -177,13 +230,14 @@ export class LocalEventHubs {
           ),
       },
     );
-    if (!outcome.ok) {
+    if (!outcome.ok && !this.stopping.signal.aborted) {
       this.options.logger.log(
         'error',
         definition.name,
         `batch ${hub.name}[${range}] (${batch.length} events) failed after ${outcome.attempts} attempt(s); checkpointed past it, as Azure does`,
       );
     }
+    return outcome.ok;
   }
 
   private trim(hub: Hub): void {
@@ -194,6 +248,10 @@ export class LocalEventHubs {
       hub.firstSequenceNumber = lowest;
     }
   }
+}
+
+function consumerKey(consumer: Consumer): string {
+  return `${consumer.definition.name}/${consumer.consumerGroup}`;
 }
 
 /** The Node worker hands a JSON body over parsed and any other body as a string. */

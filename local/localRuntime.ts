@@ -10,6 +10,7 @@ import { resolveBindingExpression } from './bindingExpressions';
 import { createEventHubEndpoint } from './eventHubEndpoint';
 import { createHttpRequestListener, type HttpEndpoint } from './httpHost';
 import { createIdentityEndpoints } from './identityEndpoints';
+import { loadHubState, saveHubState } from './hubStateFile';
 import { LocalEventHubs } from './localEventHubs';
 import { startLocalCosmosServer } from './localCosmosServer';
 import { createConsoleLogger, type LocalLogger } from './localLogger';
@@ -57,6 +58,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = resolve(initial.local.dataDir);
   await mkdir(dataDir, { recursive: true });
   const snapshotPath = join(dataDir, 'store', 'snapshot.json');
+  const hubStatePath = join(dataDir, 'eventhubs', 'state.json');
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const host = readHostSettings(options.hostJsonPath ?? findHostJson());
   const definitions = options.definitions ?? loadFunctionDefinitions();
@@ -108,6 +110,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       createEventHubEndpoint(eventHubs),
       ...createIdentityEndpoints(signingKey, config.auth),
     ];
+    const orphaned = eventHubs.restoreState(await loadHubState(hubStatePath));
+    if (orphaned.length > 0) logger.log('warning', 'eventhubs', `pending events of hubs no function binds any more were dropped: ${orphaned.join(', ')}`);
     listener = createHttpRequestListener({ endpoints, routePrefix: host.routePrefix, logger });
     timers.start();
 
@@ -136,6 +140,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           const closed = close(httpServer);
           await Promise.all([timers.stop(), eventHubs.stop()]);
           await closed;
+          await saveHubState(hubStatePath, eventHubs.exportState());
           await snapshot();
           resetServices();
           await cosmos.close();

@@ -85,3 +85,63 @@ describe('LocalEventHubs', () => {
     expect(groups.sort()).toEqual(['archive', 'detection']);
   });
 });
+
+describe('LocalEventHubs state across restarts', () => {
+  it('when the runtime stops while a batch is being retried, then the batch is kept and delivered after the restart, with numbering continued', async () => {
+    const failing = new LocalEventHubs({
+      functions: [
+        defineEventHubFunction('ingest', {
+          eventHubName: 'audit',
+          connection: 'EVENTHUB',
+          cardinality: 'many',
+          retry: { strategy: 'fixedDelay', maxRetryCount: -1, delayInterval: 60_000 },
+          handler: () => Promise.reject(new Error('store unavailable')),
+        }),
+      ],
+      resolve: identity,
+      maxEventBatchSize: 10,
+      namespace: 'local',
+      logger: createMemoryLogger(),
+    });
+    failing.enqueue('audit', ['{"n":1}', '{"n":2}']);
+    await new Promise((resolve) => setImmediate(resolve));
+    await failing.stop();
+    const saved = failing.exportState();
+    expect(saved).toEqual([
+      expect.objectContaining({ hubName: 'audit', firstSequenceNumber: 0, checkpoints: { 'ingest/$Default': 0 } }),
+    ]);
+
+    const received: { messages: unknown; sequenceNumbers: unknown }[] = [];
+    const restarted = new LocalEventHubs({
+      functions: [
+        defineEventHubFunction('ingest', {
+          eventHubName: 'audit',
+          connection: 'EVENTHUB',
+          cardinality: 'many',
+          handler: (messages, context) => {
+            received.push({ messages, sequenceNumbers: context.triggerMetadata?.['sequenceNumberArray'] });
+            return Promise.resolve();
+          },
+        }),
+      ],
+      resolve: identity,
+      maxEventBatchSize: 10,
+      namespace: 'local',
+      logger: createMemoryLogger(),
+    });
+    expect(restarted.restoreState(saved)).toEqual([]);
+    await restarted.whenIdle();
+    restarted.enqueue('audit', ['{"n":3}']);
+    await restarted.whenIdle();
+    expect(received).toEqual([
+      { messages: [{ n: 1 }, { n: 2 }], sequenceNumbers: [0, 1] },
+      { messages: [{ n: 3 }], sequenceNumbers: [2] },
+    ]);
+  });
+
+  it('when saved events belong to a hub no function binds any more, then the hub is reported', () => {
+    const hubs = new LocalEventHubs({ functions: [], resolve: identity, maxEventBatchSize: 10, namespace: 'local', logger: createMemoryLogger() });
+    const orphan = { hubName: 'gone', firstSequenceNumber: 0, nextOffset: 1, events: [{ body: '1', sequenceNumber: 0, offset: '0', enqueuedTimeUtc: '2026-11-22T10:00:00.000' }], checkpoints: {} };
+    expect(hubs.restoreState([orphan])).toEqual(['gone']);
+  });
+});
