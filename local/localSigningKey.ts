@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { readFileIfExists } from './dataFiles';
 
 /**
  * The local identity provider's RS256 signing key: generated once, kept in the git-ignored data folder,
@@ -46,13 +47,8 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<LocalSign
 }
 
 async function readJwk(path: string): Promise<JWK | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(path);
+  if (text === undefined) return undefined;
   const jwk = JSON.parse(text) as JWK;
   if (jwk.kty !== 'RSA' || !jwk.d || !jwk.kid) throw new Error(`${path} is not an RSA private key in JWK form; delete it to generate a new one.`);
   return jwk;

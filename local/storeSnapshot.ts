@@ -1,7 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Database } from '@azure/cosmos';
 import { containerDefinitions } from '../shared/store/containers';
+import { readFileIfExists, writeFileAtomically } from './dataFiles';
 
 /**
  * Local persistence for the in-memory Cosmos server: every container's documents are written to one
@@ -29,22 +28,14 @@ export async function saveSnapshot(database: Database, path: string, now: Date =
     snapshot.containers[id] = resources.map(withoutSystemProperties);
     documents += resources.length;
   }
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(snapshot), { mode: 0o600 });
-  await rename(temporary, path);
+  await writeFileAtomically(path, JSON.stringify(snapshot));
   return { containers: containerDefinitions.length, documents };
 }
 
 /** Loads a snapshot into existing containers (upserts); a missing file is an empty store. */
 export async function restoreSnapshot(database: Database, path: string): Promise<SnapshotSummary & { skipped: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { containers: 0, documents: 0, skipped: [] };
-    throw error;
-  }
+  const text = await readFileIfExists(path);
+  if (text === undefined) return { containers: 0, documents: 0, skipped: [] };
   const snapshot = JSON.parse(text) as Partial<SnapshotFile>;
   if (snapshot.version !== 1 || typeof snapshot.containers !== 'object' || snapshot.containers === null) {
     throw new Error(`${path} is not an Argus store snapshot (version 1); move it away to start with an empty store.`);
