@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { HttpRequest, HttpResponse, type HttpHandler, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, HttpResponse, type Cookie, type HttpHandler, type HttpResponseInit } from '@azure/functions';
+import { serialize } from 'cookie';
 import { createInvocationContext } from './createInvocationContext';
 import type { LocalLogger } from './localLogger';
 import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
@@ -80,12 +81,25 @@ export function createHttpRequestListener(options: HttpHostOptions): RequestList
     const payload = Buffer.from(await response.arrayBuffer());
     const headers: Record<string, string | string[]> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
-    if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map((c) => `${c.name}=${encodeURIComponent(c.value)}`);
+    if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(toSetCookie);
     headers['content-length'] = String(payload.length);
     res.writeHead(response.status, headers).end(method === 'HEAD' ? undefined : payload);
     const elapsedInMs = Math.round(performance.now() - started);
     options.logger.log('information', found.endpoint.name, `${method} ${url.pathname} -> ${response.status} (${elapsedInMs} ms)`);
   }
+}
+
+/** Cookies as the host writes them (the library itself uses the `cookie` package). */
+function toSetCookie(cookie: Cookie): string {
+  return serialize(cookie.name, cookie.value, {
+    ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+    ...(cookie.path === undefined ? {} : { path: cookie.path }),
+    ...(cookie.expires === undefined ? {} : { expires: new Date(cookie.expires) }),
+    ...(cookie.maxAge === undefined ? {} : { maxAge: cookie.maxAge }),
+    ...(cookie.secure === undefined ? {} : { secure: cookie.secure }),
+    ...(cookie.httpOnly === undefined ? {} : { httpOnly: cookie.httpOnly }),
+    ...(cookie.sameSite === undefined ? {} : { sameSite: cookie.sameSite.toLowerCase() as 'strict' | 'lax' | 'none' }),
+  });
 }
 
 function compileEndpoints(endpoints: readonly HttpEndpoint[], routePrefix: string): CompiledEndpoint[] {

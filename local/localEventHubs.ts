@@ -206,6 +206,7 @@ export class LocalEventHubs {
     const triggerMetadata = many ? batchMetadata(batch, partitionContext) : singleMetadata(batch[0]!, partitionContext);
     const input = many ? batch.map((e) => parseLikeTheWorker(e.body)) : parseLikeTheWorker(batch[0]!.body);
     const range = `${batch[0]!.sequenceNumber}..${batch[batch.length - 1]!.sequenceNumber}`;
+    const started = performance.now();
     const outcome = await invokeWithRetry(
       async (retryContext) => {
         const context = createInvocationContext({
@@ -230,7 +231,10 @@ export class LocalEventHubs {
           ),
       },
     );
-    if (!outcome.ok && !this.stopping.signal.aborted) {
+    if (outcome.ok) {
+      const elapsedInMs = Math.round(performance.now() - started);
+      this.options.logger.log('information', definition.name, `batch ${hub.name}[${range}] (${batch.length} events) done in ${elapsedInMs} ms`);
+    } else if (!this.stopping.signal.aborted) {
       this.options.logger.log(
         'error',
         definition.name,

@@ -32,6 +32,7 @@ const testDefinitions = [
     handler: async (request) => ({
       status: 201,
       headers: { 'x-echo': 'yes', 'content-type': 'application/json' },
+      cookies: [{ name: 'session', value: 'a b', path: '/', httpOnly: true, sameSite: 'Strict' }],
       body: JSON.stringify({
         method: request.method,
         params: request.params,
@@ -111,6 +112,7 @@ describe('local runtime', () => {
       const response = await fetch(api('/echo/42/a/b%20c?tag=x&tag=y'), { method: 'PUT', headers: { 'x-test': 'hello' }, body: 'payload' });
       expect(response.status).toBe(201);
       expect(response.headers.get('x-echo')).toBe('yes');
+      expect(response.headers.get('set-cookie')).toBe('session=a%20b; Path=/; HttpOnly; SameSite=Strict');
       expect(await response.json()).toEqual({ method: 'PUT', params: { id: '42', rest: 'a/b c' }, query: ['x', 'y'], header: 'hello', body: 'payload' });
     });
 
