@@ -1,16 +1,21 @@
 import type { InvocationContext } from '@azure/functions';
-import { LocalEventHubs } from '../../local/localEventHubs';
+import { LocalEventHubs, type LocalEventHubsOptions } from '../../local/localEventHubs';
 import { createMemoryLogger } from '../../local/localLogger';
-import { defineEventHubFunction } from '../../shared/functions/defineFunction';
+import { defineEventHubFunction, type EventHubFunctionDefinition } from '../../shared/functions/defineFunction';
 
 const identity = (expression: string): string => expression;
+
+/** Local hubs with test defaults: names used as given, batches of 10, logs kept in memory. */
+function localHubs(functions: EventHubFunctionDefinition[], overrides: Partial<LocalEventHubsOptions> = {}): LocalEventHubs {
+  return new LocalEventHubs({ functions, resolve: identity, maxEventBatchSize: 10, namespace: 'local', logger: createMemoryLogger(), ...overrides });
+}
 
 describe('LocalEventHubs', () => {
   it('when a batch fails and there is no retry policy, then it is logged and the checkpoint moves past it, as in Azure', async () => {
     const seen: unknown[][] = [];
     const logger = createMemoryLogger();
-    const hubs = new LocalEventHubs({
-      functions: [
+    const hubs = localHubs(
+      [
         defineEventHubFunction('consume', {
           eventHubName: 'audit',
           connection: 'EVENTHUB',
@@ -21,11 +26,8 @@ describe('LocalEventHubs', () => {
           },
         }),
       ],
-      resolve: identity,
-      maxEventBatchSize: 2,
-      namespace: 'local',
-      logger,
-    });
+      { maxEventBatchSize: 2, logger },
+    );
     hubs.enqueue('audit', ['1', '2', '3']);
     await hubs.whenIdle();
     expect(seen).toEqual([[1, 2], [3]]);
@@ -36,8 +38,8 @@ describe('LocalEventHubs', () => {
 
   it('when the function has cardinality one, then each event comes alone with single-event metadata', async () => {
     const seen: { message: unknown; metadata: unknown }[] = [];
-    const hubs = new LocalEventHubs({
-      functions: [
+    const hubs = localHubs(
+      [
         defineEventHubFunction('consumeOne', {
           eventHubName: 'audit',
           connection: 'EVENTHUB',
@@ -47,11 +49,7 @@ describe('LocalEventHubs', () => {
           },
         }),
       ],
-      resolve: identity,
-      maxEventBatchSize: 10,
-      namespace: 'local',
-      logger: createMemoryLogger(),
-    });
+    );
     hubs.enqueue('audit', ['{"a":1}', 'ab'], new Date('2026-11-22T10:00:00.000Z'));
     await hubs.whenIdle();
     expect(seen).toEqual([
@@ -73,13 +71,7 @@ describe('LocalEventHubs', () => {
           return Promise.resolve();
         },
       });
-    const hubs = new LocalEventHubs({
-      functions: [consumer('a', 'detection'), consumer('b', 'archive')],
-      resolve: identity,
-      maxEventBatchSize: 10,
-      namespace: 'local',
-      logger: createMemoryLogger(),
-    });
+    const hubs = localHubs([consumer('a', 'detection'), consumer('b', 'archive')]);
     hubs.enqueue('AUDIT', ['1']); // hub names are case-insensitive
     await hubs.whenIdle();
     expect(groups.sort()).toEqual(['archive', 'detection']);
@@ -88,8 +80,8 @@ describe('LocalEventHubs', () => {
 
 describe('LocalEventHubs state across restarts', () => {
   it('when the runtime stops while a batch is being retried, then the batch is kept and delivered after the restart, with numbering continued', async () => {
-    const failing = new LocalEventHubs({
-      functions: [
+    const failing = localHubs(
+      [
         defineEventHubFunction('ingest', {
           eventHubName: 'audit',
           connection: 'EVENTHUB',
@@ -98,11 +90,7 @@ describe('LocalEventHubs state across restarts', () => {
           handler: () => Promise.reject(new Error('store unavailable')),
         }),
       ],
-      resolve: identity,
-      maxEventBatchSize: 10,
-      namespace: 'local',
-      logger: createMemoryLogger(),
-    });
+    );
     failing.enqueue('audit', ['{"n":1}', '{"n":2}']);
     await new Promise((resolve) => setImmediate(resolve));
     await failing.stop();
@@ -112,8 +100,8 @@ describe('LocalEventHubs state across restarts', () => {
     ]);
 
     const received: { messages: unknown; sequenceNumbers: unknown }[] = [];
-    const restarted = new LocalEventHubs({
-      functions: [
+    const restarted = localHubs(
+      [
         defineEventHubFunction('ingest', {
           eventHubName: 'audit',
           connection: 'EVENTHUB',
@@ -124,11 +112,7 @@ describe('LocalEventHubs state across restarts', () => {
           },
         }),
       ],
-      resolve: identity,
-      maxEventBatchSize: 10,
-      namespace: 'local',
-      logger: createMemoryLogger(),
-    });
+    );
     expect(restarted.restoreState(saved)).toEqual([]);
     await restarted.whenIdle();
     restarted.enqueue('audit', ['{"n":3}']);
@@ -140,7 +124,7 @@ describe('LocalEventHubs state across restarts', () => {
   });
 
   it('when saved events belong to a hub no function binds any more, then the hub is reported', () => {
-    const hubs = new LocalEventHubs({ functions: [], resolve: identity, maxEventBatchSize: 10, namespace: 'local', logger: createMemoryLogger() });
+    const hubs = localHubs([]);
     const orphan = { hubName: 'gone', firstSequenceNumber: 0, nextOffset: 1, events: [{ body: '1', sequenceNumber: 0, offset: '0', enqueuedTimeUtc: '2026-11-22T10:00:00.000' }], checkpoints: {} };
     expect(hubs.restoreState([orphan])).toEqual(['gone']);
   });
