@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/**
+ * The named lists the rules consult, as data. Every list can be replaced or extended by configuration
+ * (`DETECTION_LISTS` setting, `argus scan --lists <file>`), see {@link mergeDetectionLists}.
+ * Entries are case-insensitive globs: `*` matches any run of characters.
+ */
+export interface DetectionLists {
+  /** Users the cluster itself runs as: control-plane components, controllers, kubelets, AKS service identities. */
+  systemIdentities: readonly string[];
+  /** Namespaces that belong to the platform (add-ons, policy, networking). */
+  infrastructureNamespaces: readonly string[];
+  /** Images of platform components, trusted for privileged settings in infrastructure namespaces only. */
+  infrastructureImages: readonly string[];
+  /** Digital-currency miners. */
+  miningImages: readonly string[];
+  /** Penetration-testing and attack tools, matched against user agents and images. */
+  attackTools: readonly string[];
+  /** Host paths whose mount gives away the node. `/**` at the end covers the whole subtree. */
+  sensitiveHostPaths: readonly string[];
+  /** Linux capabilities that break container isolation. */
+  dangerousCapabilities: readonly string[];
+}
+
+const kubeSystemControllers = [
+  'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller',
+  'cronjob-controller', 'daemon-set-controller', 'deployment-controller', 'disruption-controller',
+  'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'ephemeral-volume-controller',
+  'expand-controller', 'generic-garbage-collector', 'horizontal-pod-autoscaler', 'job-controller',
+  'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller', 'persistent-volume-binder',
+  'pod-garbage-collector', 'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller',
+  'replication-controller', 'resourcequota-controller', 'root-ca-cert-publisher', 'service-account-controller',
+  'service-controller', 'statefulset-controller', 'token-cleaner', 'ttl-after-finished-controller', 'ttl-controller',
+  'validatingadmissionpolicy-status-controller', 'selinux-warning-controller', 'volumeattributesclass-protection-controller',
+  'resource-claim-controller', 'service-cidrs-controller',
+];
+
+export const defaultDetectionLists: DetectionLists = {
+  systemIdentities: [
+    'system:apiserver',
+    'system:kube-controller-manager',
+    'system:kube-scheduler',
+    'system:kube-proxy',
+    'system:node:*',
+    'system:serviceaccount:kube-system:generic-garbage-collector',
+    ...kubeSystemControllers.map((controller) => `system:serviceaccount:kube-system:${controller}`),
+    // AKS control plane and service identities.
+    'aksService',
+    'masterclient',
+    'nodeclient',
+    'hcp-cloud-controller-manager',
+    'system:serviceaccount:kube-system:cloud-node-manager',
+    'system:serviceaccount:kube-system:azure-cloud-provider',
+    'system:serviceaccount:kube-system:addon-manager',
+    'system:serviceaccount:kube-system:cluster-autoscaler',
+    'system:serviceaccount:kube-system:konnectivity-agent',
+    'system:serviceaccount:kube-system:coredns-autoscaler',
+    'system:serviceaccount:kube-system:metrics-server',
+    'system:serviceaccount:kube-system:csi-azuredisk-node-sa',
+    'system:serviceaccount:kube-system:csi-azurefile-node-sa',
+    'system:serviceaccount:kube-system:ama-logs',
+    'system:serviceaccount:kube-system:azure-policy',
+    'system:serviceaccount:gatekeeper-system:gatekeeper-admin',
+  ],
+  infrastructureNamespaces: [
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    'gatekeeper-system',
+    'calico-system',
+    'tigera-operator',
+    'app-routing-system',
+    'azure-arc',
+  ],
+  infrastructureImages: [
+    'mcr.microsoft.com/oss/kubernetes/*',
+    'mcr.microsoft.com/oss/kubernetes-csi/*',
+    'mcr.microsoft.com/oss/azure/*',
+    'mcr.microsoft.com/oss/calico/*',
+    'mcr.microsoft.com/oss/cilium/*',
+    'mcr.microsoft.com/aks/*',
+    'mcr.microsoft.com/azuremonitor/*',
+    'mcr.microsoft.com/containernetworking/*',
+    'mcr.microsoft.com/azure-policy/*',
+    'mcr.microsoft.com/oss/open-policy-agent/*',
+    'mcr.microsoft.com/azuredefender/*',
+    'registry.k8s.io/kube-proxy*',
+    'registry.k8s.io/coredns/*',
+    'registry.k8s.io/sig-storage/*',
+  ],
+  miningImages: [
+    '*xmrig*', '*xmr-stak*', '*xmrminer*', '*minerd*', '*cpuminer*', '*ethminer*', '*nbminer*', '*t-rex*miner*',
+    '*trexminer*', '*lolminer*', '*phoenixminer*', '*nanominer*', '*gminer*', '*teamredminer*', '*cgminer*',
+    '*bfgminer*', '*nicehash*', '*claymore*', '*srbminer*', '*moneroocean*', '*monero-miner*', '*cryptonight*',
+    '*hellminer*', '*kawpowminer*', '*wildrig*', '*coinhive*', '*kinsing*',
+  ],
+  attackTools: [
+    '*kube-hunter*', '*kubehunter*', '*peirates*', '*kubiscan*', '*kubeletctl*', '*trufflehog*', '*kubesploit*',
+    '*kdigger*', '*kubestriker*', '*kubestroyer*', '*rbac-police*', '*cdk-team/cdk*', '*botb*', '*deepce*',
+    '*linpeas*', '*kube-goat*', '*kubehound*', '*kube-scan*', '*red-kube*', '*metasploit*', '*amicontained*',
+  ],
+  sensitiveHostPaths: [
+    '/',
+    '/etc',
+    '/etc/kubernetes/**',
+    '/proc/**',
+    '/root/**',
+    '/home/admin/**',
+    '/var/lib/kubelet/**',
+    '/var/lib/docker/**',
+    '/var/lib/containerd/**',
+    '/var/run/docker.sock',
+    '/run/docker.sock',
+    '/var/run/containerd/containerd.sock',
+    '/run/containerd/containerd.sock',
+    '/var/run/crio/crio.sock',
+    '/run/crio/crio.sock',
+    '/var/run/cri-dockerd.sock',
+    '/var/run',
+    '/run',
+    '/boot/**',
+    '/etc/shadow',
+    '/etc/sudoers',
+    '/etc/ssh/**',
+  ],
+  dangerousCapabilities: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'BPF', 'DAC_READ_SEARCH', 'ALL', 'SYS_RAWIO', 'SYS_BOOT', 'PERFMON'],
+};
+
+const listNames = Object.keys(defaultDetectionLists) as (keyof DetectionLists)[];
+
+const listOverride = z.union([
+  z.array(z.string().min(1)),
+  z.strictObject({ add: z.array(z.string().min(1)).default([]), remove: z.array(z.string().min(1)).default([]) }),
+]);
+
+/**
+ * Overrides of the named lists: an array replaces a list; `{ "add": [...], "remove": [...] }` changes it.
+ * Unknown list names are an error, so a typo is not silently ignored.
+ */
+export const detectionListOverridesSchema = z.strictObject(
+  Object.fromEntries(listNames.map((name) => [name, listOverride.optional()])) as Record<keyof DetectionLists, z.ZodOptional<typeof listOverride>>,
+);
+export type DetectionListOverrides = z.infer<typeof detectionListOverridesSchema>;
+
+/** Applies overrides to the default lists (or to `base`). */
+export function mergeDetectionLists(overrides: DetectionListOverrides, base: DetectionLists = defaultDetectionLists): DetectionLists {
+  const merged: Record<string, readonly string[]> = { ...base };
+  for (const name of listNames) {
+    const override = overrides[name];
+    if (override === undefined) continue;
+    if (Array.isArray(override)) {
+      merged[name] = override;
+    } else {
+      const removed = new Set(override.remove.map((entry) => entry.toLowerCase()));
+      merged[name] = [...base[name].filter((entry) => !removed.has(entry.toLowerCase())), ...override.add];
+    }
+  }
+  return merged as unknown as DetectionLists;
+}

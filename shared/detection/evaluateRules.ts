@@ -1,0 +1,97 @@
+import { type AuditRecord } from '../kubernetes/auditEvent';
+import { type DetectionContext, defaultDetectionContext } from './detectionContext';
+import { type Finding } from './finding';
+import { type Rule } from './rule';
+
+export interface EvaluateRulesOptions {
+  rules: readonly Rule[];
+  context?: DetectionContext;
+}
+
+/** A rule that threw on an event: the event and the rest of the batch are still evaluated. */
+export interface RuleFailure {
+  ruleId: string;
+  auditId: string;
+  message: string;
+}
+
+export interface EvaluationStats {
+  /** Records given to the engine. */
+  events: number;
+  /** Records skipped because the same request at the same stage was already seen in the batch (kube-audit and kube-audit-admin both streamed). */
+  duplicateEvents: number;
+  findings: number;
+  findingsByRule: Record<string, number>;
+  ruleFailures: number;
+}
+
+export interface EvaluationResult {
+  findings: Finding[];
+  stats: EvaluationStats;
+  failures: RuleFailure[];
+}
+
+/**
+ * Runs every rule over a batch of records. Pure: no I/O, no clock. A rule that throws is isolated (reported
+ * in `failures` with its id and the audit id) and never stops the batch. Each request is counted once per
+ * rule even when it appears at several stages (exec streams log `ResponseStarted`, then maybe `ResponseComplete`).
+ */
+export function evaluateRules(records: readonly AuditRecord[], options: EvaluateRulesOptions): EvaluationResult {
+  const context = options.context ?? defaultDetectionContext;
+  const rulesByStage = groupRulesByStage(options.rules);
+  const findings: Finding[] = [];
+  const failures: RuleFailure[] = [];
+  const findingsByRule: Record<string, number> = {};
+  const seenEvents = new Set<string>();
+  const matchedRequests = new Set<string>();
+  let duplicateEvents = 0;
+
+  for (const record of records) {
+    const { event } = record;
+    const eventKey = `${record.cluster.resourceId}|${event.auditID}|${event.stage}`;
+    if (seenEvents.has(eventKey)) {
+      duplicateEvents++;
+      continue;
+    }
+    seenEvents.add(eventKey);
+    const rules = rulesByStage.get(event.stage);
+    if (rules === undefined) continue;
+    for (const rule of rules) {
+      try {
+        if (!rule.match(event, context)) continue;
+        if (rule.stages.length > 1) {
+          const requestKey = `${rule.id}|${record.cluster.resourceId}|${event.auditID}`;
+          if (matchedRequests.has(requestKey)) continue;
+          matchedRequests.add(requestKey);
+        }
+        findings.push({
+          rule,
+          record,
+          entities: rule.entities(event, context),
+          details: rule.details?.(event, context) ?? {},
+          dedupKey: rule.dedupKey(event, context),
+        });
+        findingsByRule[rule.id] = (findingsByRule[rule.id] ?? 0) + 1;
+      } catch (error) {
+        failures.push({ ruleId: rule.id, auditId: event.auditID, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+  return {
+    findings,
+    failures,
+    stats: { events: records.length, duplicateEvents, findings: findings.length, findingsByRule, ruleFailures: failures.length },
+  };
+}
+
+function groupRulesByStage(rules: readonly Rule[]): Map<string, Rule[]> {
+  const byStage = new Map<string, Rule[]>();
+  for (const rule of rules) {
+    for (const stage of rule.stages) {
+      const list = byStage.get(stage) ?? [];
+      list.push(rule);
+      byStage.set(stage, list);
+    }
+  }
+  return byStage;
+}

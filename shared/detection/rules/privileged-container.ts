@@ -1,0 +1,130 @@
+import { AuditStage } from '../../kubernetes/auditEvent';
+import { WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { auditEvent, container, podObject, workloadObject } from '../exampleEvents';
+import { isSystemRequest } from '../predicates/identities';
+import { isInfrastructureWorkload, isPrivileged } from '../predicates/podSecurity';
+import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { containerEntities, requestEntities } from '../requestEntities';
+import { defineRule, Intent, Severity } from '../rule';
+
+export const privilegedContainer = defineRule({
+  id: 'privileged-container',
+  alertType: 'K8S_PrivilegedContainer',
+  displayName: 'Privileged container detected',
+  description:
+    'A pod or workload was written with a privileged container. A privileged container has all the host\'s devices and capabilities; ' +
+    'from it an attacker can take over the node and, from the node, the cluster.',
+  severity: Severity.Low,
+  intent: Intent.PrivilegeEscalation,
+  techniques: ['T1611', 'T1610'],
+  remediation: [
+    'Check with the workload owner whether the container needs to be privileged; most do not.',
+    'Drop `securityContext.privileged` and grant only the capabilities the container needs.',
+    'Enforce the Pod Security Standards (baseline or restricted) on the namespace to refuse privileged pods.',
+  ],
+  falsePositives: [
+    'Node agents (CNI, CSI drivers, monitoring, security agents) installed by an operator run privileged by design.',
+  ],
+  references: [
+    'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
+    'https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers',
+  ],
+  equivalents: {
+    defender: ['K8S_PrivilegedContainer'],
+    falco: ['Create Privileged Pod'],
+    guardDuty: ['PrivilegeEscalation:Kubernetes/PrivilegedContainer'],
+    elastic: ['Kubernetes Privileged Pod Created', 'Privileged Container Deployed'],
+  },
+  match: (event, context) =>
+    isWrite(event) &&
+    isResource(event, WORKLOAD_RESOURCES) &&
+    succeeded(event) &&
+    workloadContainers(event).some(isPrivileged) &&
+    !isSystemRequest(event, context) &&
+    !isInfrastructureWorkload(event, context),
+  entities: (event) => [...requestEntities(event), ...containerEntities(workloadContainers(event).filter(isPrivileged))],
+  details: (event) => ({
+    privilegedContainers: workloadContainers(event)
+      .filter(isPrivileged)
+      .map((c) => c.name)
+      .join(', '),
+  }),
+  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${event.user.username}`,
+  examples: [
+    {
+      name: 'a developer creates a privileged pod',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'default',
+        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
+      }),
+    },
+    {
+      name: 'a deployment with a privileged init container',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'shop',
+        requestObject: workloadObject('deployments', {
+          initContainers: [container({ name: 'setup', securityContext: { privileged: true } })],
+          containers: [container()],
+        }),
+      }),
+    },
+    {
+      name: 'a JSON patch that makes a container privileged',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'shop',
+        name: 'web',
+        requestObject: [{ op: 'add', path: '/spec/template/spec/containers/0/securityContext', value: { privileged: true } }],
+      }),
+    },
+    {
+      name: 'an ordinary pod',
+      expect: 'none',
+      event: auditEvent({ verb: 'create', resource: 'pods', namespace: 'default', requestObject: podObject({ containers: [container()] }) }),
+    },
+    {
+      name: 'the replicaset controller creates the pods of a privileged DaemonSet',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'monitoring',
+        user: 'system:serviceaccount:kube-system:daemon-set-controller',
+        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
+      }),
+    },
+    {
+      name: 'a privileged pod the API server refused',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'default',
+        code: 403,
+        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
+      }),
+    },
+    {
+      name: 'the request body was too big to log and the response is a Status',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'default',
+        requestObject: 'skipped-too-big-size-object',
+        responseObject: { kind: 'Status', status: 'Success' },
+        stage: AuditStage.ResponseComplete,
+      }),
+    },
+  ],
+});

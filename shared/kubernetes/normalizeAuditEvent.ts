@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { type AuditEvent, AuditStage } from './auditEvent';
+import { SkipReason } from './skipReason';
+
+export type NormalizeResult =
+  | { ok: true; event: AuditEvent }
+  | { ok: false; reason: typeof SkipReason.notAnAuditEvent | typeof SkipReason.invalidAuditEvent; detail: string };
+
+const auditApiVersions = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
+
+const stringList = z.array(z.string()).catch([]);
+
+const userInfo = z.object({
+  username: z.string().catch(''),
+  uid: z.string().optional().catch(undefined),
+  groups: stringList.default([]),
+  extra: z.record(z.string(), z.array(z.string())).optional().catch(undefined),
+});
+
+const objectReference = z.object({
+  resource: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  uid: z.string().optional(),
+  apiGroup: z.string().optional(),
+  apiVersion: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  subresource: z.string().optional(),
+});
+
+const responseStatus = z.object({
+  code: z.number().int().optional(),
+  status: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/**
+ * The fields rules rely on. Optional decorations that are malformed are dropped (`catch`) rather than
+ * costing the whole event; the identity of the request (id, stage, verb, time, user) must be right.
+ */
+const auditEventSchema = z.object({
+  auditID: z.string().min(1),
+  level: z.string().catch(''),
+  stage: z.enum([AuditStage.RequestReceived, AuditStage.ResponseStarted, AuditStage.ResponseComplete, AuditStage.Panic]),
+  verb: z.string().min(1),
+  requestURI: z.string().catch(''),
+  user: userInfo,
+  impersonatedUser: userInfo.optional().catch(undefined),
+  sourceIPs: stringList.default([]),
+  userAgent: z.string().optional().catch(undefined),
+  objectRef: objectReference.optional().catch(undefined),
+  responseStatus: responseStatus.optional().catch(undefined),
+  requestObject: z.unknown().optional(),
+  responseObject: z.unknown().optional(),
+  requestReceivedTimestamp: z.string().min(1),
+  stageTimestamp: z.string().optional().catch(undefined),
+  annotations: z.record(z.string(), z.string()).catch({}).default({}),
+});
+
+/** Validates one decoded JSON value as an audit event (v1, v1beta1, or without apiVersion) and normalizes it. */
+export function normalizeAuditEvent(value: unknown): NormalizeResult {
+  if (!isAuditEventLike(value)) {
+    return { ok: false, reason: SkipReason.notAnAuditEvent, detail: 'not an audit.k8s.io Event' };
+  }
+  const object = value as Record<string, unknown>;
+  const apiVersion = object.apiVersion;
+  if (apiVersion !== undefined && !(typeof apiVersion === 'string' && auditApiVersions.has(apiVersion))) {
+    return { ok: false, reason: SkipReason.notAnAuditEvent, detail: `unsupported apiVersion ${JSON.stringify(apiVersion)}` };
+  }
+  // v1beta1 (and older exporters) wrote `timestamp` instead of `requestReceivedTimestamp`.
+  const candidate =
+    object.requestReceivedTimestamp === undefined && typeof object.timestamp === 'string'
+      ? { ...object, requestReceivedTimestamp: object.timestamp }
+      : object;
+  const parsed = auditEventSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(event)';
+    return { ok: false, reason: SkipReason.invalidAuditEvent, detail: `${field}: ${issue?.message ?? 'invalid'}` };
+  }
+  const event: AuditEvent = parsed.data;
+  event.verb = event.verb.toLowerCase();
+  return { ok: true, event };
+}
+
+/** An object that claims to be an audit event: `kind: Event` of the audit API, or the tell-tale `auditID`. */
+export function isAuditEventLike(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return 'auditID' in record || (record.kind === 'Event' && typeof record.apiVersion === 'string' && record.apiVersion.startsWith('audit.k8s.io/'));
+}

@@ -1,0 +1,18 @@
+/** Why a record in the input could not be used. Every skipped record carries one; nothing is dropped silently. */
+export const SkipReason = {
+  /** A diagnostic record of another category (e.g. kube-apiserver klog text) routed to the same hub. */
+  otherCategory: 'otherCategory',
+  /** Not JSON at all, or a JSON document that is broken. */
+  invalidJson: 'invalidJson',
+  /** `properties.log` cut short: AKS truncates it at 16 KiB. */
+  truncatedJson: 'truncatedJson',
+  /** JSON, but neither an audit event, an event list nor a diagnostic record. */
+  notAnAuditEvent: 'notAnAuditEvent',
+  /** Looks like an audit event but a required field is missing or has the wrong type. */
+  invalidAuditEvent: 'invalidAuditEvent',
+  /** No cluster to attribute the event to: no usable `resourceId`, and the caller supplied none. */
+  missingClusterIdentity: 'missingClusterIdentity',
+  /** Nothing to read: an empty message or file. */
+  emptyInput: 'emptyInput',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];

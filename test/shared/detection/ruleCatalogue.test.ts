@@ -1,0 +1,72 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Intent, Severity } from '../../../shared/detection/rule';
+import { allRules } from '../../../shared/detection/rules/index';
+import { evaluate } from '../../support/ruleHarness';
+
+const rulesDirectory = path.join(__dirname, '../../../shared/detection/rules');
+const techniqueId = /^T\d{4}(\.\d{3})?$/;
+const alertTypeStyle = /^K8S_[A-Za-z0-9]+$/;
+
+describe('rule catalogue', () => {
+  it('when the rules folder is listed, then every rule file is registered in the index under its own id', () => {
+    const files = readdirSync(rulesDirectory)
+      .filter((file) => file.endsWith('.ts') && file !== 'index.ts')
+      .map((file) => file.replace(/\.ts$/, ''))
+      .sort();
+    expect(allRules.map((rule) => rule.id).sort()).toEqual(files);
+  });
+
+  it('when ids and alert types are compared, then each is unique', () => {
+    const ids = allRules.map((rule) => rule.id);
+    const alertTypes = allRules.map((rule) => rule.alertType);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(alertTypes).size).toBe(alertTypes.length);
+  });
+
+  describe.each(allRules.map((rule) => [rule.id, rule] as const))('%s', (_id, rule) => {
+    it('when its metadata is checked, then every required field is present and well-formed', () => {
+      expect(rule.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(rule.alertType).toMatch(alertTypeStyle);
+      expect(rule.displayName.length).toBeGreaterThan(5);
+      expect(rule.description.length).toBeGreaterThan(40);
+      expect(Object.values(Severity)).toContain(rule.severity);
+      expect(Object.values(Intent)).toContain(rule.intent);
+      for (const technique of rule.techniques) expect(technique).toMatch(techniqueId);
+      expect(rule.remediation.length).toBeGreaterThan(0);
+      expect(rule.falsePositives.length).toBeGreaterThan(0);
+      expect(rule.references.length).toBeGreaterThan(0);
+      for (const reference of rule.references) expect(reference).toMatch(/^https:\/\//);
+      for (const name of ['defender', 'falco', 'guardDuty', 'elastic'] as const) expect(Array.isArray(rule.equivalents[name])).toBe(true);
+      for (const defenderType of rule.equivalents.defender) expect(defenderType).toMatch(alertTypeStyle);
+      expect(rule.stages.length).toBeGreaterThan(0);
+    });
+
+    it('when its examples are counted, then there is at least one that alerts and one that does not', () => {
+      expect(rule.examples.some((example) => example.expect === 'alert')).toBe(true);
+      expect(rule.examples.some((example) => example.expect === 'none')).toBe(true);
+      const names = rule.examples.map((example) => example.name);
+      expect(new Set(names).size).toBe(names.length);
+    });
+
+    it.each(rule.examples.map((example) => [example.expect, example.name, example] as const))(
+      'when the example (%s) "%s" is evaluated, then it behaves as declared',
+      (_expect, _name, example) => {
+        const result = evaluate([rule], [example.event]);
+        expect(result.failures).toEqual([]);
+        expect(result.findings.length).toBe(example.expect === 'alert' ? 1 : 0);
+        for (const finding of result.findings) {
+          expect(finding.entities.length).toBeGreaterThan(0);
+          expect(finding.dedupKey.length).toBeGreaterThan(0);
+          for (const value of Object.values(finding.details)) expect(typeof value).toBe('string');
+        }
+      },
+    );
+  });
+
+  it('when every rule runs over every other rule\'s examples, then none throws', () => {
+    const events = allRules.flatMap((rule) => rule.examples.map((example) => example.event));
+    const result = evaluate(allRules, events);
+    expect(result.failures).toEqual([]);
+  });
+});
