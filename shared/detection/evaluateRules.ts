@@ -66,6 +66,7 @@ export function evaluateRules(records: readonly AuditRecord[], options: Evaluate
         }
         findings.push({
           rule,
+          severity: rule.severityFor?.(event, context) ?? rule.severity,
           record,
           entities: rule.entities(event, context),
           details: rule.details?.(event, context) ?? {},

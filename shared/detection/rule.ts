@@ -55,7 +55,10 @@ export interface RuleDefinition {
   alertType: string;
   displayName: string;
   description: string;
+  /** The usual severity; `severityFor` may raise or lower it for a particular request. */
   severity: Severity;
+  /** Severity for one matching request when it differs by context (exec into kube-system is worse). */
+  severityFor?: (event: AuditEvent, context: DetectionContext) => Severity;
   intent: Intent;
   /** MITRE ATT&CK technique ids (`T1611`, `T1552.007`). */
   techniques: readonly string[];
