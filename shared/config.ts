@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type DetectionLists, detectionListOverridesSchema, mergeDetectionLists } from './detection/allowLists';
 
 /**
  * Every setting Argus reads, validated once. Nothing else in the app reads `process.env`.
@@ -43,8 +44,14 @@ export interface LocalRuntimeConfig {
   snapshotIntervalInSeconds: number;
 }
 
+export interface DetectionConfig {
+  /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
+  lists: DetectionLists;
+}
+
 export interface Config {
   environment: ArgusEnvironment;
+  detection: DetectionConfig;
   cosmos: CosmosConfig;
   auth: AuthConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
@@ -68,6 +75,16 @@ const commaList = z
   .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
 
+/** A setting that holds a JSON document. */
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+    return z.NEVER;
+  }
+});
+
 /** Settings that mean the same in every mode. Empty strings count as unset (App Service leaves them so). */
 const commonSchema = z.object({
   ARGUS_ENVIRONMENT: z.enum(['local', 'production']).default('production'),
@@ -82,6 +99,7 @@ const commonSchema = z.object({
   ARGUS_LOCAL_COSMOS_PORT: port(8081),
   ARGUS_LOCAL_DATA_DIR: z.string().min(1).default('.argus'),
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
 });
 
 /** Azure settings: required in production. */
@@ -127,6 +145,7 @@ export function loadConfig(env: Env): Config {
   const entraAuthority = `https://login.microsoftonline.com/${s.AUTH_TENANT_ID}`;
   return {
     environment,
+    detection: { lists: mergeDetectionLists(c.DETECTION_LISTS) },
     cosmos: {
       endpoint: s.COSMOS__accountEndpoint ?? `https://127.0.0.1:${local.cosmosPort}/`,
       databaseName: c.COSMOS_DATABASE_NAME,

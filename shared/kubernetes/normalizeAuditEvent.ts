@@ -53,7 +53,7 @@ const auditEventSchema = z.object({
   responseStatus: responseStatus.optional().catch(undefined),
   requestObject: z.unknown().optional(),
   responseObject: z.unknown().optional(),
-  requestReceivedTimestamp: z.string().min(1),
+  requestReceivedTimestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 time'),
   stageTimestamp: z.string().optional().catch(undefined),
   annotations: z.record(z.string(), z.string()).catch({}).default({}),
 });

@@ -96,3 +96,22 @@ describe('loadConfig', () => {
     expect(error?.message).toContain('\n  - AUTH_TENANT_ID is required');
   });
 });
+
+describe('loadConfig DETECTION_LISTS', () => {
+  const local = { ARGUS_ENVIRONMENT: 'local' };
+
+  it('when DETECTION_LISTS is unset, then the built-in lists are used', () => {
+    expect(loadConfig(local).detection.lists.systemIdentities).toContain('aksService');
+  });
+
+  it('when DETECTION_LISTS adds and removes entries, then the lists are changed', () => {
+    const config = loadConfig({ ...local, DETECTION_LISTS: '{"systemIdentities":{"add":["system:serviceaccount:ops:backup"],"remove":["masterclient"]}}' });
+    expect(config.detection.lists.systemIdentities).toContain('system:serviceaccount:ops:backup');
+    expect(config.detection.lists.systemIdentities).not.toContain('masterclient');
+  });
+
+  it('when DETECTION_LISTS is not JSON or names an unknown list, then the error names the setting', () => {
+    expect(() => loadConfig({ ...local, DETECTION_LISTS: '{nope' })).toThrow(/DETECTION_LISTS must be valid JSON/);
+    expect(() => loadConfig({ ...local, DETECTION_LISTS: '{"systemIdentity":[]}' })).toThrow(/DETECTION_LISTS/);
+  });
+});

@@ -1,0 +1,122 @@
+import { type AlertEntity, EntityType } from '../detection/entities';
+import { type Finding } from '../detection/finding';
+import { Severity } from '../detection/rule';
+import { type Alert, AlertStatus, PRODUCT_NAME, VENDOR_NAME } from './alert';
+import { createAlertId, createCorrelationKey } from './alertId';
+
+export interface AggregateFindingsOptions {
+  /** Findings of the same rule, cluster and dedup key within one window are one alert. */
+  windowInMs: number;
+  /** When the alerts are generated (the caller's clock). */
+  now: Date;
+  /** Evidence audit ids kept per alert. */
+  maxEvidence?: number;
+  /** Entities kept per alert. */
+  maxEntities?: number;
+  isSimulated?: boolean;
+}
+
+export const DEFAULT_AGGREGATION_WINDOW_IN_MS = 60 * 60 * 1000;
+const DEFAULT_MAX_EVIDENCE = 20;
+const DEFAULT_MAX_ENTITIES = 50;
+
+const severityRank: Record<Severity, number> = { Informational: 0, Low: 1, Medium: 2, High: 3 };
+
+/**
+ * Turns findings into alerts: same rule, same cluster, same dedup key within a fixed window (aligned
+ * to the epoch, so every instance and every re-delivery agrees) is one alert with a count, the widest
+ * time range, the highest severity, the union of entities and a bounded, duplicate-free evidence list.
+ */
+export function aggregateFindings(findings: readonly Finding[], options: AggregateFindingsOptions): Alert[] {
+  const maxEvidence = options.maxEvidence ?? DEFAULT_MAX_EVIDENCE;
+  const maxEntities = options.maxEntities ?? DEFAULT_MAX_ENTITIES;
+  const alerts = new Map<string, Alert>();
+  const entityKeys = new Map<string, Set<string>>();
+
+  for (const finding of findings) {
+    const { event, cluster } = finding.record;
+    const timeInMs = Date.parse(event.requestReceivedTimestamp);
+    const time = new Date(timeInMs).toISOString();
+    const windowStartUtc = new Date(Math.floor(timeInMs / options.windowInMs) * options.windowInMs).toISOString();
+    const id = createAlertId({
+      subscriptionId: cluster.subscriptionId,
+      clusterResourceId: cluster.resourceId,
+      ruleId: finding.rule.id,
+      dedupKey: finding.dedupKey,
+      windowStartUtc,
+    });
+    let alert = alerts.get(id);
+    if (alert === undefined) {
+      alert = newAlert(finding, id, time, windowStartUtc, options);
+      alerts.set(id, alert);
+      entityKeys.set(id, new Set());
+    } else {
+      alert.count++;
+      if (time < alert.startTimeUtc) alert.startTimeUtc = time;
+      if (time > alert.endTimeUtc) alert.endTimeUtc = time;
+      if (severityRank[finding.severity] > severityRank[alert.severity]) alert.severity = finding.severity;
+    }
+    if (alert.evidenceAuditIds.length < maxEvidence && !alert.evidenceAuditIds.includes(event.auditID)) {
+      alert.evidenceAuditIds.push(event.auditID);
+    }
+    const seen = entityKeys.get(id) as Set<string>;
+    for (const entity of finding.entities) {
+      const key = JSON.stringify(entity);
+      if (seen.has(key) || alert.entities.length >= maxEntities) continue;
+      seen.add(key);
+      alert.entities.push(entity);
+    }
+  }
+  for (const alert of alerts.values()) alert.extendedProperties.occurrences = String(alert.count);
+  return [...alerts.values()];
+}
+
+function newAlert(finding: Finding, id: string, time: string, windowStartUtc: string, options: AggregateFindingsOptions): Alert {
+  const { rule, record } = finding;
+  const { cluster, event } = record;
+  const clusterEntity: AlertEntity = { type: EntityType.cluster, name: cluster.clusterName };
+  const principal = event.impersonatedUser?.username ?? event.user.username;
+  return {
+    id,
+    systemAlertId: id,
+    subscriptionId: cluster.subscriptionId,
+    alertType: rule.alertType,
+    alertDisplayName: rule.displayName,
+    description: rule.description,
+    severity: finding.severity,
+    intent: rule.intent,
+    techniques: [...rule.techniques],
+    status: AlertStatus.Active,
+    startTimeUtc: time,
+    endTimeUtc: time,
+    timeGeneratedUtc: options.now.toISOString(),
+    compromisedEntity: cluster.clusterName,
+    resourceIdentifiers: [{ type: 'AzureResource', azureResourceId: cluster.resourceId }],
+    entities: [clusterEntity],
+    extendedProperties: {
+      ...finding.details,
+      resourceGroup: cluster.resourceGroup,
+      ...(event.objectRef?.namespace === undefined ? {} : { namespace: event.objectRef.namespace }),
+      verb: event.verb,
+      ...(event.objectRef?.resource === undefined ? {} : { resource: resourcePath(event.objectRef.resource, event.objectRef.subresource) }),
+      ...(event.userAgent === undefined ? {} : { userAgent: event.userAgent.slice(0, 256) }),
+      ruleId: rule.id,
+    },
+    remediationSteps: [...rule.remediation],
+    correlationKey: createCorrelationKey(cluster.resourceId, principal),
+    productName: PRODUCT_NAME,
+    vendorName: VENDOR_NAME,
+    isSimulated: options.isSimulated ?? false,
+    count: 1,
+    evidenceAuditIds: [],
+    statusHistory: [],
+    ruleId: rule.id,
+    equivalents: rule.equivalents,
+    clusterResourceId: cluster.resourceId,
+    windowStartUtc,
+  };
+}
+
+function resourcePath(resource: string, subresource: string | undefined): string {
+  return subresource === undefined ? resource : `${resource}/${subresource}`;
+}
