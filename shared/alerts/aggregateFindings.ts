@@ -1,6 +1,6 @@
 import { type AlertEntity, EntityType } from '../detection/entities';
 import { type Finding } from '../detection/finding';
-import { Severity } from '../detection/rule';
+import { type Severity } from '../detection/rule';
 import { type Alert, AlertStatus, PRODUCT_NAME, VENDOR_NAME } from './alert';
 import { createAlertId, createCorrelationKey } from './alertId';
 
