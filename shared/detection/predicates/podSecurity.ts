@@ -88,3 +88,15 @@ export function envNamesOf(container: ContainerView): string[] {
     .map((entry) => asString(asObject(entry)?.name))
     .filter((name): name is string => name !== undefined);
 }
+
+/** The added capabilities of a container that are on the dangerous-capabilities list. */
+export function dangerousCapabilitiesOf(container: ContainerView, context: DetectionContext): string[] {
+  return addedCapabilities(container).filter((capability) => context.lists.dangerousCapabilities.matches(capability));
+}
+
+/** Names of the volumes a container mounts (`volumeMounts[].name`). */
+export function mountedVolumeNames(container: ContainerView): string[] {
+  return objectsAt(container.spec, 'volumeMounts')
+    .map((mount) => asString(mount.name))
+    .filter((name): name is string => name !== undefined);
+}

@@ -1,0 +1,266 @@
+import { type AuditEvent } from '../../kubernetes/auditEvent';
+import { asObject, asString, asStringArray, getPath, objectsAt } from '../../kubernetes/jsonValues';
+import { objectName, writtenObject } from '../../kubernetes/workloads';
+import { auditEvent } from '../exampleEvents';
+import { isSystemRequest } from '../predicates/identities';
+import { apiGroupOf, isCreate, isResource, succeeded } from '../predicates/requests';
+import { redactText } from '../redaction';
+import { requestEntities } from '../requestEntities';
+import { defineRule, Intent, Severity } from '../rule';
+
+const CERTIFICATES_GROUP = 'certificates.k8s.io';
+const CSR_RESOURCE = 'certificatesigningrequests';
+
+/** Kubelet TLS bootstrapping: a bootstrap token creates the node's first client CSR. */
+function isBootstrapIdentity(event: AuditEvent): boolean {
+  return (
+    event.impersonatedUser === undefined &&
+    (event.user.username.startsWith('system:bootstrap:') || event.user.groups.includes('system:bootstrappers'))
+  );
+}
+
+function isCsrCreate(event: AuditEvent): boolean {
+  return isCreate(event) && isResource(event, CSR_RESOURCE);
+}
+
+/** An approval request (`kubectl certificate approve`) that approves: a denial is not a credential issued. */
+function isCsrApproval(event: AuditEvent): boolean {
+  if (!(event.verb === 'update' || event.verb === 'patch') || !isResource(event, CSR_RESOURCE, 'approval')) return false;
+  const conditions = objectsAt(writtenObject(event), 'status', 'conditions');
+  // The body was not logged: an approval request, of which we cannot tell the decision, counts.
+  if (conditions.length === 0) return true;
+  return conditions.some((condition) => condition.type === 'Approved' && condition.status !== 'False');
+}
+
+const OID_COMMON_NAME = '\x06\x03\x55\x04\x03';
+const OID_ORGANIZATION = '\x06\x03\x55\x04\x0a';
+const MAX_REQUEST_LENGTH = 64 * 1024;
+
+interface RequestedSubject {
+  commonName?: string;
+  organizations: string[];
+}
+
+/**
+ * The subject the CSR asks for (CN = user, O = groups), read from `spec.request` (base64 of a PEM PKCS#10
+ * request) by locating the attribute OIDs in the DER. Short string values only; anything odd gives nothing.
+ */
+function requestedSubject(event: AuditEvent): RequestedSubject {
+  const request = asString(getPath(writtenObject(event), 'spec', 'request'));
+  if (request === undefined || request.length > MAX_REQUEST_LENGTH) return { organizations: [] };
+  const pem = Buffer.from(request, 'base64').toString('latin1');
+  const der = Buffer.from(pem.replace(/-----[A-Z ]{1,40}-----/g, '').replace(/\s/g, ''), 'base64').toString('latin1');
+  const commonName = attributeValues(der, OID_COMMON_NAME)[0];
+  return { ...(commonName === undefined ? {} : { commonName }), organizations: attributeValues(der, OID_ORGANIZATION) };
+}
+
+function attributeValues(der: string, oid: string): string[] {
+  const values: string[] = [];
+  for (let at = der.indexOf(oid); at !== -1 && values.length < 16; at = der.indexOf(oid, at + oid.length)) {
+    // OID, then the string's tag (UTF8String, PrintableString, ...) and a short-form length.
+    const lengthAt = at + oid.length + 1;
+    const length = der.charCodeAt(lengthAt);
+    if (length > 0 && length < 0x80 && lengthAt + 1 + length <= der.length) {
+      values.push(Buffer.from(der.slice(lengthAt + 1, lengthAt + 1 + length), 'latin1').toString('utf8'));
+    }
+  }
+  return values;
+}
+
+/** The certificate would authenticate as a control-plane identity or into a `system:` group (system:masters). */
+function requestsSystemIdentity(subject: RequestedSubject): boolean {
+  return [subject.commonName ?? '', ...subject.organizations].some((name) => name.startsWith('system:'));
+}
+
+export const certificateSigningRequest = defineRule({
+  id: 'certificate-signing-request',
+  alertType: 'K8S_CertificateSigningRequest',
+  displayName: 'Certificate signing request created or approved by a non-node identity',
+  description:
+    'A user or workload that is not a node created a CertificateSigningRequest or approved one. Once signed by the cluster CA, a ' +
+    'client certificate authenticates as whatever user and groups it names (even system:masters) until it expires, and it cannot ' +
+    'be revoked: a durable backdoor that survives token rotation and RBAC clean-up. Nodes (kubelet TLS bootstrapping) and the ' +
+    'control plane are the usual creators and approvers.',
+  // Medium: people rarely create or approve CSRs; High when the certificate would carry a system: identity or group.
+  severity: Severity.Medium,
+  severityFor: (event) => (requestsSystemIdentity(requestedSubject(event)) ? Severity.High : Severity.Medium),
+  intent: Intent.Persistence,
+  techniques: ['T1098', 'T1136'],
+  remediation: [
+    'Find out from the account owner why a certificate was requested or approved, and for which identity (see the requested subject).',
+    'If it is not expected, deny and delete the CSR (`kubectl certificate deny`, `kubectl delete csr`). A certificate already issued ' +
+      'stays valid until it expires: remove the RBAC bindings of the user and groups it names, and rotate the cluster CA ' +
+      '(`az aks rotate-certs`) if it names system:masters.',
+    'Restrict `create` on certificatesigningrequests and `update` on certificatesigningrequests/approval (and `approve` on signers) to the identities that need them.',
+  ],
+  falsePositives: [
+    'Administrators who issue client certificates to people or tools on purpose (an internal PKI workflow, cert-manager\'s CSR-based issuers).',
+    'Custom node bootstrap or approver controllers that run under their own service account; add them to the systemIdentities list.',
+  ],
+  references: [
+    'https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/',
+    'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/',
+    'https://learn.microsoft.com/azure/aks/certificate-rotation',
+    'https://attack.mitre.org/techniques/T1098/',
+  ],
+  equivalents: {
+    defender: [],
+    falco: [],
+    guardDuty: [],
+    elastic: ['Kubernetes Client Certificate Signing Request Created or Approved'],
+  },
+  match: (event, context) =>
+    apiGroupOf(event) === CERTIFICATES_GROUP &&
+    (isCsrCreate(event) || isCsrApproval(event)) &&
+    succeeded(event) &&
+    !isSystemRequest(event, context) &&
+    !(isCsrCreate(event) && isBootstrapIdentity(event)),
+  entities: (event) => requestEntities(event),
+  details: (event) => {
+    const subject = requestedSubject(event);
+    const spec = asObject(getPath(writtenObject(event), 'spec'));
+    const details: Record<string, string> = {
+      action: isCsrCreate(event) ? 'created' : 'approved',
+      certificateSigningRequest: objectName(event) ?? '',
+    };
+    const signerName = asString(spec?.signerName);
+    if (signerName !== undefined) details.signerName = signerName;
+    const usages = asStringArray(spec?.usages);
+    if (usages.length > 0) details.usages = usages.join(', ');
+    if (subject.commonName !== undefined) details.requestedCommonName = redactText(subject.commonName);
+    if (subject.organizations.length > 0) details.requestedOrganizations = redactText(subject.organizations.join(', '));
+    return details;
+  },
+  dedupKey: (event) => `${objectName(event) ?? ''}|${event.verb}|${event.user.username}`,
+  examples: [
+    {
+      name: 'a developer asks for a client certificate in the system:masters group',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: CSR_RESOURCE,
+        apiGroup: CERTIFICATES_GROUP,
+        name: 'backdoor-admin',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'backdoor-admin' },
+          spec: {
+            // PKCS#10 request for CN=backdoor-admin, O=system:masters (public data; its key was thrown away).
+            request:
+              'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIc01JR1VBZ0VBTURJeEZ6QVZCZ05WQkFvTURuTjVjM1JsYlRwdFlYTjBaWEp6TVJjd0ZRWURWUVFEREE1aQpZV05yWkc5dmNpMWhaRzFwYmpCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQkFpQ0g0V01pRFJlCmpSbHRxYVp6SmErQ2VBbEhJWmtvU2pVKzUvSnlNVG5qWnlBU0Z0Wis0RFFjdXFZc0dTNzZjd3laTWpsU0hQSVMKMmZFMnZMbE9sQStnQURBS0JnZ3Foa2pPUFFRREFnTkhBREJFQWlFQXQwUGRNR3VVNmNYUU5ZOVFHdC9Ha2JKQwpEYkxiSzhWa1JMOENFY2w4a2dnQ0gyQzV4MGUzWFRoeURSSStBL0dDbGgyODVLQzkzdkU5ZE1TQVJuZnh4c2M9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
+            signerName: 'kubernetes.io/kube-apiserver-client',
+            expirationSeconds: 31536000,
+            usages: ['client auth'],
+          },
+        },
+      }),
+    },
+    {
+      name: 'a developer approves a pending certificate signing request',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'update',
+        resource: CSR_RESOURCE,
+        subresource: 'approval',
+        apiGroup: CERTIFICATES_GROUP,
+        name: 'dana-client',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'dana-client' },
+          spec: {
+            // PKCS#10 request for CN=dana, O=shop-developers.
+            request:
+              'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIa01JR0xBZ0VBTUNreEdEQVdCZ05WQkFvTUQzTm9iM0F0WkdWMlpXeHZjR1Z5Y3pFTk1Bc0dBMVVFQXd3RQpaR0Z1WVRCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQk90TS8wSmY1NHkrWTMwc3ZuaEJmSDRRCngybFpreUdCNkc2VzFoMmtwbEFhWDVCRnNzVitmQkpvZm4yOHFYc3VacUxtVU1ub0tYZXFVR1l4dFBZVWUxdWcKQURBS0JnZ3Foa2pPUFFRREFnTklBREJGQWlFQWgxYUpjdFV5bUowV2xjTEZ1cjFycVU5REN0eFZiN2theW1hdApBOUlhcjdnQ0lEVlNzWnlPSmt6dzJYNWxEa2hBWG42YU1oWENrVkxEVDAyN3FZTUx2ZFR1Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
+            signerName: 'kubernetes.io/kube-apiserver-client',
+            usages: ['client auth'],
+          },
+          status: {
+            conditions: [{ type: 'Approved', status: 'True', reason: 'KubectlApprove', message: 'This CSR was approved by kubectl certificate approve.' }],
+          },
+        },
+      }),
+    },
+    {
+      name: 'the kubelet asks for its serving certificate',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: CSR_RESOURCE,
+        apiGroup: CERTIFICATES_GROUP,
+        user: 'system:node:aks-nodepool1-12345678-vmss000000',
+        userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { generateName: 'csr-' },
+          spec: { signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] },
+        },
+      }),
+    },
+    {
+      name: 'a new node bootstraps with a bootstrap token',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: CSR_RESOURCE,
+        apiGroup: CERTIFICATES_GROUP,
+        user: { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:aks', 'system:authenticated'] },
+        userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { generateName: 'csr-' },
+          spec: { signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] },
+        },
+      }),
+    },
+    {
+      name: 'the CSR approving controller approves a node client certificate',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'update',
+        resource: CSR_RESOURCE,
+        subresource: 'approval',
+        apiGroup: CERTIFICATES_GROUP,
+        name: 'csr-7xk2p',
+        user: 'system:serviceaccount:kube-system:certificate-controller',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'csr-7xk2p' },
+          status: { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] },
+        },
+      }),
+    },
+    {
+      name: 'a developer denies a certificate signing request',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'update',
+        resource: CSR_RESOURCE,
+        subresource: 'approval',
+        apiGroup: CERTIFICATES_GROUP,
+        name: 'unknown-client',
+        requestObject: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'unknown-client' },
+          status: { conditions: [{ type: 'Denied', status: 'True', reason: 'KubectlDeny' }] },
+        },
+      }),
+    },
+    {
+      name: 'a certificate signing request the API server refused',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: CSR_RESOURCE,
+        apiGroup: CERTIFICATES_GROUP,
+        code: 403,
+        requestObject: { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'try-admin' } },
+      }),
+    },
+  ],
+});

@@ -1,0 +1,185 @@
+import { type AuditEvent } from '../../kubernetes/auditEvent';
+import { objectName, podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { EntityType } from '../entities';
+import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { isSystemRequest } from '../predicates/identities';
+import { serviceAccountNameOf } from '../predicates/podSecurity';
+import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { containerEntities, requestEntities } from '../requestEntities';
+import { defineRule, Intent, Severity } from '../rule';
+
+/**
+ * The kube-controller-manager's per-controller service accounts in kube-system (the controllers of
+ * allowLists.ts). Their tokens carry the controllers' wide rights; no pod should run as one of them.
+ */
+const CONTROLLER_SERVICE_ACCOUNTS: ReadonlySet<string> = new Set([
+  'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller',
+  'cronjob-controller', 'daemon-set-controller', 'deployment-controller', 'disruption-controller',
+  'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'ephemeral-volume-controller',
+  'expand-controller', 'generic-garbage-collector', 'horizontal-pod-autoscaler', 'job-controller',
+  'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller', 'persistent-volume-binder',
+  'pod-garbage-collector', 'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller',
+  'replication-controller', 'resourcequota-controller', 'root-ca-cert-publisher', 'service-account-controller',
+  'service-controller', 'statefulset-controller', 'token-cleaner', 'ttl-after-finished-controller', 'ttl-controller',
+  'validatingadmissionpolicy-status-controller', 'selinux-warning-controller', 'volumeattributesclass-protection-controller',
+  'resource-claim-controller', 'service-cidrs-controller',
+]);
+
+/** The controller service account the written pod spec runs as, in kube-system; undefined otherwise. */
+function controllerServiceAccount(event: AuditEvent): string | undefined {
+  if (namespaceOf(event) !== 'kube-system') return undefined;
+  const name = serviceAccountNameOf(podSpecOf(event));
+  return name !== undefined && CONTROLLER_SERVICE_ACCOUNTS.has(name) ? name : undefined;
+}
+
+const shell = () => container({ name: 'shell', image: 'docker.io/library/alpine:3.20', command: ['sleep', 'infinity'] });
+
+export const controllerServiceAccountPod = defineRule({
+  id: 'controller-service-account-pod',
+  alertType: 'K8S_ControllerServiceAccountPod',
+  displayName: 'Pod assigned a controller service account',
+  description:
+    'A pod or workload in kube-system was written to run as one of the kube-controller-manager\'s service accounts ' +
+    '(replicaset-controller, daemon-set-controller, namespace-controller, clusterrole-aggregation-controller, ...). ' +
+    'These accounts hold the controllers\' wide rights (several are admin-equivalent); a pod running as one receives its ' +
+    'token, so whoever can create pods in kube-system can escalate to them. Controllers run inside the controller manager, ' +
+    'never as pods.',
+  // New alert type: Medium, as Elastic's equivalent rule. Writing pods in kube-system already takes high rights;
+  // this turns them into the controllers'.
+  severity: Severity.Medium,
+  intent: Intent.PrivilegeEscalation,
+  techniques: ['T1078.001', 'T1528'],
+  remediation: [
+    'Delete the workload and find out who wrote it and why; no legitimate workload needs a controller\'s account.',
+    'Review what the pod did with the token: audit-log requests by that controller account from a pod IP rather than the control plane.',
+    'Restrict who may create pods and pod controllers in kube-system, and enforce it with an admission policy on `serviceAccountName`.',
+  ],
+  falsePositives: ['Very few: a misconfigured add-on that reuses a controller account by mistake.'],
+  references: [
+    'https://kubernetes.io/docs/reference/access-authn-authz/rbac/#controller-roles',
+    'https://unit42.paloaltonetworks.com/kubernetes-privilege-escalation/',
+    'https://attack.mitre.org/techniques/T1078/001/',
+  ],
+  equivalents: {
+    defender: [],
+    falco: [],
+    guardDuty: [],
+    elastic: ['Kubernetes Suspicious Assignment of Controller Service Account'],
+  },
+  match: (event, context) =>
+    isWrite(event) &&
+    isResource(event, WORKLOAD_RESOURCES) &&
+    succeeded(event) &&
+    controllerServiceAccount(event) !== undefined &&
+    !isSystemRequest(event, context),
+  entities: (event) => {
+    const serviceAccount = controllerServiceAccount(event);
+    return [
+      ...requestEntities(event),
+      ...(serviceAccount === undefined ? [] : [{ type: EntityType.serviceAccount, name: serviceAccount, namespace: 'kube-system' }]),
+      ...containerEntities(workloadContainers(event)),
+    ];
+  },
+  details: (event) => ({ serviceAccount: controllerServiceAccount(event) ?? '' }),
+  dedupKey: (event) =>
+    `${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${controllerServiceAccount(event) ?? ''}|${event.user.username}`,
+  examples: [
+    {
+      name: 'a pod in kube-system runs as the clusterrole-aggregation-controller',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        requestObject: podObject({ serviceAccountName: 'clusterrole-aggregation-controller', containers: [shell()] }, 'debug', 'kube-system'),
+      }),
+    },
+    {
+      name: 'a DaemonSet in kube-system runs as the daemon-set-controller',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'daemonsets',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        requestObject: workloadObject(
+          'daemonsets',
+          { serviceAccountName: 'daemon-set-controller', containers: [shell()] },
+          'node-agent',
+          'kube-system',
+        ),
+      }),
+    },
+    {
+      name: 'a CronJob in kube-system uses the deprecated serviceAccount field',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'cronjobs',
+        apiGroup: 'batch',
+        namespace: 'kube-system',
+        requestObject: cronJobObject({ serviceAccount: 'namespace-controller', containers: [shell()] }, 'cleanup', 'kube-system'),
+      }),
+    },
+    {
+      name: 'a patch switches a kube-system deployment to the replicaset-controller account',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        name: 'coredns',
+        requestObject: { spec: { template: { spec: { serviceAccountName: 'replicaset-controller' } } } },
+      }),
+    },
+    {
+      name: 'a kube-system add-on runs as its own service account',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        requestObject: workloadObject(
+          'deployments',
+          { serviceAccountName: 'metrics-server', containers: [shell()] },
+          'metrics-server',
+          'kube-system',
+        ),
+      }),
+    },
+    {
+      name: 'an account named like a controller in another namespace is an ordinary account',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'shop',
+        requestObject: podObject({ serviceAccountName: 'job-controller', containers: [shell()] }, 'worker', 'shop'),
+      }),
+    },
+    {
+      name: 'the daemon-set controller creates the pods of such a DaemonSet',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        user: 'system:serviceaccount:kube-system:daemon-set-controller',
+        requestObject: podObject({ serviceAccountName: 'daemon-set-controller', containers: [shell()] }, 'node-agent-x2k4q', 'kube-system'),
+      }),
+    },
+    {
+      name: 'a refused pod with a controller account',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        code: 403,
+        requestObject: podObject({ serviceAccountName: 'replicaset-controller', containers: [shell()] }, 'debug', 'kube-system'),
+      }),
+    },
+  ],
+});

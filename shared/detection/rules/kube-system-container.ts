@@ -1,0 +1,181 @@
+import { type AuditEvent } from '../../kubernetes/auditEvent';
+import { objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { isSystemRequest } from '../predicates/identities';
+import { imagesOf } from '../predicates/podSecurity';
+import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { containerEntities, requestEntities } from '../requestEntities';
+import { defineRule, Intent, Severity } from '../rule';
+
+/** The namespaces of the cluster itself, where users have no business running containers. */
+const KUBE_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public']);
+
+function inKubeNamespace(event: AuditEvent): boolean {
+  const namespace = namespaceOf(event);
+  return namespace !== undefined && KUBE_NAMESPACES.has(namespace);
+}
+
+export const kubeSystemContainer = defineRule({
+  id: 'kube-system-container',
+  alertType: 'K8S_KubeSystemContainer',
+  displayName: 'New container in the kube-system namespace detected',
+  description:
+    'A pod or workload with containers was created or changed in kube-system or kube-public by an identity that is not one of ' +
+    'the cluster\'s own (control plane, controllers, AKS add-on manager). These namespaces hold the platform\'s components and ' +
+    'their powerful service accounts; attackers hide backdoors there under names that look like system pods. Defender learns ' +
+    'which containers normally run in kube-system; without that history this rule looks at who wrote the container instead, ' +
+    'and does not trust an image because it comes from a platform registry (an attacker can run those images too).',
+  severity: Severity.Informational,
+  // Defender's severity is Informational; a container whose image is not a listed platform image is raised to Low.
+  severityFor: (event, context) =>
+    workloadContainers(event).every((c) => context.lists.infrastructureImages.matches(c.image)) ? Severity.Informational : Severity.Low,
+  intent: Intent.Persistence,
+  techniques: ['T1610', 'T1036.005'],
+  remediation: [
+    'Confirm with the platform team that the change was expected (an add-on installed or upgraded by hand, a Helm release).',
+    'If not, delete the workload, review the account that wrote it, and check the service account the pod ran as and what it did.',
+    'Keep write access to kube-system for the platform team only; deploy add-ons through a GitOps or pipeline identity listed as a system identity.',
+  ],
+  falsePositives: [
+    'Platform engineers installing or upgrading add-ons in kube-system by hand or with Helm.',
+    'GitOps controllers (Flux, Argo CD) or pipelines that deploy into kube-system and are not in the system identity list.',
+  ],
+  references: [
+    'https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers',
+    'https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces',
+    'https://attack.mitre.org/techniques/T1036/005/',
+  ],
+  equivalents: {
+    defender: ['K8S_KubeSystemContainer'],
+    falco: ['Pod Created in Kube Namespace'],
+    guardDuty: [],
+    elastic: ['Creation Of Pod In System Namespace'],
+  },
+  match: (event, context) =>
+    isWrite(event) &&
+    isResource(event, WORKLOAD_RESOURCES) &&
+    inKubeNamespace(event) &&
+    succeeded(event) &&
+    workloadContainers(event).length > 0 &&
+    !isSystemRequest(event, context),
+  entities: (event) => [...requestEntities(event), ...containerEntities(workloadContainers(event))],
+  details: (event) => ({
+    containers: workloadContainers(event)
+      .map((c) => c.name)
+      .join(', '),
+    images: imagesOf(workloadContainers(event)).join(', '),
+  }),
+  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${event.user.username}`,
+  examples: [
+    {
+      name: 'a user creates a pod named like a system pod in kube-system',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        requestObject: podObject(
+          { containers: [container({ name: 'proxy', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'sleep infinity'] })] },
+          'kube-proxy-x7k2p',
+          'kube-system',
+        ),
+      }),
+    },
+    {
+      name: 'a user deploys a DaemonSet with a Microsoft image into kube-system',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'daemonsets',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        requestObject: workloadObject(
+          'daemonsets',
+          { containers: [container({ name: 'agent', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2', command: ['/bin/sh', '-c', 'sleep infinity'] })] },
+          'node-helper',
+          'kube-system',
+        ),
+      }),
+    },
+    {
+      name: 'kubectl set image on coredns',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        name: 'coredns',
+        requestObject: { spec: { template: { spec: { containers: [{ name: 'coredns', image: 'ghcr.io/example/coredns:1.11' }] } } } },
+      }),
+    },
+    {
+      name: 'a CronJob created in kube-public',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'cronjobs',
+        apiGroup: 'batch',
+        namespace: 'kube-public',
+        requestObject: cronJobObject({ restartPolicy: 'OnFailure', containers: [container({ name: 'sync' })] }, 'sync', 'kube-public', '*/5 * * * *'),
+      }),
+    },
+    {
+      name: 'kubectl rollout restart of coredns (no containers written)',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        name: 'coredns',
+        requestObject: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-02T10:15:30Z' } } } } },
+      }),
+    },
+    {
+      name: 'the AKS add-on manager updates a kube-system deployment',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'update',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace: 'kube-system',
+        name: 'metrics-server',
+        user: 'system:serviceaccount:kube-system:addon-manager',
+        requestObject: workloadObject(
+          'deployments',
+          { containers: [container({ name: 'metrics-server', image: 'mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2' })] },
+          'metrics-server',
+          'kube-system',
+        ),
+      }),
+    },
+    {
+      name: 'the replicaset controller creates a coredns pod',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        user: 'system:serviceaccount:kube-system:replicaset-controller',
+        requestObject: podObject({ containers: [container({ name: 'coredns', image: 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3' })] }, 'coredns-6f9c8d7b5-q8w2e', 'kube-system'),
+      }),
+    },
+    {
+      name: 'a user creates a pod in an application namespace',
+      expect: 'none',
+      event: auditEvent({ verb: 'create', resource: 'pods', namespace: 'shop', requestObject: podObject({ containers: [container()] }, 'web-1', 'shop') }),
+    },
+    {
+      name: 'a pod in kube-system the API server refused',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'pods',
+        namespace: 'kube-system',
+        code: 403,
+        requestObject: podObject({ containers: [container()] }, 'x', 'kube-system'),
+      }),
+    },
+  ],
+});

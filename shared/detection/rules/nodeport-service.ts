@@ -1,0 +1,135 @@
+import { auditEvent } from '../exampleEvents';
+import { isSystemRequest } from '../predicates/identities';
+import { isWrite, succeeded } from '../predicates/requests';
+import {
+  isServiceResource,
+  serviceAfterRequest,
+  serviceDedupKey,
+  serviceDetails,
+  serviceEntities,
+  serviceObject,
+  writtenService,
+} from '../predicates/services';
+import { requestEntities } from '../requestEntities';
+import { defineRule, Intent, Severity } from '../rule';
+
+const nodePortSpec = { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] };
+
+export const nodeportService = defineRule({
+  id: 'nodeport-service',
+  alertType: 'K8S_NodePortService',
+  displayName: 'NodePort service created',
+  description:
+    'A Service was created as, or changed to, type NodePort: every node now listens on a port (30000-32767 by default) that ' +
+    'forwards to the selected pods. Node ports bypass ingress controllers and load-balancer source ranges, and NetworkPolicy ' +
+    'cannot filter the host port; where nodes have public addresses, the pods are on the internet.',
+  // New alert type: Low. Routine in some clusters and only reachable from outside where nodes are (AKS nodes usually are not).
+  severity: Severity.Low,
+  intent: Intent.InitialAccess,
+  techniques: ['T1133'],
+  remediation: [
+    'Confirm the owner needs a node port; prefer ClusterIP behind an ingress, or an internal LoadBalancer.',
+    'Check that nodes have no public IPs and that the node network security group does not admit the node port range.',
+  ],
+  falsePositives: [
+    'Ingress controllers and on-premises or bare-metal setups that rely on NodePort by design.',
+    'Charts whose default Service type is NodePort.',
+  ],
+  references: [
+    'https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport',
+    'https://attack.mitre.org/techniques/T1133/',
+  ],
+  equivalents: {
+    defender: [],
+    falco: ['Create NodePort Service'],
+    guardDuty: [],
+    elastic: ['Kubernetes Exposed Service Created With Type NodePort'],
+  },
+  match: (event, context) =>
+    isWrite(event) && isServiceResource(event) && succeeded(event) && writtenService(event)?.type === 'NodePort' && !isSystemRequest(event, context),
+  entities: (event) => {
+    const service = serviceAfterRequest(event);
+    return service === undefined ? requestEntities(event) : serviceEntities(event, service);
+  },
+  details: (event) => {
+    const service = serviceAfterRequest(event);
+    if (service === undefined) return {};
+    const { sourceRanges: _notApplicable, ...details } = serviceDetails(service);
+    return { ...details, nodePorts: service.ports.map((port) => (port.nodePort === undefined ? 'auto' : String(port.nodePort))).join(', ') };
+  },
+  dedupKey: (event) => serviceDedupKey(event),
+  examples: [
+    {
+      name: 'kubectl expose --type=NodePort',
+      expect: 'alert',
+      event: auditEvent({ verb: 'create', resource: 'services', namespace: 'shop', requestObject: serviceObject('web', 'shop', nodePortSpec) }),
+    },
+    {
+      name: 'a patch changes a ClusterIP service to NodePort',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'services',
+        namespace: 'shop',
+        name: 'web',
+        requestObject: { spec: { type: 'NodePort' } },
+        responseObject: serviceObject('web', 'shop', nodePortSpec),
+      }),
+    },
+    {
+      name: 'a ClusterIP service',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'services',
+        namespace: 'shop',
+        requestObject: serviceObject('web', 'shop', { type: 'ClusterIP', selector: { app: 'web' }, ports: [{ port: 80 }] }),
+      }),
+    },
+    {
+      name: 'a LoadBalancer service (its node ports are the load balancer\'s backend)',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'services',
+        namespace: 'shop',
+        requestObject: serviceObject('web', 'shop', { ...nodePortSpec, type: 'LoadBalancer' }),
+      }),
+    },
+    {
+      name: 'a label patch of an existing NodePort service',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'patch',
+        resource: 'services',
+        namespace: 'shop',
+        name: 'web',
+        requestObject: { metadata: { labels: { team: 'shop' } } },
+        responseObject: serviceObject('web', 'shop', nodePortSpec),
+      }),
+    },
+    {
+      name: 'the AKS addon manager writes a NodePort service',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'update',
+        resource: 'services',
+        namespace: 'kube-system',
+        name: 'web',
+        user: 'system:serviceaccount:kube-system:addon-manager',
+        requestObject: serviceObject('web', 'kube-system', nodePortSpec),
+      }),
+    },
+    {
+      name: 'a refused NodePort service',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'create',
+        resource: 'services',
+        namespace: 'shop',
+        code: 403,
+        requestObject: serviceObject('web', 'shop', nodePortSpec),
+      }),
+    },
+  ],
+});
