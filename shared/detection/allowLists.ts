@@ -22,7 +22,11 @@ export interface DetectionLists {
   dangerousCapabilities: readonly string[];
 }
 
-const kubeSystemControllers = [
+/**
+ * The kube-controller-manager's per-controller service accounts in kube-system. Their tokens carry the
+ * controllers' wide rights: they are trusted as requesters, and no pod should ever run as one of them.
+ */
+export const KUBE_SYSTEM_CONTROLLERS: readonly string[] = [
   'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller',
   'cronjob-controller', 'daemon-set-controller', 'deployment-controller', 'disruption-controller',
   'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'ephemeral-volume-controller',
@@ -43,7 +47,7 @@ export const defaultDetectionLists: DetectionLists = {
     'system:kube-proxy',
     'system:node:*',
     'system:serviceaccount:kube-system:generic-garbage-collector',
-    ...kubeSystemControllers.map((controller) => `system:serviceaccount:kube-system:${controller}`),
+    ...KUBE_SYSTEM_CONTROLLERS.map((controller) => `system:serviceaccount:kube-system:${controller}`),
     // AKS control plane and service identities.
     'aksService',
     'masterclient',

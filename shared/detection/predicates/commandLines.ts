@@ -2,20 +2,12 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { type AlertEntity, EntityType } from '../entities';
 import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
-import { isResource, queryValues } from './requests';
+import { queryValues } from './requests';
 
 /**
  * Command lines run through the API server (`kubectl exec`), and what they look like: a reverse shell,
  * a download-and-run, a call to the cloud metadata endpoint, a read of credentials. Pure and total.
  */
-
-/** Verbs of the streaming pod subresources: POST (SPDY, `create`) or GET (WebSocket, kubectl 1.30+). */
-const STREAM_VERBS: ReadonlySet<string> = new Set(['create', 'get']);
-
-/** A streaming request on a pod subresource (`exec`, `attach`, `portforward`), whatever the transport. */
-export function isPodStreamRequest(event: AuditEvent, subresource: string): boolean {
-  return STREAM_VERBS.has(event.verb) && isResource(event, 'pods', subresource);
-}
 
 /** The arguments of an exec request: one `command` query parameter per argument, decoded. */
 export function execCommandArgs(event: AuditEvent): string[] {

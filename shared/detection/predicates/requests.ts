@@ -77,3 +77,11 @@ export function queryValues(event: AuditEvent, name: string): string[] {
     return [];
   }
 }
+
+/** Verbs of the streaming pod subresources: POST (SPDY, `create`) or GET (WebSocket, kubectl 1.30+). */
+const STREAM_VERBS: ReadonlySet<string> = new Set(['create', 'get']);
+
+/** A streaming request on a pod subresource (`exec`, `attach`, `portforward`), whatever the transport. */
+export function isPodStreamRequest(event: AuditEvent, subresource: string): boolean {
+  return STREAM_VERBS.has(event.verb) && isResource(event, 'pods', subresource);
+}

@@ -1,5 +1,6 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { objectName, podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { KUBE_SYSTEM_CONTROLLERS } from '../allowLists';
 import { EntityType } from '../entities';
 import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
@@ -8,22 +9,7 @@ import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/reque
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
-/**
- * The kube-controller-manager's per-controller service accounts in kube-system (the controllers of
- * allowLists.ts). Their tokens carry the controllers' wide rights; no pod should run as one of them.
- */
-const CONTROLLER_SERVICE_ACCOUNTS: ReadonlySet<string> = new Set([
-  'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller',
-  'cronjob-controller', 'daemon-set-controller', 'deployment-controller', 'disruption-controller',
-  'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'ephemeral-volume-controller',
-  'expand-controller', 'generic-garbage-collector', 'horizontal-pod-autoscaler', 'job-controller',
-  'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller', 'persistent-volume-binder',
-  'pod-garbage-collector', 'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller',
-  'replication-controller', 'resourcequota-controller', 'root-ca-cert-publisher', 'service-account-controller',
-  'service-controller', 'statefulset-controller', 'token-cleaner', 'ttl-after-finished-controller', 'ttl-controller',
-  'validatingadmissionpolicy-status-controller', 'selinux-warning-controller', 'volumeattributesclass-protection-controller',
-  'resource-claim-controller', 'service-cidrs-controller',
-]);
+const CONTROLLER_SERVICE_ACCOUNTS: ReadonlySet<string> = new Set(KUBE_SYSTEM_CONTROLLERS);
 
 /** The controller service account the written pod spec runs as, in kube-system; undefined otherwise. */
 function controllerServiceAccount(event: AuditEvent): string | undefined {

@@ -1,8 +1,8 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
 import { auditEvent } from '../exampleEvents';
-import { execEntities, isPodStreamRequest, redactedExecCommand, streamContainerName } from '../predicates/commandLines';
+import { execEntities, redactedExecCommand, streamContainerName } from '../predicates/commandLines';
 import { isSystemRequest } from '../predicates/identities';
-import { namespaceOf, queryValues, succeeded } from '../predicates/requests';
+import { isPodStreamRequest, namespaceOf, queryValues, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
 function isExecOrAttach(event: AuditEvent): boolean {

@@ -1,8 +1,7 @@
 import { AuditStage } from '../../kubernetes/auditEvent';
 import { auditEvent } from '../exampleEvents';
-import { isPodStreamRequest } from '../predicates/commandLines';
 import { isSystemRequest } from '../predicates/identities';
-import { namespaceOf, queryValues, succeeded } from '../predicates/requests';
+import { isPodStreamRequest, namespaceOf, queryValues, succeeded } from '../predicates/requests';
 import { requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 

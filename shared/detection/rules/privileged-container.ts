@@ -14,7 +14,7 @@ export const privilegedContainer = defineRule({
   description:
     'A pod or workload was written with a privileged container. A privileged container has all the host\'s devices and capabilities; ' +
     'from it an attacker can take over the node and, from the node, the cluster.',
-  severity: Severity.Low,
+  severity: Severity.Informational,
   intent: Intent.PrivilegeEscalation,
   techniques: ['T1611', 'T1610'],
   remediation: [

@@ -8,12 +8,11 @@ import {
   type CommandMatch,
   execCommandArgs,
   execEntities,
-  isPodStreamRequest,
   redactedExecCommand,
   streamContainerName,
 } from '../predicates/commandLines';
 import { isSystemRequest } from '../predicates/identities';
-import { namespaceOf, succeeded } from '../predicates/requests';
+import { isPodStreamRequest, namespaceOf, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
 function commandMatches(event: AuditEvent): CommandMatch[] {

@@ -7,9 +7,9 @@ import {
   CommandCategory,
   displayCommandLine,
   execCommandArgs,
-  isPodStreamRequest,
   normalizeCommandLine,
 } from '../../../../shared/detection/predicates/commandLines';
+import { isPodStreamRequest } from '../../../../shared/detection/predicates/requests';
 
 function eventOf(raw: Record<string, unknown>): AuditEvent {
   const normalized = normalizeAuditEvent(raw);

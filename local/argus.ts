@@ -1,0 +1,50 @@
+import { type CliIo, processIo } from './cliIo';
+import { rulesCommand } from './rulesCommand';
+import { scanCommand } from './scanCommand';
+
+const USAGE = `Usage: argus <command> [options]
+
+Commands:
+  scan <file|directory|->...   scan Kubernetes audit logs and print the alerts (JSON lines or a table)
+  rules [--json]               list the detection rules and their equivalents in other products
+
+\`argus <command> --help\` shows a command's options.`;
+
+/** The `argus` CLI: dispatches to a subcommand and returns the exit code (0 done, 2 bad usage or unreadable input). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'scan':
+      return scanCommand(rest, io);
+    case 'rules':
+      return rulesCommand(rest, io);
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    case undefined:
+      io.stderr.write(`${USAGE}\n`);
+      return 2;
+    default:
+      io.stderr.write(`argus: unknown command '${command}'\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+/** Runs the CLI in this process: `argus ... | head` ends quietly, and the exit code is set once the output is flushed. */
+export function runCli(argv: string[]): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  main(argv).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`argus: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { type Rule } from '../shared/detection/rule';
+import { allRules } from '../shared/detection/rules';
+import { formatTable, type TableColumn } from './alertTable';
+import { type CliIo } from './cliIo';
+
+export const RULES_USAGE = `Usage: argus rules [--json]
+
+Lists the detection rules: id, alert type, severity, ATT&CK intent and techniques, and the equivalent
+content in Defender for Containers, Falco, GuardDuty and Elastic/Sigma.
+  --json   every rule's metadata (without its code) and its number of examples, as a JSON array`;
+
+/** A rule as `argus rules --json` prints it: the metadata, not the functions or the example events. */
+export interface RuleSummary {
+  id: string;
+  alertType: string;
+  displayName: string;
+  description: string;
+  severity: string;
+  intent: string;
+  techniques: readonly string[];
+  stages: readonly string[];
+  remediation: readonly string[];
+  falsePositives: readonly string[];
+  references: readonly string[];
+  equivalents: Rule['equivalents'];
+  exampleCount: number;
+}
+
+export function summarizeRule(rule: Rule): RuleSummary {
+  return {
+    id: rule.id,
+    alertType: rule.alertType,
+    displayName: rule.displayName,
+    description: rule.description,
+    severity: rule.severity,
+    intent: rule.intent,
+    techniques: rule.techniques,
+    stages: rule.stages,
+    remediation: rule.remediation,
+    falsePositives: rule.falsePositives,
+    references: rule.references,
+    equivalents: rule.equivalents,
+    exampleCount: rule.examples.length,
+  };
+}
+
+const ruleColumns: readonly TableColumn[] = [
+  { header: 'id', maxWidth: 40 },
+  { header: 'alertType', maxWidth: 44 },
+  { header: 'severity', maxWidth: 13 },
+  { header: 'intent', maxWidth: 19 },
+  { header: 'techniques', maxWidth: 24 },
+  { header: 'defender', maxWidth: 36 },
+  { header: 'falco', maxWidth: 32 },
+  { header: 'guardDuty', maxWidth: 40 },
+  { header: 'elastic', maxWidth: 48 },
+];
+
+export function rulesCommand(argv: string[], io: CliIo, rules: readonly Rule[] = allRules): number {
+  let json: boolean;
+  try {
+    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    if (values.help === true) {
+      io.stdout.write(`${RULES_USAGE}\n`);
+      return 0;
+    }
+    json = values.json === true;
+  } catch (error) {
+    io.stderr.write(`argus rules: ${(error as Error).message}\n\n${RULES_USAGE}\n`);
+    return 2;
+  }
+  const sorted = [...rules].sort((a, b) => a.id.localeCompare(b.id));
+  if (json) {
+    io.stdout.write(`${JSON.stringify(sorted.map(summarizeRule), null, 2)}\n`);
+    return 0;
+  }
+  const list = (names: readonly string[]): string => (names.length === 0 ? '-' : names.join('; '));
+  const rows = sorted.map((rule) => [
+    rule.id,
+    rule.alertType,
+    rule.severity,
+    rule.intent,
+    list(rule.techniques),
+    list(rule.equivalents.defender),
+    list(rule.equivalents.falco),
+    list(rule.equivalents.guardDuty),
+    list(rule.equivalents.elastic),
+  ]);
+  io.stdout.write(formatTable(ruleColumns, rows));
+  io.stderr.write(`${rules.length} rules; long names are cut: \`argus rules --json\` has every field\n`);
+  return 0;
+}

@@ -1,0 +1,442 @@
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { type Alert } from '../shared/alerts/alert';
+import { aggregateFindings } from '../shared/alerts/aggregateFindings';
+import { detectionListOverridesSchema, mergeDetectionLists } from '../shared/detection/allowLists';
+import { createDetectionContext, type DetectionContext } from '../shared/detection/detectionContext';
+import { evaluateRules, type RuleFailure } from '../shared/detection/evaluateRules';
+import { type Finding } from '../shared/detection/finding';
+import { type Rule } from '../shared/detection/rule';
+import { allRules } from '../shared/detection/rules';
+import { type AuditRecord, type ClusterIdentity } from '../shared/kubernetes/auditEvent';
+import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
+import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
+import { SkipReason } from '../shared/kubernetes/skipReason';
+import { formatAlertTable } from './alertTable';
+import { type CliIo, formatCount } from './cliIo';
+import { createProgressBar, type ProgressBar } from './progressBar';
+
+export const SCAN_USAGE = `Usage: argus scan [options] <file|directory|->...
+
+Reads Kubernetes audit logs and prints the alerts Argus raises, one JSON object per line (or a table);
+a summary goes to stderr. Accepted: AKS diagnostic records (Event Hubs messages {"records":[...]}, or
+storage-account blobs such as PT1H.json with one record per line), audit Events, EventLists (what the
+audit webhook POSTs), JSON arrays and NDJSON of either. A directory is read recursively (*.json,
+*.jsonl, *.ndjson, *.log, *.txt); - reads standard input.
+  --cluster <resourceId>  the cluster of raw audit events, which carry none (diagnostic records carry
+                          their own), e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/
+                          Microsoft.ContainerService/managedClusters/<name>
+  --format json|table     output format (default json)
+  --rule <id>             run only this rule; repeatable (\`argus rules\` lists them)
+  --lists <file.json>     overrides of the named lists, e.g. {"systemIdentities":{"add":["ci-deployer"]}}
+  --window <minutes>      alerts of one rule about the same cluster and entity within this window are
+                          one alert with a count (default 60)
+
+Exit status: 0 when the input was scanned, whatever it found; 2 when an input cannot be read or an
+option is wrong.`;
+
+const MIB = 1024 * 1024;
+/** Files larger than this are read line by line, so memory stays bounded whatever their size. */
+export const STREAM_THRESHOLD_IN_BYTES = 8 * MIB;
+/** A progress bar is drawn (on a terminal) only for inputs larger than this. */
+const PROGRESS_THRESHOLD_IN_BYTES = MIB;
+/** NDJSON lines decoded and evaluated together when a file is streamed. */
+const CHUNK_MAX_LINES = 5000;
+const CHUNK_MAX_CHARS = 4 * MIB;
+/** The extensions read when a directory is walked; other files are counted and ignored. */
+export const SCANNED_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.jsonl', '.ndjson', '.log', '.txt']);
+const MAX_LISTED_FAILURES = 20;
+const MAX_WINDOW_IN_MINUTES = 7 * 24 * 60;
+
+const scanArgsSchema = z.object({
+  format: z.enum(['json', 'table'], { error: '--format must be json or table' }).default('json'),
+  cluster: z.string().optional(),
+  rule: z.array(z.string()).default([]),
+  lists: z.string().optional(),
+  window: z.coerce
+    .number({ error: '--window must be a number of minutes' })
+    .int('--window must be a whole number of minutes')
+    .min(1, '--window must be at least 1 minute')
+    .max(MAX_WINDOW_IN_MINUTES, `--window must be at most ${MAX_WINDOW_IN_MINUTES} minutes (a week)`)
+    .default(60),
+});
+
+/** One input to scan: a file (regular or not: a FIFO is streamed) or standard input. */
+export type ScanInput = { kind: 'file'; path: string; bytes: number; regular: boolean } | { kind: 'stdin' };
+
+export interface ResolvedInputs {
+  inputs: ScanInput[];
+  /** Files in walked directories without a scanned extension. */
+  ignoredFiles: number;
+}
+
+export interface ScanOptions {
+  rules: readonly Rule[];
+  context: DetectionContext;
+  /** The cluster of raw audit events; without it they are skipped as `missingClusterIdentity`. */
+  cluster?: ClusterIdentity;
+  windowInMs: number;
+  /** When the alerts are generated. */
+  now: Date;
+  stdin: NodeJS.ReadableStream;
+  /** Files larger than this are streamed line by line. Default {@link STREAM_THRESHOLD_IN_BYTES}. */
+  streamThresholdInBytes?: number;
+  onProgress?: (bytesRead: number, events: number) => void;
+}
+
+export interface ScanResult {
+  /** Sorted by start time, then alert type. */
+  alerts: Alert[];
+  /** Audit events decoded and evaluated. */
+  events: number;
+  /** The same request at the same stage seen again (kube-audit and kube-audit-admin both exported). */
+  duplicateEvents: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  failures: RuleFailure[];
+  failureCount: number;
+  /** Inputs read line by line rather than whole. */
+  streamedInputs: number;
+  /** Pieces decoded and evaluated separately. */
+  chunks: number;
+}
+
+/** Thrown when an input cannot be read; the command exits 2 with the message. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly code = 'unreadableInput';
+}
+
+/** `argus scan`: parses the options, reads every input, prints the alerts and a summary. */
+export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
+  const startedAt = io.elapsedInMs();
+  const usageError = (message: string): number => {
+    io.stderr.write(`argus scan: ${message}\n\nRun \`argus scan --help\` for the options.\n`);
+    return 2;
+  };
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        cluster: { type: 'string' },
+        format: { type: 'string' },
+        rule: { type: 'string', multiple: true },
+        lists: { type: 'string' },
+        window: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  if (values['help'] === true) {
+    io.stdout.write(`${SCAN_USAGE}\n`);
+    return 0;
+  }
+  const parsed = scanArgsSchema.safeParse(values);
+  if (!parsed.success) return usageError(parsed.error.issues.map((issue) => issue.message).join('\n'));
+  const args = parsed.data;
+  if (positionals.length === 0) return usageError('give at least one file, directory, or - for standard input');
+
+  let cluster: ClusterIdentity | undefined;
+  if (args.cluster !== undefined) {
+    cluster = parseClusterResourceId(args.cluster);
+    if (cluster === undefined) {
+      return usageError(
+        `--cluster must be a cluster's Azure resource id, /subscriptions/<subscription id>/resourceGroups/<group>/providers/` +
+          `Microsoft.ContainerService/managedClusters/<name> (or Microsoft.Kubernetes/connectedClusters/<name>); got '${args.cluster}'`,
+      );
+    }
+  }
+  const rules = selectRules(args.rule);
+  if (typeof rules === 'string') return usageError(rules);
+  const context = args.lists === undefined ? createDetectionContext() : await loadListOverrides(args.lists);
+  if (typeof context === 'string') return usageError(context);
+
+  const resolved = await resolveInputs(positionals);
+  if (typeof resolved === 'string') return usageError(resolved);
+
+  const fileBytes = resolved.inputs.reduce((sum, input) => sum + (input.kind === 'file' ? input.bytes : 0), 0);
+  const readsStdin = resolved.inputs.some((input) => input.kind === 'stdin' || !input.regular);
+  let progress: ProgressBar | undefined;
+  if (io.stderr.isTTY === true && (readsStdin || fileBytes > PROGRESS_THRESHOLD_IN_BYTES)) {
+    progress = createProgressBar({ stream: io.stderr, elapsedInMs: io.elapsedInMs, ...(readsStdin ? {} : { totalBytes: fileBytes }) });
+  }
+
+  let result: ScanResult;
+  try {
+    result = await scanInputs(resolved.inputs, {
+      rules,
+      context,
+      ...(cluster === undefined ? {} : { cluster }),
+      windowInMs: args.window * 60_000,
+      now: io.now(),
+      stdin: io.stdin,
+      ...(progress === undefined ? {} : { onProgress: (bytes: number, events: number) => progress.update(bytes, events) }),
+    });
+  } catch (error) {
+    progress?.finish();
+    if (error instanceof InputError) {
+      io.stderr.write(`argus scan: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  progress?.finish();
+
+  if (args.format === 'table') io.stdout.write(formatAlertTable(result.alerts, io.stdout.columns));
+  else for (const alert of result.alerts) io.stdout.write(`${JSON.stringify(alert)}\n`);
+  io.stderr.write(formatSummary(result, resolved, io.elapsedInMs() - startedAt));
+  return 0;
+}
+
+function selectRules(ids: readonly string[]): readonly Rule[] | string {
+  if (ids.length === 0) return allRules;
+  const byId = new Map(allRules.map((rule) => [rule.id, rule]));
+  const unknown = ids.filter((id) => !byId.has(id));
+  if (unknown.length > 0) return `unknown rule id ${unknown.map((id) => `'${id}'`).join(', ')}; \`argus rules\` lists the rules`;
+  return [...new Set(ids)].map((id) => byId.get(id) as Rule);
+}
+
+async function loadListOverrides(path: string): Promise<DetectionContext | string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return `--lists: cannot read ${path}: ${describeFsError(error)}`;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    return `--lists: ${path} is not valid JSON: ${(error as Error).message}`;
+  }
+  const overrides = detectionListOverridesSchema.safeParse(value);
+  if (!overrides.success) {
+    const problems = overrides.error.issues.map((issue) => `  ${issue.path.length === 0 ? '(top level)' : issue.path.join('.')}: ${issue.message}`);
+    return `--lists: ${path} is not a valid list override file:\n${problems.join('\n')}`;
+  }
+  return createDetectionContext(mergeDetectionLists(overrides.data));
+}
+
+/** Turns the command line's paths into inputs: directories walked recursively (sorted), `-` as stdin. */
+export async function resolveInputs(paths: readonly string[]): Promise<ResolvedInputs | string> {
+  const inputs: ScanInput[] = [];
+  let ignoredFiles = 0;
+  const visitedDirectories = new Set<string>();
+
+  const walk = async (directory: string): Promise<string | undefined> => {
+    let names: string[];
+    try {
+      names = (await readdir(directory)).sort();
+    } catch (error) {
+      return `cannot read directory ${directory}: ${describeFsError(error)}`;
+    }
+    for (const name of names) {
+      const path = join(directory, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined) {
+        ignoredFiles++; // a dangling symbolic link
+      } else if (info.isDirectory()) {
+        const key = `${info.dev}:${info.ino}`;
+        if (visitedDirectories.has(key)) continue; // a symbolic link back up the tree
+        visitedDirectories.add(key);
+        const problem = await walk(path);
+        if (problem !== undefined) return problem;
+      } else if (info.isFile() && SCANNED_EXTENSIONS.has(extname(name).toLowerCase())) {
+        inputs.push({ kind: 'file', path, bytes: info.size, regular: true });
+      } else {
+        ignoredFiles++;
+      }
+    }
+    return undefined;
+  };
+
+  for (const path of paths) {
+    if (path === '-') {
+      if (!inputs.some((input) => input.kind === 'stdin')) inputs.push({ kind: 'stdin' });
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      return `cannot read ${path}: ${describeFsError(error)}`;
+    }
+    if (info.isDirectory()) {
+      visitedDirectories.add(`${info.dev}:${info.ino}`);
+      const problem = await walk(path);
+      if (problem !== undefined) return problem;
+    } else {
+      inputs.push({ kind: 'file', path, bytes: info.size, regular: info.isFile() });
+    }
+  }
+  return { inputs, ignoredFiles };
+}
+
+/**
+ * Reads, decodes and evaluates every input, then aggregates the findings into alerts. Small files are
+ * decoded whole; large files and stdin are read line by line and decoded in chunks, so memory holds one
+ * chunk plus the findings. A request found again in a later chunk or file (kube-audit and kube-audit-admin
+ * both exported) counts once per rule, as it would within one batch.
+ */
+export async function scanInputs(inputs: readonly ScanInput[], options: ScanOptions): Promise<ScanResult> {
+  const threshold = options.streamThresholdInBytes ?? STREAM_THRESHOLD_IN_BYTES;
+  const findings: Finding[] = [];
+  const seenFindings = new Set<string>();
+  const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  const failures: RuleFailure[] = [];
+  let failureCount = 0;
+  let events = 0;
+  let duplicateEvents = 0;
+  let streamedInputs = 0;
+  let chunks = 0;
+  let bytesBefore = 0;
+
+  for (const input of inputs) {
+    const streamed = input.kind === 'stdin' || !input.regular || input.bytes > threshold;
+    if (streamed) streamedInputs++;
+    let inputBytes = 0;
+    const onBytes = (bytes: number): void => {
+      inputBytes = bytes;
+      options.onProgress?.(bytesBefore + inputBytes, events);
+    };
+    let startIndex = 0;
+    try {
+      for await (const chunk of streamed ? streamChunks(input, options.stdin, onBytes) : wholeFile(input, onBytes)) {
+        chunks++;
+        const decoded = decodeAuditInput(chunk, { startIndex, ...(options.cluster === undefined ? {} : { cluster: options.cluster }) });
+        startIndex = decoded.nextIndex;
+        for (const skipped of decoded.skipped) skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
+        events += decoded.records.length;
+        const evaluation = evaluateRules(decoded.records, { rules: options.rules, context: options.context });
+        duplicateEvents += evaluation.stats.duplicateEvents;
+        failureCount += evaluation.failures.length;
+        failures.push(...evaluation.failures.slice(0, Math.max(0, MAX_LISTED_FAILURES - failures.length)));
+        for (const finding of evaluation.findings) {
+          const key = `${finding.rule.id}|${finding.record.cluster.resourceId}|${finding.record.event.auditID}`;
+          if (seenFindings.has(key)) continue;
+          seenFindings.add(key);
+          findings.push({ ...finding, record: withoutBodies(finding.record) });
+        }
+        options.onProgress?.(bytesBefore + inputBytes, events);
+      }
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`cannot read ${input.kind === 'stdin' ? 'standard input' : input.path}: ${describeFsError(error)}`);
+    }
+    bytesBefore += inputBytes;
+  }
+
+  const alerts = aggregateFindings(findings, { windowInMs: options.windowInMs, now: options.now }).sort(
+    (a, b) =>
+      a.startTimeUtc.localeCompare(b.startTimeUtc) || a.alertType.localeCompare(b.alertType) || a.id.localeCompare(b.id),
+  );
+  return { alerts, events, duplicateEvents, skippedByReason, failures, failureCount, streamedInputs, chunks };
+}
+
+/** A finding keeps its event until the end: drop the request and response bodies, which alerts never show. */
+function withoutBodies(record: AuditRecord): AuditRecord {
+  const { requestObject: _request, responseObject: _response, ...event } = record.event;
+  return { ...record, event };
+}
+
+async function* wholeFile(input: ScanInput, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  if (input.kind !== 'file') return;
+  const content = await readFile(input.path);
+  onBytes(content.length);
+  yield content;
+}
+
+/**
+ * Reads an input line by line. NDJSON (the first line is a JSON document) is yielded in chunks of lines;
+ * anything else (a pretty-printed EventList, say) can only be decoded whole, so it is yielded once at the end.
+ */
+async function* streamChunks(input: ScanInput, stdin: NodeJS.ReadableStream, onBytes: (bytes: number) => void): AsyncGenerator<string> {
+  const stream: NodeJS.ReadableStream = input.kind === 'stdin' ? stdin : createReadStream(input.path);
+  let bytes = 0;
+  stream.on('data', (data: Buffer | string) => onBytes((bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length)));
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let mode: 'undecided' | 'lines' | 'document' = 'undecided';
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let yielded = false;
+  for await (const rawLine of lines) {
+    const line: string = mode === 'undecided' && rawLine.charCodeAt(0) === 0xfeff ? rawLine.slice(1) : rawLine;
+    if (mode !== 'document' && line.trim() === '') continue;
+    if (mode === 'undecided') mode = isJson(line) ? 'lines' : 'document';
+    pending.push(line);
+    pendingChars += line.length;
+    if (mode === 'lines' && (pending.length >= CHUNK_MAX_LINES || pendingChars >= CHUNK_MAX_CHARS)) {
+      yield pending.join('\n');
+      yielded = true;
+      pending = [];
+      pendingChars = 0;
+    }
+  }
+  // Nothing at all still goes to the decoder, which reports the empty input.
+  if (pending.length > 0 || !yielded) yield pending.join('\n');
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'not a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** `scanned 3 files, 12,345 events in 1.2 s; skipped 12 (otherCategory 10, truncatedJson 2); 7 alerts: K8S_... 2, ...` */
+export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elapsedInMs: number): string {
+  const files = resolved.inputs.filter((input) => input.kind === 'file').length;
+  const stdin = resolved.inputs.some((input) => input.kind === 'stdin');
+  const sources = [...(files > 0 || !stdin ? [`${formatCount(files)} ${files === 1 ? 'file' : 'files'}`] : []), ...(stdin ? ['standard input'] : [])].join(' and ');
+  const parts = [`scanned ${sources}, ${formatCount(result.events)} events in ${(elapsedInMs / 1000).toFixed(1)} s`];
+  if (resolved.ignoredFiles > 0) {
+    parts.push(`ignored ${formatCount(resolved.ignoredFiles)} other files (scanned: ${[...SCANNED_EXTENSIONS].join(' ')})`);
+  }
+  const skipped = Object.entries(result.skippedByReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const skippedTotal = skipped.reduce((sum, [, count]) => sum + count, 0);
+  if (skippedTotal > 0) parts.push(`skipped ${formatCount(skippedTotal)} (${skipped.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
+  if (result.duplicateEvents > 0) parts.push(`${formatCount(result.duplicateEvents)} duplicate events counted once`);
+  const byType = new Map<string, number>();
+  for (const alert of result.alerts) byType.set(alert.alertType, (byType.get(alert.alertType) ?? 0) + 1);
+  const types = [...byType].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const alertCount = `${formatCount(result.alerts.length)} ${result.alerts.length === 1 ? 'alert' : 'alerts'}`;
+  parts.push(types.length === 0 ? alertCount : `${alertCount}: ${types.map(([type, count]) => `${type} ${formatCount(count)}`).join(', ')}`);
+  const lines = [parts.join('; ')];
+  if ((result.skippedByReason[SkipReason.missingClusterIdentity] ?? 0) > 0) {
+    lines.push('raw audit events carry no cluster: give it with --cluster <cluster resource id>');
+  }
+  if (result.failureCount > 0) {
+    lines.push(`${formatCount(result.failureCount)} rule failures (a rule threw; the other rules still ran):`);
+    for (const failure of result.failures) lines.push(`  rule ${failure.ruleId} on audit id ${failure.auditId}: ${failure.message}`);
+    if (result.failureCount > result.failures.length) lines.push(`  ... and ${formatCount(result.failureCount - result.failures.length)} more`);
+  }
+  return `${lines.join('\n')}\n`;
+}
