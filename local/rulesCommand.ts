@@ -3,12 +3,14 @@ import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
 import { formatTable, type TableColumn } from './alertTable';
 import { type CliIo } from './cliIo';
+import { renderRuleCatalogueMarkdown } from './ruleCatalogueMarkdown';
 
-export const RULES_USAGE = `Usage: argus rules [--json]
+export const RULES_USAGE = `Usage: argus rules [--json | --markdown]
 
 Lists the detection rules: id, alert type, severity, ATT&CK intent and techniques, and the equivalent
 content in Defender for Containers, Falco, GuardDuty and Elastic/Sigma.
-  --json   every rule's metadata (without its code) and its number of examples, as a JSON array`;
+  --json       every rule's metadata (without its code) and its number of examples, as a JSON array
+  --markdown   the catalogue as Markdown (docs/detections.md)`;
 
 /** A rule as `argus rules --json` prints it: the metadata, not the functions or the example events. */
 export interface RuleSummary {
@@ -59,16 +61,23 @@ const ruleColumns: readonly TableColumn[] = [
 
 export function rulesCommand(argv: string[], io: CliIo, rules: readonly Rule[] = allRules): number {
   let json: boolean;
+  let markdown: boolean;
   try {
-    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, markdown: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
       io.stdout.write(`${RULES_USAGE}\n`);
       return 0;
     }
     json = values.json === true;
+    markdown = values.markdown === true;
+    if (json && markdown) throw new Error('--json and --markdown cannot be combined');
   } catch (error) {
     io.stderr.write(`argus rules: ${(error as Error).message}\n\n${RULES_USAGE}\n`);
     return 2;
+  }
+  if (markdown) {
+    io.stdout.write(renderRuleCatalogueMarkdown(rules));
+    return 0;
   }
   const sorted = [...rules].sort((a, b) => a.id.localeCompare(b.id));
   if (json) {
