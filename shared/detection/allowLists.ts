@@ -20,6 +20,13 @@ export interface DetectionLists {
   sensitiveHostPaths: readonly string[];
   /** Linux capabilities that break container isolation. */
   dangerousCapabilities: readonly string[];
+  /**
+   * Operators that watch every Secret of the cluster by design (certificate, secret-sync, GitOps and mesh
+   * controllers). Trusted for reading secrets only, not for anything else.
+   */
+  secretReaders: readonly string[];
+  /** Controllers that write the CA bundle of their own admission webhooks (by update or patch). */
+  webhookCaInjectors: readonly string[];
 }
 
 /**
@@ -126,6 +133,26 @@ export const defaultDetectionLists: DetectionLists = {
     '/etc/shadow',
     '/etc/sudoers',
     '/etc/ssh/**',
+  ],
+  secretReaders: [
+    'system:serviceaccount:cert-manager:cert-manager',
+    'system:serviceaccount:cert-manager:cert-manager-cainjector',
+    'system:serviceaccount:external-secrets:external-secrets',
+    'system:serviceaccount:argocd:argocd-application-controller',
+    'system:serviceaccount:argocd:argocd-server',
+    'system:serviceaccount:istio-system:istiod',
+    'system:serviceaccount:kube-system:sealed-secrets-controller',
+    'system:serviceaccount:flux-system:kustomize-controller',
+    'system:serviceaccount:flux-system:helm-controller',
+    'system:serviceaccount:ingress-nginx:ingress-nginx',
+    'system:serviceaccount:app-routing-system:nginx',
+  ],
+  webhookCaInjectors: [
+    'system:serviceaccount:cert-manager:cert-manager-cainjector',
+    'system:serviceaccount:cert-manager:cert-manager-webhook',
+    'system:serviceaccount:kyverno:kyverno-admission-controller',
+    'system:serviceaccount:istio-system:istiod',
+    'system:serviceaccount:ingress-nginx:ingress-nginx-admission',
   ],
   dangerousCapabilities: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'BPF', 'DAC_READ_SEARCH', 'ALL', 'SYS_RAWIO', 'SYS_BOOT', 'PERFMON'],
 };

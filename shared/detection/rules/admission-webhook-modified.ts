@@ -2,6 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asArray, asObject, asString, getPath, type JsonObject, objectsAt } from '../../kubernetes/jsonValues';
 import { isJsonPatch } from '../../kubernetes/patchDocuments';
 import { objectName, writtenObject } from '../../kubernetes/workloads';
+import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
 import { auditEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
@@ -108,6 +109,14 @@ const webhookConfiguration = (kind: string, name: string, clientConfig: Record<s
   ],
 });
 
+/**
+ * A listed CA injector (cert-manager's cainjector writes by full update) refreshing an existing
+ * configuration. It may not create or delete one: that is not CA rotation.
+ */
+function isCaInjectorUpdate(event: AuditEvent, context: DetectionContext): boolean {
+  return (event.verb === 'update' || event.verb === 'patch') && context.lists.webhookCaInjectors.matches(event.user.username) && event.impersonatedUser === undefined;
+}
+
 export const admissionWebhookModified = defineRule({
   id: 'admission-webhook-modified',
   alertType: 'K8S_AdmissionController',
@@ -150,7 +159,8 @@ export const admissionWebhookModified = defineRule({
     apiGroupOf(event) === ADMISSION_GROUP &&
     succeeded(event) &&
     !isSystemRequest(event, context) &&
-    !isCaBundleOnlyPatch(event),
+    !isCaBundleOnlyPatch(event) &&
+    !isCaInjectorUpdate(event, context),
   entities: (event) => {
     const entities: AlertEntity[] = requestEntities(event);
     for (const target of webhookTargets(event)) {
@@ -267,6 +277,28 @@ export const admissionWebhookModified = defineRule({
         apiGroup: ADMISSION_GROUP,
         code: 403,
         requestObject: webhookConfiguration('MutatingWebhookConfiguration', 'pod-defaults', { service: { namespace: 'default', name: 'pod-defaults' } }),
+      }),
+    },
+    {
+      name: "cert-manager's cainjector writes the CA bundle back with a full update",
+      expect: 'none',
+      event: auditEvent({
+        verb: 'update',
+        resource: 'validatingwebhookconfigurations',
+        apiGroup: 'admissionregistration.k8s.io',
+        name: 'cert-manager-webhook',
+        user: 'system:serviceaccount:cert-manager:cert-manager-cainjector',
+      }),
+    },
+    {
+      name: 'a CA injector identity deletes a webhook configuration',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'delete',
+        resource: 'validatingwebhookconfigurations',
+        apiGroup: 'admissionregistration.k8s.io',
+        name: 'gatekeeper-validating-webhook-configuration',
+        user: 'system:serviceaccount:cert-manager:cert-manager-cainjector',
       }),
     },
   ],

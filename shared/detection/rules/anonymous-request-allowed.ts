@@ -14,6 +14,14 @@ function isPublicPath(path: string): boolean {
   return PUBLIC_PATHS.some((publicPath) => path === publicPath || path.startsWith(`${publicPath}/`));
 }
 
+/**
+ * kubeadm's `cluster-info` ConfigMap in kube-public: `kubeadm join` reads it anonymously by design
+ * (it holds only the cluster's public CA and address, bound to anonymous by kubeadm itself).
+ */
+function isClusterInfoRead(event: AuditEvent): boolean {
+  return event.verb === 'get' && isResource(event, 'configmaps') && event.objectRef?.namespace === 'kube-public' && event.objectRef.name === 'cluster-info';
+}
+
 /** The request changes the cluster (writes, deletes, exec): what makes anonymous access an impact rather than discovery. */
 function changesCluster(event: AuditEvent): boolean {
   return isWrite(event) || isDelete(event);
@@ -55,7 +63,7 @@ export const anonymousRequestAllowed = defineRule({
   },
   // An anonymous exec only ever logs ResponseStarted.
   stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete],
-  match: (event) => isAnonymous(event.user) && succeeded(event) && !isPublicPath(requestPath(event)),
+  match: (event) => isAnonymous(event.user) && succeeded(event) && !isPublicPath(requestPath(event)) && !isClusterInfoRead(event),
   entities: (event) => requestEntities(event),
   details: (event) => ({
     verb: event.verb,
@@ -112,6 +120,11 @@ export const anonymousRequestAllowed = defineRule({
       name: 'an authenticated user lists secrets',
       expect: 'none',
       event: auditEvent({ verb: 'list', resource: 'secrets', namespace: 'shop' }),
+    },
+    {
+      name: 'kubeadm join reads the public cluster-info ConfigMap anonymously',
+      expect: 'none',
+      event: auditEvent({ verb: 'get', resource: 'configmaps', namespace: 'kube-public', name: 'cluster-info', user: 'system:anonymous' }),
     },
   ],
 });

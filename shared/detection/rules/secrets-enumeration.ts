@@ -27,6 +27,16 @@ function isHelmReleaseQuery(event: AuditEvent): boolean {
   );
 }
 
+/**
+ * A watch that resumes from a resourceVersion (the reconnect every informer does after its first list)
+ * returns changes only, not the existing secrets; `resourceVersion=0` or none starts from everything.
+ */
+function isResumedWatch(event: AuditEvent): boolean {
+  if (event.verb !== 'watch') return false;
+  const resourceVersion = queryValues(event, 'resourceVersion')[0];
+  return resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== '0';
+}
+
 function scopeOf(event: AuditEvent): string {
   return namespaceOf(event) ?? 'all namespaces';
 }
@@ -72,6 +82,8 @@ export const secretsEnumeration = defineRule({
     isSensitiveSecretsRead(event) &&
     succeeded(event) &&
     !isSystemRequest(event, context) &&
+    !context.lists.secretReaders.matches(event.user.username) &&
+    !isResumedWatch(event) &&
     !isHelmReleaseQuery(event),
   entities: (event) => requestEntities(event),
   details: (event) => {
@@ -136,6 +148,36 @@ export const secretsEnumeration = defineRule({
       name: 'a cluster-wide secrets list that RBAC refused',
       expect: 'none',
       event: auditEvent({ verb: 'list', resource: 'secrets', code: 403, requestURI: '/api/v1/secrets?limit=500' }),
+    },
+    {
+      name: "cert-manager's controller lists every secret (a listed secret reader)",
+      expect: 'none',
+      event: auditEvent({
+        verb: 'list',
+        resource: 'secrets',
+        user: 'system:serviceaccount:cert-manager:cert-manager',
+        requestURI: '/api/v1/secrets?limit=500&resourceVersion=0',
+      }),
+    },
+    {
+      name: 'an informer resumes its cluster-wide watch from a resourceVersion',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'watch',
+        resource: 'secrets',
+        user: 'system:serviceaccount:platform:config-syncer',
+        requestURI: '/api/v1/secrets?allowWatchBookmarks=true&resourceVersion=48213377&timeoutSeconds=412&watch=true',
+      }),
+    },
+    {
+      name: 'a watch of every secret from the beginning',
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'watch',
+        resource: 'secrets',
+        user: 'system:serviceaccount:platform:config-syncer',
+        requestURI: '/api/v1/secrets?resourceVersion=0&watch=true',
+      }),
     },
   ],
 });
