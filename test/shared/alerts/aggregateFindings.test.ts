@@ -28,7 +28,7 @@ describe('aggregateFindings', () => {
     expect(alert).toMatchObject({
       alertType: 'K8S_PrivilegedContainer',
       alertDisplayName: privilegedContainer.displayName,
-      severity: 'Low',
+      severity: 'Informational',
       intent: 'PrivilegeEscalation',
       status: 'Active',
       subscriptionId: '6b1e0c3d-2f4a-4b5c-8d6e-7f8091a2b3c4',
