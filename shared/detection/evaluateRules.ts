@@ -38,24 +38,24 @@ export interface EvaluationResult {
  */
 export function evaluateRules(records: readonly AuditRecord[], options: EvaluateRulesOptions): EvaluationResult {
   const context = options.context ?? defaultDetectionContext;
-  const rulesByStage = groupRulesByStage(options.rules);
+  const rulesByStage = indexRules(options.rules);
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
-  const seenEvents = new Set<string>();
+  const seenEvents = new Map<string, AuditRecord[]>();
   const matchedRequests = new Set<string>();
   let duplicateEvents = 0;
 
   for (const record of records) {
     const { event } = record;
-    const eventKey = `${record.cluster.resourceId}|${event.auditID}|${event.stage}`;
-    if (seenEvents.has(eventKey)) {
+    if (isDuplicate(seenEvents, record)) {
       duplicateEvents++;
       continue;
     }
-    seenEvents.add(eventKey);
-    const rules = rulesByStage.get(event.stage);
-    if (rules === undefined) continue;
+    const index = rulesByStage.get(event.stage);
+    if (index === undefined) continue;
+    const resource = event.objectRef?.resource;
+    const rules = (resource === undefined ? undefined : index.byResource.get(resource)) ?? index.anyResource;
     for (const rule of rules) {
       try {
         if (!rule.match(event, context)) continue;
@@ -85,14 +85,39 @@ export function evaluateRules(records: readonly AuditRecord[], options: Evaluate
   };
 }
 
-function groupRulesByStage(rules: readonly Rule[]): Map<string, Rule[]> {
-  const byStage = new Map<string, Rule[]>();
-  for (const rule of rules) {
-    for (const stage of rule.stages) {
-      const list = byStage.get(stage) ?? [];
-      list.push(rule);
-      byStage.set(stage, list);
-    }
+/**
+ * True when the same request at the same stage of the same cluster was already seen. Keyed by audit id
+ * alone (short, hashed fast); the rare same-id records are compared in full.
+ */
+function isDuplicate(seen: Map<string, AuditRecord[]>, record: AuditRecord): boolean {
+  const { auditID, stage } = record.event;
+  const earlier = seen.get(auditID);
+  if (earlier === undefined) {
+    seen.set(auditID, [record]);
+    return false;
+  }
+  if (earlier.some((other) => other.event.stage === stage && other.cluster.resourceId === record.cluster.resourceId)) return true;
+  earlier.push(record);
+  return false;
+}
+
+/** The rules of one stage: those for any request, and per resource those plus the resource's own, in library order. */
+interface StageRules {
+  anyResource: Rule[];
+  byResource: Map<string, Rule[]>;
+}
+
+function indexRules(rules: readonly Rule[]): Map<string, StageRules> {
+  const byStage = new Map<string, StageRules>();
+  for (const stage of new Set(rules.flatMap((rule) => rule.stages))) {
+    const stageRules = rules.filter((rule) => rule.stages.includes(stage));
+    const resources = new Set(stageRules.flatMap((rule) => rule.resources ?? []));
+    byStage.set(stage, {
+      anyResource: stageRules.filter((rule) => rule.resources === undefined),
+      byResource: new Map(
+        [...resources].map((resource) => [resource, stageRules.filter((rule) => rule.resources === undefined || rule.resources.includes(resource))]),
+      ),
+    });
   }
   return byStage;
 }

@@ -1,6 +1,8 @@
 /**
  * A list of case-insensitive glob patterns (`*` matches any run of characters, including none),
- * compiled once: exact entries go to a set, wildcard entries to one regular expression.
+ * compiled once. Rules test every request against some of these lists, so the common shapes skip
+ * regular expressions: exact entries go to a set, `abc*`, `*abc` and `*abc*` to string searches; only
+ * other globs become one combined regular expression.
  */
 export interface PatternList {
   readonly patterns: readonly string[];
@@ -9,31 +11,58 @@ export interface PatternList {
   find(value: string | undefined): string | undefined;
 }
 
+interface LiteralPattern {
+  pattern: string;
+  literal: string;
+}
+
 export function compilePatternList(patterns: readonly string[]): PatternList {
-  const exact = new Set<string>();
-  const wildcard: { pattern: string; regex: RegExp }[] = [];
+  const exact = new Map<string, string>();
+  const prefixes: LiteralPattern[] = [];
+  const suffixes: LiteralPattern[] = [];
+  const substrings: LiteralPattern[] = [];
+  const globs: { pattern: string; regex: RegExp }[] = [];
   for (const pattern of patterns) {
     const lower = pattern.toLowerCase();
-    if (lower.includes('*')) wildcard.push({ pattern, regex: new RegExp(`^${lower.split('*').map(escapeRegex).join('.*')}$`, 's') });
-    else exact.add(lower);
+    const inner = lower.slice(1, -1);
+    if (!lower.includes('*')) {
+      if (!exact.has(lower)) exact.set(lower, pattern);
+    } else if (lower.length > 2 && lower.startsWith('*') && lower.endsWith('*') && !inner.includes('*')) {
+      substrings.push({ pattern, literal: inner });
+    } else if (lower.endsWith('*') && lower.indexOf('*') === lower.length - 1) {
+      prefixes.push({ pattern, literal: lower.slice(0, -1) });
+    } else if (lower.startsWith('*') && lower.lastIndexOf('*') === 0) {
+      suffixes.push({ pattern, literal: lower.slice(1) });
+    } else {
+      globs.push({ pattern, regex: new RegExp(`^${lower.split('*').map(escapeRegex).join('.*')}$`, 's') });
+    }
   }
-  const combined = wildcard.length === 0 ? undefined : new RegExp(wildcard.map((w) => `(?:${w.regex.source})`).join('|'), 's');
+  // One case-insensitive expression answers `matches` for every non-exact pattern in a single pass.
+  const alternatives = [
+    ...prefixes.map((p) => `^${escapeRegex(p.literal)}`),
+    ...suffixes.map((p) => `${escapeRegex(p.literal)}$`),
+    ...substrings.map((p) => escapeRegex(p.literal)),
+    ...globs.map((g) => g.regex.source),
+  ];
+  const combined = alternatives.length === 0 ? undefined : new RegExp(alternatives.map((a) => `(?:${a})`).join('|'), 'is');
+
+  const matches = (value: string | undefined): boolean => {
+    if (value === undefined) return false;
+    if (exact.size > 0 && exact.has(value.toLowerCase())) return true;
+    return combined?.test(value) ?? false;
+  };
+  // Rules often call `find` on values that match nothing: the single expression answers those.
   const find = (value: string | undefined): string | undefined => {
-    if (value === undefined) return undefined;
+    if (value === undefined || !matches(value)) return undefined;
     const lower = value.toLowerCase();
-    if (exact.has(lower)) return patterns.find((p) => p.toLowerCase() === lower);
-    if (combined === undefined || !combined.test(lower)) return undefined;
-    return wildcard.find((w) => w.regex.test(lower))?.pattern;
+    const hit =
+      exact.get(lower) ??
+      prefixes.find((p) => lower.startsWith(p.literal))?.pattern ??
+      suffixes.find((p) => lower.endsWith(p.literal))?.pattern ??
+      substrings.find((p) => lower.includes(p.literal))?.pattern;
+    return hit ?? globs.find((g) => g.regex.test(lower))?.pattern;
   };
-  return {
-    patterns,
-    find,
-    matches: (value) => {
-      if (value === undefined) return false;
-      const lower = value.toLowerCase();
-      return exact.has(lower) || (combined?.test(lower) ?? false);
-    },
-  };
+  return { patterns, find, matches };
 }
 
 function escapeRegex(text: string): string {

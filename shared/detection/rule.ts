@@ -71,6 +71,12 @@ export interface RuleDefinition {
    * only ever log `ResponseStarted`; the engine counts each request once either way.
    */
   stages?: readonly AuditStage[];
+  /**
+   * The audit `objectRef.resource` values the rule can match (`pods`, `clusterrolebindings`, ...); omitted
+   * for rules about any request (user agents, anonymous access). The engine only offers a rule the
+   * requests for its resources: most traffic (leases, node status) then skips most rules.
+   */
+  resources?: readonly string[];
   /** Pure and total: never throws on odd input. */
   match: (event: AuditEvent, context: DetectionContext) => boolean;
   /** What the analyst needs (account, namespace, object, image, ...), redacted. Called only on a match. */

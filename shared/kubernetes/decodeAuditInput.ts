@@ -51,6 +51,8 @@ class AuditInputDecoder {
   private readonly records: AuditRecord[] = [];
   private readonly skipped: SkippedRecord[] = [];
   private index: number;
+  private lastResourceId: string | undefined;
+  private lastCluster: ClusterIdentity | undefined;
 
   constructor(private readonly options: DecodeAuditInputOptions) {
     this.index = options.startIndex ?? 0;
@@ -166,8 +168,17 @@ class AuditInputDecoder {
       return;
     }
     const resourceId = typeof fields.resourceId === 'string' ? fields.resourceId : undefined;
-    const cluster = resourceId === undefined ? this.options.cluster : (parseClusterResourceId(resourceId) ?? undefined);
+    const cluster = resourceId === undefined ? this.options.cluster : this.clusterOf(resourceId);
     this.normalized(event, cluster, source, record);
+  }
+
+  /** The records of one message nearly always share a cluster: parse each resource id once. */
+  private clusterOf(resourceId: string): ClusterIdentity | undefined {
+    if (resourceId !== this.lastResourceId) {
+      this.lastResourceId = resourceId;
+      this.lastCluster = parseClusterResourceId(resourceId);
+    }
+    return this.lastCluster;
   }
 
   private normalized(value: unknown, cluster: ClusterIdentity | undefined, source: RecordSource, raw: unknown): void {

@@ -8,16 +8,14 @@ export type NormalizeResult =
 
 const auditApiVersions = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
 
-const stringList = z.array(z.string()).catch([]);
-
-const userInfo = z.object({
-  username: z.string().catch(''),
-  uid: z.string().optional().catch(undefined),
-  groups: stringList.default([]),
-  extra: z.record(z.string(), z.array(z.string())).optional().catch(undefined),
+const userInfo = z.looseObject({
+  username: z.string(),
+  uid: z.string().optional(),
+  groups: z.array(z.string()).default([]),
+  extra: z.record(z.string(), z.array(z.string())).optional(),
 });
 
-const objectReference = z.object({
+const objectReference = z.looseObject({
   resource: z.string().optional(),
   namespace: z.string().optional(),
   name: z.string().optional(),
@@ -28,7 +26,7 @@ const objectReference = z.object({
   subresource: z.string().optional(),
 });
 
-const responseStatus = z.object({
+const responseStatus = z.looseObject({
   code: z.number().int().optional(),
   status: z.string().optional(),
   reason: z.string().optional(),
@@ -36,24 +34,51 @@ const responseStatus = z.object({
 });
 
 /**
- * The fields rules rely on. Optional decorations that are malformed are dropped (`catch`) rather than
- * costing the whole event; the identity of the request (id, stage, verb, time, user) must be right.
+ * The fields rules rely on, as a well-formed event has them. The fast path: nearly every event passes.
+ * Loose objects keep fields Argus does not type (`kind`, `responseStatus.metadata`, ...) instead of
+ * copying the known ones into new objects: cheaper, and nothing reads the extras.
  */
-const auditEventSchema = z.object({
+const auditEventSchema = z.looseObject({
   auditID: z.string().min(1),
-  level: z.string().catch(''),
+  level: z.string().default(''),
   stage: z.enum([AuditStage.RequestReceived, AuditStage.ResponseStarted, AuditStage.ResponseComplete, AuditStage.Panic]),
   verb: z.string().min(1),
-  requestURI: z.string().catch(''),
+  requestURI: z.string().default(''),
   user: userInfo,
-  impersonatedUser: userInfo.optional().catch(undefined),
+  impersonatedUser: userInfo.optional(),
+  sourceIPs: z.array(z.string()).default([]),
+  userAgent: z.string().optional(),
+  objectRef: objectReference.optional(),
+  responseStatus: responseStatus.optional(),
+  requestObject: z.unknown().optional(),
+  responseObject: z.unknown().optional(),
+  requestReceivedTimestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 time'),
+  stageTimestamp: z.string().optional(),
+  annotations: z.record(z.string(), z.string()).default({}),
+});
+
+const stringList = z.array(z.string()).catch([]);
+const lenientUserInfo = z.looseObject({
+  username: z.string().catch(''),
+  uid: z.string().optional().catch(undefined),
+  groups: stringList.default([]),
+  extra: z.record(z.string(), z.array(z.string())).optional().catch(undefined),
+});
+
+/**
+ * The second chance for an event the fast path refused: malformed optional decorations are dropped
+ * (`catch`) rather than costing the whole event; the identity of the request (id, stage, verb, time)
+ * must still be right. Catching costs time on every field, so it is not the first try.
+ */
+const lenientAuditEventSchema = auditEventSchema.extend({
+  level: z.string().catch(''),
+  requestURI: z.string().catch(''),
+  user: lenientUserInfo,
+  impersonatedUser: lenientUserInfo.optional().catch(undefined),
   sourceIPs: stringList.default([]),
   userAgent: z.string().optional().catch(undefined),
   objectRef: objectReference.optional().catch(undefined),
   responseStatus: responseStatus.optional().catch(undefined),
-  requestObject: z.unknown().optional(),
-  responseObject: z.unknown().optional(),
-  requestReceivedTimestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 time'),
   stageTimestamp: z.string().optional().catch(undefined),
   annotations: z.record(z.string(), z.string()).catch({}).default({}),
 });
@@ -73,7 +98,8 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
     object.requestReceivedTimestamp === undefined && typeof object.timestamp === 'string'
       ? { ...object, requestReceivedTimestamp: object.timestamp }
       : object;
-  const parsed = auditEventSchema.safeParse(candidate);
+  const fast = auditEventSchema.safeParse(candidate);
+  const parsed = fast.success ? fast : lenientAuditEventSchema.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(event)';

@@ -1,5 +1,6 @@
 import { type AuditEvent, SKIPPED_TOO_BIG_OBJECT } from './auditEvent';
 import { asObject, asString, getPath, type JsonObject, objectsAt } from './jsonValues';
+import { memoizeLast } from './memoizeLast';
 import { isJsonPatch, jsonPatchToPartialObject } from './patchDocuments';
 
 /** Where the pod spec sits inside each workload kind (by audit `objectRef.resource`). */
@@ -33,20 +34,12 @@ export interface ContainerView {
   spec: JsonObject;
 }
 
-const writtenObjects = new WeakMap<AuditEvent, JsonObject | null>();
-
 /**
  * The object the request wrote, as far as the audit record shows it: the request body of a create or
  * update, a patch turned into the partial object it writes, or, when the request body was not logged
  * or was too big, the object the server returned. Undefined when neither is available.
  */
-export function writtenObject(event: AuditEvent): JsonObject | undefined {
-  const cached = writtenObjects.get(event);
-  if (cached !== undefined) return cached ?? undefined;
-  const computed = computeWrittenObject(event) ?? null;
-  writtenObjects.set(event, computed);
-  return computed ?? undefined;
-}
+export const writtenObject: (event: AuditEvent) => JsonObject | undefined = memoizeLast(computeWrittenObject);
 
 function computeWrittenObject(event: AuditEvent): JsonObject | undefined {
   const request = event.requestObject;
@@ -87,17 +80,8 @@ export function containersOf(podSpec: JsonObject | undefined): ContainerView[] {
   return out;
 }
 
-const workloadContainerCache = new WeakMap<AuditEvent, ContainerView[]>();
-
 /** The containers of the pod spec the request wrote (memoized per event: many rules ask). */
-export function workloadContainers(event: AuditEvent): ContainerView[] {
-  let containers = workloadContainerCache.get(event);
-  if (containers === undefined) {
-    containers = containersOf(podSpecOf(event));
-    workloadContainerCache.set(event, containers);
-  }
-  return containers;
-}
+export const workloadContainers: (event: AuditEvent) => ContainerView[] = memoizeLast((event: AuditEvent) => containersOf(podSpecOf(event)));
 
 /** The workload's pod template metadata name or the object's own name, for entities. */
 export function objectName(event: AuditEvent): string | undefined {

@@ -8,6 +8,7 @@ import { type RuleDefinition } from '../rule';
 import { requestEntities } from '../requestEntities';
 import { isSystemRequest } from './identities';
 import { apiGroupOf, isMainResource, isResource, isWrite, namespaceOf, succeeded } from './requests';
+import { memoizeLast } from '../../kubernetes/memoizeLast';
 
 /** Service facts: type, ports, selector and labels, load-balancer reach (internal or public, source ranges). All total. */
 
@@ -42,22 +43,16 @@ export function writtenService(event: AuditEvent): ServiceView | undefined {
   return object === undefined ? undefined : serviceViewOf(object, event);
 }
 
-const servicesAfterRequest = new WeakMap<AuditEvent, ServiceView | null>();
-
 /**
  * The Service as it stands after the request: the object the server returned when it was logged, else
  * what the request wrote. A patch that only sets `spec.type` still shows the ports and selector this way.
  */
-export function serviceAfterRequest(event: AuditEvent): ServiceView | undefined {
-  const cached = servicesAfterRequest.get(event);
-  if (cached !== undefined) return cached ?? undefined;
+export const serviceAfterRequest: (event: AuditEvent) => ServiceView | undefined = memoizeLast((event: AuditEvent) => {
   const response = asObject(event.responseObject);
   const stored = response !== undefined && response.kind !== 'Status' && asObject(response.spec) !== undefined ? response : undefined;
   const object = stored ?? writtenObject(event);
-  const view = object === undefined ? undefined : serviceViewOf(object, event);
-  servicesAfterRequest.set(event, view ?? null);
-  return view;
-}
+  return object === undefined ? undefined : serviceViewOf(object, event);
+});
 
 function serviceViewOf(object: JsonObject, event: AuditEvent): ServiceView {
   const spec = asObject(object.spec);

@@ -153,6 +153,7 @@ export const admissionWebhookModified = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Admission Webhook Created or Modified', 'Kubernetes Admission Controller Modification'],
   },
+  resources: [...WEBHOOK_RESOURCES],
   match: (event, context) =>
     (isWrite(event) || isDelete(event)) &&
     isResource(event, WEBHOOK_RESOURCES) &&

@@ -1,22 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { auditEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import {
-  ADMIN_CLUSTER_ROLES,
-  bindingDedupKey,
-  bindingDetails,
-  bindingEntities,
-  bindingObject,
-  bindingRoleRef,
-  type BindingSubject,
-  isAllAuthenticatedSubject,
-  isAnonymousSubject,
-  isBindingResource,
-  isClusterRoleNamed,
-  RBAC_API_GROUP,
-  type RoleRef,
-  writtenSubjects,
-} from '../predicates/rbacBindings';
+import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, type BindingSubject, isAllAuthenticatedSubject, isAnonymousSubject, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, type RoleRef, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -68,6 +53,7 @@ export const anonymousSubjectBinding = defineRule({
     guardDuty: ['Policy:Kubernetes/AnonymousAccessGranted'],
     elastic: [],
   },
+  resources: [...BINDING_RESOURCES],
   match: (event, context) =>
     isWrite(event) && isBindingResource(event) && succeeded(event) && unvettedSubjects(event).length > 0 && !isSystemRequest(event, context),
   entities: (event) => bindingEntities(event, unvettedSubjects(event)),

@@ -109,6 +109,7 @@ export const certificateSigningRequest = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Client Certificate Signing Request Created or Approved'],
   },
+  resources: ['certificatesigningrequests'],
   match: (event, context) =>
     apiGroupOf(event) === CERTIFICATES_GROUP &&
     (isCsrCreate(event) || isCsrApproval(event)) &&

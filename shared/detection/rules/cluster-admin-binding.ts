@@ -1,16 +1,6 @@
 import { auditEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import {
-  bindingDedupKey,
-  bindingDetails,
-  bindingEntities,
-  bindingObject,
-  bindingRoleRef,
-  isBindingResource,
-  isClusterRoleNamed,
-  RBAC_API_GROUP,
-  writtenSubjects,
-} from '../predicates/rbacBindings';
+import { bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -47,6 +37,7 @@ export const clusterAdminBinding = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Rolebinding Modification'],
   },
+  resources: [...BINDING_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isBindingResource(event) &&

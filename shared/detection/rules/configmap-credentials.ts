@@ -7,21 +7,13 @@ import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/reque
 import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
+import { memoizeLast } from '../../kubernetes/memoizeLast';
 
 /** Keys listed in an alert at most (a ConfigMap can hold hundreds). */
 const MAX_KEYS_LISTED = 20;
 
-const credentialKeyCache = new WeakMap<AuditEvent, CredentialKey[]>();
-
 /** The ConfigMap keys the request wrote that hold a credential (memoized: match, entities and details all ask). */
-function credentialKeys(event: AuditEvent): CredentialKey[] {
-  let keys = credentialKeyCache.get(event);
-  if (keys === undefined) {
-    keys = credentialKeysOf(writtenObject(event));
-    credentialKeyCache.set(event, keys);
-  }
-  return keys;
-}
+const credentialKeys: (event: AuditEvent) => CredentialKey[] = memoizeLast((event: AuditEvent) => credentialKeysOf(writtenObject(event)));
 
 const configMap = (name: string, data: Record<string, unknown>): Record<string, unknown> => ({
   apiVersion: 'v1',
@@ -64,6 +56,7 @@ export const configmapCredentials = defineRule({
     guardDuty: [],
     elastic: [],
   },
+  resources: ['configmaps'],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, 'configmaps') &&

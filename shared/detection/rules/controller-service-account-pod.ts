@@ -52,6 +52,7 @@ export const controllerServiceAccountPod = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Suspicious Assignment of Controller Service Account'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

@@ -69,6 +69,7 @@ export const corednsModified = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes CoreDNS or Kube-DNS Configuration Modified'],
   },
+  resources: ['configmaps'],
   match: (event, context) =>
     (isWrite(event) || event.verb === 'delete') &&
     isResource(event, 'configmaps') &&

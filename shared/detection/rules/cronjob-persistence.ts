@@ -45,6 +45,7 @@ export const cronjobPersistence = defineRule({
     'https://attack.mitre.org/techniques/T1053/007/',
   ],
   equivalents: { defender: [], falco: [], guardDuty: [], elastic: ['Kubernetes CronJob/Job Modification'] },
+  resources: ['cronjobs'],
   match: (event, context) => isWrite(event) && succeeded(event) && writesCronJobSpec(event) && !isSystemRequest(event, context),
   entities: (event) => {
     const containers = workloadContainers(event);

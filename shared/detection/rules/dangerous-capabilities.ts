@@ -54,6 +54,7 @@ export const dangerousCapabilities = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Container Created with Excessive Linux Capabilities'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     writesContainers(event) &&

@@ -1,19 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { auditEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import {
-  ADMIN_CLUSTER_ROLES,
-  bindingDedupKey,
-  bindingDetails,
-  bindingEntities,
-  bindingObject,
-  bindingRoleRef,
-  coversDefaultServiceAccount,
-  isBindingResource,
-  isClusterRoleNamed,
-  RBAC_API_GROUP,
-  writtenSubjects,
-} from '../predicates/rbacBindings';
+import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, coversDefaultServiceAccount, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -51,6 +39,7 @@ export const defaultServiceAccountAdmin = defineRule({
     guardDuty: ['Policy:Kubernetes/AdminAccessToDefaultServiceAccount'],
     elastic: [],
   },
+  resources: [...BINDING_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isBindingResource(event) &&

@@ -44,6 +44,7 @@ export const ephemeralContainerAdded = defineRule({
     'https://attack.mitre.org/techniques/T1609/',
   ],
   equivalents: { defender: [], falco: ['EphemeralContainers Created'], guardDuty: [], elastic: [] },
+  resources: ['pods'],
   match: (event, context) =>
     EPHEMERAL_CONTAINER_VERBS.has(event.verb) &&
     isResource(event, 'pods', 'ephemeralcontainers') &&

@@ -46,6 +46,7 @@ export const eventsDeleted = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Events Deleted'],
   },
+  resources: ['events'],
   match: (event, context) =>
     isDelete(event) &&
     isResource(event, 'events') &&

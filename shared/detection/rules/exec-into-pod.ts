@@ -43,6 +43,7 @@ export const execIntoPod = defineRule({
     elastic: ['Kubernetes User Exec into Pod', 'Potential Remote Command Execution In Pod Container'],
   },
   stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete],
+  resources: ['pods'],
   match: (event, context) => isExecOrAttach(event) && succeeded(event) && !isSystemRequest(event, context),
   entities: (event) => execEntities(event),
   details: (event) => {

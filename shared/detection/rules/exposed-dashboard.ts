@@ -36,6 +36,7 @@ export const exposedDashboard = defineRule({
     guardDuty: ['Policy:Kubernetes/ExposedDashboard'],
     elastic: [],
   },
+  resources: ['services'],
   ...loadBalancerExposure((service) => (isKubernetesDashboardService(service) ? {} : undefined)),
   examples: [
     {

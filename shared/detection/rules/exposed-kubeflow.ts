@@ -54,6 +54,7 @@ export const exposedKubeflow = defineRule({
     guardDuty: ['Policy:Kubernetes/KubeflowDashboardExposed'],
     elastic: [],
   },
+  resources: ['services'],
   ...loadBalancerExposure((service, event) => {
     if (isKubeflowService(service)) return { exposedBy: 'Kubeflow service' };
     if (!isIstioIngressGateway(service) || !patchSetsLoadBalancer(event)) return undefined;

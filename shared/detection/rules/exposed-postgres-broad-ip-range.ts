@@ -32,6 +32,7 @@ export const exposedPostgresBroadIpRange = defineRule({
     'https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer',
   ],
   equivalents: { defender: ['K8S_ExposedPostgresBroadIPRange'], falco: [], guardDuty: [], elastic: [] },
+  resources: ['services'],
   ...loadBalancerExposure((service) => {
     const match = matchApp(service, POSTGRES_APP);
     return match !== undefined && isBroadlyReachable(service) ? { application: match.app, recognizedBy: match.matchedBy } : undefined;

@@ -46,6 +46,7 @@ export const exposedPostgresTrustAuth = defineRule({
     'https://www.postgresql.org/docs/current/auth-trust.html',
   ],
   equivalents: { defender: ['K8S_ExposedPostgresTrustAuth'], falco: [], guardDuty: [], elastic: [] },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

@@ -27,6 +27,7 @@ export const exposedRedis = defineRule({
     'https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer',
   ],
   equivalents: { defender: ['K8S_ExposedRedis'], falco: [], guardDuty: [], elastic: [] },
+  resources: ['services'],
   ...loadBalancerExposure((service) => {
     const match = matchApp(service, REDIS_APP);
     return match === undefined ? undefined : { application: match.app, recognizedBy: match.matchedBy };

@@ -37,6 +37,7 @@ export const exposedSensitiveService = defineRule({
   ],
   equivalents: { defender: ['K8S_ExposedService'], falco: [], guardDuty: [], elastic: [] },
   // The dashboard and Kubeflow have their own rules; Redis and PostgreSQL are not in SENSITIVE_APPS.
+  resources: ['services'],
   ...loadBalancerExposure((service) => {
     if (isKubernetesDashboardService(service) || isKubeflowService(service)) return undefined;
     const match = firstAppMatch(service, SENSITIVE_APPS);

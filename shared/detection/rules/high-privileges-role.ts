@@ -2,14 +2,7 @@ import { objectName } from '../../kubernetes/workloads';
 import { auditEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { RBAC_API_GROUP as RBAC_API } from '../predicates/rbacBindings';
-import {
-  DangerousPermission,
-  dangerousPermissions,
-  dangerousPermissionsOfRule,
-  describePolicyRule,
-  isRoleResource,
-  writtenRoleRules,
-} from '../predicates/rbacRoles';
+import { DangerousPermission, dangerousPermissions, dangerousPermissionsOfRule, describePolicyRule, isRoleResource, writtenRoleRules, ROLE_RESOURCES } from '../predicates/rbacRoles';
 import { isWrite, namespaceOf, succeeded } from '../predicates/requests';
 import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
@@ -57,6 +50,7 @@ export const highPrivilegesRole = defineRule({
     guardDuty: ['PrivilegeEscalation:Kubernetes/AnomalousBehavior.RoleCreated'],
     elastic: ['Kubernetes Creation or Modification of Sensitive Role'],
   },
+  resources: [...ROLE_RESOURCES],
   match: (event, context) =>
     isRoleResource(event) &&
     isWrite(event) &&

@@ -45,6 +45,7 @@ export const hostNamespaceSharing = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Pod Created With HostNetwork', 'Kubernetes Pod Created With HostPID', 'Kubernetes Pod Created With HostIPC'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

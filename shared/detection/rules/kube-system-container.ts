@@ -51,6 +51,7 @@ export const kubeSystemContainer = defineRule({
     guardDuty: [],
     elastic: ['Creation Of Pod In System Namespace'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

@@ -47,6 +47,7 @@ export const kubeSystemServiceAccountCreated = defineRule({
     guardDuty: [],
     elastic: ['New Kubernetes Service Account Created'],
   },
+  resources: ['serviceaccounts'],
   match: (event, context) =>
     isCreate(event) &&
     isResource(event, 'serviceaccounts') &&

@@ -60,6 +60,7 @@ export const kubeSystemTokenRequest = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Service Account Token Created via TokenRequest API'],
   },
+  resources: ['serviceaccounts'],
   match: (event, context) =>
     isCreate(event) &&
     isResource(event, 'serviceaccounts', 'token') &&

@@ -102,6 +102,7 @@ export const kubeletApiViaNodeProxy = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes API Server Proxying Request to Kubelet'],
   },
+  resources: ['nodes'],
   match: (event, context) =>
     isResource(event, 'nodes', 'proxy') &&
     succeeded(event) &&

@@ -65,6 +65,7 @@ export const miningContainerImage = defineRule({
     'https://attack.mitre.org/techniques/T1496/',
   ],
   equivalents: { defender: ['K8S_MaliciousContainerImage'], falco: [], guardDuty: [], elastic: [] },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

@@ -45,6 +45,7 @@ export const nodeportService = defineRule({
     guardDuty: [],
     elastic: ['Kubernetes Exposed Service Created With Type NodePort'],
   },
+  resources: ['services'],
   match: (event, context) =>
     isWrite(event) && isServiceResource(event) && succeeded(event) && writtenService(event)?.type === 'NodePort' && !isSystemRequest(event, context),
   entities: (event) => {

@@ -3,7 +3,7 @@ import { asObject, asString, getPath } from '../../kubernetes/jsonValues';
 import { writtenObject } from '../../kubernetes/workloads';
 import { auditEvent } from '../exampleEvents';
 import { actingUsername, isServiceAccount, isSystemRequest, sourceIp } from '../predicates/identities';
-import { isSelfSubjectReview } from '../predicates/rbacRoles';
+import { isSelfSubjectReview, SELF_SUBJECT_REVIEW_RESOURCES } from '../predicates/rbacRoles';
 import { isCreate, succeeded } from '../predicates/requests';
 import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
@@ -62,6 +62,7 @@ export const permissionEnumeration = defineRule({
     guardDuty: ['Discovery:Kubernetes/AnomalousBehavior.PermissionChecked'],
     elastic: ['Kubernetes Suspicious Self-Subject Review', 'RBAC Permission Enumeration Attempt'],
   },
+  resources: [...SELF_SUBJECT_REVIEW_RESOURCES],
   match: (event, context) => isSelfSubjectReview(event) && isCreate(event) && succeeded(event) && !isSystemRequest(event, context),
   entities: (event) => requestEntities(event),
   details: (event) => {

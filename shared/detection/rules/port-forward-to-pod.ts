@@ -29,6 +29,7 @@ export const portForwardToPod = defineRule({
   ],
   equivalents: { defender: [], falco: ['port-forward'], guardDuty: [], elastic: [] },
   stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete],
+  resources: ['pods'],
   match: (event, context) => isPodStreamRequest(event, 'portforward') && succeeded(event) && !isSystemRequest(event, context),
   entities: (event) => requestEntities(event),
   details: (event): Record<string, string> => {

@@ -35,6 +35,7 @@ export const privilegedContainer = defineRule({
     guardDuty: ['PrivilegeEscalation:Kubernetes/PrivilegedContainer'],
     elastic: ['Kubernetes Privileged Pod Created', 'Privileged Container Deployed'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

@@ -77,6 +77,7 @@ export const secretsEnumeration = defineRule({
     guardDuty: ['CredentialAccess:Kubernetes/AnomalousBehavior.SecretsAccessed'],
     elastic: ['Kubernetes Secrets Enumeration', 'Kubernetes Secrets List Across Cluster or Sensitive Namespaces'],
   },
+  resources: ['secrets'],
   match: (event, context) =>
     isResource(event, 'secrets') &&
     isSensitiveSecretsRead(event) &&

@@ -72,6 +72,7 @@ export const sensitiveHostMount = defineRule({
     guardDuty: ['Persistence:Kubernetes/ContainerWithSensitiveMount', 'PrivilegeEscalation:Kubernetes/AnomalousBehavior.WorkloadDeployed!ContainerWithSensitiveMount'],
     elastic: ['Kubernetes Pod created with a Sensitive hostPath Volume', 'Container With A hostPath Mount Created'],
   },
+  resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
     isWrite(event) &&
     isResource(event, WORKLOAD_RESOURCES) &&

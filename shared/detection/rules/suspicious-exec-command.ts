@@ -60,6 +60,7 @@ export const suspiciousExecCommand = defineRule({
   ],
   equivalents: { defender: [], falco: [], guardDuty: [], elastic: [] },
   stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete],
+  resources: ['pods'],
   match: (event, context) =>
     isPodStreamRequest(event, 'exec') && succeeded(event) && commandMatches(event).length > 0 && !isSystemRequest(event, context),
   entities: (event) => execEntities(event),

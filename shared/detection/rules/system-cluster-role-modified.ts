@@ -91,6 +91,7 @@ export const systemClusterRoleModified = defineRule({
     'https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/k8s_audit_rules.yaml',
   ],
   equivalents: { defender: [], falco: ['System ClusterRole Modified/Deleted'], guardDuty: [], elastic: [] },
+  resources: [...RBAC_OBJECT_RESOURCES],
   match: (event, context) =>
     MODIFY_VERBS.has(event.verb) &&
     isResource(event, RBAC_OBJECT_RESOURCES) &&

@@ -67,4 +67,16 @@ describe('evaluateRules', () => {
     const result = evaluate([rule], [auditEvent({ verb: 'create', resource: 'pods', namespace: 'kube-system', auditID: 'k' }), create('n')]);
     expect(result.findings.map((f) => f.severity)).toEqual([Severity.High, Severity.Low]);
   });
+
+  it('when a rule names its resources, then it is offered only requests for them, while rules without resources see every request', () => {
+    const seen: string[] = [];
+    const podsOnly = testRule({ id: 'pods-only', resources: ['pods'], match: (event) => (seen.push(`pods-only:${event.auditID}`), true) });
+    const anything = testRule({ id: 'anything', match: (event) => (seen.push(`anything:${event.auditID}`), false) });
+    evaluate([podsOnly, anything], [
+      create('p1'),
+      auditEvent({ verb: 'update', resource: 'leases', namespace: 'kube-node-lease', auditID: 'l1' }),
+      auditEvent({ verb: 'get', auditID: 'n1', requestURI: '/healthz' }),
+    ]);
+    expect(seen).toEqual(['pods-only:p1', 'anything:p1', 'anything:l1', 'anything:n1']);
+  });
 });

@@ -39,3 +39,22 @@ describe('mergeDetectionLists', () => {
     expect(wrongType.error?.issues[0]?.path).toContain('miningImages');
   });
 });
+
+describe('compilePatternList shapes', () => {
+  it.each([
+    ['prefix', 'mcr.microsoft.com/aks/*', 'MCR.microsoft.com/aks/x:1', 'docker.io/mcr.microsoft.com/aks/x'],
+    ['suffix', '*-controller', 'system:serviceaccount:kube-system:job-controller', 'job-controller-x'],
+    ['substring', '*xmrig*', 'a/xmrig:1', 'a/xmri:1'],
+    ['inner wildcard', 'system:serviceaccount:*:cert-manager', 'system:serviceaccount:certs:cert-manager', 'system:serviceaccount:certs:cert-manager-webhook'],
+    ['exact', 'aksService', 'aksservice', 'aksService2'],
+  ])('when a %s pattern is compiled, then it matches its values and not near misses', (_shape, pattern, hit, miss) => {
+    const list = compilePatternList([pattern]);
+    expect(list.find(hit)).toBe(pattern);
+    expect(list.matches(miss)).toBe(false);
+  });
+
+  it('when a value matches a pattern that is only a wildcard, then it matches', () => {
+    expect(compilePatternList(['*']).matches('anything')).toBe(true);
+    expect(compilePatternList(['**']).matches('')).toBe(true);
+  });
+});

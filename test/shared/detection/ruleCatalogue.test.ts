@@ -40,6 +40,7 @@ describe('rule catalogue', () => {
       for (const name of ['defender', 'falco', 'guardDuty', 'elastic'] as const) expect(Array.isArray(rule.equivalents[name])).toBe(true);
       for (const defenderType of rule.equivalents.defender) expect(defenderType).toMatch(alertTypeStyle);
       expect(rule.stages.length).toBeGreaterThan(0);
+      for (const resource of rule.resources ?? []) expect(resource).toMatch(/^[a-z]+$/);
     });
 
     it('when its examples are counted, then there is at least one that alerts and one that does not', () => {
