@@ -26,11 +26,7 @@ export function renderRuleCatalogueMarkdown(rules: readonly Rule[]): string {
         rule.severity,
         severitySource(rule),
         rule.intent,
-        list(rule.techniques),
-        list(rule.equivalents.defender),
-        list(rule.equivalents.falco),
-        list(rule.equivalents.guardDuty),
-        list(rule.equivalents.elastic),
+        ...coverageCells(rule, list),
       ]),
     ),
     '',
@@ -57,6 +53,12 @@ export function renderRuleCatalogueMarkdown(rules: readonly Rule[]): string {
     );
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The coverage columns of the rule tables: ATT&CK techniques, then the equivalent Defender, Falco, GuardDuty and Elastic content. */
+export function coverageCells(rule: Rule, list: (names: readonly string[]) => string): string[] {
+  const { defender, falco, guardDuty, elastic } = rule.equivalents;
+  return [rule.techniques, defender, falco, guardDuty, elastic].map(list);
 }
 
 function severitySource(rule: Rule): string {

@@ -3,7 +3,7 @@ import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
 import { formatTable, type TableColumn } from './alertTable';
 import { type CliIo } from './cliIo';
-import { renderRuleCatalogueMarkdown } from './ruleCatalogueMarkdown';
+import { coverageCells, renderRuleCatalogueMarkdown } from './ruleCatalogueMarkdown';
 
 export const RULES_USAGE = `Usage: argus rules [--json | --markdown]
 
@@ -85,17 +85,7 @@ export function rulesCommand(argv: string[], io: CliIo, rules: readonly Rule[] =
     return 0;
   }
   const list = (names: readonly string[]): string => (names.length === 0 ? '-' : names.join('; '));
-  const rows = sorted.map((rule) => [
-    rule.id,
-    rule.alertType,
-    rule.severity,
-    rule.intent,
-    list(rule.techniques),
-    list(rule.equivalents.defender),
-    list(rule.equivalents.falco),
-    list(rule.equivalents.guardDuty),
-    list(rule.equivalents.elastic),
-  ]);
+  const rows = sorted.map((rule) => [rule.id, rule.alertType, rule.severity, rule.intent, ...coverageCells(rule, list)]);
   io.stdout.write(formatTable(ruleColumns, rows));
   io.stderr.write(`${rules.length} rules; long names are cut: \`argus rules --json\` has every field\n`);
   return 0;

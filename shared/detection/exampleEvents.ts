@@ -1,4 +1,5 @@
 import { AuditStage } from '../kubernetes/auditEvent';
+import { RBAC_API_GROUP, type RoleRef } from './predicates/rbacBindings';
 
 /**
  * Builders for the audit events in rules' examples: realistic `audit.k8s.io/v1` Events with defaults,
@@ -43,6 +44,9 @@ export const EXAMPLE_DEVELOPER: ExampleUser = {
   groups: ['system:authenticated', '5d6e7f80-aaaa-4bbb-8ccc-000000000001'],
   uid: '8c1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
 };
+
+/** What a kubelet sends as its user agent (for examples of requests by nodes). */
+export const EXAMPLE_KUBELET_USER_AGENT = 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46';
 
 const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
 
@@ -104,7 +108,8 @@ function requestUriFor(example: AuditEventExample): string {
   const version = example.apiVersion ?? 'v1';
   const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   const namespace = example.namespace === undefined ? '' : `/namespaces/${example.namespace}`;
-  const name = example.name === undefined || example.verb === 'create' ? '' : `/${example.name}`;
+  // A create names no object in its path, except of a subresource of one (pods/exec, serviceaccounts/token).
+  const name = example.name === undefined || (example.verb === 'create' && example.subresource === undefined) ? '' : `/${example.name}`;
   const subresource = example.subresource === undefined ? '' : `/${example.subresource}`;
   return `${base}${namespace}/${example.resource}${name}${subresource}`;
 }
@@ -151,4 +156,242 @@ export function cronJobObject(podSpec: Record<string, unknown>, name = 'nightly'
 /** A container with the given fields and a plain default image. */
 export function container(fields: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'app', image: 'contoso.azurecr.io/shop/web:1.4.2', ...fields };
+}
+
+/** Fields of {@link auditEvent} that an example changes from what a family builder sets (verb, user, code, ...). */
+export type AuditEventOverrides = Partial<AuditEventExample>;
+
+export type WorkloadResource = 'pods' | 'deployments' | 'daemonsets' | 'statefulsets' | 'replicasets' | 'jobs' | 'cronjobs';
+
+const workloadApiGroups: Record<WorkloadResource, string> = {
+  pods: '',
+  deployments: 'apps',
+  daemonsets: 'apps',
+  statefulsets: 'apps',
+  replicasets: 'apps',
+  jobs: 'batch',
+  cronjobs: 'batch',
+};
+
+export interface WorkloadEventOverrides extends AuditEventOverrides {
+  /** A CronJob's schedule; default that of {@link cronJobObject}. */
+  schedule?: string;
+}
+
+/**
+ * A request that writes a pod or a pod controller: a create (by default) whose body is the manifest around the
+ * pod spec, named `name` (else the manifest builder's default) in `namespace` (default `default`).
+ */
+export function workloadEvent(resource: WorkloadResource, podSpec: Record<string, unknown>, overrides: WorkloadEventOverrides = {}): Record<string, unknown> {
+  const { schedule, ...fields } = overrides;
+  const namespace = fields.namespace ?? 'default';
+  const manifest =
+    resource === 'pods'
+      ? podObject(podSpec, fields.name, namespace)
+      : resource === 'cronjobs'
+        ? cronJobObject(podSpec, fields.name, namespace, schedule)
+        : workloadObject(resource, podSpec, fields.name, namespace);
+  return auditEvent({ verb: 'create', resource, apiGroup: workloadApiGroups[resource], namespace, requestObject: manifest, ...fields });
+}
+
+/** A patch (merge or JSON patch, as the body) of an existing pod or pod controller. */
+export function workloadPatchEvent(
+  resource: WorkloadResource,
+  target: { namespace: string; name: string },
+  patch: unknown,
+  overrides: AuditEventOverrides = {},
+): Record<string, unknown> {
+  return auditEvent({ verb: 'patch', resource, apiGroup: workloadApiGroups[resource], ...target, requestObject: patch, ...overrides });
+}
+
+/** `kubectl debug`: a patch of a running pod's `ephemeralcontainers` subresource that adds the container. */
+export function ephemeralContainerEvent(
+  pod: { namespace: string; name: string },
+  ephemeralContainer: Record<string, unknown>,
+  overrides: AuditEventOverrides = {},
+): Record<string, unknown> {
+  return auditEvent({
+    verb: 'patch',
+    resource: 'pods',
+    subresource: 'ephemeralcontainers',
+    ...pod,
+    requestObject: { spec: { ephemeralContainers: [ephemeralContainer] } },
+    ...overrides,
+  });
+}
+
+export type PodStreamFlag = 'stdin' | 'stdout' | 'stderr' | 'tty';
+
+export interface PodStreamExample extends Omit<AuditEventOverrides, 'resource' | 'subresource' | 'name' | 'requestURI'> {
+  namespace: string;
+  pod: string;
+  container: string;
+  /** The streams asked for, in query order; default those of `kubectl exec -it`: stdin, stdout and tty. */
+  streams?: readonly PodStreamFlag[];
+}
+
+/**
+ * `kubectl exec`: a create (SPDY; WebSocket clients send get) of the pod's `exec` subresource, its URI naming each
+ * argument of the command in a `command` parameter, then the container and the streams, as kubectl sends them.
+ */
+export function execEvent(example: PodStreamExample & { command: readonly string[] }): Record<string, unknown> {
+  const { command, ...stream } = example;
+  return podStreamEvent('exec', stream, command.map((arg) => `command=${encodeURIComponent(arg)}`));
+}
+
+/** `kubectl attach`: like {@link execEvent}, to the container's main process, so without a command. */
+export function attachEvent(example: PodStreamExample): Record<string, unknown> {
+  return podStreamEvent('attach', example, []);
+}
+
+function podStreamEvent(subresource: 'exec' | 'attach', example: PodStreamExample, commandParams: string[]): Record<string, unknown> {
+  const { pod, container: containerName, streams = ['stdin', 'stdout', 'tty'], ...overrides } = example;
+  const query = [...commandParams, `container=${encodeURIComponent(containerName)}`, ...streams.map((flag) => `${flag}=true`)].join('&');
+  return auditEvent({
+    verb: 'create',
+    resource: 'pods',
+    subresource,
+    name: pod,
+    requestURI: `/api/v1/namespaces/${example.namespace}/pods/${pod}/${subresource}?${query}`,
+    ...overrides,
+  });
+}
+
+/**
+ * A TokenRequest (`kubectl create token`): a create of the service account's `token` subresource, with the
+ * TokenRequest the client sent as the body when `spec` is given.
+ */
+export function tokenRequestEvent(
+  serviceAccount: { namespace: string; name: string },
+  spec?: Record<string, unknown>,
+  overrides: AuditEventOverrides = {},
+): Record<string, unknown> {
+  return auditEvent({
+    verb: 'create',
+    resource: 'serviceaccounts',
+    subresource: 'token',
+    ...serviceAccount,
+    ...(spec === undefined ? {} : { requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec } }),
+    ...overrides,
+  });
+}
+
+/** A RoleBinding (with a namespace) or ClusterRoleBinding manifest. */
+export function bindingObject(
+  name: string,
+  roleRef: RoleRef,
+  subjects: readonly Record<string, string>[],
+  namespace?: string,
+): Record<string, unknown> {
+  return {
+    apiVersion: `${RBAC_API_GROUP}/v1`,
+    kind: namespace === undefined ? 'ClusterRoleBinding' : 'RoleBinding',
+    metadata: namespace === undefined ? { name } : { name, namespace },
+    roleRef: { apiGroup: RBAC_API_GROUP, ...roleRef },
+    subjects: subjects.map((subject) => (subject.kind === 'ServiceAccount' ? subject : { apiGroup: RBAC_API_GROUP, ...subject })),
+  };
+}
+
+export interface BindingExample {
+  name: string;
+  /** A RoleBinding's namespace; none for a ClusterRoleBinding. */
+  namespace?: string;
+  roleRef: RoleRef;
+  subjects: readonly Record<string, string>[];
+}
+
+function bindingTarget(binding: BindingExample): AuditEventExample {
+  return {
+    verb: 'create',
+    resource: binding.namespace === undefined ? 'clusterrolebindings' : 'rolebindings',
+    apiGroup: RBAC_API_GROUP,
+    ...(binding.namespace === undefined ? {} : { namespace: binding.namespace }),
+    name: binding.name,
+  };
+}
+
+/** A request that writes the binding: a create (by default) with the manifest as the body. */
+export function bindingEvent(binding: BindingExample, overrides: AuditEventOverrides = {}): Record<string, unknown> {
+  const manifest = bindingObject(binding.name, binding.roleRef, binding.subjects, binding.namespace);
+  return auditEvent({ ...bindingTarget(binding), requestObject: manifest, ...overrides });
+}
+
+/** A patch of the binding: the patch as the body and, as the server's response, the binding as it is after the patch. */
+export function bindingPatchEvent(binding: BindingExample, patch: unknown, overrides: AuditEventOverrides = {}): Record<string, unknown> {
+  const manifest = bindingObject(binding.name, binding.roleRef, binding.subjects, binding.namespace);
+  return auditEvent({ ...bindingTarget(binding), verb: 'patch', requestObject: patch, responseObject: manifest, ...overrides });
+}
+
+/** A Role (with a namespace) or ClusterRole manifest. */
+export function roleObject(name: string, rules: readonly Record<string, unknown>[], namespace?: string): Record<string, unknown> {
+  return {
+    apiVersion: `${RBAC_API_GROUP}/v1`,
+    kind: namespace === undefined ? 'ClusterRole' : 'Role',
+    metadata: namespace === undefined ? { name } : { name, namespace },
+    rules,
+  };
+}
+
+/** A request that writes a Role (with a namespace) or ClusterRole: a create (by default) with the manifest as the body. */
+export function roleEvent(
+  role: { name: string; namespace?: string; rules: readonly Record<string, unknown>[] },
+  overrides: AuditEventOverrides = {},
+): Record<string, unknown> {
+  return auditEvent({
+    verb: 'create',
+    resource: role.namespace === undefined ? 'clusterroles' : 'roles',
+    apiGroup: RBAC_API_GROUP,
+    ...(role.namespace === undefined ? {} : { namespace: role.namespace }),
+    name: role.name,
+    requestObject: roleObject(role.name, role.rules, role.namespace),
+    ...overrides,
+  });
+}
+
+export interface ServiceExample {
+  name: string;
+  namespace: string;
+  spec: Record<string, unknown>;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A Service manifest. */
+export function serviceObject(
+  name: string,
+  namespace: string,
+  spec: Record<string, unknown>,
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, ...metadata }, spec };
+}
+
+function serviceManifest(service: ServiceExample): Record<string, unknown> {
+  const { name, namespace, spec, ...metadata } = service;
+  return serviceObject(name, namespace, spec, metadata);
+}
+
+/** A request that writes the Service: a create (by default) with the manifest as the body. */
+export function serviceEvent(service: ServiceExample, overrides: AuditEventOverrides = {}): Record<string, unknown> {
+  return auditEvent({
+    verb: 'create',
+    resource: 'services',
+    namespace: service.namespace,
+    name: service.name,
+    requestObject: serviceManifest(service),
+    ...overrides,
+  });
+}
+
+/** A patch of the Service: the patch as the body and, as the server's response, the Service as it is after the patch. */
+export function servicePatchEvent(service: ServiceExample, patch: unknown, overrides: AuditEventOverrides = {}): Record<string, unknown> {
+  return auditEvent({
+    verb: 'patch',
+    resource: 'services',
+    namespace: service.namespace,
+    name: service.name,
+    requestObject: patch,
+    responseObject: serviceManifest(service),
+    ...overrides,
+  });
 }

@@ -301,6 +301,7 @@ describe('argus scan', () => {
       ...privilegedContainer,
       id: 'always-throws',
       alertType: 'K8S_AlwaysThrows',
+      resources: undefined,
       match: () => {
         throw new Error('kaboom');
       },

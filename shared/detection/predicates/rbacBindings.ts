@@ -141,19 +141,3 @@ export function bindingDedupKey(event: AuditEvent): string {
   const binding = `${event.objectRef?.resource ?? ''}|${namespaceOf(event) ?? ''}|${objectName(event) ?? ''}`;
   return `${binding}|${bindingRoleRef(event)?.name ?? ''}|${event.user.username}`;
 }
-
-/** A RoleBinding (with a namespace) or ClusterRoleBinding manifest, for rules' examples and tests. */
-export function bindingObject(
-  name: string,
-  roleRef: RoleRef,
-  subjects: readonly Record<string, string>[],
-  namespace?: string,
-): Record<string, unknown> {
-  return {
-    apiVersion: `${RBAC_API_GROUP}/v1`,
-    kind: namespace === undefined ? 'ClusterRoleBinding' : 'RoleBinding',
-    metadata: namespace === undefined ? { name } : { name, namespace },
-    roleRef: { apiGroup: RBAC_API_GROUP, ...roleRef },
-    subjects: subjects.map((subject) => (subject.kind === 'ServiceAccount' ? subject : { apiGroup: RBAC_API_GROUP, ...subject })),
-  };
-}

@@ -352,13 +352,3 @@ export function loadBalancerExposure(check: ExposureCheck): Pick<RuleDefinition,
     dedupKey: serviceDedupKey,
   };
 }
-
-/** A Service manifest, for rules' examples and tests. */
-export function serviceObject(
-  name: string,
-  namespace: string,
-  spec: Record<string, unknown>,
-  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
-): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, ...metadata }, spec };
-}

@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { auditEvent } from '../exampleEvents';
+import { bindingEvent, type BindingExample } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, type BindingSubject, isAllAuthenticatedSubject, isAnonymousSubject, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, type RoleRef, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
+import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingRoleRef, type BindingSubject, isAllAuthenticatedSubject, isAnonymousSubject, isBindingResource, isClusterRoleNamed, type RoleRef, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -21,6 +21,14 @@ function unvettedSubjects(event: AuditEvent): BindingSubject[] {
   const adminRole = isClusterRoleNamed(roleRef, ADMIN_CLUSTER_ROLES);
   return writtenSubjects(event).filter((subject) => isAnonymousSubject(subject) || (adminRole && isAllAuthenticatedSubject(subject)));
 }
+
+const unauthenticated = { kind: 'Group', name: 'system:unauthenticated' };
+const allAuthenticated = { kind: 'Group', name: 'system:authenticated' };
+const anonymousAdmin: BindingExample = {
+  name: 'anon-admin',
+  roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
+  subjects: [{ kind: 'User', name: 'system:anonymous' }],
+};
 
 export const anonymousSubjectBinding = defineRule({
   id: 'anonymous-subject-binding',
@@ -63,92 +71,47 @@ export const anonymousSubjectBinding = defineRule({
     {
       name: 'kubectl create clusterrolebinding gives system:anonymous cluster-admin',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'anon-admin',
-        requestObject: bindingObject('anon-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, [{ kind: 'User', name: 'system:anonymous' }]),
-      }),
+      event: bindingEvent(anonymousAdmin),
     },
     {
       name: 'a RoleBinding lets unauthenticated callers read secrets in a namespace',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'public-secrets',
-        requestObject: bindingObject(
-          'public-secrets',
-          { kind: 'Role', name: 'secret-reader' },
-          [{ kind: 'Group', name: 'system:unauthenticated' }],
-          'shop',
-        ),
-      }),
+      event: bindingEvent({ name: 'public-secrets', namespace: 'shop', roleRef: { kind: 'Role', name: 'secret-reader' }, subjects: [unauthenticated] }),
     },
     {
       name: 'every authenticated identity gets edit cluster-wide',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'everyone-edit',
-        requestObject: bindingObject('everyone-edit', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'Group', name: 'system:authenticated' }]),
-      }),
+      event: bindingEvent({ name: 'everyone-edit', roleRef: { kind: 'ClusterRole', name: 'edit' }, subjects: [allAuthenticated] }),
     },
     {
       name: 'the built-in public-info-viewer binding is re-applied',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'system:public-info-viewer',
-        requestObject: bindingObject('system:public-info-viewer', { kind: 'ClusterRole', name: 'system:public-info-viewer' }, [
-          { kind: 'Group', name: 'system:authenticated' },
-          { kind: 'Group', name: 'system:unauthenticated' },
-        ]),
-      }),
+      event: bindingEvent(
+        {
+          name: 'system:public-info-viewer',
+          roleRef: { kind: 'ClusterRole', name: 'system:public-info-viewer' },
+          subjects: [allAuthenticated, unauthenticated],
+        },
+        { verb: 'update' },
+      ),
     },
     {
       name: 'every authenticated identity gets read-only view',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'everyone-view',
-        requestObject: bindingObject('everyone-view', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'Group', name: 'system:authenticated' }]),
-      }),
+      event: bindingEvent({ name: 'everyone-view', roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [allAuthenticated] }),
     },
     {
       name: 'the API server writes its bootstrap binding for unauthenticated discovery',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'system:discovery',
-        user: 'system:apiserver',
-        requestObject: bindingObject('system:discovery', { kind: 'ClusterRole', name: 'system:discovery' }, [
-          { kind: 'Group', name: 'system:unauthenticated' },
-        ]),
-      }),
+      event: bindingEvent(
+        { name: 'system:discovery', roleRef: { kind: 'ClusterRole', name: 'system:discovery' }, subjects: [unauthenticated] },
+        { user: 'system:apiserver' },
+      ),
     },
     {
       name: 'a refused binding for system:anonymous',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'anon-admin',
-        code: 403,
-        requestObject: bindingObject('anon-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, [{ kind: 'User', name: 'system:anonymous' }]),
-      }),
+      event: bindingEvent(anonymousAdmin, { code: 403 }),
     },
   ],
 });

@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asObject, asString, asStringArray, getPath, objectsAt } from '../../kubernetes/jsonValues';
 import { objectName, writtenObject } from '../../kubernetes/workloads';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, type AuditEventOverrides, EXAMPLE_KUBELET_USER_AGENT } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { apiGroupOf, isCreate, isResource, succeeded } from '../predicates/requests';
 import { redactText } from '../redaction';
@@ -72,6 +72,21 @@ function requestsSystemIdentity(subject: RequestedSubject): boolean {
   return [subject.commonName ?? '', ...subject.organizations].some((name) => name.startsWith('system:'));
 }
 
+/** A CertificateSigningRequest manifest with the metadata and the fields (spec, status) given. */
+const csrObject = (metadata: Record<string, string>, fields: Record<string, unknown> = {}) => ({
+  apiVersion: 'certificates.k8s.io/v1',
+  kind: 'CertificateSigningRequest',
+  metadata,
+  ...fields,
+});
+
+/** A create (by default) of a CertificateSigningRequest. */
+const csrEvent = (overrides: AuditEventOverrides) => auditEvent({ verb: 'create', resource: CSR_RESOURCE, apiGroup: CERTIFICATES_GROUP, ...overrides });
+
+/** `kubectl certificate approve` or `deny`: an update of the CSR's approval subresource with the conditions set. */
+const approvalEvent = (name: string, fields: Record<string, unknown>, overrides: AuditEventOverrides = {}) =>
+  csrEvent({ verb: 'update', subresource: 'approval', name, requestObject: csrObject({ name }, fields), ...overrides });
+
 export const certificateSigningRequest = defineRule({
   id: 'certificate-signing-request',
   alertType: 'K8S_CertificateSigningRequest',
@@ -137,131 +152,78 @@ export const certificateSigningRequest = defineRule({
     {
       name: 'a developer asks for a client certificate in the system:masters group',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: CSR_RESOURCE,
-        apiGroup: CERTIFICATES_GROUP,
+      event: csrEvent({
         name: 'backdoor-admin',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { name: 'backdoor-admin' },
-          spec: {
-            // PKCS#10 request for CN=backdoor-admin, O=system:masters (public data; its key was thrown away).
-            request:
-              'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIc01JR1VBZ0VBTURJeEZ6QVZCZ05WQkFvTURuTjVjM1JsYlRwdFlYTjBaWEp6TVJjd0ZRWURWUVFEREE1aQpZV05yWkc5dmNpMWhaRzFwYmpCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQkFpQ0g0V01pRFJlCmpSbHRxYVp6SmErQ2VBbEhJWmtvU2pVKzUvSnlNVG5qWnlBU0Z0Wis0RFFjdXFZc0dTNzZjd3laTWpsU0hQSVMKMmZFMnZMbE9sQStnQURBS0JnZ3Foa2pPUFFRREFnTkhBREJFQWlFQXQwUGRNR3VVNmNYUU5ZOVFHdC9Ha2JKQwpEYkxiSzhWa1JMOENFY2w4a2dnQ0gyQzV4MGUzWFRoeURSSStBL0dDbGgyODVLQzkzdkU5ZE1TQVJuZnh4c2M9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
-            signerName: 'kubernetes.io/kube-apiserver-client',
-            expirationSeconds: 31536000,
-            usages: ['client auth'],
+        requestObject: csrObject(
+          { name: 'backdoor-admin' },
+          {
+            spec: {
+              // PKCS#10 request for CN=backdoor-admin, O=system:masters (public data; its key was thrown away).
+              request:
+                'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIc01JR1VBZ0VBTURJeEZ6QVZCZ05WQkFvTURuTjVjM1JsYlRwdFlYTjBaWEp6TVJjd0ZRWURWUVFEREE1aQpZV05yWkc5dmNpMWhaRzFwYmpCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQkFpQ0g0V01pRFJlCmpSbHRxYVp6SmErQ2VBbEhJWmtvU2pVKzUvSnlNVG5qWnlBU0Z0Wis0RFFjdXFZc0dTNzZjd3laTWpsU0hQSVMKMmZFMnZMbE9sQStnQURBS0JnZ3Foa2pPUFFRREFnTkhBREJFQWlFQXQwUGRNR3VVNmNYUU5ZOVFHdC9Ha2JKQwpEYkxiSzhWa1JMOENFY2w4a2dnQ0gyQzV4MGUzWFRoeURSSStBL0dDbGgyODVLQzkzdkU5ZE1TQVJuZnh4c2M9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
+              signerName: 'kubernetes.io/kube-apiserver-client',
+              expirationSeconds: 31536000,
+              usages: ['client auth'],
+            },
           },
-        },
+        ),
       }),
     },
     {
       name: 'a developer approves a pending certificate signing request',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'update',
-        resource: CSR_RESOURCE,
-        subresource: 'approval',
-        apiGroup: CERTIFICATES_GROUP,
-        name: 'dana-client',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { name: 'dana-client' },
-          spec: {
-            // PKCS#10 request for CN=dana, O=shop-developers.
-            request:
-              'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIa01JR0xBZ0VBTUNreEdEQVdCZ05WQkFvTUQzTm9iM0F0WkdWMlpXeHZjR1Z5Y3pFTk1Bc0dBMVVFQXd3RQpaR0Z1WVRCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQk90TS8wSmY1NHkrWTMwc3ZuaEJmSDRRCngybFpreUdCNkc2VzFoMmtwbEFhWDVCRnNzVitmQkpvZm4yOHFYc3VacUxtVU1ub0tYZXFVR1l4dFBZVWUxdWcKQURBS0JnZ3Foa2pPUFFRREFnTklBREJGQWlFQWgxYUpjdFV5bUowV2xjTEZ1cjFycVU5REN0eFZiN2theW1hdApBOUlhcjdnQ0lEVlNzWnlPSmt6dzJYNWxEa2hBWG42YU1oWENrVkxEVDAyN3FZTUx2ZFR1Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
-            signerName: 'kubernetes.io/kube-apiserver-client',
-            usages: ['client auth'],
-          },
-          status: {
-            conditions: [{ type: 'Approved', status: 'True', reason: 'KubectlApprove', message: 'This CSR was approved by kubectl certificate approve.' }],
-          },
+      event: approvalEvent('dana-client', {
+        spec: {
+          // PKCS#10 request for CN=dana, O=shop-developers.
+          request:
+            'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIa01JR0xBZ0VBTUNreEdEQVdCZ05WQkFvTUQzTm9iM0F0WkdWMlpXeHZjR1Z5Y3pFTk1Bc0dBMVVFQXd3RQpaR0Z1WVRCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBQk90TS8wSmY1NHkrWTMwc3ZuaEJmSDRRCngybFpreUdCNkc2VzFoMmtwbEFhWDVCRnNzVitmQkpvZm4yOHFYc3VacUxtVU1ub0tYZXFVR1l4dFBZVWUxdWcKQURBS0JnZ3Foa2pPUFFRREFnTklBREJGQWlFQWgxYUpjdFV5bUowV2xjTEZ1cjFycVU5REN0eFZiN2theW1hdApBOUlhcjdnQ0lEVlNzWnlPSmt6dzJYNWxEa2hBWG42YU1oWENrVkxEVDAyN3FZTUx2ZFR1Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=',
+          signerName: 'kubernetes.io/kube-apiserver-client',
+          usages: ['client auth'],
+        },
+        status: {
+          conditions: [{ type: 'Approved', status: 'True', reason: 'KubectlApprove', message: 'This CSR was approved by kubectl certificate approve.' }],
         },
       }),
     },
     {
       name: 'the kubelet asks for its serving certificate',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: CSR_RESOURCE,
-        apiGroup: CERTIFICATES_GROUP,
+      event: csrEvent({
         user: 'system:node:aks-nodepool1-12345678-vmss000000',
-        userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { generateName: 'csr-' },
-          spec: { signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] },
-        },
+        userAgent: EXAMPLE_KUBELET_USER_AGENT,
+        requestObject: csrObject({ generateName: 'csr-' }, { spec: { signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] } }),
       }),
     },
     {
       name: 'a new node bootstraps with a bootstrap token',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: CSR_RESOURCE,
-        apiGroup: CERTIFICATES_GROUP,
+      event: csrEvent({
         user: { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:aks', 'system:authenticated'] },
-        userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { generateName: 'csr-' },
-          spec: { signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] },
-        },
+        userAgent: EXAMPLE_KUBELET_USER_AGENT,
+        requestObject: csrObject(
+          { generateName: 'csr-' },
+          { spec: { signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] } },
+        ),
       }),
     },
     {
       name: 'the CSR approving controller approves a node client certificate',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: CSR_RESOURCE,
-        subresource: 'approval',
-        apiGroup: CERTIFICATES_GROUP,
-        name: 'csr-7xk2p',
-        user: 'system:serviceaccount:kube-system:certificate-controller',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { name: 'csr-7xk2p' },
-          status: { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] },
-        },
-      }),
+      event: approvalEvent(
+        'csr-7xk2p',
+        { status: { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] } },
+        { user: 'system:serviceaccount:kube-system:certificate-controller' },
+      ),
     },
     {
       name: 'a developer denies a certificate signing request',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: CSR_RESOURCE,
-        subresource: 'approval',
-        apiGroup: CERTIFICATES_GROUP,
-        name: 'unknown-client',
-        requestObject: {
-          apiVersion: 'certificates.k8s.io/v1',
-          kind: 'CertificateSigningRequest',
-          metadata: { name: 'unknown-client' },
-          status: { conditions: [{ type: 'Denied', status: 'True', reason: 'KubectlDeny' }] },
-        },
-      }),
+      event: approvalEvent('unknown-client', { status: { conditions: [{ type: 'Denied', status: 'True', reason: 'KubectlDeny' }] } }),
     },
     {
       name: 'a certificate signing request the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: CSR_RESOURCE,
-        apiGroup: CERTIFICATES_GROUP,
-        code: 403,
-        requestObject: { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'try-admin' } },
-      }),
+      event: csrEvent({ code: 403, requestObject: csrObject({ name: 'try-admin' }) }),
     },
   ],
 });

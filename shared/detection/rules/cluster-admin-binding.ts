@@ -1,10 +1,12 @@
-import { auditEvent } from '../exampleEvents';
+import { bindingEvent, bindingPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import { bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
+import { bindingDedupKey, bindingDetails, bindingEntities, bindingRoleRef, isBindingResource, isClusterRoleNamed, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
 const clusterAdmin = { kind: 'ClusterRole', name: 'cluster-admin' };
+const opsAdmins = { kind: 'Group', name: 'ops' };
+const danaAdmin = { name: 'dana-admin', roleRef: clusterAdmin, subjects: [{ kind: 'User', name: 'mallory@contoso.com' }] };
 
 export const clusterAdminBinding = defineRule({
   id: 'cluster-admin-binding',
@@ -52,99 +54,45 @@ export const clusterAdminBinding = defineRule({
     {
       name: 'kubectl create clusterrolebinding to cluster-admin for a user',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'dana-admin',
-        requestObject: bindingObject('dana-admin', clusterAdmin, [{ kind: 'User', name: 'mallory@contoso.com' }]),
-      }),
+      event: bindingEvent(danaAdmin),
     },
     {
       name: 'a RoleBinding gives a service account cluster-admin in its namespace',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'ci-admin',
-        requestObject: bindingObject('ci-admin', clusterAdmin, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'shop' }], 'shop'),
-      }),
+      event: bindingEvent({ name: 'ci-admin', namespace: 'shop', roleRef: clusterAdmin, subjects: [{ kind: 'ServiceAccount', name: 'ci', namespace: 'shop' }] }),
     },
     {
       name: 'a JSON patch adds a subject to an existing cluster-admin binding',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'ops-admins',
-        requestObject: [{ op: 'add', path: '/subjects/-', value: { kind: 'ServiceAccount', name: 'backdoor', namespace: 'default' } }],
-        responseObject: bindingObject('ops-admins', clusterAdmin, [
-          { kind: 'Group', name: 'ops' },
-          { kind: 'ServiceAccount', name: 'backdoor', namespace: 'default' },
-        ]),
-      }),
+      event: bindingPatchEvent(
+        { name: 'ops-admins', roleRef: clusterAdmin, subjects: [opsAdmins, { kind: 'ServiceAccount', name: 'backdoor', namespace: 'default' }] },
+        [{ op: 'add', path: '/subjects/-', value: { kind: 'ServiceAccount', name: 'backdoor', namespace: 'default' } }],
+      ),
     },
     {
       name: 'a binding to the view role',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'dana-view',
-        requestObject: bindingObject('dana-view', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'User', name: 'dana@contoso.com' }]),
-      }),
+      event: bindingEvent({ name: 'dana-view', roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'dana@contoso.com' }] }),
     },
     {
       name: 'a namespaced Role that happens to be called cluster-admin',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'local',
-        requestObject: bindingObject('local', { kind: 'Role', name: 'cluster-admin' }, [{ kind: 'User', name: 'dana@contoso.com' }], 'shop'),
-      }),
+      event: bindingEvent({ name: 'local', namespace: 'shop', roleRef: { kind: 'Role', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'dana@contoso.com' }] }),
     },
     {
       name: 'the API server bootstraps the built-in cluster-admin binding',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'cluster-admin',
-        user: 'system:apiserver',
-        requestObject: bindingObject('cluster-admin', clusterAdmin, [{ kind: 'Group', name: 'system:masters' }]),
-      }),
+      event: bindingEvent({ name: 'cluster-admin', roleRef: clusterAdmin, subjects: [{ kind: 'Group', name: 'system:masters' }] }, { user: 'system:apiserver' }),
     },
     {
       name: 'a label-only patch of a cluster-admin binding',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'ops-admins',
-        requestObject: { metadata: { labels: { team: 'ops' } } },
-        responseObject: bindingObject('ops-admins', clusterAdmin, [{ kind: 'Group', name: 'ops' }]),
-      }),
+      event: bindingPatchEvent({ name: 'ops-admins', roleRef: clusterAdmin, subjects: [opsAdmins] }, { metadata: { labels: { team: 'ops' } } }),
     },
     {
       name: 'a cluster-admin binding the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'dana-admin',
-        code: 403,
-        requestObject: bindingObject('dana-admin', clusterAdmin, [{ kind: 'User', name: 'dana@contoso.com' }]),
-      }),
+      event: bindingEvent({ ...danaAdmin, subjects: [{ kind: 'User', name: 'dana@contoso.com' }] }, { code: 403 }),
     },
   ],
 });

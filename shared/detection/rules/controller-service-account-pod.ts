@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { objectName, podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { KUBE_SYSTEM_CONTROLLERS } from '../allowLists';
 import { EntityType } from '../entities';
-import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { serviceAccountNameOf } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -19,6 +19,8 @@ function controllerServiceAccount(event: AuditEvent): string | undefined {
 }
 
 const shell = () => container({ name: 'shell', image: 'docker.io/library/alpine:3.20', command: ['sleep', 'infinity'] });
+/** A pod spec that runs the shell as the service account. */
+const runningAs = (serviceAccountName: string) => ({ serviceAccountName, containers: [shell()] });
 
 export const controllerServiceAccountPod = defineRule({
   id: 'controller-service-account-pod',
@@ -74,99 +76,50 @@ export const controllerServiceAccountPod = defineRule({
     {
       name: 'a pod in kube-system runs as the clusterrole-aggregation-controller',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'kube-system',
-        requestObject: podObject({ serviceAccountName: 'clusterrole-aggregation-controller', containers: [shell()] }, 'debug', 'kube-system'),
-      }),
+      event: workloadEvent('pods', runningAs('clusterrole-aggregation-controller'), { namespace: 'kube-system', name: 'debug' }),
     },
     {
       name: 'a DaemonSet in kube-system runs as the daemon-set-controller',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        requestObject: workloadObject(
-          'daemonsets',
-          { serviceAccountName: 'daemon-set-controller', containers: [shell()] },
-          'node-agent',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent('daemonsets', runningAs('daemon-set-controller'), { namespace: 'kube-system', name: 'node-agent' }),
     },
     {
       name: 'a CronJob in kube-system uses the deprecated serviceAccount field',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'kube-system',
-        requestObject: cronJobObject({ serviceAccount: 'namespace-controller', containers: [shell()] }, 'cleanup', 'kube-system'),
-      }),
+      event: workloadEvent('cronjobs', { serviceAccount: 'namespace-controller', containers: [shell()] }, { namespace: 'kube-system', name: 'cleanup' }),
     },
     {
       name: 'a patch switches a kube-system deployment to the replicaset-controller account',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'coredns',
-        requestObject: { spec: { template: { spec: { serviceAccountName: 'replicaset-controller' } } } },
-      }),
+      event: workloadPatchEvent(
+        'deployments',
+        { namespace: 'kube-system', name: 'coredns' },
+        { spec: { template: { spec: { serviceAccountName: 'replicaset-controller' } } } },
+      ),
     },
     {
       name: 'a kube-system add-on runs as its own service account',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        requestObject: workloadObject(
-          'deployments',
-          { serviceAccountName: 'metrics-server', containers: [shell()] },
-          'metrics-server',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent('deployments', runningAs('metrics-server'), { namespace: 'kube-system', name: 'metrics-server' }),
     },
     {
       name: 'an account named like a controller in another namespace is an ordinary account',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'shop',
-        requestObject: podObject({ serviceAccountName: 'job-controller', containers: [shell()] }, 'worker', 'shop'),
-      }),
+      event: workloadEvent('pods', runningAs('job-controller'), { namespace: 'shop', name: 'worker' }),
     },
     {
       name: 'the daemon-set controller creates the pods of such a DaemonSet',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
+      event: workloadEvent('pods', runningAs('daemon-set-controller'), {
         namespace: 'kube-system',
+        name: 'node-agent-x2k4q',
         user: 'system:serviceaccount:kube-system:daemon-set-controller',
-        requestObject: podObject({ serviceAccountName: 'daemon-set-controller', containers: [shell()] }, 'node-agent-x2k4q', 'kube-system'),
       }),
     },
     {
       name: 'a refused pod with a controller account',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'kube-system',
-        code: 403,
-        requestObject: podObject({ serviceAccountName: 'replicaset-controller', containers: [shell()] }, 'debug', 'kube-system'),
-      }),
+      event: workloadEvent('pods', runningAs('replicaset-controller'), { namespace: 'kube-system', name: 'debug', code: 403 }),
     },
   ],
 });

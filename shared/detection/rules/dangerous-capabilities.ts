@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
-import { auditEvent, container, podObject, workloadObject } from '../exampleEvents';
+import { container, ephemeralContainerEvent, workloadEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { dangerousCapabilitiesOf, isInfrastructureWorkload } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -18,6 +18,8 @@ function containersWithDangerousCapabilities(event: AuditEvent, context: Detecti
     .map((c) => ({ container: c, capabilities: dangerousCapabilitiesOf(c, context) }))
     .filter((entry) => entry.capabilities.length > 0);
 }
+
+const adding = (...add: string[]) => ({ securityContext: { capabilities: { add } } });
 
 export const dangerousCapabilities = defineRule({
   id: 'dangerous-capabilities',
@@ -76,95 +78,48 @@ export const dangerousCapabilities = defineRule({
     {
       name: 'a pod adds SYS_ADMIN',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ containers: [container({ securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [container(adding('SYS_ADMIN'))] }),
     },
     {
       name: 'a DaemonSet adds CAP_SYS_PTRACE and NET_ADMIN in lower case',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'tools',
-        requestObject: workloadObject(
-          'daemonsets',
-          { containers: [container({ name: 'tracer', securityContext: { capabilities: { add: ['cap_sys_ptrace', 'net_admin'] } } })] },
-          'tracer',
-          'tools',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        { containers: [container({ name: 'tracer', ...adding('cap_sys_ptrace', 'net_admin') })] },
+        { namespace: 'tools', name: 'tracer' },
+      ),
     },
     {
       name: 'kubectl debug adds an ephemeral container with ALL capabilities',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        subresource: 'ephemeralcontainers',
-        namespace: 'shop',
-        name: 'web-7d9f8c6b5-x2k4q',
-        requestObject: {
-          spec: {
-            ephemeralContainers: [
-              { name: 'debugger-8kz2n', image: 'docker.io/library/busybox:1.36', targetContainerName: 'app', securityContext: { capabilities: { add: ['ALL'] } } },
-            ],
-          },
-        },
-      }),
+      event: ephemeralContainerEvent(
+        { namespace: 'shop', name: 'web-7d9f8c6b5-x2k4q' },
+        { name: 'debugger-8kz2n', image: 'docker.io/library/busybox:1.36', targetContainerName: 'app', ...adding('ALL') },
+      ),
     },
     {
       name: 'a pod adds only NET_BIND_SERVICE',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ containers: [container({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [container({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } })] }),
     },
     {
       name: 'the replicaset controller creates a pod with NET_ADMIN',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'shop',
-        user: 'system:serviceaccount:kube-system:replicaset-controller',
-        requestObject: podObject({ containers: [container({ securityContext: { capabilities: { add: ['NET_ADMIN'] } } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [container(adding('NET_ADMIN'))] }, { namespace: 'shop', user: 'system:serviceaccount:kube-system:replicaset-controller' }),
     },
     {
       name: 'an operator applies the Azure CNI DaemonSet in kube-system',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'azure-cns',
-        requestObject: workloadObject(
-          'daemonsets',
-          { containers: [container({ name: 'cns', image: 'mcr.microsoft.com/containernetworking/azure-cns:v1.6.13', securityContext: { capabilities: { add: ['NET_ADMIN'] } } })] },
-          'azure-cns',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        { containers: [container({ name: 'cns', image: 'mcr.microsoft.com/containernetworking/azure-cns:v1.6.13', ...adding('NET_ADMIN') })] },
+        { verb: 'update', namespace: 'kube-system', name: 'azure-cns' },
+      ),
     },
     {
       name: 'a SYS_ADMIN pod the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({ containers: [container({ securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [container(adding('SYS_ADMIN'))] }, { code: 403 }),
     },
   ],
 });

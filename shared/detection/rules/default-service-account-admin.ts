@@ -1,11 +1,14 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { auditEvent } from '../exampleEvents';
+import { bindingEvent, bindingPatchEvent, type BindingExample } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingObject, bindingRoleRef, coversDefaultServiceAccount, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
+import { ADMIN_CLUSTER_ROLES, bindingDedupKey, bindingDetails, bindingEntities, bindingRoleRef, coversDefaultServiceAccount, isBindingResource, isClusterRoleNamed, RBAC_API_GROUP, writtenSubjects, BINDING_RESOURCES } from '../predicates/rbacBindings';
 import { isWrite, succeeded } from '../predicates/requests';
 import { defineRule, Intent, Severity } from '../rule';
 
 const defaultAccountSubjects = (event: AuditEvent) => writtenSubjects(event).filter(coversDefaultServiceAccount);
+
+const shopDefaultAccount = { kind: 'ServiceAccount', name: 'default', namespace: 'shop' };
+const defaultAdmin: BindingExample = { name: 'default-admin', namespace: 'shop', roleRef: { kind: 'ClusterRole', name: 'admin' }, subjects: [shopDefaultAccount] };
 
 export const defaultServiceAccountAdmin = defineRule({
   id: 'default-service-account-admin',
@@ -54,116 +57,49 @@ export const defaultServiceAccountAdmin = defineRule({
     {
       name: 'a RoleBinding gives the default service account admin in its namespace',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'default-admin',
-        requestObject: bindingObject(
-          'default-admin',
-          { kind: 'ClusterRole', name: 'admin' },
-          [{ kind: 'ServiceAccount', name: 'default', namespace: 'shop' }],
-          'shop',
-        ),
-      }),
+      event: bindingEvent(defaultAdmin),
     },
     {
       name: 'a ClusterRoleBinding gives every service account cluster-admin',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
+      event: bindingEvent({
         name: 'permissive-binding',
-        requestObject: bindingObject('permissive-binding', { kind: 'ClusterRole', name: 'cluster-admin' }, [
-          { kind: 'Group', name: 'system:serviceaccounts' },
-        ]),
+        roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'Group', name: 'system:serviceaccounts' }],
       }),
     },
     {
       name: 'a merge patch binds the default account by its username to edit',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'editors',
-        requestObject: { subjects: [{ apiGroup: RBAC_API_GROUP, kind: 'User', name: 'system:serviceaccount:shop:default' }] },
-        responseObject: bindingObject(
-          'editors',
-          { kind: 'ClusterRole', name: 'edit' },
-          [{ kind: 'User', name: 'system:serviceaccount:shop:default' }],
-          'shop',
-        ),
-      }),
+      event: bindingPatchEvent(
+        { name: 'editors', namespace: 'shop', roleRef: { kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'system:serviceaccount:shop:default' }] },
+        { subjects: [{ apiGroup: RBAC_API_GROUP, kind: 'User', name: 'system:serviceaccount:shop:default' }] },
+      ),
     },
     {
       name: 'the default service account gets read-only view',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'default-view',
-        requestObject: bindingObject(
-          'default-view',
-          { kind: 'ClusterRole', name: 'view' },
-          [{ kind: 'ServiceAccount', name: 'default', namespace: 'shop' }],
-          'shop',
-        ),
-      }),
+      event: bindingEvent({ ...defaultAdmin, name: 'default-view', roleRef: { kind: 'ClusterRole', name: 'view' } }),
     },
     {
       name: 'a dedicated service account gets edit',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
+      event: bindingEvent({
         name: 'deployer-edit',
-        requestObject: bindingObject(
-          'deployer-edit',
-          { kind: 'ClusterRole', name: 'edit' },
-          [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop' }],
-          'shop',
-        ),
+        namespace: 'shop',
+        roleRef: { kind: 'ClusterRole', name: 'edit' },
+        subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop' }],
       }),
     },
     {
       name: 'an AKS system identity writes the binding',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'rolebindings',
-        apiGroup: RBAC_API_GROUP,
-        namespace: 'shop',
-        name: 'default-admin',
-        user: 'aksService',
-        requestObject: bindingObject(
-          'default-admin',
-          { kind: 'ClusterRole', name: 'admin' },
-          [{ kind: 'ServiceAccount', name: 'default', namespace: 'shop' }],
-          'shop',
-        ),
-      }),
+      event: bindingEvent(defaultAdmin, { user: 'aksService' }),
     },
     {
       name: 'a refused binding of the default account to cluster-admin',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterrolebindings',
-        apiGroup: RBAC_API_GROUP,
-        name: 'default-admin',
-        code: 403,
-        requestObject: bindingObject('default-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, [
-          { kind: 'ServiceAccount', name: 'default', namespace: 'shop' },
-        ]),
-      }),
+      event: bindingEvent({ name: 'default-admin', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [shopDefaultAccount] }, { code: 403 }),
     },
   ],
 });

@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asString } from '../../kubernetes/jsonValues';
 import { ContainerKind, workloadContainers } from '../../kubernetes/workloads';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, ephemeralContainerEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { commandLineOf, imagesOf } from '../predicates/podSecurity';
 import { isResource, namespaceOf, succeeded } from '../predicates/requests';
@@ -17,7 +17,8 @@ function ephemeralContainers(event: AuditEvent) {
   return workloadContainers(event).filter((c) => c.kind === ContainerKind.ephemeralContainer);
 }
 
-const debugPatch = (ephemeral: Record<string, unknown>): Record<string, unknown> => ({ spec: { ephemeralContainers: [ephemeral] } });
+const webPod = { namespace: 'shop', name: 'web-7d9f8c6b5-x2k4q' };
+const busyboxDebugger = { name: 'debugger-8kz2n', image: 'docker.io/library/busybox:1.36' };
 
 export const ephemeralContainerAdded = defineRule({
   id: 'ephemeral-container-added',
@@ -73,85 +74,45 @@ export const ephemeralContainerAdded = defineRule({
     {
       name: 'kubectl debug adds a busybox container targeting the app',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        subresource: 'ephemeralcontainers',
-        namespace: 'shop',
-        name: 'web-7d9f8c6b5-x2k4q',
-        requestObject: debugPatch({
-          name: 'debugger-8kz2n',
-          image: 'docker.io/library/busybox:1.36',
-          targetContainerName: 'app',
-          stdin: true,
-          tty: true,
-          terminationMessagePolicy: 'File',
-        }),
-      }),
+      event: ephemeralContainerEvent(webPod, { ...busyboxDebugger, targetContainerName: 'app', stdin: true, tty: true, terminationMessagePolicy: 'File' }),
     },
     {
       name: 'an ephemeral container with a command in a kube-system pod',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        subresource: 'ephemeralcontainers',
-        namespace: 'kube-system',
-        name: 'coredns-6f9c8d7b5-q8w2e',
-        requestObject: debugPatch({
+      event: ephemeralContainerEvent(
+        { namespace: 'kube-system', name: 'coredns-6f9c8d7b5-q8w2e' },
+        {
           name: 'debugger-p4m7x',
           image: 'docker.io/nicolaka/netshoot:v0.13',
           command: ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token'],
           targetContainerName: 'coredns',
-        }),
-      }),
+        },
+      ),
     },
     {
       name: 'a client updates the ephemeral containers with a full pod and only metadata is logged',
       expect: 'alert',
-      event: auditEvent({ verb: 'update', resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'shop', name: 'web-7d9f8c6b5-x2k4q' }),
+      event: auditEvent({ verb: 'update', resource: 'pods', subresource: 'ephemeralcontainers', ...webPod }),
     },
     {
       name: 'someone reads the ephemeral containers of a pod',
       expect: 'none',
-      event: auditEvent({ verb: 'get', resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'shop', name: 'web-7d9f8c6b5-x2k4q' }),
+      event: auditEvent({ verb: 'get', resource: 'pods', subresource: 'ephemeralcontainers', ...webPod }),
     },
     {
       name: 'a patch of the pod itself',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        namespace: 'shop',
-        name: 'web-7d9f8c6b5-x2k4q',
-        requestObject: { metadata: { labels: { debug: 'true' } } },
-      }),
+      event: auditEvent({ verb: 'patch', resource: 'pods', ...webPod, requestObject: { metadata: { labels: { debug: 'true' } } } }),
     },
     {
       name: 'kubectl debug refused by RBAC',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        subresource: 'ephemeralcontainers',
-        namespace: 'shop',
-        name: 'web-7d9f8c6b5-x2k4q',
-        code: 403,
-        requestObject: debugPatch({ name: 'debugger-8kz2n', image: 'docker.io/library/busybox:1.36' }),
-      }),
+      event: ephemeralContainerEvent(webPod, busyboxDebugger, { code: 403 }),
     },
     {
       name: 'a listed system identity writes the ephemeral containers',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'pods',
-        subresource: 'ephemeralcontainers',
-        namespace: 'shop',
-        name: 'web-7d9f8c6b5-x2k4q',
-        user: 'system:kube-controller-manager',
-        requestObject: debugPatch({ name: 'debugger-8kz2n', image: 'docker.io/library/busybox:1.36' }),
-      }),
+      event: ephemeralContainerEvent(webPod, busyboxDebugger, { user: 'system:kube-controller-manager' }),
     },
   ],
 });

@@ -1,5 +1,5 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
-import { auditEvent } from '../exampleEvents';
+import { attachEvent, auditEvent, execEvent } from '../exampleEvents';
 import { execEntities, redactedExecCommand, streamContainerName } from '../predicates/commandLines';
 import { isSystemRequest } from '../predicates/identities';
 import { isPodStreamRequest, namespaceOf, queryValues, succeeded } from '../predicates/requests';
@@ -9,7 +9,7 @@ function isExecOrAttach(event: AuditEvent): boolean {
   return isPodStreamRequest(event, 'exec') || isPodStreamRequest(event, 'attach');
 }
 
-const execUri = (namespace: string, pod: string, query: string): string => `/api/v1/namespaces/${namespace}/pods/${pod}/exec?${query}`;
+const shellInWeb = { namespace: 'shop', pod: 'web-1', container: 'web', command: ['sh'] };
 
 export const execIntoPod = defineRule({
   id: 'exec-into-pod',
@@ -61,66 +61,34 @@ export const execIntoPod = defineRule({
     {
       name: 'kubectl exec -it into an application pod',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: execUri('shop', 'web-1', 'command=sh&container=web&stdin=true&stdout=true&tty=true'),
-      }),
+      event: execEvent(shellInWeb),
     },
     {
       name: 'exec over WebSocket into a kube-system pod',
       expect: 'alert',
-      event: auditEvent({
+      event: execEvent({
         verb: 'get',
-        resource: 'pods',
-        subresource: 'exec',
         namespace: 'kube-system',
-        name: 'coredns-6f9c8d7b5-q8w2e',
-        requestURI: execUri('kube-system', 'coredns-6f9c8d7b5-q8w2e', 'command=cat&command=%2Fetc%2Fresolv.conf&container=coredns&stdout=true&stderr=true'),
+        pod: 'coredns-6f9c8d7b5-q8w2e',
+        container: 'coredns',
+        command: ['cat', '/etc/resolv.conf'],
+        streams: ['stdout', 'stderr'],
       }),
     },
     {
       name: 'kubectl attach to a pod, logged only at ResponseComplete',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'attach',
-        namespace: 'shop',
-        name: 'worker-0',
-        stage: AuditStage.ResponseComplete,
-        requestURI: '/api/v1/namespaces/shop/pods/worker-0/attach?container=worker&stdin=true&stdout=true&tty=true',
-      }),
+      event: attachEvent({ namespace: 'shop', pod: 'worker-0', container: 'worker', stage: AuditStage.ResponseComplete }),
     },
     {
       name: 'exec refused by RBAC',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        code: 403,
-        stage: AuditStage.ResponseComplete,
-        requestURI: execUri('shop', 'web-1', 'command=sh&container=web&stdin=true&stdout=true&tty=true'),
-      }),
+      event: execEvent({ ...shellInWeb, code: 403, stage: AuditStage.ResponseComplete }),
     },
     {
       name: 'the RequestReceived stage of an exec',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        stage: AuditStage.RequestReceived,
-        requestURI: execUri('shop', 'web-1', 'command=sh&container=web'),
-      }),
+      event: execEvent({ ...shellInWeb, streams: [], stage: AuditStage.RequestReceived }),
     },
     {
       name: 'kubectl logs',
@@ -130,14 +98,13 @@ export const execIntoPod = defineRule({
     {
       name: 'the AKS control plane runs a command in a pod',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
+      event: execEvent({
         namespace: 'kube-system',
-        name: 'konnectivity-agent-5c7d9b8f6-m2n4p',
+        pod: 'konnectivity-agent-5c7d9b8f6-m2n4p',
+        container: 'konnectivity-agent',
+        command: ['true'],
+        streams: ['stdout'],
         user: 'aksService',
-        requestURI: execUri('kube-system', 'konnectivity-agent-5c7d9b8f6-m2n4p', 'command=true&container=konnectivity-agent&stdout=true'),
       }),
     },
   ],

@@ -1,5 +1,5 @@
-import { auditEvent } from '../exampleEvents';
-import { isKubernetesDashboardService, loadBalancerExposure, serviceObject } from '../predicates/services';
+import { auditEvent, serviceEvent, type ServiceExample, servicePatchEvent } from '../exampleEvents';
+import { isKubernetesDashboardService, loadBalancerExposure } from '../predicates/services';
 import { defineRule, Intent, Severity } from '../rule';
 
 const dashboardSpec = (type: string) => ({
@@ -7,6 +7,10 @@ const dashboardSpec = (type: string) => ({
   selector: { 'k8s-app': 'kubernetes-dashboard' },
   ports: [{ port: 443, targetPort: 8443, protocol: 'TCP' }],
 });
+
+/** The dashboard's Service in its own namespace, as its manifests install it, but as a LoadBalancer. */
+const exposedDashboardService: ServiceExample = { name: 'kubernetes-dashboard', namespace: 'kubernetes-dashboard', spec: dashboardSpec('LoadBalancer') };
+const dashboardLabels = { 'k8s-app': 'kubernetes-dashboard' };
 
 export const exposedDashboard = defineRule({
   id: 'exposed-dashboard',
@@ -42,28 +46,12 @@ export const exposedDashboard = defineRule({
     {
       name: 'the dashboard Service is created as a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        requestObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('LoadBalancer'), {
-          labels: { 'k8s-app': 'kubernetes-dashboard' },
-        }),
-      }),
+      event: serviceEvent({ ...exposedDashboardService, labels: dashboardLabels }),
     },
     {
       name: 'kubectl patch turns the dashboard Service into a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        name: 'kubernetes-dashboard',
-        requestObject: { spec: { type: 'LoadBalancer' } },
-        responseObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('LoadBalancer'), {
-          labels: { 'k8s-app': 'kubernetes-dashboard' },
-        }),
-      }),
+      event: servicePatchEvent({ ...exposedDashboardService, labels: dashboardLabels }, { spec: { type: 'LoadBalancer' } }),
     },
     {
       name: 'a JSON patch sets the type of the Helm chart\'s kong proxy, only the request logged',
@@ -79,69 +67,32 @@ export const exposedDashboard = defineRule({
     {
       name: 'the dashboard Service as ClusterIP',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        requestObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('ClusterIP')),
-      }),
+      event: serviceEvent({ ...exposedDashboardService, spec: dashboardSpec('ClusterIP') }),
     },
     {
       name: 'the dashboard behind an internal Azure load balancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        requestObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('LoadBalancer'), {
-          annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
-        }),
-      }),
+      event: serviceEvent({ ...exposedDashboardService, annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }),
     },
     {
       name: 'a shop front-end exposed by a LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        requestObject: serviceObject('web', 'shop', { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] }),
-      }),
+      event: serviceEvent({ name: 'web', namespace: 'shop', spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] } }),
     },
     {
       name: 'a label-only patch of an exposed dashboard Service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        name: 'kubernetes-dashboard',
-        requestObject: { metadata: { labels: { owner: 'platform' } } },
-        responseObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('LoadBalancer')),
-      }),
+      event: servicePatchEvent(exposedDashboardService, { metadata: { labels: { owner: 'platform' } } }),
     },
     {
       name: 'the AKS addon manager reconciles the dashboard Service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'services',
-        namespace: 'kube-system',
-        name: 'kubernetes-dashboard',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: serviceObject('kubernetes-dashboard', 'kube-system', dashboardSpec('LoadBalancer')),
-      }),
+      event: serviceEvent({ ...exposedDashboardService, namespace: 'kube-system' }, { verb: 'update', user: 'system:serviceaccount:kube-system:addon-manager' }),
     },
     {
       name: 'a refused dashboard LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'kubernetes-dashboard',
-        code: 403,
-        requestObject: serviceObject('kubernetes-dashboard', 'kubernetes-dashboard', dashboardSpec('LoadBalancer')),
-      }),
+      event: serviceEvent(exposedDashboardService, { code: 403 }),
     },
   ],
 });

@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { writtenObject } from '../../kubernetes/workloads';
-import { auditEvent } from '../exampleEvents';
-import { isIstioIngressGateway, isKubeflowService, loadBalancerExposure, serviceObject, writtenService } from '../predicates/services';
+import { serviceEvent, type ServiceExample, servicePatchEvent } from '../exampleEvents';
+import { isIstioIngressGateway, isKubeflowService, loadBalancerExposure, writtenService } from '../predicates/services';
 import { defineRule, Intent, Severity } from '../rule';
 
 /**
@@ -14,14 +14,21 @@ function patchSetsLoadBalancer(event: AuditEvent): boolean {
 }
 
 const gatewayLabels = { app: 'istio-ingressgateway', istio: 'ingressgateway' };
-const gatewaySpec = (type: string) => ({
-  type,
-  selector: gatewayLabels,
-  ports: [
-    { name: 'http2', port: 80, targetPort: 8080 },
-    { name: 'https', port: 443, targetPort: 8443 },
-  ],
-});
+
+/** Istio's ingress gateway as it installs it: a LoadBalancer. */
+const ingressGateway: ServiceExample = {
+  name: 'istio-ingressgateway',
+  namespace: 'istio-system',
+  spec: {
+    type: 'LoadBalancer',
+    selector: gatewayLabels,
+    ports: [
+      { name: 'http2', port: 80, targetPort: 8080 },
+      { name: 'https', port: 443, targetPort: 8443 },
+    ],
+  },
+  labels: gatewayLabels,
+};
 
 export const exposedKubeflow = defineRule({
   id: 'exposed-kubeflow',
@@ -64,79 +71,39 @@ export const exposedKubeflow = defineRule({
     {
       name: 'kubectl patch makes the Istio ingress gateway a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'istio-system',
-        name: 'istio-ingressgateway',
-        requestObject: { spec: { type: 'LoadBalancer' } },
-        responseObject: serviceObject('istio-ingressgateway', 'istio-system', gatewaySpec('LoadBalancer'), { labels: gatewayLabels }),
-      }),
+      event: servicePatchEvent(ingressGateway, { spec: { type: 'LoadBalancer' } }),
     },
     {
       name: 'the central dashboard gets its own LoadBalancer in the kubeflow namespace',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
+      event: serviceEvent({
+        name: 'centraldashboard-public',
         namespace: 'kubeflow',
-        requestObject: serviceObject('centraldashboard-public', 'kubeflow', {
-          type: 'LoadBalancer',
-          selector: { app: 'centraldashboard' },
-          ports: [{ port: 80, targetPort: 8082 }],
-        }),
+        spec: { type: 'LoadBalancer', selector: { app: 'centraldashboard' }, ports: [{ port: 80, targetPort: 8082 }] },
       }),
     },
     {
       name: 'istioctl installs the default ingress gateway as a LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'istio-system',
-        requestObject: serviceObject('istio-ingressgateway', 'istio-system', gatewaySpec('LoadBalancer'), { labels: gatewayLabels }),
-      }),
+      event: serviceEvent(ingressGateway),
     },
     {
       name: 'the pipelines UI as ClusterIP',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'kubeflow',
-        requestObject: serviceObject('ml-pipeline-ui', 'kubeflow', { type: 'ClusterIP', selector: { app: 'ml-pipeline-ui' }, ports: [{ port: 80 }] }),
-      }),
+      event: serviceEvent({ name: 'ml-pipeline-ui', namespace: 'kubeflow', spec: { type: 'ClusterIP', selector: { app: 'ml-pipeline-ui' }, ports: [{ port: 80 }] } }),
     },
     {
       name: 'the gateway patched to an internal Azure load balancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'istio-system',
-        name: 'istio-ingressgateway',
-        requestObject: {
-          metadata: { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
-          spec: { type: 'LoadBalancer' },
-        },
-        responseObject: serviceObject('istio-ingressgateway', 'istio-system', gatewaySpec('LoadBalancer'), {
-          labels: gatewayLabels,
-          annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
-        }),
-      }),
+      event: servicePatchEvent(
+        { ...ingressGateway, annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
+        { metadata: { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }, spec: { type: 'LoadBalancer' } },
+      ),
     },
     {
       name: 'a system identity patches the gateway',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'istio-system',
-        name: 'istio-ingressgateway',
-        user: 'system:serviceaccount:kube-system:service-controller',
-        requestObject: { spec: { type: 'LoadBalancer' } },
-        responseObject: serviceObject('istio-ingressgateway', 'istio-system', gatewaySpec('LoadBalancer'), { labels: gatewayLabels }),
-      }),
+      event: servicePatchEvent(ingressGateway, { spec: { type: 'LoadBalancer' } }, { user: 'system:serviceaccount:kube-system:service-controller' }),
     },
   ],
 });

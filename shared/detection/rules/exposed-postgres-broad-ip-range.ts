@@ -1,12 +1,17 @@
-import { auditEvent } from '../exampleEvents';
-import { isBroadlyReachable, loadBalancerExposure, matchApp, POSTGRES_APP, serviceObject } from '../predicates/services';
+import { serviceEvent, type ServiceExample, servicePatchEvent } from '../exampleEvents';
+import { isBroadlyReachable, loadBalancerExposure, matchApp, POSTGRES_APP } from '../predicates/services';
 import { defineRule, Intent, Severity } from '../rule';
 
-const postgresSpec = (extra: Record<string, unknown> = {}) => ({
-  type: 'LoadBalancer',
-  selector: { 'app.kubernetes.io/name': 'postgresql' },
-  ports: [{ name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql' }],
-  ...extra,
+/** A PostgreSQL chart's Service as a LoadBalancer, with the spec fields an example adds. */
+const ordersDb = (extra: Record<string, unknown> = {}): ServiceExample => ({
+  name: 'orders-db',
+  namespace: 'data',
+  spec: {
+    type: 'LoadBalancer',
+    selector: { 'app.kubernetes.io/name': 'postgresql' },
+    ports: [{ name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql' }],
+    ...extra,
+  },
 });
 
 export const exposedPostgresBroadIpRange = defineRule({
@@ -41,83 +46,44 @@ export const exposedPostgresBroadIpRange = defineRule({
     {
       name: 'a PostgreSQL LoadBalancer without source ranges',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'data',
-        requestObject: serviceObject('orders-db', 'data', postgresSpec()),
-      }),
+      event: serviceEvent(ordersDb()),
     },
     {
       name: 'a PostgreSQL LoadBalancer open to 0.0.0.0/0',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'data',
-        requestObject: serviceObject('orders-db', 'data', postgresSpec({ loadBalancerSourceRanges: ['203.0.113.0/24', '0.0.0.0/0'] })),
-      }),
+      event: serviceEvent(ordersDb({ loadBalancerSourceRanges: ['203.0.113.0/24', '0.0.0.0/0'] })),
     },
     {
       name: 'a JSON patch widens the source ranges of a database on port 5432',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'data',
-        name: 'orders-db',
-        requestObject: [{ op: 'replace', path: '/spec/loadBalancerSourceRanges', value: ['0.0.0.0/1', '128.0.0.0/1'] }],
-        responseObject: serviceObject('orders-db', 'data', {
-          type: 'LoadBalancer',
-          selector: { tier: 'db' },
-          ports: [{ port: 5432 }],
-          loadBalancerSourceRanges: ['0.0.0.0/1', '128.0.0.0/1'],
-        }),
-      }),
+      event: servicePatchEvent(
+        {
+          name: 'orders-db',
+          namespace: 'data',
+          spec: { type: 'LoadBalancer', selector: { tier: 'db' }, ports: [{ port: 5432 }], loadBalancerSourceRanges: ['0.0.0.0/1', '128.0.0.0/1'] },
+        },
+        [{ op: 'replace', path: '/spec/loadBalancerSourceRanges', value: ['0.0.0.0/1', '128.0.0.0/1'] }],
+      ),
     },
     {
       name: 'a PostgreSQL LoadBalancer limited to an office range',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'data',
-        requestObject: serviceObject('orders-db', 'data', postgresSpec({ loadBalancerSourceRanges: ['203.0.113.0/24'] })),
-      }),
+      event: serviceEvent(ordersDb({ loadBalancerSourceRanges: ['203.0.113.0/24'] })),
     },
     {
       name: 'PostgreSQL behind an internal Azure load balancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'data',
-        requestObject: serviceObject('orders-db', 'data', postgresSpec(), {
-          annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
-        }),
-      }),
+      event: serviceEvent({ ...ordersDb(), annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }),
     },
     {
       name: 'a web front-end LoadBalancer without source ranges',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        requestObject: serviceObject('web', 'shop', { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443 }] }),
-      }),
+      event: serviceEvent({ name: 'web', namespace: 'shop', spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443 }] } }),
     },
     {
       name: 'a system identity writes a PostgreSQL LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'services',
-        namespace: 'data',
-        name: 'orders-db',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: serviceObject('orders-db', 'data', postgresSpec()),
-      }),
+      event: serviceEvent(ordersDb(), { verb: 'update', user: 'system:serviceaccount:kube-system:addon-manager' }),
     },
   ],
 });

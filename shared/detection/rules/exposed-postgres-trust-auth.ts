@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asArray, asObject, asString } from '../../kubernetes/jsonValues';
 import { type ContainerView, objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
-import { auditEvent, container, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
 import { containerEntities, requestEntities } from '../requestEntities';
@@ -21,6 +21,7 @@ const trustContainers = (event: AuditEvent) => workloadContainers(event).filter(
 
 const postgres = (env: Record<string, unknown>[]) =>
   container({ name: 'postgres', image: 'docker.io/library/postgres:16.4', ports: [{ containerPort: 5432 }], env });
+const trustingPostgres = () => postgres([{ name: AUTH_METHOD_VARIABLE, value: 'trust' }]);
 
 export const exposedPostgresTrustAuth = defineRule({
   id: 'exposed-postgres-trust-auth',
@@ -65,85 +66,49 @@ export const exposedPostgresTrustAuth = defineRule({
     {
       name: 'a StatefulSet runs postgres with trust authentication',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'statefulsets',
-        apiGroup: 'apps',
-        namespace: 'data',
-        requestObject: workloadObject(
-          'statefulsets',
-          { containers: [postgres([{ name: AUTH_METHOD_VARIABLE, value: 'trust' }])] },
-          'orders-db',
-          'data',
-        ),
-      }),
+      event: workloadEvent('statefulsets', { containers: [trustingPostgres()] }, { namespace: 'data', name: 'orders-db' }),
     },
     {
       name: 'a bare pod runs postgres with trust authentication',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ containers: [postgres([{ name: AUTH_METHOD_VARIABLE, value: 'trust' }])] }, 'pg-0'),
-      }),
+      event: workloadEvent('pods', { containers: [trustingPostgres()] }, { name: 'pg-0' }),
     },
     {
       name: 'a JSON patch adds trust authentication to a deployment',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'data',
-        name: 'orders-db',
-        requestObject: [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: AUTH_METHOD_VARIABLE, value: 'trust' } }],
-      }),
+      event: workloadPatchEvent('deployments', { namespace: 'data', name: 'orders-db' }, [
+        { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: AUTH_METHOD_VARIABLE, value: 'trust' } },
+      ]),
     },
     {
       name: 'postgres with password authentication from a Secret',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'statefulsets',
-        apiGroup: 'apps',
-        namespace: 'data',
-        requestObject: workloadObject(
-          'statefulsets',
-          {
-            containers: [
-              postgres([
-                { name: AUTH_METHOD_VARIABLE, value: 'scram-sha-256' },
-                { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'password' } } },
-              ]),
-            ],
-          },
-          'orders-db',
-          'data',
-        ),
-      }),
+      event: workloadEvent(
+        'statefulsets',
+        {
+          containers: [
+            postgres([
+              { name: AUTH_METHOD_VARIABLE, value: 'scram-sha-256' },
+              { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'password' } } },
+            ]),
+          ],
+        },
+        { namespace: 'data', name: 'orders-db' },
+      ),
     },
     {
       name: 'the statefulset controller creates the pod of a trust-auth StatefulSet',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'data',
-        user: 'system:serviceaccount:kube-system:statefulset-controller',
-        requestObject: podObject({ containers: [postgres([{ name: AUTH_METHOD_VARIABLE, value: 'trust' }])] }, 'orders-db-0', 'data'),
-      }),
+      event: workloadEvent(
+        'pods',
+        { containers: [trustingPostgres()] },
+        { namespace: 'data', name: 'orders-db-0', user: 'system:serviceaccount:kube-system:statefulset-controller' },
+      ),
     },
     {
       name: 'a refused trust-auth pod',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({ containers: [postgres([{ name: AUTH_METHOD_VARIABLE, value: 'trust' }])] }, 'pg-0'),
-      }),
+      event: workloadEvent('pods', { containers: [trustingPostgres()] }, { name: 'pg-0', code: 403 }),
     },
   ],
 });

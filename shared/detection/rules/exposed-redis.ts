@@ -1,8 +1,13 @@
-import { auditEvent } from '../exampleEvents';
-import { loadBalancerExposure, matchApp, REDIS_APP, serviceObject } from '../predicates/services';
+import { serviceEvent, type ServiceExample } from '../exampleEvents';
+import { loadBalancerExposure, matchApp, REDIS_APP } from '../predicates/services';
 import { defineRule, Intent, Severity } from '../rule';
 
 const redisLabels = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/component': 'master' };
+const redisMaster: ServiceExample = {
+  name: 'cache-redis-master',
+  namespace: 'cache',
+  spec: { type: 'LoadBalancer', selector: redisLabels, ports: [{ port: 6379 }] },
+};
 
 export const exposedRedis = defineRule({
   id: 'exposed-redis',
@@ -36,64 +41,31 @@ export const exposedRedis = defineRule({
     {
       name: 'the Redis master of a Helm release exposed by a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'cache',
-        requestObject: serviceObject(
-          'cache-redis-master',
-          'cache',
-          { type: 'LoadBalancer', selector: redisLabels, ports: [{ name: 'tcp-redis', port: 6379, targetPort: 'redis' }] },
-          { labels: redisLabels },
-        ),
+      event: serviceEvent({
+        ...redisMaster,
+        spec: { type: 'LoadBalancer', selector: redisLabels, ports: [{ name: 'tcp-redis', port: 6379, targetPort: 'redis' }] },
+        labels: redisLabels,
       }),
     },
     {
       name: 'a LoadBalancer in front of port 6379, recognized by port',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        requestObject: serviceObject('sessions', 'shop', { type: 'LoadBalancer', selector: { tier: 'sessions' }, ports: [{ port: 6379 }] }),
-      }),
+      event: serviceEvent({ name: 'sessions', namespace: 'shop', spec: { type: 'LoadBalancer', selector: { tier: 'sessions' }, ports: [{ port: 6379 }] } }),
     },
     {
       name: 'Redis as ClusterIP',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'cache',
-        requestObject: serviceObject('cache-redis-master', 'cache', { type: 'ClusterIP', selector: redisLabels, ports: [{ port: 6379 }] }),
-      }),
+      event: serviceEvent({ ...redisMaster, spec: { ...redisMaster.spec, type: 'ClusterIP' } }),
     },
     {
       name: 'Redis behind an internal Azure load balancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'cache',
-        requestObject: serviceObject(
-          'cache-redis-master',
-          'cache',
-          { type: 'LoadBalancer', selector: redisLabels, ports: [{ port: 6379 }] },
-          { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
-        ),
-      }),
+      event: serviceEvent({ ...redisMaster, annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }),
     },
     {
       name: 'a system identity writes a Redis LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'services',
-        namespace: 'cache',
-        name: 'cache-redis-master',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: serviceObject('cache-redis-master', 'cache', { type: 'LoadBalancer', selector: redisLabels, ports: [{ port: 6379 }] }),
-      }),
+      event: serviceEvent(redisMaster, { verb: 'update', user: 'system:serviceaccount:kube-system:addon-manager' }),
     },
   ],
 });

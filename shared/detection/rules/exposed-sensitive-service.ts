@@ -1,11 +1,10 @@
-import { auditEvent } from '../exampleEvents';
+import { serviceEvent, servicePatchEvent } from '../exampleEvents';
 import {
   firstAppMatch,
   isKubeflowService,
   isKubernetesDashboardService,
   loadBalancerExposure,
   SENSITIVE_APPS,
-  serviceObject,
 } from '../predicates/services';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -47,109 +46,73 @@ export const exposedSensitiveService = defineRule({
     {
       name: 'a Jupyter notebook server exposed by a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
+      event: serviceEvent({
+        name: 'notebook',
         namespace: 'data-science',
-        requestObject: serviceObject('notebook', 'data-science', {
-          type: 'LoadBalancer',
-          selector: { app: 'jupyter-notebook' },
-          ports: [{ port: 80, targetPort: 8888 }],
-        }),
+        spec: { type: 'LoadBalancer', selector: { app: 'jupyter-notebook' }, ports: [{ port: 80, targetPort: 8888 }] },
       }),
     },
     {
       name: 'a Docker API port published by a LoadBalancer, recognized by port',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'ci',
-        requestObject: serviceObject('builder', 'ci', { type: 'LoadBalancer', selector: { run: 'builder' }, ports: [{ port: 2375 }] }),
-      }),
+      event: serviceEvent({ name: 'builder', namespace: 'ci', spec: { type: 'LoadBalancer', selector: { run: 'builder' }, ports: [{ port: 2375 }] } }),
     },
     {
       name: 'kubectl patch makes an Argo Workflows server a LoadBalancer',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'argo',
-        name: 'argo-server',
-        requestObject: { spec: { type: 'LoadBalancer' } },
-        responseObject: serviceObject('argo-server', 'argo', {
-          type: 'LoadBalancer',
-          selector: { app: 'argo-server' },
-          ports: [{ name: 'web', port: 2746, targetPort: 2746 }],
-        }),
-      }),
+      event: servicePatchEvent(
+        {
+          name: 'argo-server',
+          namespace: 'argo',
+          spec: { type: 'LoadBalancer', selector: { app: 'argo-server' }, ports: [{ name: 'web', port: 2746, targetPort: 2746 }] },
+        },
+        { spec: { type: 'LoadBalancer' } },
+      ),
     },
     {
       name: 'Grafana of kube-prometheus-stack exposed (the release name is not the application)',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
+      event: serviceEvent({
+        name: 'kube-prometheus-stack-grafana',
         namespace: 'monitoring',
-        requestObject: serviceObject(
-          'kube-prometheus-stack-grafana',
-          'monitoring',
-          {
-            type: 'LoadBalancer',
-            selector: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' },
-            ports: [{ port: 80, targetPort: 3000 }],
-          },
-          { labels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' } },
-        ),
+        spec: {
+          type: 'LoadBalancer',
+          selector: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' },
+          ports: [{ port: 80, targetPort: 3000 }],
+        },
+        labels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' },
       }),
     },
     {
       name: 'Elasticsearch behind an internal Azure load balancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
+      event: serviceEvent({
+        name: 'elasticsearch',
         namespace: 'logging',
-        requestObject: serviceObject(
-          'elasticsearch',
-          'logging',
-          { type: 'LoadBalancer', selector: { app: 'elasticsearch' }, ports: [{ port: 9200 }] },
-          { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
-        ),
+        spec: { type: 'LoadBalancer', selector: { app: 'elasticsearch' }, ports: [{ port: 9200 }] },
+        annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
       }),
     },
     {
       name: 'Prometheus as ClusterIP',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'monitoring',
-        requestObject: serviceObject('prometheus', 'monitoring', { type: 'ClusterIP', selector: { app: 'prometheus' }, ports: [{ port: 9090 }] }),
-      }),
+      event: serviceEvent({ name: 'prometheus', namespace: 'monitoring', spec: { type: 'ClusterIP', selector: { app: 'prometheus' }, ports: [{ port: 9090 }] } }),
     },
     {
       name: 'the AKS addon manager reconciles a Prometheus LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'services',
-        namespace: 'kube-system',
-        name: 'prometheus',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: serviceObject('prometheus', 'kube-system', { type: 'LoadBalancer', selector: { app: 'prometheus' }, ports: [{ port: 9090 }] }),
-      }),
+      event: serviceEvent(
+        { name: 'prometheus', namespace: 'kube-system', spec: { type: 'LoadBalancer', selector: { app: 'prometheus' }, ports: [{ port: 9090 }] } },
+        { verb: 'update', user: 'system:serviceaccount:kube-system:addon-manager' },
+      ),
     },
     {
       name: 'a refused Jupyter LoadBalancer',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'data-science',
-        code: 403,
-        requestObject: serviceObject('notebook', 'data-science', { type: 'LoadBalancer', selector: { app: 'jupyter' }, ports: [{ port: 8888 }] }),
-      }),
+      event: serviceEvent(
+        { name: 'notebook', namespace: 'data-science', spec: { type: 'LoadBalancer', selector: { app: 'jupyter' }, ports: [{ port: 8888 }] } },
+        { code: 403 },
+      ),
     },
   ],
 });

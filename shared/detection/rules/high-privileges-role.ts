@@ -1,5 +1,5 @@
 import { objectName } from '../../kubernetes/workloads';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, roleEvent, roleObject } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { RBAC_API_GROUP as RBAC_API } from '../predicates/rbacBindings';
 import { DangerousPermission, dangerousPermissions, dangerousPermissionsOfRule, describePolicyRule, isRoleResource, writtenRoleRules, ROLE_RESOURCES } from '../predicates/rbacRoles';
@@ -8,9 +8,7 @@ import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
-function clusterRole(name: string, rules: readonly Record<string, unknown>[]): Record<string, unknown> {
-  return { apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRole', metadata: { name }, rules };
-}
+const everything = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
 
 export const highPrivilegesRole = defineRule({
   id: 'high-privileges-role',
@@ -76,41 +74,24 @@ export const highPrivilegesRole = defineRule({
     {
       name: 'a user creates a ClusterRole with every verb on every resource',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        requestObject: clusterRole('ops-superuser', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
-      }),
+      event: roleEvent({ name: 'ops-superuser', rules: everything }),
     },
     {
       name: 'a namespaced Role that reads secrets and execs into pods',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'roles',
-        apiGroup: RBAC_API,
+      event: roleEvent({
+        name: 'debugger',
         namespace: 'shop',
-        requestObject: {
-          apiVersion: `${RBAC_API}/v1`,
-          kind: 'Role',
-          metadata: { name: 'debugger', namespace: 'shop' },
-          rules: [
-            { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
-            { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-          ],
-        },
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+          { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+        ],
       }),
     },
     {
       name: 'a ClusterRole that may impersonate users and groups',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        requestObject: clusterRole('impersonator', [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }]),
-      }),
+      event: roleEvent({ name: 'impersonator', rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }] }),
     },
     {
       name: 'a strategic-merge patch that gives a role nodes/proxy and bind',
@@ -138,79 +119,51 @@ export const highPrivilegesRole = defineRule({
         namespace: 'shop',
         name: 'deployer',
         requestObject: [{ op: 'add', path: '/rules/0/verbs/-', value: '*' }],
-        responseObject: {
-          apiVersion: `${RBAC_API}/v1`,
-          kind: 'Role',
-          metadata: { name: 'deployer', namespace: 'shop' },
-          rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'update', '*'] }],
-        },
+        responseObject: roleObject('deployer', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'update', '*'] }], 'shop'),
       }),
     },
     {
       name: 'a read-only ClusterRole for monitoring',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        requestObject: clusterRole('metrics-reader', [
+      event: roleEvent({
+        name: 'metrics-reader',
+        rules: [
           { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] },
           { apiGroups: ['metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list'] },
-        ]),
+        ],
       }),
     },
     {
       name: 'a Role that reads one named secret',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'roles',
-        apiGroup: RBAC_API,
-        namespace: 'shop',
-        requestObject: {
-          apiVersion: `${RBAC_API}/v1`,
-          kind: 'Role',
-          metadata: { name: 'web-config', namespace: 'shop' },
-          rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-tls'], verbs: ['get'] }],
-        },
-      }),
+      event: roleEvent({ name: 'web-config', namespace: 'shop', rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-tls'], verbs: ['get'] }] }),
     },
     {
       name: 'the aggregation controller fills the rules of the built-in admin role',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        name: 'admin',
-        user: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller',
-        requestObject: clusterRole('admin', [
-          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-          { apiGroups: [''], resources: ['pods/exec', 'pods/attach'], verbs: ['create', 'get'] },
-        ]),
-      }),
+      event: roleEvent(
+        {
+          name: 'admin',
+          rules: [
+            { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+            { apiGroups: [''], resources: ['pods/exec', 'pods/attach'], verbs: ['create', 'get'] },
+          ],
+        },
+        { verb: 'update', user: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller' },
+      ),
     },
     {
       name: 'the AKS add-on manager creates an add-on ClusterRole',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: clusterRole('system:azure-cloud-provider-secret-getter', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]),
-      }),
+      event: roleEvent(
+        { name: 'system:azure-cloud-provider-secret-getter', rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] },
+        { user: 'system:serviceaccount:kube-system:addon-manager' },
+      ),
     },
     {
       name: 'a wildcard ClusterRole the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'clusterroles',
-        apiGroup: RBAC_API,
-        code: 403,
-        requestObject: clusterRole('ops-superuser', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
-      }),
+      event: roleEvent({ name: 'ops-superuser', rules: everything }, { code: 403 }),
     },
     {
       name: 'a label patch on a high-privilege role',

@@ -1,6 +1,6 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
-import { auditEvent, container, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { HostNamespace, isInfrastructureWorkload, sharedHostNamespaces } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -61,84 +61,45 @@ export const hostNamespaceSharing = defineRule({
     {
       name: 'a pod shares the node PID namespace',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ hostPID: true, containers: [container({ name: 'debug', image: 'docker.io/library/busybox:1.36' })] }, 'debug'),
-      }),
+      event: workloadEvent('pods', { hostPID: true, containers: [container({ name: 'debug', image: 'docker.io/library/busybox:1.36' })] }, { name: 'debug' }),
     },
     {
       name: 'a deployment shares the node network',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'shop',
-        requestObject: workloadObject('deployments', { hostNetwork: true, containers: [container()] }, 'web', 'shop'),
-      }),
+      event: workloadEvent('deployments', { hostNetwork: true, containers: [container()] }, { namespace: 'shop', name: 'web' }),
     },
     {
       name: 'a merge patch turns on hostIPC in a StatefulSet',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'statefulsets',
-        apiGroup: 'apps',
-        namespace: 'data',
-        name: 'cache',
-        requestObject: { spec: { template: { spec: { hostIPC: true } } } },
-      }),
+      event: workloadPatchEvent('statefulsets', { namespace: 'data', name: 'cache' }, { spec: { template: { spec: { hostIPC: true } } } }),
     },
     {
       name: 'a pod that sets the host namespaces to false',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ hostNetwork: false, hostPID: false, hostIPC: false, containers: [container()] }),
-      }),
+      event: workloadEvent('pods', { hostNetwork: false, hostPID: false, hostIPC: false, containers: [container()] }),
     },
     {
       name: 'the daemon-set controller creates a host-network pod',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'monitoring',
-        user: 'system:serviceaccount:kube-system:daemon-set-controller',
-        requestObject: podObject({ hostNetwork: true, hostPID: true, containers: [container({ image: 'quay.io/prometheus/node-exporter:v1.8.2' })] }),
-      }),
+      event: workloadEvent(
+        'pods',
+        { hostNetwork: true, hostPID: true, containers: [container({ image: 'quay.io/prometheus/node-exporter:v1.8.2' })] },
+        { namespace: 'monitoring', user: 'system:serviceaccount:kube-system:daemon-set-controller' },
+      ),
     },
     {
       name: 'an operator applies the kube-proxy DaemonSet in kube-system',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'kube-proxy',
-        requestObject: workloadObject(
-          'daemonsets',
-          { hostNetwork: true, containers: [container({ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2' })] },
-          'kube-proxy',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        { hostNetwork: true, containers: [container({ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2' })] },
+        { verb: 'update', namespace: 'kube-system', name: 'kube-proxy' },
+      ),
     },
     {
       name: 'a hostPID pod the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({ hostPID: true, containers: [container()] }),
-      }),
+      event: workloadEvent('pods', { hostPID: true, containers: [container()] }, { code: 403 }),
     },
   ],
 });

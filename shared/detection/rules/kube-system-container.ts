@@ -1,6 +1,6 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
-import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { imagesOf } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -71,112 +71,75 @@ export const kubeSystemContainer = defineRule({
     {
       name: 'a user creates a pod named like a system pod in kube-system',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'kube-system',
-        requestObject: podObject(
-          { containers: [container({ name: 'proxy', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'sleep infinity'] })] },
-          'kube-proxy-x7k2p',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'pods',
+        { containers: [container({ name: 'proxy', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'sleep infinity'] })] },
+        { namespace: 'kube-system', name: 'kube-proxy-x7k2p' },
+      ),
     },
     {
       name: 'a user deploys a DaemonSet with a Microsoft image into kube-system',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        requestObject: workloadObject(
-          'daemonsets',
-          { containers: [container({ name: 'agent', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2', command: ['/bin/sh', '-c', 'sleep infinity'] })] },
-          'node-helper',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        { containers: [container({ name: 'agent', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2', command: ['/bin/sh', '-c', 'sleep infinity'] })] },
+        { namespace: 'kube-system', name: 'node-helper' },
+      ),
     },
     {
       name: 'kubectl set image on coredns',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'coredns',
-        requestObject: { spec: { template: { spec: { containers: [{ name: 'coredns', image: 'ghcr.io/example/coredns:1.11' }] } } } },
-      }),
+      event: workloadPatchEvent(
+        'deployments',
+        { namespace: 'kube-system', name: 'coredns' },
+        { spec: { template: { spec: { containers: [{ name: 'coredns', image: 'ghcr.io/example/coredns:1.11' }] } } } },
+      ),
     },
     {
       name: 'a CronJob created in kube-public',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'kube-public',
-        requestObject: cronJobObject({ restartPolicy: 'OnFailure', containers: [container({ name: 'sync' })] }, 'sync', 'kube-public', '*/5 * * * *'),
-      }),
+      event: workloadEvent(
+        'cronjobs',
+        { restartPolicy: 'OnFailure', containers: [container({ name: 'sync' })] },
+        { namespace: 'kube-public', name: 'sync', schedule: '*/5 * * * *' },
+      ),
     },
     {
       name: 'kubectl rollout restart of coredns (no containers written)',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'coredns',
-        requestObject: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-02T10:15:30Z' } } } } },
-      }),
+      event: workloadPatchEvent(
+        'deployments',
+        { namespace: 'kube-system', name: 'coredns' },
+        { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-02T10:15:30Z' } } } } },
+      ),
     },
     {
       name: 'the AKS add-on manager updates a kube-system deployment',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'metrics-server',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: workloadObject(
-          'deployments',
-          { containers: [container({ name: 'metrics-server', image: 'mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2' })] },
-          'metrics-server',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'deployments',
+        { containers: [container({ name: 'metrics-server', image: 'mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2' })] },
+        { verb: 'update', namespace: 'kube-system', name: 'metrics-server', user: 'system:serviceaccount:kube-system:addon-manager' },
+      ),
     },
     {
       name: 'the replicaset controller creates a coredns pod',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'kube-system',
-        user: 'system:serviceaccount:kube-system:replicaset-controller',
-        requestObject: podObject({ containers: [container({ name: 'coredns', image: 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3' })] }, 'coredns-6f9c8d7b5-q8w2e', 'kube-system'),
-      }),
+      event: workloadEvent(
+        'pods',
+        { containers: [container({ name: 'coredns', image: 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3' })] },
+        { namespace: 'kube-system', name: 'coredns-6f9c8d7b5-q8w2e', user: 'system:serviceaccount:kube-system:replicaset-controller' },
+      ),
     },
     {
       name: 'a user creates a pod in an application namespace',
       expect: 'none',
-      event: auditEvent({ verb: 'create', resource: 'pods', namespace: 'shop', requestObject: podObject({ containers: [container()] }, 'web-1', 'shop') }),
+      event: workloadEvent('pods', { containers: [container()] }, { namespace: 'shop', name: 'web-1' }),
     },
     {
       name: 'a pod in kube-system the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'kube-system',
-        code: 403,
-        requestObject: podObject({ containers: [container()] }, 'x', 'kube-system'),
-      }),
+      event: workloadEvent('pods', { containers: [container()] }, { namespace: 'kube-system', name: 'x', code: 403 }),
     },
   ],
 });

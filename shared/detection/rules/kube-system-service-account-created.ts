@@ -1,5 +1,5 @@
 import { objectName } from '../../kubernetes/workloads';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, tokenRequestEvent } from '../exampleEvents';
 import { EntityType } from '../entities';
 import { isSystemRequest } from '../predicates/identities';
 import { isCreate, isResource, namespaceOf, succeeded } from '../predicates/requests';
@@ -117,15 +117,7 @@ export const kubeSystemServiceAccountCreated = defineRule({
     {
       name: 'a token requested for an existing kube-system account',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: 'kube-system',
-        name: 'coredns',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/coredns/token',
-        requestObject: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['https://kubernetes.default.svc'] } },
-      }),
+      event: tokenRequestEvent({ namespace: 'kube-system', name: 'coredns' }, { audiences: ['https://kubernetes.default.svc'] }),
     },
   ],
 });

@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asObject, asString, asStringArray, getPath } from '../../kubernetes/jsonValues';
 import { type DetectionContext } from '../detectionContext';
 import { EntityType } from '../entities';
-import { auditEvent } from '../exampleEvents';
+import { EXAMPLE_KUBELET_USER_AGENT, tokenRequestEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { isCreate, isResource, namespaceOf, succeeded } from '../predicates/requests';
 import { requestEntities } from '../requestEntities';
@@ -88,87 +88,36 @@ export const kubeSystemTokenRequest = defineRule({
     {
       name: 'a developer mints a token for the namespace controller',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: KUBE_SYSTEM,
-        name: 'namespace-controller',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/namespace-controller/token',
-        requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { audiences: null, expirationSeconds: 86400 } },
-      }),
+      event: tokenRequestEvent({ namespace: KUBE_SYSTEM, name: 'namespace-controller' }, { audiences: null, expirationSeconds: 86400 }),
     },
     {
       name: 'a developer creates a token for an admin account kept in kube-system',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: KUBE_SYSTEM,
-        name: 'admin-user',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/admin-user/token',
-        requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 3600 } },
-      }),
+      event: tokenRequestEvent({ namespace: KUBE_SYSTEM, name: 'admin-user' }, { expirationSeconds: 3600 }),
     },
     {
       name: 'the kubelet requests the projected token of a kube-system pod',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: KUBE_SYSTEM,
-        name: 'coredns',
-        user: 'system:node:aks-nodepool1-12345678-vmss000000',
-        userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/coredns/token',
-        requestObject: {
-          kind: 'TokenRequest',
-          apiVersion: 'authentication.k8s.io/v1',
-          spec: { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'coredns-789789675-8wm9t' } },
-        },
-      }),
+      event: tokenRequestEvent(
+        { namespace: KUBE_SYSTEM, name: 'coredns' },
+        { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'coredns-789789675-8wm9t' } },
+        { user: 'system:node:aks-nodepool1-12345678-vmss000000', userAgent: EXAMPLE_KUBELET_USER_AGENT },
+      ),
     },
     {
       name: 'a developer creates a token for an account of their own namespace',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: 'shop',
-        name: 'ci-deployer',
-        requestURI: '/api/v1/namespaces/shop/serviceaccounts/ci-deployer/token',
-        requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 3600 } },
-      }),
+      event: tokenRequestEvent({ namespace: 'shop', name: 'ci-deployer' }, { expirationSeconds: 3600 }),
     },
     {
       name: 'the controller manager requests a token for a controller',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: KUBE_SYSTEM,
-        name: 'replicaset-controller',
-        user: 'system:kube-controller-manager',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/replicaset-controller/token',
-        requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 3600 } },
-      }),
+      event: tokenRequestEvent({ namespace: KUBE_SYSTEM, name: 'replicaset-controller' }, { expirationSeconds: 3600 }, { user: 'system:kube-controller-manager' }),
     },
     {
       name: 'a token request for a kube-system account that RBAC refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: KUBE_SYSTEM,
-        name: 'clusterrole-aggregation-controller',
-        code: 403,
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/clusterrole-aggregation-controller/token',
-      }),
+      event: tokenRequestEvent({ namespace: KUBE_SYSTEM, name: 'clusterrole-aggregation-controller' }, undefined, { code: 403 }),
     },
   ],
 });

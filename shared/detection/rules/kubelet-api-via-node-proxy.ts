@@ -1,6 +1,6 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, type AuditEventOverrides } from '../exampleEvents';
 import { displayCommandLine } from '../predicates/commandLines';
 import { isSystemRequest } from '../predicates/identities';
 import { isResource, queryValues, requestPath, succeeded } from '../predicates/requests';
@@ -64,6 +64,19 @@ function commandLine(event: AuditEvent): string | undefined {
 function nodeName(event: AuditEvent): string {
   return event.objectRef?.name ?? NODE_PROXY_PATH.exec(requestPath(event))?.[1] ?? '';
 }
+
+const NODE = 'aks-nodepool1-12345678-vmss000000';
+
+/** A request through the API server's proxy to the node's kubelet, at the kubelet path given (with its query). */
+const nodeProxyEvent = (kubeletPathAndQuery: string, overrides: AuditEventOverrides = {}, node = NODE) =>
+  auditEvent({
+    verb: 'get',
+    resource: 'nodes',
+    subresource: 'proxy',
+    name: node,
+    requestURI: `/api/v1/nodes/${node}/proxy${kubeletPathAndQuery}`,
+    ...overrides,
+  });
 
 export const kubeletApiViaNodeProxy = defineRule({
   id: 'kubelet-api-via-node-proxy',
@@ -140,78 +153,39 @@ export const kubeletApiViaNodeProxy = defineRule({
     {
       name: 'a developer runs a command in a pod through the kubelet exec endpoint',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'get',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000000',
+      event: nodeProxyEvent('/exec/shop/web-7d9f8c6b5-x2k4q/app?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken&output=1', {
         code: 101,
         stage: AuditStage.ResponseStarted,
-        requestURI:
-          '/api/v1/nodes/aks-nodepool1-12345678-vmss000000/proxy/exec/shop/web-7d9f8c6b5-x2k4q/app?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken&output=1',
       }),
     },
     {
       name: 'a workload runs a command through the kubelet run endpoint',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000001',
-        code: 200,
-        user: 'system:serviceaccount:shop:web',
-        userAgent: 'curl/8.5.0',
-        requestURI: '/api/v1/nodes/aks-nodepool1-12345678-vmss000001/proxy/run/kube-system/coredns-789789675-8wm9t/coredns?cmd=id',
-      }),
+      event: nodeProxyEvent(
+        '/run/kube-system/coredns-789789675-8wm9t/coredns?cmd=id',
+        { verb: 'create', code: 200, user: 'system:serviceaccount:shop:web', userAgent: 'curl/8.5.0' },
+        'aks-nodepool1-12345678-vmss000001',
+      ),
     },
     {
       name: 'a developer lists the pods of a node from the kubelet',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'get',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000000',
-        requestURI: '/api/v1/nodes/aks-nodepool1-12345678-vmss000000/proxy/pods',
-      }),
+      event: nodeProxyEvent('/pods'),
     },
     {
       name: 'Prometheus scrapes cAdvisor metrics through the node proxy',
       expect: 'none',
-      event: auditEvent({
-        verb: 'get',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000000',
-        user: 'system:serviceaccount:monitoring:prometheus-server',
-        userAgent: 'Prometheus/2.53.0',
-        requestURI: '/api/v1/nodes/aks-nodepool1-12345678-vmss000000/proxy/metrics/cadvisor',
-      }),
+      event: nodeProxyEvent('/metrics/cadvisor', { user: 'system:serviceaccount:monitoring:prometheus-server', userAgent: 'Prometheus/2.53.0' }),
     },
     {
       name: 'the Container Insights agent reads the pods of a node',
       expect: 'none',
-      event: auditEvent({
-        verb: 'get',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000000',
-        user: 'system:serviceaccount:kube-system:ama-logs',
-        requestURI: '/api/v1/nodes/aks-nodepool1-12345678-vmss000000/proxy/pods',
-      }),
+      event: nodeProxyEvent('/pods', { user: 'system:serviceaccount:kube-system:ama-logs' }),
     },
     {
       name: 'a kubelet exec through the node proxy that RBAC refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'get',
-        resource: 'nodes',
-        subresource: 'proxy',
-        name: 'aks-nodepool1-12345678-vmss000000',
-        code: 403,
-        requestURI: '/api/v1/nodes/aks-nodepool1-12345678-vmss000000/proxy/exec/shop/web-7d9f8c6b5-x2k4q/app?command=id',
-      }),
+      event: nodeProxyEvent('/exec/shop/web-7d9f8c6b5-x2k4q/app?command=id', { code: 403 }),
     },
   ],
 });

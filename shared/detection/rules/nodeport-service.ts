@@ -1,4 +1,4 @@
-import { auditEvent } from '../exampleEvents';
+import { serviceEvent, type ServiceExample, servicePatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { isWrite, succeeded } from '../predicates/requests';
 import {
@@ -7,13 +7,13 @@ import {
   serviceDedupKey,
   serviceDetails,
   serviceEntities,
-  serviceObject,
   writtenService,
 } from '../predicates/services';
 import { requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
 const nodePortSpec = { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] };
+const nodePortWeb: ServiceExample = { name: 'web', namespace: 'shop', spec: nodePortSpec };
 
 export const nodeportService = defineRule({
   id: 'nodeport-service',
@@ -63,74 +63,37 @@ export const nodeportService = defineRule({
     {
       name: 'kubectl expose --type=NodePort',
       expect: 'alert',
-      event: auditEvent({ verb: 'create', resource: 'services', namespace: 'shop', requestObject: serviceObject('web', 'shop', nodePortSpec) }),
+      event: serviceEvent(nodePortWeb),
     },
     {
       name: 'a patch changes a ClusterIP service to NodePort',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'shop',
-        name: 'web',
-        requestObject: { spec: { type: 'NodePort' } },
-        responseObject: serviceObject('web', 'shop', nodePortSpec),
-      }),
+      event: servicePatchEvent(nodePortWeb, { spec: { type: 'NodePort' } }),
     },
     {
       name: 'a ClusterIP service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        requestObject: serviceObject('web', 'shop', { type: 'ClusterIP', selector: { app: 'web' }, ports: [{ port: 80 }] }),
-      }),
+      event: serviceEvent({ ...nodePortWeb, spec: { type: 'ClusterIP', selector: { app: 'web' }, ports: [{ port: 80 }] } }),
     },
     {
       name: 'a LoadBalancer service (its node ports are the load balancer\'s backend)',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        requestObject: serviceObject('web', 'shop', { ...nodePortSpec, type: 'LoadBalancer' }),
-      }),
+      event: serviceEvent({ ...nodePortWeb, spec: { ...nodePortSpec, type: 'LoadBalancer' } }),
     },
     {
       name: 'a label patch of an existing NodePort service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'services',
-        namespace: 'shop',
-        name: 'web',
-        requestObject: { metadata: { labels: { team: 'shop' } } },
-        responseObject: serviceObject('web', 'shop', nodePortSpec),
-      }),
+      event: servicePatchEvent(nodePortWeb, { metadata: { labels: { team: 'shop' } } }),
     },
     {
       name: 'the AKS addon manager writes a NodePort service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'services',
-        namespace: 'kube-system',
-        name: 'web',
-        user: 'system:serviceaccount:kube-system:addon-manager',
-        requestObject: serviceObject('web', 'kube-system', nodePortSpec),
-      }),
+      event: serviceEvent({ ...nodePortWeb, namespace: 'kube-system' }, { verb: 'update', user: 'system:serviceaccount:kube-system:addon-manager' }),
     },
     {
       name: 'a refused NodePort service',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'services',
-        namespace: 'shop',
-        code: 403,
-        requestObject: serviceObject('web', 'shop', nodePortSpec),
-      }),
+      event: serviceEvent(nodePortWeb, { code: 403 }),
     },
   ],
 });

@@ -1,11 +1,12 @@
-import { AuditStage } from '../../kubernetes/auditEvent';
 import { WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
-import { auditEvent, container, podObject, workloadObject } from '../exampleEvents';
+import { auditEvent, container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { isInfrastructureWorkload, isPrivileged } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
+
+const privileged = () => container({ securityContext: { privileged: true } });
 
 export const privilegedContainer = defineRule({
   id: 'privileged-container',
@@ -55,65 +56,38 @@ export const privilegedContainer = defineRule({
     {
       name: 'a developer creates a privileged pod',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [privileged()] }),
     },
     {
       name: 'a deployment with a privileged init container',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'shop',
-        requestObject: workloadObject('deployments', {
-          initContainers: [container({ name: 'setup', securityContext: { privileged: true } })],
-          containers: [container()],
-        }),
-      }),
+      event: workloadEvent(
+        'deployments',
+        { initContainers: [container({ name: 'setup', securityContext: { privileged: true } })], containers: [container()] },
+        { namespace: 'shop' },
+      ),
     },
     {
       name: 'a JSON patch that makes a container privileged',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'shop',
-        name: 'web',
-        requestObject: [{ op: 'add', path: '/spec/template/spec/containers/0/securityContext', value: { privileged: true } }],
-      }),
+      event: workloadPatchEvent('deployments', { namespace: 'shop', name: 'web' }, [
+        { op: 'add', path: '/spec/template/spec/containers/0/securityContext', value: { privileged: true } },
+      ]),
     },
     {
       name: 'an ordinary pod',
       expect: 'none',
-      event: auditEvent({ verb: 'create', resource: 'pods', namespace: 'default', requestObject: podObject({ containers: [container()] }) }),
+      event: workloadEvent('pods', { containers: [container()] }),
     },
     {
       name: 'the replicaset controller creates the pods of a privileged DaemonSet',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'monitoring',
-        user: 'system:serviceaccount:kube-system:daemon-set-controller',
-        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [privileged()] }, { namespace: 'monitoring', user: 'system:serviceaccount:kube-system:daemon-set-controller' }),
     },
     {
       name: 'a privileged pod the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({ containers: [container({ securityContext: { privileged: true } })] }),
-      }),
+      event: workloadEvent('pods', { containers: [privileged()] }, { code: 403 }),
     },
     {
       name: 'the request body was too big to log and the response is a Status',
@@ -124,7 +98,6 @@ export const privilegedContainer = defineRule({
         namespace: 'default',
         requestObject: 'skipped-too-big-size-object',
         responseObject: { kind: 'Status', status: 'Success' },
-        stage: AuditStage.ResponseComplete,
       }),
     },
   ],

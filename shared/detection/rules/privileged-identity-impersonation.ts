@@ -1,6 +1,6 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, type AuditEventExample, execEvent, tokenRequestEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { deniedImpersonationTarget, impersonationTargetIdentity, privilegedIdentityReasons } from '../predicates/rbacRoles';
 import { requestEntities } from '../requestEntities';
@@ -27,8 +27,18 @@ function privilegeReasons(event: AuditEvent): string[] {
   return impersonation === undefined ? [] : privilegedIdentityReasons(impersonation.username, impersonation.groups);
 }
 
-const deniedMessage = (target: string, resource: string): string =>
-  `${resource} "${target}" is forbidden: User "dana@contoso.com" cannot impersonate resource "${resource}" in API group "" at the cluster scope`;
+/** The API server refused to let the developer act as the target: a 403 whose message names it, with no authorization decision. */
+const refusedImpersonation = (request: AuditEventExample, target: string, targetResource: 'users' | 'groups'): Record<string, unknown> => ({
+  ...auditEvent({ ...request, code: 403 }),
+  annotations: {},
+  responseStatus: {
+    metadata: {},
+    status: 'Failure',
+    reason: 'Forbidden',
+    code: 403,
+    message: `${targetResource} "${target}" is forbidden: User "dana@contoso.com" cannot impersonate resource "${targetResource}" in API group "" at the cluster scope`,
+  },
+});
 
 export const privilegedIdentityImpersonation = defineRule({
   id: 'privileged-identity-impersonation',
@@ -96,13 +106,7 @@ export const privilegedIdentityImpersonation = defineRule({
     {
       name: 'a CI account acts as a kube-system controller to mint a token',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'serviceaccounts',
-        subresource: 'token',
-        namespace: 'kube-system',
-        name: 'replicaset-controller',
-        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/replicaset-controller/token',
+      event: tokenRequestEvent({ namespace: 'kube-system', name: 'replicaset-controller' }, undefined, {
         user: 'system:serviceaccount:ci:deployer',
         impersonatedUser: {
           username: 'system:serviceaccount:kube-system:replicaset-controller',
@@ -124,24 +128,19 @@ export const privilegedIdentityImpersonation = defineRule({
     {
       name: 'an exec into a pod as system:masters logs only ResponseStarted',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
+      event: execEvent({
         namespace: 'kube-system',
-        name: 'coredns-5d78c9869d-7xk2p',
-        requestURI: '/api/v1/namespaces/kube-system/pods/coredns-5d78c9869d-7xk2p/exec?command=sh&container=coredns&stdin=true&tty=true',
+        pod: 'coredns-5d78c9869d-7xk2p',
+        container: 'coredns',
+        command: ['sh'],
+        streams: ['stdin', 'tty'],
         impersonatedUser: { username: 'dana@contoso.com', groups: ['system:masters', 'system:authenticated'] },
       }),
     },
     {
       name: 'the API server refuses to let a user act as system:masters',
       expect: 'alert',
-      event: {
-        ...auditEvent({ verb: 'list', resource: 'secrets', code: 403 }),
-        annotations: {},
-        responseStatus: { metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403, message: deniedMessage('system:masters', 'groups') },
-      },
+      event: refusedImpersonation({ verb: 'list', resource: 'secrets' }, 'system:masters', 'groups'),
     },
     {
       name: 'a user acts as an ordinary colleague',
@@ -169,11 +168,7 @@ export const privilegedIdentityImpersonation = defineRule({
     {
       name: 'the API server refuses an impersonation of an ordinary user',
       expect: 'none',
-      event: {
-        ...auditEvent({ verb: 'list', resource: 'pods', code: 403 }),
-        annotations: {},
-        responseStatus: { metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403, message: deniedMessage('sam@contoso.com', 'users') },
-      },
+      event: refusedImpersonation({ verb: 'list', resource: 'pods' }, 'sam@contoso.com', 'users'),
     },
     {
       name: 'the AKS control plane acts as a listed system service account',

@@ -2,7 +2,7 @@ import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent, container, cronJobObject, podObject, workloadObject } from '../exampleEvents';
+import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { hostPathVolumes, isInfrastructureWorkload, mountedVolumeNames, sensitiveHostPathPattern } from '../predicates/podSecurity';
 import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
@@ -106,142 +106,95 @@ export const sensitiveHostMount = defineRule({
     {
       name: 'a pod mounts the node root file system',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject(
-          {
-            containers: [container({ name: 'shell', image: 'docker.io/library/alpine:3.20', command: ['sleep', 'infinity'], volumeMounts: [{ name: 'host', mountPath: '/host' }] })],
-            volumes: [{ name: 'host', hostPath: { path: '/' } }],
-          },
-          'node-shell',
-        ),
-      }),
+      event: workloadEvent(
+        'pods',
+        {
+          containers: [container({ name: 'shell', image: 'docker.io/library/alpine:3.20', command: ['sleep', 'infinity'], volumeMounts: [{ name: 'host', mountPath: '/host' }] })],
+          volumes: [{ name: 'host', hostPath: { path: '/' } }],
+        },
+        { name: 'node-shell' },
+      ),
     },
     {
       name: 'a DaemonSet mounts the containerd socket',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'tools',
-        requestObject: workloadObject(
-          'daemonsets',
-          {
-            containers: [container({ name: 'agent', image: 'ghcr.io/example/node-agent:2.1', volumeMounts: [{ name: 'runtime', mountPath: '/run/containerd/containerd.sock' }] })],
-            volumes: [{ name: 'runtime', hostPath: { path: '/run/containerd/containerd.sock', type: 'Socket' } }],
-          },
-          'node-agent',
-          'tools',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        {
+          containers: [container({ name: 'agent', image: 'ghcr.io/example/node-agent:2.1', volumeMounts: [{ name: 'runtime', mountPath: '/run/containerd/containerd.sock' }] })],
+          volumes: [{ name: 'runtime', hostPath: { path: '/run/containerd/containerd.sock', type: 'Socket' } }],
+        },
+        { namespace: 'tools', name: 'node-agent' },
+      ),
     },
     {
       name: 'a CronJob mounts /etc/kubernetes with a trailing slash',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'cronjobs',
-        apiGroup: 'batch',
-        namespace: 'ops',
-        requestObject: cronJobObject(
-          {
-            restartPolicy: 'OnFailure',
-            containers: [container({ name: 'backup', volumeMounts: [{ name: 'k8s', mountPath: '/k8s', readOnly: true }] })],
-            volumes: [{ name: 'k8s', hostPath: { path: '/etc/kubernetes/' } }],
-          },
-          'config-backup',
-          'ops',
-        ),
-      }),
+      event: workloadEvent(
+        'cronjobs',
+        {
+          restartPolicy: 'OnFailure',
+          containers: [container({ name: 'backup', volumeMounts: [{ name: 'k8s', mountPath: '/k8s', readOnly: true }] })],
+          volumes: [{ name: 'k8s', hostPath: { path: '/etc/kubernetes/' } }],
+        },
+        { namespace: 'ops', name: 'config-backup' },
+      ),
     },
     {
       name: 'a JSON patch adds a kubelet hostPath volume to a deployment',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'patch',
-        resource: 'deployments',
-        apiGroup: 'apps',
-        namespace: 'shop',
-        name: 'web',
-        requestObject: [{ op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'kubelet', hostPath: { path: '/var/lib/kubelet/pki' } } }],
-      }),
+      event: workloadPatchEvent('deployments', { namespace: 'shop', name: 'web' }, [
+        { op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'kubelet', hostPath: { path: '/var/lib/kubelet/pki' } } },
+      ]),
     },
     {
       name: 'a pod mounts the node log directory',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'logging',
-        requestObject: podObject({
+      event: workloadEvent(
+        'pods',
+        {
           containers: [container({ name: 'shipper', volumeMounts: [{ name: 'logs', mountPath: '/var/log', readOnly: true }] })],
           volumes: [{ name: 'logs', hostPath: { path: '/var/log' } }],
-        }),
-      }),
+        },
+        { namespace: 'logging' },
+      ),
     },
     {
       name: 'a pod mounts the node CA bundle under /etc/ssl',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        requestObject: podObject({
-          containers: [container({ volumeMounts: [{ name: 'certs', mountPath: '/etc/ssl/certs', readOnly: true }] })],
-          volumes: [{ name: 'certs', hostPath: { path: '/etc/ssl/certs' } }],
-        }),
+      event: workloadEvent('pods', {
+        containers: [container({ volumeMounts: [{ name: 'certs', mountPath: '/etc/ssl/certs', readOnly: true }] })],
+        volumes: [{ name: 'certs', hostPath: { path: '/etc/ssl/certs' } }],
       }),
     },
     {
       name: 'the daemon-set controller creates a pod that mounts /proc',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'monitoring',
-        user: 'system:serviceaccount:kube-system:daemon-set-controller',
-        requestObject: podObject({
+      event: workloadEvent(
+        'pods',
+        {
           containers: [container({ name: 'node-exporter', image: 'quay.io/prometheus/node-exporter:v1.8.2' })],
           volumes: [{ name: 'proc', hostPath: { path: '/proc' } }],
-        }),
-      }),
+        },
+        { namespace: 'monitoring', user: 'system:serviceaccount:kube-system:daemon-set-controller' },
+      ),
     },
     {
       name: 'an operator updates the Azure Disk CSI node DaemonSet in kube-system',
       expect: 'none',
-      event: auditEvent({
-        verb: 'update',
-        resource: 'daemonsets',
-        apiGroup: 'apps',
-        namespace: 'kube-system',
-        name: 'csi-azuredisk-node',
-        requestObject: workloadObject(
-          'daemonsets',
-          {
-            containers: [container({ name: 'azuredisk', image: 'mcr.microsoft.com/oss/kubernetes-csi/azuredisk-csi:v1.30.3' })],
-            volumes: [{ name: 'kubelet-dir', hostPath: { path: '/var/lib/kubelet', type: 'DirectoryOrCreate' } }],
-          },
-          'csi-azuredisk-node',
-          'kube-system',
-        ),
-      }),
+      event: workloadEvent(
+        'daemonsets',
+        {
+          containers: [container({ name: 'azuredisk', image: 'mcr.microsoft.com/oss/kubernetes-csi/azuredisk-csi:v1.30.3' })],
+          volumes: [{ name: 'kubelet-dir', hostPath: { path: '/var/lib/kubelet', type: 'DirectoryOrCreate' } }],
+        },
+        { verb: 'update', namespace: 'kube-system', name: 'csi-azuredisk-node' },
+      ),
     },
     {
       name: 'a pod mounting the Docker socket that the API server refused',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'default',
-        code: 403,
-        requestObject: podObject({
-          containers: [container()],
-          volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }],
-        }),
-      }),
+      event: workloadEvent('pods', { containers: [container()], volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }] }, { code: 403 }),
     },
   ],
 });

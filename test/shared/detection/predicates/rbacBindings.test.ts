@@ -1,41 +1,29 @@
 import { type AuditEvent } from '../../../../shared/kubernetes/auditEvent';
 import { EntityType } from '../../../../shared/detection/entities';
-import { auditEvent, type AuditEventExample } from '../../../../shared/detection/exampleEvents';
+import { type AuditEventOverrides, bindingEvent, bindingObject } from '../../../../shared/detection/exampleEvents';
 import {
   bindingDedupKey,
   bindingDetails,
   bindingEntities,
-  bindingObject,
   bindingRoleRef,
   coversDefaultServiceAccount,
   isAllAuthenticatedSubject,
   isAnonymousSubject,
   isBindingResource,
   isClusterRoleNamed,
-  RBAC_API_GROUP,
   subjectLabel,
   writtenSubjects,
 } from '../../../../shared/detection/predicates/rbacBindings';
 import { recordOf } from '../../../support/ruleHarness';
 
-function eventOf(example: AuditEventExample): AuditEvent {
-  return recordOf(auditEvent(example)).event;
-}
-
 const clusterAdmin = { kind: 'ClusterRole', name: 'cluster-admin' };
 
-function bindingWrite(fields: Partial<AuditEventExample> = {}): AuditEvent {
-  return eventOf({
-    verb: 'create',
-    resource: 'clusterrolebindings',
-    apiGroup: RBAC_API_GROUP,
-    name: 'ops',
-    requestObject: bindingObject('ops', clusterAdmin, [
-      { kind: 'User', name: 'dana@contoso.com' },
-      { kind: 'ServiceAccount', name: 'ci', namespace: 'build' },
-    ]),
-    ...fields,
-  });
+function bindingWrite(fields: AuditEventOverrides = {}): AuditEvent {
+  const subjects: Record<string, string>[] = [
+    { kind: 'User', name: 'dana@contoso.com' },
+    { kind: 'ServiceAccount', name: 'ci', namespace: 'build' },
+  ];
+  return recordOf(bindingEvent({ name: 'ops', roleRef: clusterAdmin, subjects }, fields)).event;
 }
 
 describe('rbacBindings', () => {

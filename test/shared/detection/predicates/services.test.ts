@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../../../shared/kubernetes/auditEvent';
 import { defaultDetectionContext } from '../../../../shared/detection/detectionContext';
 import { EntityType } from '../../../../shared/detection/entities';
-import { auditEvent, type AuditEventExample } from '../../../../shared/detection/exampleEvents';
+import { type AuditEventOverrides, serviceEvent, serviceObject } from '../../../../shared/detection/exampleEvents';
 import {
   exposedLoadBalancer,
   firstAppMatch,
@@ -20,7 +20,6 @@ import {
   SENSITIVE_APPS,
   serviceAfterRequest,
   serviceDetails,
-  serviceObject,
   servicePortNumbers,
   type ServiceView,
   sourceRangesOf,
@@ -28,10 +27,6 @@ import {
   writtenService,
 } from '../../../../shared/detection/predicates/services';
 import { recordOf } from '../../../support/ruleHarness';
-
-function eventOf(example: AuditEventExample): AuditEvent {
-  return recordOf(auditEvent(example)).event;
-}
 
 function view(fields: Partial<ServiceView> = {}): ServiceView {
   return {
@@ -49,8 +44,8 @@ function view(fields: Partial<ServiceView> = {}): ServiceView {
 
 const lbSpec = { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 443, targetPort: 8443 }] };
 
-function serviceWrite(fields: Partial<AuditEventExample> = {}): AuditEvent {
-  return eventOf({ verb: 'create', resource: 'services', namespace: 'shop', requestObject: serviceObject('web', 'shop', lbSpec), ...fields });
+function serviceWrite(fields: AuditEventOverrides = {}): AuditEvent {
+  return recordOf(serviceEvent({ name: 'web', namespace: 'shop', spec: lbSpec }, fields)).event;
 }
 
 describe('services', () => {
