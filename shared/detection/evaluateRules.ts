@@ -38,7 +38,7 @@ export interface EvaluationResult {
  */
 export function evaluateRules(records: readonly AuditRecord[], options: EvaluateRulesOptions): EvaluationResult {
   const context = options.context ?? defaultDetectionContext;
-  const rulesByStage = indexRules(options.rules);
+  const rulesByStage = indexOf(options.rules);
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
@@ -105,6 +105,18 @@ function isDuplicate(seen: Map<string, AuditRecord[]>, record: AuditRecord): boo
 interface StageRules {
   anyResource: Rule[];
   byResource: Map<string, Rule[]>;
+}
+
+const indexes = new WeakMap<readonly Rule[], Map<string, StageRules>>();
+
+/** The index of a rule set, built once: the pipeline evaluates every batch with the same library. */
+function indexOf(rules: readonly Rule[]): Map<string, StageRules> {
+  let index = indexes.get(rules);
+  if (index === undefined) {
+    index = indexRules(rules);
+    indexes.set(rules, index);
+  }
+  return index;
 }
 
 function indexRules(rules: readonly Rule[]): Map<string, StageRules> {

@@ -142,8 +142,8 @@ class AuditInputDecoder {
     }
     const fields = record as Record<string, unknown>;
     const category = typeof fields.category === 'string' ? fields.category : undefined;
-    const source: RecordSource = { index: this.index++, ...(category === undefined ? {} : { category }) };
-    if (category === undefined || !AUDIT_CATEGORIES.has(category.toLowerCase())) {
+    const source: RecordSource = category === undefined ? { index: this.index++ } : { index: this.index++, category };
+    if (category === undefined || !(AUDIT_CATEGORIES.has(category) || AUDIT_CATEGORIES.has(category.toLowerCase()))) {
       this.skipped.push({ reason: SkipReason.otherCategory, detail: `category ${category ?? '(none)'}`, source, raw: record });
       return;
     }

@@ -8,14 +8,14 @@ export type NormalizeResult =
 
 const auditApiVersions = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
 
-const userInfo = z.looseObject({
+const userInfo = z.object({
   username: z.string(),
   uid: z.string().optional(),
   groups: z.array(z.string()).default([]),
   extra: z.record(z.string(), z.array(z.string())).optional(),
 });
 
-const objectReference = z.looseObject({
+const objectReference = z.object({
   resource: z.string().optional(),
   namespace: z.string().optional(),
   name: z.string().optional(),
@@ -26,7 +26,7 @@ const objectReference = z.looseObject({
   subresource: z.string().optional(),
 });
 
-const responseStatus = z.looseObject({
+const responseStatus = z.object({
   code: z.number().int().optional(),
   status: z.string().optional(),
   reason: z.string().optional(),
@@ -35,10 +35,8 @@ const responseStatus = z.looseObject({
 
 /**
  * The fields rules rely on, as a well-formed event has them. The fast path: nearly every event passes.
- * Loose objects keep fields Argus does not type (`kind`, `responseStatus.metadata`, ...) instead of
- * copying the known ones into new objects: cheaper, and nothing reads the extras.
  */
-const auditEventSchema = z.looseObject({
+const auditEventSchema = z.object({
   auditID: z.string().min(1),
   level: z.string().default(''),
   stage: z.enum([AuditStage.RequestReceived, AuditStage.ResponseStarted, AuditStage.ResponseComplete, AuditStage.Panic]),
@@ -52,13 +50,13 @@ const auditEventSchema = z.looseObject({
   responseStatus: responseStatus.optional(),
   requestObject: z.unknown().optional(),
   responseObject: z.unknown().optional(),
-  requestReceivedTimestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 time'),
+  requestReceivedTimestamp: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time' }),
   stageTimestamp: z.string().optional(),
   annotations: z.record(z.string(), z.string()).default({}),
 });
 
 const stringList = z.array(z.string()).catch([]);
-const lenientUserInfo = z.looseObject({
+const lenientUserInfo = z.object({
   username: z.string().catch(''),
   uid: z.string().optional().catch(undefined),
   groups: stringList.default([]),
@@ -105,8 +103,27 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
     const field = issue?.path.join('.') || '(event)';
     return { ok: false, reason: SkipReason.invalidAuditEvent, detail: `${field}: ${issue?.message ?? 'invalid'}` };
   }
-  const event: AuditEvent = parsed.data;
-  event.verb = event.verb.toLowerCase();
+  const data = parsed.data;
+  // Every event gets the same fields in the same order (absent ones undefined): one object shape, so
+  // the property reads of ~40 rules over every event stay fast (monomorphic) in the JavaScript engine.
+  const event: AuditEvent = {
+    auditID: data.auditID,
+    level: data.level,
+    stage: data.stage,
+    verb: data.verb.toLowerCase(),
+    requestURI: data.requestURI,
+    user: data.user,
+    impersonatedUser: data.impersonatedUser,
+    sourceIPs: data.sourceIPs,
+    userAgent: data.userAgent,
+    objectRef: data.objectRef,
+    responseStatus: data.responseStatus,
+    requestObject: data.requestObject,
+    responseObject: data.responseObject,
+    requestReceivedTimestamp: data.requestReceivedTimestamp,
+    stageTimestamp: data.stageTimestamp,
+    annotations: data.annotations,
+  };
   return { ok: true, event };
 }
 
