@@ -12,11 +12,13 @@ import { createHttpRequestListener, type HttpEndpoint } from './httpHost';
 import { createIdentityEndpoints } from './identityEndpoints';
 import { loadHubState, saveHubState } from './hubStateFile';
 import { LocalEventHubs } from './localEventHubs';
+import { LocalRoleGrantInbox } from './localRoleGrants';
 import { startLocalCosmosServer } from './localCosmosServer';
 import { createConsoleLogger, type LocalLogger } from './localLogger';
 import { loadOrCreateSigningKey, type LocalSigningKey } from './localSigningKey';
 import { LocalTimers } from './localTimers';
 import { findHostJson, readHostSettings } from './readHostJson';
+import { createRoleGrantEndpoint } from './roleGrantEndpoint';
 import { loadFunctionDefinitions } from './loadFunctionDefinitions';
 import { restoreSnapshot, saveSnapshot } from './storeSnapshot';
 
@@ -89,6 +91,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const restored = await restoreSnapshot(database, snapshotPath);
     if (restored.documents > 0) logger.log('information', 'store', `restored ${restored.documents} documents from ${snapshotPath}`);
     if (restored.skipped.length > 0) logger.log('warning', 'store', `snapshot containers no longer defined, skipped: ${restored.skipped.join(', ')}`);
+    // Role assignments recorded by `npm run token` while the runtime was not running.
+    const roleGrants = new LocalRoleGrantInbox({ dataDir, database, logger });
+    const granted = await roleGrants.applyPending();
+    if (granted.length > 0) logger.log('information', 'roleAssignments', `applied ${granted.length} role grants recorded by npm run token`);
 
     const resolveSetting = (expression: string): string => resolveBindingExpression(expression, settings);
     const eventHubs = new LocalEventHubs({
@@ -109,6 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ),
       createEventHubEndpoint(eventHubs),
       ...createIdentityEndpoints(signingKey, config.auth),
+      createRoleGrantEndpoint(roleGrants),
     ];
     const orphaned = eventHubs.restoreState(await loadHubState(hubStatePath));
     if (orphaned.length > 0) logger.log('warning', 'eventhubs', `pending events of hubs no function binds any more were dropped: ${orphaned.join(', ')}`);
@@ -116,7 +123,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     timers.start();
 
     const snapshot = async (): Promise<void> => {
+      // Grant files are deleted only once a saved snapshot holds their assignments.
+      const persistedGrants = roleGrants.unpersistedIds();
       await saveSnapshot(database, snapshotPath);
+      await roleGrants.forget(persistedGrants);
     };
     const snapshotTimer = setInterval(() => {
       snapshot().catch((error: unknown) => logger.log('error', 'store', 'snapshot failed:', error));

@@ -44,6 +44,14 @@ export interface LocalRuntimeConfig {
   snapshotIntervalInSeconds: number;
 }
 
+/** Where the clusters' audit logs are streamed: what the plan's onboarding instructions tell an owner. */
+export interface AuditStreamConfig {
+  /** `AUDIT_EVENTHUB_NAME`: the Event Hub that receives the diagnostic records (default insights-logs-kube-audit). */
+  eventHubName: string;
+  /** `EVENTHUB__fullyQualifiedNamespace`: the Event Hubs namespace host name, when configured. */
+  fullyQualifiedNamespace?: string;
+}
+
 export interface DetectionConfig {
   /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
   lists: DetectionLists;
@@ -54,6 +62,7 @@ export interface Config {
   detection: DetectionConfig;
   cosmos: CosmosConfig;
   auth: AuthConfig;
+  auditStream: AuditStreamConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
 }
@@ -74,6 +83,15 @@ const commaList = z
   .string()
   .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
+
+/** Event Hub names: 1-256 letters, digits, '.', '-' and '_', starting and ending with a letter or digit. */
+const eventHubName = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$/, 'must be an Event Hub name (letters, digits, . - and _, starting and ending with a letter or digit)');
+/** A DNS host name (e.g. `argus-hub.servicebus.windows.net`), without scheme, port or path. */
+const hostName = z
+  .string()
+  .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, 'must be a host name such as my-namespace.servicebus.windows.net');
 
 /** A setting that holds a JSON document. */
 const jsonText = z.string().transform((text, ctx) => {
@@ -100,6 +118,8 @@ const commonSchema = z.object({
   ARGUS_LOCAL_DATA_DIR: z.string().min(1).default('.argus'),
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
+  AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
+  EVENTHUB__fullyQualifiedNamespace: hostName.optional(),
 });
 
 /** Azure settings: required in production. */
@@ -160,6 +180,10 @@ export function loadConfig(env: Env): Config {
         s.AUTH_JWKS_URI ??
         (isLocal ? `http://${local.host}:${local.port}/api/local/identity/keys` : `${entraAuthority}/discovery/v2.0/keys`),
       clockSkewInSeconds: c.AUTH_CLOCK_SKEW_IN_SECONDS,
+    },
+    auditStream: {
+      eventHubName: c.AUDIT_EVENTHUB_NAME,
+      ...(c.EVENTHUB__fullyQualifiedNamespace === undefined ? {} : { fullyQualifiedNamespace: c.EVENTHUB__fullyQualifiedNamespace }),
     },
     local,
   };

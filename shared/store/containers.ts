@@ -8,7 +8,34 @@ import type { ContainerDefinition } from '@azure/cosmos';
  * one subscription can never read another's documents by accident of a missing filter.
  */
 export const containerDefinitions = [
-  { id: 'alerts', partitionKey: { paths: ['/subscriptionId'] } },
+  {
+    id: 'alerts',
+    partitionKey: { paths: ['/subscriptionId'] },
+    // Lists are newest first (ORDER BY startTimeUtc DESC, id DESC, keyset-paged), which needs a composite
+    // index; a single-value status or severity filter leads the ORDER BY (see shared/store/alertStore.ts).
+    indexingPolicy: {
+      indexingMode: 'consistent',
+      automatic: true,
+      includedPaths: [{ path: '/*' }],
+      excludedPaths: [{ path: '/"_etag"/?' }],
+      compositeIndexes: [
+        [
+          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/id', order: 'descending' },
+        ],
+        [
+          { path: '/status', order: 'ascending' },
+          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/id', order: 'descending' },
+        ],
+        [
+          { path: '/severity', order: 'ascending' },
+          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/id', order: 'descending' },
+        ],
+      ],
+    },
+  },
   { id: 'plans', partitionKey: { paths: ['/subscriptionId'] } },
   { id: 'roleAssignments', partitionKey: { paths: ['/subscriptionId'] } },
   { id: 'suppressionRules', partitionKey: { paths: ['/subscriptionId'] } },

@@ -115,3 +115,32 @@ describe('loadConfig DETECTION_LISTS', () => {
     expect(() => loadConfig({ ...local, DETECTION_LISTS: '{"systemIdentity":[]}' })).toThrow(/DETECTION_LISTS/);
   });
 });
+
+describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualifiedNamespace)', () => {
+  it('when neither is set, then the hub is insights-logs-kube-audit (the name AKS diagnostic settings use) and there is no namespace', () => {
+    expect(loadConfig(production).auditStream).toEqual({ eventHubName: 'insights-logs-kube-audit' });
+  });
+
+  it('when both are set, then they are read (in production and locally alike)', () => {
+    const settings = { AUDIT_EVENTHUB_NAME: 'argus_audit-1.prod', EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net' };
+    const expected = { eventHubName: 'argus_audit-1.prod', fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net' };
+    expect(loadConfig({ ...production, ...settings }).auditStream).toEqual(expected);
+    expect(loadConfig({ ARGUS_ENVIRONMENT: 'local', ...settings }).auditStream).toEqual(expected);
+  });
+
+  it.each(['-starts-with-dash', 'ends-with-dot.', 'has space', 'x'.repeat(257)])(
+    'when AUDIT_EVENTHUB_NAME is %j, then the error names the setting as not an Event Hub name',
+    (name) => {
+      expect(problemsOf({ ...production, AUDIT_EVENTHUB_NAME: name })).toEqual([expect.stringMatching(/^AUDIT_EVENTHUB_NAME must be an Event Hub name/)]);
+    },
+  );
+
+  it.each(['sb://argus-hub.servicebus.windows.net', 'argus-hub.servicebus.windows.net:5671', 'argus-hub', 'bad_host.example.com'])(
+    'when EVENTHUB__fullyQualifiedNamespace is %j, then the error names the setting as not a host name',
+    (namespace) => {
+      expect(problemsOf({ ...production, EVENTHUB__fullyQualifiedNamespace: namespace })).toEqual([
+        expect.stringMatching(/^EVENTHUB__fullyQualifiedNamespace must be a host name/),
+      ]);
+    },
+  );
+});

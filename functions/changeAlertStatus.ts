@@ -1,0 +1,118 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import {
+  alertStatusActions,
+  changeAlertStatus as decideStatusChange,
+  isAlertStatusAction,
+  MAX_STATUS_COMMENT_LENGTH,
+} from '../shared/alerts/changeAlertStatus';
+import { SubscriptionRole } from '../shared/auth/roles';
+import { defineHttpFunction } from '../shared/functions/defineFunction';
+import { alertIdProblem, noQueryParameters } from '../shared/http/alertRoute';
+import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { entityTag, ifMatchAllows } from '../shared/http/entityTags';
+import { errorResponse } from '../shared/http/errorResponse';
+import { parseQuery } from '../shared/http/parseQuery';
+import { getAlert, replaceAlert } from '../shared/store/alertStore';
+
+/** How often a change is tried again when someone else wrote the alert in between (no If-Match given). */
+const MAX_ATTEMPTS = 3;
+
+const statusChangeBody = z.strictObject({
+  comment: z.string({ error: 'must be a string' }).max(MAX_STATUS_COMMENT_LENGTH, `must be at most ${MAX_STATUS_COMMENT_LENGTH} characters`).optional(),
+});
+
+/**
+ * `POST /api/subscriptions/{subscriptionId}/alerts/{alertId}/{dismiss|resolve|activate|inProgress}`
+ * with an optional `{ "comment": "..." }`: sets the alert's status and records who, when and why in its
+ * status history. Honours `If-Match` (412 with the current `ETag` when stale); asking for the status the
+ * alert already has changes nothing (200, no second history entry). SecurityAdmin or higher. An unknown
+ * action is 404, as a path that does not exist.
+ */
+export async function changeAlertStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin, target: 'single' });
+  if (authorization.kind === 'rejected') return authorization.response;
+  const { subscriptionId, services, principal } = authorization;
+  const action = request.params.action ?? '';
+  if (!isAlertStatusAction(action)) {
+    return errorResponse(404, 'NotFound', `There is no such alert action; use one of ${Object.keys(alertStatusActions).join(', ')}.`);
+  }
+  const query = parseQuery(request, noQueryParameters);
+  if (query.kind === 'rejected') return query.response;
+  const alertId = request.params.alertId ?? '';
+  const problem = alertIdProblem(alertId);
+  if (problem !== undefined) return problem;
+  const body = await readBody(request);
+  if (body.kind === 'rejected') return body.response;
+  const ifMatch = request.headers.get('if-match') ?? undefined;
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await getAlert(services.database, subscriptionId, alertId);
+    if (stored === undefined) return errorResponse(404, 'NotFound', 'The alert was not found.');
+    if (ifMatch !== undefined && !ifMatchAllows(ifMatch, stored.etag)) return stale(stored.etag);
+
+    const outcome = decideStatusChange(stored.alert, {
+      action,
+      principalId: principal.objectId,
+      principalName: principal.displayName,
+      ...(body.comment === undefined ? {} : { comment: body.comment }),
+      now: new Date(),
+    });
+    if (outcome.kind === 'unchanged') return ok(stored.alert, stored.etag);
+
+    const replacement = await replaceAlert(services.database, outcome.alert, stored.etag);
+    if (replacement.kind === 'replaced') {
+      context.log(
+        `alert ${alertId} in subscription ${subscriptionId}: ${stored.alert.status} -> ${outcome.change.status} by principal ${principal.objectId} (invocation ${context.invocationId})`,
+      );
+      return ok(replacement.stored.alert, replacement.stored.etag);
+    }
+    if (replacement.kind === 'not-found') return errorResponse(404, 'NotFound', 'The alert was not found.');
+    // Someone else wrote the alert since it was read. With If-Match the caller's version is now stale.
+    if (ifMatch !== undefined) {
+      const current = await getAlert(services.database, subscriptionId, alertId);
+      return current === undefined ? errorResponse(404, 'NotFound', 'The alert was not found.') : stale(current.etag);
+    }
+  }
+  context.warn(`alert ${alertId} in subscription ${subscriptionId}: status change gave up after ${MAX_ATTEMPTS} concurrent writes (invocation ${context.invocationId})`);
+  return errorResponse(409, 'Conflict', 'The alert kept changing while the status was being set; try again.');
+}
+
+type StatusChangeBody = { kind: 'parsed'; comment?: string } | { kind: 'rejected'; response: HttpResponseInit };
+
+/** The optional JSON body: nothing, or `{ "comment": "..." }`. */
+async function readBody(request: HttpRequest): Promise<StatusChangeBody> {
+  const text = await request.text();
+  if (text.trim() === '') return { kind: 'parsed' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"comment":"..."}, or empty.') };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"comment":"..."}, or empty.') };
+  }
+  const parsed = statusChangeBody.safeParse(json);
+  if (parsed.success) return { kind: 'parsed', ...(parsed.data.comment === undefined ? {} : { comment: parsed.data.comment }) };
+  const issue = parsed.error.issues[0];
+  const field = issue?.code === 'unrecognized_keys' ? String(issue.keys[0]).slice(0, 64) : String(issue?.path[0] ?? 'body');
+  const message = issue?.code === 'unrecognized_keys' ? 'is not a known field; the body may only have comment' : (issue?.message ?? 'is invalid');
+  return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', `${field} ${message}.`) };
+}
+
+function ok(alert: unknown, etag: string): HttpResponseInit {
+  return { status: 200, headers: { 'cache-control': 'no-store', etag: entityTag(etag) }, jsonBody: alert };
+}
+
+function stale(currentEtag: string): HttpResponseInit {
+  return errorResponse(412, 'PreconditionFailed', 'If-Match does not match the current ETag of the alert: read it again and retry.', {
+    etag: entityTag(currentEtag),
+  });
+}
+
+export const changeAlertStatusFunction = defineHttpFunction('changeAlertStatus', {
+  route: 'subscriptions/{subscriptionId}/alerts/{alertId}/{action}',
+  methods: ['POST'],
+  handler: changeAlertStatus,
+});

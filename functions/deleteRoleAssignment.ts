@@ -1,0 +1,46 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { SubscriptionRole } from '../shared/auth/roles';
+import { defineHttpFunction } from '../shared/functions/defineFunction';
+import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { errorResponse } from '../shared/http/errorResponse';
+import { parseQuery } from '../shared/http/parseQuery';
+import {
+  countRoleHolders,
+  deleteRoleAssignment as removeRoleAssignment,
+  getRoleAssignment as readRoleAssignment,
+  principalIdSchema,
+} from '../shared/store/roleAssignmentStore';
+
+/**
+ * `DELETE /api/subscriptions/{subscriptionId}/roleAssignments/{principalId}`: revokes a principal's role.
+ * Owners of the subscription and operators (`Argus.Admin`). 204 when removed, 404 when there was none,
+ * 409 `LastOwner` when it is the subscription's last Owner.
+ */
+export async function deleteRoleAssignment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'single', allowOperator: true });
+  if (access.kind === 'rejected') return access.response;
+  const query = parseQuery(request, z.object({}));
+  if (query.kind === 'rejected') return query.response;
+  const principalId = principalIdSchema.safeParse(request.params.principalId ?? '');
+  if (!principalId.success) return errorResponse(400, 'InvalidParameter', `principalId ${principalId.error.issues[0]?.message ?? 'is invalid'}.`);
+
+  const { principal, subscriptionId, services } = access;
+  const existing = await readRoleAssignment(services.database, subscriptionId, principalId.data);
+  if (!existing) return errorResponse(404, 'NotFound', 'The role assignment was not found.');
+  // Not atomic: two concurrent removals of the last two Owners can both pass (an operator can grant a new Owner).
+  if (existing.role === SubscriptionRole.Owner && (await countRoleHolders(services.database, subscriptionId, SubscriptionRole.Owner)) <= 1) {
+    return errorResponse(409, 'LastOwner', 'The principal is the last Owner of this subscription and cannot be removed; grant another Owner first.');
+  }
+  if (!(await removeRoleAssignment(services.database, subscriptionId, principalId.data))) {
+    return errorResponse(404, 'NotFound', 'The role assignment was not found.');
+  }
+  context.log(`role assignment deleted: ${existing.role} of principal ${existing.principalId} in subscription ${subscriptionId} by ${principal.objectId}`);
+  return { status: 204, headers: { 'cache-control': 'no-store' } };
+}
+
+export const deleteRoleAssignmentFunction = defineHttpFunction('deleteRoleAssignment', {
+  route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}',
+  methods: ['DELETE'],
+  handler: deleteRoleAssignment,
+});

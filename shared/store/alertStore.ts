@@ -1,0 +1,158 @@
+import type { Database, SqlParameter } from '@azure/cosmos';
+import { type Alert, type AlertStatus } from '../alerts/alert';
+import { type Severity } from '../detection/rule';
+
+/**
+ * The alerts container: the only code that reads or writes it. Documents have exactly the `Alert` shape
+ * (id = systemAlertId, partition = subscriptionId); Cosmos system properties never leave this module,
+ * except the `_etag` returned beside an alert for optimistic concurrency.
+ */
+
+const CONTAINER = 'alerts';
+
+/** An alert with the version it was read at (the Cosmos `_etag`, exactly as Cosmos gives it). */
+export interface StoredAlert {
+  alert: Alert;
+  etag: string;
+}
+
+/** What a list may be narrowed to. Every given filter must hold; a list filter holds for any of its values. */
+export interface AlertFilters {
+  statuses?: readonly AlertStatus[];
+  severities?: readonly Severity[];
+  alertType?: string;
+  /** The cluster's name, lower case (as `compromisedEntity` is stored). */
+  clusterName?: string;
+  /** The cluster's canonical resource id (as `clusterResourceId` is stored). */
+  clusterResourceId?: string;
+  /** The alert's activity [startTimeUtc, endTimeUtc] overlaps [fromUtc, toUtc]; ISO 8601 UTC with milliseconds. */
+  fromUtc?: string;
+  toUtc?: string;
+  isSimulated?: boolean;
+}
+
+/**
+ * Where a page ends, in the list's order (newest first by `startTimeUtc`, then by `id`). Both keys are
+ * stable for an alert, so the position stays valid while alerts are updated.
+ */
+export interface AlertPosition {
+  startTimeUtc: string;
+  id: string;
+}
+
+export interface AlertPageRequest {
+  /** Alerts per page. */
+  top: number;
+  /** Continue after this alert; the first page when absent. */
+  after?: AlertPosition;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  /** Where the next page starts after; absent on the last page. */
+  next?: AlertPosition;
+}
+
+/**
+ * The fields whose single-value filter leads the ORDER BY, so that Azure Cosmos DB serves the filter
+ * and the order from one composite index (the equality makes the order the same as without it). The
+ * first field here with exactly one value wins. The `alerts` entry of containers.ts has the composite
+ * indexes: (startTimeUtc DESC, id DESC) and, per field here, (field ASC, startTimeUtc DESC, id DESC).
+ */
+const LEADING_EQUALITY_FIELDS = ['status', 'severity'] as const;
+
+
+export async function getAlert(database: Database, subscriptionId: string, alertId: string): Promise<StoredAlert | undefined> {
+  const { resource } = await database.container(CONTAINER).item(alertId, subscriptionId).read<Alert>();
+  return resource === undefined ? undefined : stored(resource);
+}
+
+/**
+ * One page of a subscription's alerts, newest first. Keyset paging (no OFFSET, which the in-process
+ * server lacks and which costs more the deeper the page in Azure): the page after `after` is the
+ * alerts strictly before it in (startTimeUtc DESC, id DESC). One more alert than asked is read to
+ * know whether a next page exists.
+ */
+export async function queryAlerts(database: Database, subscriptionId: string, filters: AlertFilters, page: AlertPageRequest): Promise<AlertPage> {
+  const conditions = ['c.subscriptionId = @subscriptionId'];
+  const parameters: SqlParameter[] = [
+    { name: '@subscriptionId', value: subscriptionId },
+    { name: '@limit', value: page.top + 1 },
+  ];
+  const oneOf = (field: string, values: readonly string[]): void => {
+    const names = values.map((value, index) => {
+      parameters.push({ name: `@${field}${index}`, value });
+      return `@${field}${index}`;
+    });
+    conditions.push(names.length === 1 ? `c.${field} = ${names[0]}` : `c.${field} IN (${names.join(', ')})`);
+  };
+  const equals = (field: string, value: string | boolean): void => {
+    parameters.push({ name: `@${field}`, value });
+    conditions.push(`c.${field} = @${field}`);
+  };
+  if (filters.statuses?.length) oneOf('status', filters.statuses);
+  if (filters.severities?.length) oneOf('severity', filters.severities);
+  if (filters.alertType !== undefined) equals('alertType', filters.alertType);
+  if (filters.clusterName !== undefined) equals('compromisedEntity', filters.clusterName);
+  if (filters.clusterResourceId !== undefined) equals('clusterResourceId', filters.clusterResourceId);
+  if (filters.isSimulated !== undefined) equals('isSimulated', filters.isSimulated);
+  if (filters.fromUtc !== undefined) {
+    parameters.push({ name: '@fromUtc', value: filters.fromUtc });
+    conditions.push('c.endTimeUtc >= @fromUtc');
+  }
+  if (filters.toUtc !== undefined) {
+    parameters.push({ name: '@toUtc', value: filters.toUtc });
+    conditions.push('c.startTimeUtc <= @toUtc');
+  }
+  if (page.after !== undefined) {
+    parameters.push({ name: '@afterStartTimeUtc', value: page.after.startTimeUtc }, { name: '@afterId', value: page.after.id });
+    conditions.push('(c.startTimeUtc < @afterStartTimeUtc OR (c.startTimeUtc = @afterStartTimeUtc AND c.id < @afterId))');
+  }
+  const leading = LEADING_EQUALITY_FIELDS.find((field) => (field === 'status' ? filters.statuses : filters.severities)?.length === 1);
+  const orderBy = [...(leading === undefined ? [] : [`c.${leading} ASC`]), 'c.startTimeUtc DESC', 'c.id DESC'].join(', ');
+
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<Alert>(
+      { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy}`, parameters },
+      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
+    )
+    .fetchAll();
+  const alerts = resources.slice(0, page.top).map((document) => stored(document).alert);
+  const last = alerts.at(-1);
+  return resources.length > page.top && last !== undefined ? { alerts, next: { startTimeUtc: last.startTimeUtc, id: last.id } } : { alerts };
+}
+
+export type AlertReplacement = { kind: 'replaced'; stored: StoredAlert } | { kind: 'precondition-failed' } | { kind: 'not-found' };
+
+/** Replaces an alert only if it is still at `etag` (optimistic concurrency); the caller re-reads on `precondition-failed`. */
+export async function replaceAlert(database: Database, alert: Alert, etag: string): Promise<AlertReplacement> {
+  try {
+    const { resource } = await database
+      .container(CONTAINER)
+      .item(alert.id, alert.subscriptionId)
+      .replace<Alert>(alert, { accessCondition: { type: 'IfMatch', condition: etag } });
+    if (resource === undefined) return { kind: 'not-found' };
+    return { kind: 'replaced', stored: stored(resource) };
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 412) return { kind: 'precondition-failed' };
+    if (code === 404) return { kind: 'not-found' };
+    throw error;
+  }
+}
+
+/** Writes alerts as they are (seeding, tests; the ingestion pipeline has its own write path). */
+export async function upsertAlerts(database: Database, alerts: readonly Alert[], concurrency = 16): Promise<void> {
+  const container = database.container(CONTAINER);
+  for (let start = 0; start < alerts.length; start += concurrency) {
+    await Promise.all(alerts.slice(start, start + concurrency).map((alert) => container.items.upsert<Alert>(alert)));
+  }
+}
+
+type AlertDocument = Alert & { _etag?: string; _rid?: string; _self?: string; _attachments?: string; _ts?: number };
+
+function stored(document: AlertDocument): StoredAlert {
+  const { _etag, _rid, _self, _attachments, _ts, ...alert } = document;
+  return { alert, etag: _etag ?? '' };
+}

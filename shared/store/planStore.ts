@@ -1,0 +1,104 @@
+import type { Database } from '@azure/cosmos';
+
+/**
+ * A subscription's plan: whether Argus raises alerts for its clusters. One document per subscription in
+ * the `plans` container (id = partition key = subscription id). Ingestion raises alerts only while the
+ * plan is enabled and only for activity at or after `enabledAtUtc`.
+ */
+export interface Plan {
+  id: string;
+  subscriptionId: string;
+  enabled: boolean;
+  /** When the plan last turned on; kept unchanged while it stays on (re-enabling after a disable sets a new one). */
+  enabledAtUtc?: string;
+  /** When the plan last turned off. */
+  disabledAtUtc?: string;
+  updatedAtUtc: string;
+  updatedBy: { principalId: string; principalName: string };
+}
+
+export interface PlanChange {
+  enabled: boolean;
+  by: { principalId: string; principalName: string };
+  now: Date;
+}
+
+const CONTAINER = 'plans';
+
+/** The subscription's plan, or undefined when it was never set (which reads as disabled). */
+export async function getPlan(database: Database, subscriptionId: string): Promise<Plan | undefined> {
+  const { resource } = await database.container(CONTAINER).item(subscriptionId, subscriptionId).read<Plan>();
+  return resource === undefined ? undefined : toPlan(resource);
+}
+
+export async function upsertPlan(database: Database, plan: Plan): Promise<Plan> {
+  const { resource } = await database.container(CONTAINER).items.upsert<Plan>(plan);
+  return toPlan(resource ?? plan);
+}
+
+/**
+ * The plan after a change (pure). Turning on stamps `enabledAtUtc`; asking for "on" while already on keeps
+ * it, so a repeated PUT does not move the point from which activity is alerted on. Turning off stamps
+ * `disabledAtUtc`; the last `enabledAtUtc` stays as history.
+ */
+export function changePlan(subscriptionId: string, current: Plan | undefined, change: PlanChange): Plan {
+  const now = change.now.toISOString();
+  const wasEnabled = current?.enabled === true;
+  const enabledAtUtc = change.enabled && !wasEnabled ? now : current?.enabledAtUtc;
+  const disabledAtUtc = !change.enabled && wasEnabled ? now : current?.disabledAtUtc;
+  return {
+    id: subscriptionId,
+    subscriptionId,
+    enabled: change.enabled,
+    ...(enabledAtUtc === undefined ? {} : { enabledAtUtc }),
+    ...(disabledAtUtc === undefined ? {} : { disabledAtUtc }),
+    updatedAtUtc: now,
+    updatedBy: { principalId: change.by.principalId, principalName: change.by.principalName },
+  };
+}
+
+/** The plan's own fields only: Cosmos system properties never leave the store. */
+function toPlan(document: Plan): Plan {
+  return {
+    id: document.id,
+    subscriptionId: document.subscriptionId,
+    enabled: document.enabled,
+    ...(document.enabledAtUtc === undefined ? {} : { enabledAtUtc: document.enabledAtUtc }),
+    ...(document.disabledAtUtc === undefined ? {} : { disabledAtUtc: document.disabledAtUtc }),
+    updatedAtUtc: document.updatedAtUtc,
+    updatedBy: { principalId: document.updatedBy.principalId, principalName: document.updatedBy.principalName },
+  };
+}
+
+/** How an owner streams their clusters' audit logs to Argus: returned with the plan. */
+export interface PlanOnboarding {
+  eventHubName: string;
+  /** The Event Hubs namespace host name, when the deployment configured it. */
+  eventHubNamespace?: string;
+  diagnosticCategories: { category: string; recommended: boolean; description: string }[];
+  /** An Azure CLI command line for one AKS cluster, with `<...>` placeholders to fill in. */
+  azureCliCommand: string;
+}
+
+export interface OnboardingSettings {
+  eventHubName: string;
+  fullyQualifiedNamespace?: string;
+}
+
+/** The onboarding instructions for the configured audit hub (pure). */
+export function describeOnboarding(settings: OnboardingSettings): PlanOnboarding {
+  const namespaceName = settings.fullyQualifiedNamespace?.split('.')[0];
+  const rule = `<resource id of the Event Hubs namespace${namespaceName === undefined ? '' : ` ${namespaceName}`}>/authorizationRules/RootManageSharedAccessKey`;
+  return {
+    eventHubName: settings.eventHubName,
+    ...(settings.fullyQualifiedNamespace === undefined ? {} : { eventHubNamespace: settings.fullyQualifiedNamespace }),
+    diagnosticCategories: [
+      { category: 'kube-audit-admin', recommended: true, description: 'Audit events of every request except get and list (lower volume).' },
+      { category: 'kube-audit', recommended: false, description: 'Every audit event, reads (get, list, watch) included; choose instead of kube-audit-admin to detect reads such as secret listing.' },
+    ],
+    azureCliCommand:
+      'az monitor diagnostic-settings create --name argus-kube-audit --resource <resource id of the AKS cluster> ' +
+      `--event-hub ${settings.eventHubName} --event-hub-rule "${rule}" ` +
+      `--logs '[{"category":"kube-audit-admin","enabled":true}]'`,
+  };
+}

@@ -1,0 +1,102 @@
+import type { Database } from '@azure/cosmos';
+import { type Alert, AlertStatus } from '../alerts/alert';
+import { ALL_ALERT_TYPES, type SuppressionRule } from '../alerts/suppressionRule';
+
+/** Who wrote a document (principal id and display name at the time). */
+export interface Actor {
+  principalId: string;
+  principalName: string;
+}
+
+/** A suppression rule as stored: document id = rule name, partition = subscription. */
+export interface SuppressionRuleDocument extends SuppressionRule {
+  id: string;
+  subscriptionId: string;
+  createdAtUtc: string;
+  createdBy: Actor;
+  updatedAtUtc: string;
+  updatedBy: Actor;
+}
+
+/** What the API returns for a rule: the document without its id (the name says it). */
+export type SuppressionRuleView = Omit<SuppressionRuleDocument, 'id'>;
+
+export function toSuppressionRuleView(document: SuppressionRuleDocument): SuppressionRuleView {
+  const { id: _id, ...view } = document;
+  return view;
+}
+
+const CONTAINER = 'suppressionRules';
+const ALERTS_CONTAINER = 'alerts';
+const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
+
+export async function getSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<SuppressionRuleDocument | undefined> {
+  const { resource } = await database.container(CONTAINER).item(name, subscriptionId).read<SuppressionRuleDocument>();
+  return resource === undefined ? undefined : withoutSystemProperties(resource);
+}
+
+/** Every rule of a subscription, by name. */
+export async function listSuppressionRules(database: Database, subscriptionId: string): Promise<SuppressionRuleDocument[]> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<SuppressionRuleDocument>(
+      {
+        query: 'SELECT * FROM c WHERE c.subscriptionId = @subscriptionId',
+        parameters: [{ name: '@subscriptionId', value: subscriptionId }],
+      },
+      { partitionKey: subscriptionId },
+    )
+    .fetchAll();
+  return resources.map(withoutSystemProperties).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export async function upsertSuppressionRule(database: Database, rule: SuppressionRuleDocument): Promise<SuppressionRuleDocument> {
+  const { resource } = await database.container(CONTAINER).items.upsert<SuppressionRuleDocument>(rule);
+  return withoutSystemProperties(resource ?? rule);
+}
+
+/** Deletes a rule; false when there was none. */
+export async function deleteSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<boolean> {
+  try {
+    await database.container(CONTAINER).item(name, subscriptionId).delete();
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return false;
+    throw error;
+  }
+}
+
+export interface ListActiveAlertsOptions {
+  /** Only alerts of this type; every type when absent or `*`. */
+  alertType?: string;
+  /** Alerts per page read from the store. */
+  pageSize?: number;
+}
+
+/**
+ * The Active alerts of a subscription (optionally of one alert type), newest first, read page by page
+ * with continuation tokens. Lives here until the alert store offers it (then it moves there).
+ */
+export async function* listActiveAlerts(database: Database, subscriptionId: string, options: ListActiveAlertsOptions = {}): AsyncGenerator<Alert> {
+  const byType = options.alertType !== undefined && options.alertType !== ALL_ALERT_TYPES;
+  const iterator = database.container(ALERTS_CONTAINER).items.query<Alert>(
+    {
+      query: `SELECT * FROM c WHERE c.subscriptionId = @subscriptionId AND c.status = @status${byType ? ' AND c.alertType = @alertType' : ''} ORDER BY c.startTimeUtc DESC, c.id DESC`,
+      parameters: [
+        { name: '@subscriptionId', value: subscriptionId },
+        { name: '@status', value: AlertStatus.Active },
+        ...(byType ? [{ name: '@alertType', value: options.alertType as string }] : []),
+      ],
+    },
+    { partitionKey: subscriptionId, maxItemCount: options.pageSize ?? 100 },
+  );
+  for await (const page of iterator.getAsyncIterator()) {
+    for (const alert of page.resources) yield withoutSystemProperties(alert);
+  }
+}
+
+function withoutSystemProperties<T extends object>(document: T): T {
+  const copy = { ...document } as Record<string, unknown>;
+  for (const name of SYSTEM_PROPERTIES) delete copy[name];
+  return copy as T;
+}
