@@ -1,40 +1,13 @@
 import { readdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { decodeJwt } from 'jose';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
 import { createMemoryLogger } from '../../local/localLogger';
 import { pendingGrantsDirectory } from '../../local/localRoleGrants';
 import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
-import { main as tokenCommand } from '../../local/token';
+import { closedPort, runTokenCommand } from '../support/localTokens';
 import { createTemporaryDirectory } from '../support/temporaryDirectory';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
 const OTHER_SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-
-/** A port nothing listens on: the token command finds no runtime there. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Runs `npm run token -- <args>` in-process; the token is stdout, the report stderr. */
-async function runTokenCommand(args: string[]): Promise<{ token: string; report: string; objectId: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
-  try {
-    expect(await tokenCommand(args)).toBe(0);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const token = stdout.join('').trim();
-  return { token, report: stderr.join(''), objectId: String(decodeJwt(token)['oid']) };
-}
 
 describe('plan and role assignments end to end: npm run token, then the local runtime over real HTTP', () => {
   const dataDir = createTemporaryDirectory();
