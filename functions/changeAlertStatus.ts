@@ -8,11 +8,12 @@ import {
 } from '../shared/alerts/changeAlertStatus';
 import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
-import { alertIdProblem, noQueryParameters } from '../shared/http/alertRoute';
+import { alertIdProblem } from '../shared/http/alertRoute';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { entityTag, ifMatchAllows } from '../shared/http/entityTags';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
+import { parseJsonBody } from '../shared/http/parseJsonBody';
+import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { getAlert, replaceAlert } from '../shared/store/alertStore';
 
 /** How often a change is tried again when someone else wrote the alert in between (no If-Match given). */
@@ -42,7 +43,7 @@ export async function changeAlertStatus(request: HttpRequest, context: Invocatio
   const alertId = request.params.alertId ?? '';
   const problem = alertIdProblem(alertId);
   if (problem !== undefined) return problem;
-  const body = await readBody(request);
+  const body = await parseJsonBody(request, statusChangeBody, { allowEmpty: true, example: '{"comment":"..."}' });
   if (body.kind === 'rejected') return body.response;
   const ifMatch = request.headers.get('if-match') ?? undefined;
 
@@ -55,7 +56,7 @@ export async function changeAlertStatus(request: HttpRequest, context: Invocatio
       action,
       principalId: principal.objectId,
       principalName: principal.displayName,
-      ...(body.comment === undefined ? {} : { comment: body.comment }),
+      ...(body.value?.comment === undefined ? {} : { comment: body.value.comment }),
       now: new Date(),
     });
     if (outcome.kind === 'unchanged') return ok(stored.alert, stored.etag);
@@ -76,29 +77,6 @@ export async function changeAlertStatus(request: HttpRequest, context: Invocatio
   }
   context.warn(`alert ${alertId} in subscription ${subscriptionId}: status change gave up after ${MAX_ATTEMPTS} concurrent writes (invocation ${context.invocationId})`);
   return errorResponse(409, 'Conflict', 'The alert kept changing while the status was being set; try again.');
-}
-
-type StatusChangeBody = { kind: 'parsed'; comment?: string } | { kind: 'rejected'; response: HttpResponseInit };
-
-/** The optional JSON body: nothing, or `{ "comment": "..." }`. */
-async function readBody(request: HttpRequest): Promise<StatusChangeBody> {
-  const text = await request.text();
-  if (text.trim() === '') return { kind: 'parsed' };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"comment":"..."}, or empty.') };
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"comment":"..."}, or empty.') };
-  }
-  const parsed = statusChangeBody.safeParse(json);
-  if (parsed.success) return { kind: 'parsed', ...(parsed.data.comment === undefined ? {} : { comment: parsed.data.comment }) };
-  const issue = parsed.error.issues[0];
-  const field = issue?.code === 'unrecognized_keys' ? String(issue.keys[0]).slice(0, 64) : String(issue?.path[0] ?? 'body');
-  const message = issue?.code === 'unrecognized_keys' ? 'is not a known field; the body may only have comment' : (issue?.message ?? 'is invalid');
-  return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', `${field} ${message}.`) };
 }
 
 function ok(alert: unknown, etag: string): HttpResponseInit {

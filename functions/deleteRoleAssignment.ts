@@ -1,10 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
-import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { authorizeResourceRequest, parseRouteParameter } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
 import {
   countRoleHolders,
   deleteRoleAssignment as removeRoleAssignment,
@@ -18,21 +16,19 @@ import {
  * 409 `LastOwner` when it is the subscription's last Owner.
  */
 export async function deleteRoleAssignment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'single', allowOperator: true });
+  const access = await authorizeResourceRequest(request, context, { minimumRole: 'Owner', allowOperator: true }, (params) =>
+    parseRouteParameter('principalId', principalIdSchema, params.principalId),
+  );
   if (access.kind === 'rejected') return access.response;
-  const query = parseQuery(request, z.object({}));
-  if (query.kind === 'rejected') return query.response;
-  const principalId = principalIdSchema.safeParse(request.params.principalId ?? '');
-  if (!principalId.success) return errorResponse(400, 'InvalidParameter', `principalId ${principalId.error.issues[0]?.message ?? 'is invalid'}.`);
 
-  const { principal, subscriptionId, services } = access;
-  const existing = await readRoleAssignment(services.database, subscriptionId, principalId.data);
+  const { principal, subscriptionId, services, resourceId: principalId } = access;
+  const existing = await readRoleAssignment(services.database, subscriptionId, principalId);
   if (!existing) return errorResponse(404, 'NotFound', 'The role assignment was not found.');
   // Not atomic: two concurrent removals of the last two Owners can both pass (an operator can grant a new Owner).
   if (existing.role === SubscriptionRole.Owner && (await countRoleHolders(services.database, subscriptionId, SubscriptionRole.Owner)) <= 1) {
     return errorResponse(409, 'LastOwner', 'The principal is the last Owner of this subscription and cannot be removed; grant another Owner first.');
   }
-  if (!(await removeRoleAssignment(services.database, subscriptionId, principalId.data))) {
+  if (!(await removeRoleAssignment(services.database, subscriptionId, principalId))) {
     return errorResponse(404, 'NotFound', 'The role assignment was not found.');
   }
   context.log(`role assignment deleted: ${existing.role} of principal ${existing.principalId} in subscription ${subscriptionId} by ${principal.objectId}`);

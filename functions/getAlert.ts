@@ -4,9 +4,9 @@ import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { entityTag } from '../shared/http/entityTags';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
+import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { getAlert as readAlert } from '../shared/store/alertStore';
-import { alertIdProblem, noQueryParameters } from '../shared/http/alertRoute';
+import { alertIdProblem } from '../shared/http/alertRoute';
 
 /**
  * `GET /api/subscriptions/{subscriptionId}/alerts/{alertId}`: one alert, with its version in `ETag`

@@ -1,9 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
-import { parseQuery } from '../shared/http/parseQuery';
-import { describeOnboarding, getPlan as readPlan } from '../shared/store/planStore';
+import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
+import { getPlan as readPlan, toPlanView } from '../shared/store/planStore';
 
 /**
  * `GET /api/subscriptions/{subscriptionId}/plan`: whether Argus raises alerts for the subscription, since
@@ -13,16 +12,11 @@ import { describeOnboarding, getPlan as readPlan } from '../shared/store/planSto
 export async function getPlan(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'SecurityReader', target: 'collection' });
   if (access.kind === 'rejected') return access.response;
-  const query = parseQuery(request, z.object({}));
+  const query = parseQuery(request, noQueryParameters);
   if (query.kind === 'rejected') return query.response;
   const { services, subscriptionId } = access;
   const plan = await readPlan(services.database, subscriptionId);
-  const { id: _id, ...fields } = plan ?? { id: subscriptionId, subscriptionId, enabled: false };
-  return {
-    status: 200,
-    headers: { 'cache-control': 'no-store' },
-    jsonBody: { ...fields, onboarding: describeOnboarding(services.config.auditStream) },
-  };
+  return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: toPlanView(subscriptionId, plan, services.config.auditStream) };
 }
 
 export const getPlanFunction = defineHttpFunction('getPlan', {

@@ -1,10 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { ADMIN_APP_ROLE, SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
-import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { authorizeResourceRequest, parseRouteParameter } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
 import { getRoleAssignment as readRoleAssignment, principalIdSchema } from '../shared/store/roleAssignmentStore';
 
 /**
@@ -14,19 +12,17 @@ import { getRoleAssignment as readRoleAssignment, principalIdSchema } from '../s
  * A caller without a role in the subscription gets 404.
  */
 export async function getRoleAssignment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'SecurityReader', target: 'single', allowOperator: true });
+  const access = await authorizeResourceRequest(request, context, { minimumRole: 'SecurityReader', allowOperator: true }, (params) =>
+    parseRouteParameter('principalId', principalIdSchema, params.principalId),
+  );
   if (access.kind === 'rejected') return access.response;
-  const query = parseQuery(request, z.object({}));
-  if (query.kind === 'rejected') return query.response;
-  const principalId = principalIdSchema.safeParse(request.params.principalId ?? '');
-  if (!principalId.success) return errorResponse(400, 'InvalidParameter', `principalId ${principalId.error.issues[0]?.message ?? 'is invalid'}.`);
 
-  const { principal, role, subscriptionId, services } = access;
+  const { principal, role, subscriptionId, services, resourceId: principalId } = access;
   const mayReadAny = role === SubscriptionRole.Owner || principal.appRoles.includes(ADMIN_APP_ROLE);
-  if (!mayReadAny && principalId.data !== principal.objectId.toLowerCase()) {
+  if (!mayReadAny && principalId !== principal.objectId.toLowerCase()) {
     return errorResponse(403, 'Forbidden', 'Reading another principal\'s role assignment requires the Owner role in this subscription.');
   }
-  const assignment = await readRoleAssignment(services.database, subscriptionId, principalId.data);
+  const assignment = await readRoleAssignment(services.database, subscriptionId, principalId);
   if (!assignment) return errorResponse(404, 'NotFound', 'The role assignment was not found.');
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: assignment };
 }

@@ -1,8 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
-import { parseQuery } from '../shared/http/parseQuery';
+import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { listRoleAssignments as readRoleAssignments } from '../shared/store/roleAssignmentStore';
 
 /**
@@ -13,7 +12,7 @@ import { listRoleAssignments as readRoleAssignments } from '../shared/store/role
 export async function listRoleAssignments(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'collection', allowOperator: true });
   if (access.kind === 'rejected') return access.response;
-  const query = parseQuery(request, z.object({}));
+  const query = parseQuery(request, noQueryParameters);
   if (query.kind === 'rejected') return query.response;
   const value = await readRoleAssignments(access.services.database, access.subscriptionId);
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { value } };

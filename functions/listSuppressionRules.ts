@@ -1,13 +1,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
-import { parseQuery } from '../shared/http/parseQuery';
+import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { listSuppressionRules as listRules, toSuppressionRuleView } from '../shared/store/suppressionRuleStore';
-
-/** This route takes no query parameters: any is refused with 400. */
-const noQueryParameters = z.object({});
 
 /** `GET /api/subscriptions/{subscriptionId}/suppressionRules`: the subscription's suppression rules, by name (SecurityReader+). */
 export async function listSuppressionRules(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

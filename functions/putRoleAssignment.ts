@@ -2,9 +2,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import { SubscriptionRole, subscriptionRoles } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
-import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { authorizeResourceRequest, parseRouteParameter } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
+import { parseJsonBody } from '../shared/http/parseJsonBody';
 import {
   countRoleHolders,
   getRoleAssignment as readRoleAssignment,
@@ -32,17 +32,15 @@ const bodySchema = z.strictObject({
  * Demoting the last Owner is refused with 409 `LastOwner`.
  */
 export async function putRoleAssignment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'single', allowOperator: true });
+  const access = await authorizeResourceRequest(request, context, { minimumRole: 'Owner', allowOperator: true }, (params) =>
+    parseRouteParameter('principalId', principalIdSchema, params.principalId),
+  );
   if (access.kind === 'rejected') return access.response;
-  const query = parseQuery(request, z.object({}));
-  if (query.kind === 'rejected') return query.response;
-  const principalId = principalIdSchema.safeParse(request.params.principalId ?? '');
-  if (!principalId.success) return errorResponse(400, 'InvalidParameter', `principalId ${principalId.error.issues[0]?.message ?? 'is invalid'}.`);
-  const body = await readBody(request);
+  const body = await parseJsonBody(request, bodySchema, { example: '{"role":"SecurityReader"}' });
   if (body.kind === 'rejected') return body.response;
 
-  const { principal, subscriptionId, services } = access;
-  const existing = await readRoleAssignment(services.database, subscriptionId, principalId.data);
+  const { principal, subscriptionId, services, resourceId: principalId } = access;
+  const existing = await readRoleAssignment(services.database, subscriptionId, principalId);
   if (existing?.role === SubscriptionRole.Owner && body.value.role !== SubscriptionRole.Owner) {
     // Not atomic: two concurrent demotions of the last two Owners can both pass. An operator can always
     // grant a new Owner, so the rule guards against mistakes, not against a determined race.
@@ -53,9 +51,9 @@ export async function putRoleAssignment(request: HttpRequest, context: Invocatio
   const now = new Date().toISOString();
   const principalName = body.value.principalName ?? existing?.principalName;
   const assignment: RoleAssignment = {
-    id: principalId.data,
+    id: principalId,
     subscriptionId,
-    principalId: principalId.data,
+    principalId: principalId,
     role: body.value.role,
     ...(principalName === undefined ? {} : { principalName }),
     createdAtUtc: existing?.createdAtUtc ?? now,
@@ -67,29 +65,6 @@ export async function putRoleAssignment(request: HttpRequest, context: Invocatio
     `role assignment ${existing ? 'updated' : 'created'}: ${saved.role} for principal ${saved.principalId} in subscription ${subscriptionId} by ${principal.objectId}`,
   );
   return { status: existing ? 200 : 201, headers: { 'cache-control': 'no-store' }, jsonBody: saved };
-}
-
-type BodyReading = { kind: 'parsed'; value: z.output<typeof bodySchema> } | { kind: 'rejected'; response: HttpResponseInit };
-
-/** The JSON body against the schema; a 400 `InvalidRequestBody` names the first wrong or unknown field. */
-async function readBody(request: HttpRequest): Promise<BodyReading> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await request.text());
-  } catch {
-    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"role":"SecurityReader"}.') };
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', 'body must be a JSON object such as {"role":"SecurityReader"}.') };
-  }
-  const parsed = bodySchema.safeParse(json);
-  if (parsed.success) return { kind: 'parsed', value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const message =
-    issue?.code === 'unrecognized_keys'
-      ? `${issue.keys.map((k) => k.slice(0, 64)).join(', ')} is not a known field; known: ${Object.keys(bodySchema.shape).join(', ')}.`
-      : `${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`;
-  return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', message) };
 }
 
 export const putRoleAssignmentFunction = defineHttpFunction('putRoleAssignment', {

@@ -1,16 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 import { type Alert } from '../shared/alerts/alert';
-import { matchesSuppressionRule, parseSuppressionRuleName, SuppressionRuleState } from '../shared/alerts/suppressionRule';
+import { ALL_ALERT_TYPES, matchesSuppressionRule, parseSuppressionRuleName, SuppressionRuleState } from '../shared/alerts/suppressionRule';
 import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
-import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
+import { authorizeResourceRequest } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
-import { parseQuery } from '../shared/http/parseQuery';
-import { getSuppressionRule, listActiveAlerts } from '../shared/store/suppressionRuleStore';
-
-/** This route takes no query parameters: any is refused with 400. */
-const noQueryParameters = z.object({});
+import { listActiveAlerts } from '../shared/store/alertStore';
+import { getSuppressionRule } from '../shared/store/suppressionRuleStore';
 
 /** Alerts listed at most; `count` still counts them all. */
 export const MAX_SIMULATED_ALERTS = 200;
@@ -22,22 +18,18 @@ export const MAX_SIMULATED_ALERTS = 200;
  * rule dismisses nothing.
  */
 export async function simulateSuppressionRule(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin, target: 'single' });
+  const authorization = await authorizeResourceRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin }, (params) => parseSuppressionRuleName(params.name));
   if (authorization.kind === 'rejected') return authorization.response;
-  const query = parseQuery(request, noQueryParameters);
-  if (query.kind === 'rejected') return query.response;
-  const name = parseSuppressionRuleName(request.params.name);
-  if (!name.ok) return errorResponse(400, 'InvalidParameter', name.message);
 
-  const { subscriptionId, services } = authorization;
-  const rule = await getSuppressionRule(services.database, subscriptionId, name.value);
+  const { subscriptionId, services, resourceId: name } = authorization;
+  const rule = await getSuppressionRule(services.database, subscriptionId, name);
   if (rule === undefined) return errorResponse(404, 'NotFound', 'The suppression rule was not found.');
 
   const now = new Date();
   const asEnabled = { ...rule, state: SuppressionRuleState.Enabled };
   const matching: Alert[] = [];
   let count = 0;
-  for await (const alert of listActiveAlerts(services.database, subscriptionId, { alertType: rule.alertType })) {
+  for await (const alert of listActiveAlerts(services.database, subscriptionId, rule.alertType === ALL_ALERT_TYPES ? {} : { alertType: rule.alertType })) {
     if (!matchesSuppressionRule(asEnabled, alert, now)) continue;
     count++;
     if (matching.length < MAX_SIMULATED_ALERTS) matching.push(alert);

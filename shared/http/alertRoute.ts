@@ -1,5 +1,4 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
 import { errorResponse } from './errorResponse';
 
 /** Alert ids are 32 hex digits (shared/alerts/alertId.ts); any Cosmos-safe id of that kind is accepted. */
@@ -9,6 +8,3 @@ const ALERT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export function alertIdProblem(alertId: string): HttpResponseInit | undefined {
   return ALERT_ID_PATTERN.test(alertId) ? undefined : errorResponse(400, 'InvalidParameter', 'alertId must be an alert id (letters, digits, _ . : -; at most 128).');
 }
-
-/** For `parseQuery` on routes that take no query parameters. */
-export const noQueryParameters = z.object({});

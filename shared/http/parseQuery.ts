@@ -1,6 +1,9 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { type z } from 'zod';
+import { z } from 'zod';
 import { errorResponse } from './errorResponse';
+
+/** For `parseQuery` on routes that take no query parameters: any is refused with 400. */
+export const noQueryParameters = z.object({});
 
 export type QueryParsing<T> = { kind: 'parsed'; value: T } | { kind: 'rejected'; response: HttpResponseInit };
 
@@ -31,7 +34,7 @@ function rejected(message: string): { kind: 'rejected'; response: HttpResponseIn
 }
 
 /** A caller-chosen name echoed in a message: bounded, and without control characters. */
-function printable(name: string): string {
+export function printable(name: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = name.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;

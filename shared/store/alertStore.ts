@@ -1,5 +1,5 @@
 import type { Database, SqlParameter } from '@azure/cosmos';
-import { type Alert, type AlertStatus } from '../alerts/alert';
+import { type Alert, AlertStatus } from '../alerts/alert';
 import { type Severity } from '../detection/rule';
 
 /**
@@ -121,6 +121,33 @@ export async function queryAlerts(database: Database, subscriptionId: string, fi
   const alerts = resources.slice(0, page.top).map((document) => stored(document).alert);
   const last = alerts.at(-1);
   return resources.length > page.top && last !== undefined ? { alerts, next: { startTimeUtc: last.startTimeUtc, id: last.id } } : { alerts };
+}
+
+export interface ListActiveAlertsOptions {
+  /** Only alerts of this type; every type when absent. */
+  alertType?: string;
+  /** Alerts per page read from the store. */
+  pageSize?: number;
+}
+
+/**
+ * Every Active alert of a subscription (optionally of one alert type), newest first, read page by page
+ * with continuation tokens, so a caller can scan them all without holding them all.
+ */
+export async function* listActiveAlerts(database: Database, subscriptionId: string, options: ListActiveAlertsOptions = {}): AsyncGenerator<Alert> {
+  const parameters: SqlParameter[] = [
+    { name: '@subscriptionId', value: subscriptionId },
+    { name: '@status', value: AlertStatus.Active },
+  ];
+  if (options.alertType !== undefined) parameters.push({ name: '@alertType', value: options.alertType });
+  const byType = options.alertType === undefined ? '' : ' AND c.alertType = @alertType';
+  const iterator = database.container(CONTAINER).items.query<Alert>(
+    { query: `SELECT * FROM c WHERE c.subscriptionId = @subscriptionId AND c.status = @status${byType} ORDER BY c.startTimeUtc DESC, c.id DESC`, parameters },
+    { partitionKey: subscriptionId, maxItemCount: options.pageSize ?? 100 },
+  );
+  for await (const page of iterator.getAsyncIterator()) {
+    for (const document of page.resources) yield stored(document).alert;
+  }
 }
 
 export type AlertReplacement = { kind: 'replaced'; stored: StoredAlert } | { kind: 'precondition-failed' } | { kind: 'not-found' };

@@ -85,6 +85,15 @@ export interface OnboardingSettings {
   fullyQualifiedNamespace?: string;
 }
 
+/** What GET and PUT of the plan return: the plan without its id, with the onboarding instructions. */
+export type PlanView = Omit<Plan, 'id' | 'updatedAtUtc' | 'updatedBy'> & Partial<Pick<Plan, 'updatedAtUtc' | 'updatedBy'>> & { onboarding: PlanOnboarding };
+
+/** The plan as the API returns it (pure); a plan never set reads as disabled, with nothing else. */
+export function toPlanView(subscriptionId: string, plan: Plan | undefined, settings: OnboardingSettings): PlanView {
+  const { id: _id, ...fields } = plan ?? { id: subscriptionId, subscriptionId, enabled: false };
+  return { ...fields, onboarding: describeOnboarding(settings) };
+}
+
 /** The onboarding instructions for the configured audit hub (pure). */
 export function describeOnboarding(settings: OnboardingSettings): PlanOnboarding {
   const namespaceName = settings.fullyQualifiedNamespace?.split('.')[0];

@@ -1,6 +1,5 @@
 import type { Database } from '@azure/cosmos';
-import { type Alert, AlertStatus } from '../alerts/alert';
-import { ALL_ALERT_TYPES, type SuppressionRule } from '../alerts/suppressionRule';
+import { type SuppressionRule } from '../alerts/suppressionRule';
 
 /** Who wrote a document (principal id and display name at the time). */
 export interface Actor {
@@ -27,7 +26,6 @@ export function toSuppressionRuleView(document: SuppressionRuleDocument): Suppre
 }
 
 const CONTAINER = 'suppressionRules';
-const ALERTS_CONTAINER = 'alerts';
 const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
 
 export async function getSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<SuppressionRuleDocument | undefined> {
@@ -63,35 +61,6 @@ export async function deleteSuppressionRule(database: Database, subscriptionId: 
   } catch (error) {
     if ((error as { code?: number }).code === 404) return false;
     throw error;
-  }
-}
-
-export interface ListActiveAlertsOptions {
-  /** Only alerts of this type; every type when absent or `*`. */
-  alertType?: string;
-  /** Alerts per page read from the store. */
-  pageSize?: number;
-}
-
-/**
- * The Active alerts of a subscription (optionally of one alert type), newest first, read page by page
- * with continuation tokens. Lives here until the alert store offers it (then it moves there).
- */
-export async function* listActiveAlerts(database: Database, subscriptionId: string, options: ListActiveAlertsOptions = {}): AsyncGenerator<Alert> {
-  const byType = options.alertType !== undefined && options.alertType !== ALL_ALERT_TYPES;
-  const iterator = database.container(ALERTS_CONTAINER).items.query<Alert>(
-    {
-      query: `SELECT * FROM c WHERE c.subscriptionId = @subscriptionId AND c.status = @status${byType ? ' AND c.alertType = @alertType' : ''} ORDER BY c.startTimeUtc DESC, c.id DESC`,
-      parameters: [
-        { name: '@subscriptionId', value: subscriptionId },
-        { name: '@status', value: AlertStatus.Active },
-        ...(byType ? [{ name: '@alertType', value: options.alertType as string }] : []),
-      ],
-    },
-    { partitionKey: subscriptionId, maxItemCount: options.pageSize ?? 100 },
-  );
-  for await (const page of iterator.getAsyncIterator()) {
-    for (const alert of page.resources) yield withoutSystemProperties(alert);
   }
 }
 

@@ -103,9 +103,9 @@ describe('alerts end to end: npm run token, then list, page and dismiss through 
     expect(stale.status).toBe(412);
   });
 
-  it("when a caller asks for another subscription's alert, then it is 404, exactly as for an alert that does not exist", async () => {
+  it("when a caller asks for another subscription's alert, then it is 404, exactly as for an alert that exists nowhere", async () => {
     const foreign = await call('GET', `/subscriptions/${OTHER_SUB}/alerts/${otherTenantAlert.id}`, reader.token);
-    const missing = await call('GET', `/subscriptions/${SUB}/alerts/00000000000000000000000000000000`, reader.token);
+    const missing = await call('GET', `/subscriptions/${OTHER_SUB}/alerts/00000000000000000000000000000000`, reader.token);
     expect(foreign.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(await foreign.json()).toEqual(await missing.json());

@@ -1,5 +1,5 @@
 import { type Alert } from '../../../shared/alerts/alert';
-import { getAlert, queryAlerts, replaceAlert, upsertAlerts } from '../../../shared/store/alertStore';
+import { getAlert, listActiveAlerts, queryAlerts, replaceAlert, upsertAlerts } from '../../../shared/store/alertStore';
 import { ALERT_SUBSCRIPTION, newestFirst, variedAlerts } from '../../support/alertFixtures';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
@@ -74,6 +74,31 @@ describe('alertStore', () => {
         .map((a) => a.id);
       expect([...first.alerts, ...rest.alerts].map((a) => a.id)).toEqual(expected);
     }
+  });
+
+  it('when the Active alerts are listed in pages of 2, then they are every Active alert of the subscription, newest first, without system properties', async () => {
+    const listed: Alert[] = [];
+    for await (const alert of listActiveAlerts(cosmos.database, ALERT_SUBSCRIPTION, { pageSize: 2 })) listed.push(alert);
+    const expected = alerts.filter((a) => a.status === 'Active').sort(newestFirst);
+    expect(expected.length).toBeGreaterThan(2);
+    expect(listed).toEqual(expected);
+  });
+
+  it('when the Active alerts of one type are listed, then only that type is listed', async () => {
+    const listed: string[] = [];
+    for await (const alert of listActiveAlerts(cosmos.database, ALERT_SUBSCRIPTION, { alertType: 'K8S_ExposedDashboard' })) listed.push(alert.id);
+    const expected = alerts
+      .filter((a) => a.status === 'Active' && a.alertType === 'K8S_ExposedDashboard')
+      .sort(newestFirst)
+      .map((a) => a.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(listed).toEqual(expected);
+  });
+
+  it('when the Active alerts of a subscription without alerts are listed, then none is listed', async () => {
+    const listed: Alert[] = [];
+    for await (const alert of listActiveAlerts(cosmos.database, '99999999-2222-4333-8444-555555555555')) listed.push(alert);
+    expect(listed).toEqual([]);
   });
 
   it('when an alert is replaced at its current etag, then it is written and gets a new etag; at an old etag, then it is refused', async () => {

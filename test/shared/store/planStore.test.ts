@@ -1,4 +1,4 @@
-import { changePlan, describeOnboarding, type Plan } from '../../../shared/store/planStore';
+import { changePlan, describeOnboarding, type Plan, toPlanView } from '../../../shared/store/planStore';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
 const by = { principalId: '11111111-1111-4111-8111-111111111111', principalName: 'Olivia Owner' };
@@ -31,5 +31,20 @@ describe('describeOnboarding', () => {
         '--event-hub insights-logs-kube-audit --event-hub-rule "<resource id of the Event Hubs namespace>/authorizationRules/RootManageSharedAccessKey" ' +
         `--logs '[{"category":"kube-audit-admin","enabled":true}]'`,
     );
+  });
+});
+
+describe('toPlanView', () => {
+  const settings = { eventHubName: 'insights-logs-kube-audit', fullyQualifiedNamespace: 'argus-audit.servicebus.windows.net' };
+
+  it('when the plan was never set, then it reads as disabled with only the subscription and the onboarding instructions', () => {
+    expect(toPlanView(SUB, undefined, settings)).toEqual({ subscriptionId: SUB, enabled: false, onboarding: describeOnboarding(settings) });
+  });
+
+  it('when the plan is set, then it is the plan without its id, with the onboarding instructions', () => {
+    const plan = changePlan(SUB, undefined, { enabled: true, by, now: at('2026-11-22T10:00:00Z') });
+    const { id: _id, ...fields } = plan;
+    expect(toPlanView(SUB, plan, settings)).toEqual({ ...fields, onboarding: describeOnboarding(settings) });
+    expect(toPlanView(SUB, plan, settings)).not.toHaveProperty('id');
   });
 });

@@ -1,0 +1,284 @@
+import { changeAlertStatus } from '../../functions/changeAlertStatus';
+import { deleteRoleAssignment } from '../../functions/deleteRoleAssignment';
+import { deleteSuppressionRule } from '../../functions/deleteSuppressionRule';
+import { getAlert } from '../../functions/getAlert';
+import { getPlan } from '../../functions/getPlan';
+import { getRoleAssignment } from '../../functions/getRoleAssignment';
+import { getSuppressionRule } from '../../functions/getSuppressionRule';
+import { listAlerts } from '../../functions/listAlerts';
+import { listRoleAssignments } from '../../functions/listRoleAssignments';
+import { listSuppressionRules } from '../../functions/listSuppressionRules';
+import { putRoleAssignment } from '../../functions/putRoleAssignment';
+import { putSuppressionRule } from '../../functions/putSuppressionRule';
+import { simulateSuppressionRule } from '../../functions/simulateSuppressionRule';
+import { updatePlan } from '../../functions/updatePlan';
+import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
+import { type SubscriptionRole } from '../../shared/auth/roles';
+import { upsertAlerts } from '../../shared/store/alertStore';
+import { getRoleAssignment as readRoleAssignment, upsertRoleAssignment } from '../../shared/store/roleAssignmentStore';
+import { getSuppressionRule as readSuppressionRule, upsertSuppressionRule } from '../../shared/store/suppressionRuleStore';
+import { ALERT_SUBSCRIPTION, templateAlert } from '../support/alertFixtures';
+import { ApiHarness, type Handler, type TestCaller } from '../support/apiHarness';
+import { suppressionRule } from '../support/suppressionRuleFixtures';
+
+/*
+ * Issue 5's authorization matrix: every `/subscriptions/{subscriptionId}/...` route x every kind of caller.
+ * No token: 401. A role too low: 403. No role in the subscription: 403 for collections, 404 for single
+ * resources. Operators (`Argus.Admin`) only on the role assignment routes. The expectations are computed
+ * here from the issue's permission table, independently of shared/auth.
+ */
+
+const SUB = ALERT_SUBSCRIPTION.toLowerCase();
+const OTHER_SUB = '7c2d9e4f-1a3b-4c5d-8e6f-0a1b2c3d4e5f';
+
+type CallerName = 'no token' | 'no role' | 'SecurityReader' | 'SecurityAdmin' | 'Owner' | 'operator' | 'Owner of another subscription';
+
+const CALLERS: Record<Exclude<CallerName, 'no token'>, TestCaller> = {
+  'no role': { objectId: 'a0000000-0000-4000-8000-000000000001', name: 'Nora Norole' },
+  SecurityReader: { objectId: 'a0000000-0000-4000-8000-000000000002', name: 'Riley Reader' },
+  SecurityAdmin: { objectId: 'a0000000-0000-4000-8000-000000000003', name: 'Avery Admin' },
+  Owner: { objectId: 'a0000000-0000-4000-8000-000000000004', name: 'Olive Owner' },
+  operator: { objectId: 'a0000000-0000-4000-8000-000000000005', name: 'Opal Operator', appRoles: ['Argus.Admin'] },
+  'Owner of another subscription': { objectId: 'a0000000-0000-4000-8000-000000000006', name: 'Otto Other' },
+};
+const CALLER_NAMES: CallerName[] = ['no token', 'no role', 'SecurityReader', 'SecurityAdmin', 'Owner', 'operator', 'Owner of another subscription'];
+/** The caller's role in SUB (the subscription every row calls). */
+const ROLE_IN_SUB: Partial<Record<CallerName, SubscriptionRole>> = { SecurityReader: 'SecurityReader', SecurityAdmin: 'SecurityAdmin', Owner: 'Owner' };
+const RANK: Record<SubscriptionRole, number> = { SecurityReader: 1, SecurityAdmin: 2, Owner: 3 };
+
+/** Another principal holding a role in SUB, whose assignment the role assignment rows read. */
+const SUBJECT = { objectId: 'b0000000-0000-4000-8000-000000000001', name: 'Sid Subject' };
+const RULE_NAME = 'matrix-rule';
+const ALERT = { ...templateAlert(), subscriptionId: SUB };
+const MISSING_ALERT_ID = '0123456789abcdef0123456789abcdef';
+const MISSING_PRINCIPAL = 'c0000000-0000-4000-8000-00000000dead';
+
+let harness: ApiHarness;
+
+/** A GUID unique to one case, for the throwaway principal a case creates or deletes. */
+let throwawayCounter = 0;
+function throwawayPrincipal(): string {
+  throwawayCounter++;
+  return `d0000000-0000-4000-8000-${throwawayCounter.toString(16).padStart(12, '0')}`;
+}
+function throwawayRuleName(): string {
+  throwawayCounter++;
+  return `throwaway-${throwawayCounter}`;
+}
+
+async function seedRule(subscriptionId: string, name: string): Promise<void> {
+  const now = new Date().toISOString();
+  const actor = { principalId: 'test-setup', principalName: 'test setup' };
+  await upsertSuppressionRule(harness.database, {
+    ...suppressionRule({ name }),
+    id: name,
+    subscriptionId,
+    createdAtUtc: now,
+    createdBy: actor,
+    updatedAtUtc: now,
+    updatedBy: actor,
+  });
+}
+
+async function seedAssignment(subscriptionId: string, principalId: string, role: SubscriptionRole): Promise<void> {
+  const now = new Date().toISOString();
+  await upsertRoleAssignment(harness.database, {
+    id: principalId,
+    subscriptionId,
+    principalId,
+    role,
+    principalName: 'Throwaway',
+    createdAtUtc: now,
+    createdBy: { principalId: 'test-setup', principalName: 'test setup' },
+    updatedAtUtc: now,
+  });
+}
+
+interface CaseInput {
+  /** Route parameters other than subscriptionId. */
+  params: Record<string, string>;
+  /** Checks, after a refusal, that the route changed nothing. */
+  unchanged?: () => Promise<void>;
+}
+
+interface Row {
+  /** The function name (= file name). */
+  name: string;
+  handler: Handler;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  route: string;
+  /** The weakest role that may use the route (from the issue's permission table). */
+  minimumRole: SubscriptionRole;
+  target: 'collection' | 'single';
+  /** Operators (`Argus.Admin`, no role) may use it in any subscription. */
+  operator: boolean;
+  /** The status of a permitted call. */
+  success: number;
+  /** Permitted callers whose call deliberately meets a non-auth outcome (e.g. 404 for a missing resource). */
+  otherOutcome?: Partial<Record<CallerName, number>>;
+  /** A variant of a route already listed (another situation of the same route). */
+  variant?: string;
+  input: (caller: TestCaller | null) => Promise<CaseInput> | CaseInput;
+  body?: unknown;
+}
+
+const anyone: TestCaller = { objectId: 'e0000000-0000-4000-8000-000000000001', name: 'Anonymous' };
+
+const TABLE: Row[] = [
+  { name: 'listAlerts', handler: listAlerts, method: 'GET', route: 'subscriptions/{subscriptionId}/alerts', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getAlert', handler: getAlert, method: 'GET', route: 'subscriptions/{subscriptionId}/alerts/{alertId}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { alertId: ALERT.id } }) },
+  {
+    // Dismissing again is idempotent: every permitted case gets 200.
+    name: 'changeAlertStatus', handler: changeAlertStatus, method: 'POST', route: 'subscriptions/{subscriptionId}/alerts/{alertId}/{action}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 200,
+    body: { comment: 'authorization matrix' },
+    input: () => ({ params: { alertId: ALERT.id, action: 'dismiss' } }),
+  },
+  { name: 'getPlan', handler: getPlan, method: 'GET', route: 'subscriptions/{subscriptionId}/plan', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'updatePlan', handler: updatePlan, method: 'PUT', route: 'subscriptions/{subscriptionId}/plan', minimumRole: 'Owner', target: 'collection', operator: false, success: 200, body: { enabled: true }, input: () => ({ params: {} }) },
+  { name: 'listSuppressionRules', handler: listSuppressionRules, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getSuppressionRule', handler: getSuppressionRule, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { name: RULE_NAME } }) },
+  {
+    name: 'putSuppressionRule', handler: putSuppressionRule, method: 'PUT', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 201,
+    body: { alertType: 'K8S_PrivilegedContainer', reason: 'ExpectedActivity', comment: 'matrix', state: 'Enabled', conditions: [{ field: 'namespace', in: ['monitoring'] }] },
+    input: () => {
+      const name = throwawayRuleName();
+      return { params: { name }, unchanged: async () => expect(await readSuppressionRule(harness.database, SUB, name)).toBeUndefined() };
+    },
+  },
+  {
+    name: 'deleteSuppressionRule', handler: deleteSuppressionRule, method: 'DELETE', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 204,
+    input: async () => {
+      const name = throwawayRuleName();
+      await seedRule(SUB, name);
+      return { params: { name }, unchanged: async () => expect(await readSuppressionRule(harness.database, SUB, name)).toBeDefined() };
+    },
+  },
+  { name: 'simulateSuppressionRule', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 200, input: () => ({ params: { name: RULE_NAME } }) },
+  { name: 'listRoleAssignments', handler: listRoleAssignments, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments', minimumRole: 'Owner', target: 'collection', operator: true, success: 200, input: () => ({ params: {} }) },
+  {
+    // Another principal's assignment: Owners and operators only (Reader and Admin get 403).
+    name: 'getRoleAssignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', minimumRole: 'Owner', target: 'single', operator: true, success: 200,
+    input: () => ({ params: { principalId: SUBJECT.objectId } }),
+  },
+  {
+    // The caller's own assignment: any role holder. The operator has none in SUB: 404 (not an auth outcome).
+    name: 'getRoleAssignment', variant: 'own assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', minimumRole: 'SecurityReader', target: 'single', operator: true, success: 200,
+    otherOutcome: { operator: 404 },
+    input: (caller) => ({ params: { principalId: (caller ?? anyone).objectId } }),
+  },
+  {
+    name: 'putRoleAssignment', handler: putRoleAssignment, method: 'PUT', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', minimumRole: 'Owner', target: 'single', operator: true, success: 201,
+    body: { role: 'SecurityReader', principalName: 'Throwaway' },
+    input: () => {
+      const principalId = throwawayPrincipal();
+      return { params: { principalId }, unchanged: async () => expect(await readRoleAssignment(harness.database, SUB, principalId)).toBeUndefined() };
+    },
+  },
+  {
+    name: 'deleteRoleAssignment', handler: deleteRoleAssignment, method: 'DELETE', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', minimumRole: 'Owner', target: 'single', operator: true, success: 204,
+    input: async () => {
+      const principalId = throwawayPrincipal();
+      await seedAssignment(SUB, principalId, 'SecurityReader');
+      return { params: { principalId }, unchanged: async () => expect(await readRoleAssignment(harness.database, SUB, principalId)).toBeDefined() };
+    },
+  },
+];
+
+/** What the issue says the caller gets from the row's route in SUB. */
+function expectedStatus(row: Row, callerName: CallerName): number {
+  if (callerName === 'no token') return 401;
+  const permitted = row.otherOutcome?.[callerName] ?? row.success;
+  if (callerName === 'operator' && row.operator) return permitted;
+  const role = ROLE_IN_SUB[callerName];
+  if (role === undefined) return row.target === 'collection' ? 403 : 404;
+  return RANK[role] >= RANK[row.minimumRole] ? permitted : 403;
+}
+
+function pathOf(route: string, params: Record<string, string>): string {
+  return `/api/${route.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(params[key] ?? ''))}`;
+}
+
+const rowLabel = (row: Row): string => `${row.method} ${row.route}${row.variant ? ` (${row.variant})` : ''}`;
+const CASES = TABLE.flatMap((row) => CALLER_NAMES.map((callerName) => ({ row, callerName, label: rowLabel(row), expected: expectedStatus(row, callerName) })));
+const ERROR_CODES: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound' };
+
+beforeAll(async () => {
+  harness = await new ApiHarness().start();
+  await harness.grant(SUB, CALLERS.SecurityReader, 'SecurityReader');
+  await harness.grant(SUB, CALLERS.SecurityAdmin, 'SecurityAdmin');
+  await harness.grant(SUB, CALLERS.Owner, 'Owner');
+  await harness.grant(SUB, SUBJECT, 'SecurityReader');
+  await harness.grant(OTHER_SUB, CALLERS['Owner of another subscription'], 'Owner');
+  await upsertAlerts(harness.database, [ALERT]);
+  await seedRule(SUB, RULE_NAME);
+});
+afterAll(async () => {
+  await harness.stop();
+});
+
+describe('authorization matrix of /subscriptions/{subscriptionId}/ routes', () => {
+  it('when every function definition is loaded, then each subscription route is in the table with its own handler, and each table row is a registered route', () => {
+    const registered = loadFunctionDefinitions()
+      .filter((definition) => definition.kind === 'http')
+      .flatMap((definition) => {
+        const options = definition.options as { route: string; methods?: string[]; handler: unknown };
+        return (options.methods ?? []).map((method) => ({ key: `${method.toUpperCase()} ${options.route}`, name: definition.name, handler: options.handler }));
+      })
+      .filter(({ key }) => / subscriptions\/\{subscriptionId\}\//.test(key));
+    const listed = new Set(TABLE.map((row) => `${row.method} ${row.route}`));
+
+    expect(registered.map(({ key }) => key).filter((key) => !listed.has(key))).toEqual([]);
+    expect([...listed].filter((key) => !registered.some((r) => r.key === key))).toEqual([]);
+    for (const row of TABLE) {
+      const definition = registered.find((r) => r.key === `${row.method} ${row.route}`);
+      expect({ route: rowLabel(row), name: definition?.name, sameHandler: definition?.handler === row.handler }).toEqual({ route: rowLabel(row), name: row.name, sameHandler: true });
+    }
+  });
+
+  it.each(CASES)('when $callerName calls $label, then it is $expected', async ({ row, callerName, expected }) => {
+    const caller = callerName === 'no token' ? null : CALLERS[callerName];
+    const { params, unchanged } = await row.input(caller);
+    const allParams = { subscriptionId: SUB, ...params };
+    const response = await harness.call(row.handler, row.method, pathOf(row.route, allParams), {
+      params: allParams,
+      as: caller,
+      ...(row.body === undefined ? {} : { body: row.body }),
+    });
+
+    expect({ status: response.status }).toEqual({ status: expected });
+    const refused = expected === 401 || expected === 403 || (expected === 404 && row.otherOutcome?.[callerName] !== 404);
+    if (refused) {
+      expect((response.jsonBody as { error?: { code?: string } } | undefined)?.error?.code).toBe(ERROR_CODES[expected]);
+      if (unchanged) await unchanged();
+    }
+  });
+});
+
+describe('404 of another tenant\'s single resource', () => {
+  // The same request for an existing resource of SUB and for one that exists nowhere, by callers without a role in SUB.
+  const probes: { label: string; handler: Handler; method: string; route: string; existing: Record<string, string>; missing: Record<string, string>; body?: unknown }[] = [
+    { label: 'GET alert', handler: getAlert, method: 'GET', route: 'subscriptions/{subscriptionId}/alerts/{alertId}', existing: { alertId: ALERT.id }, missing: { alertId: MISSING_ALERT_ID } },
+    { label: 'POST alert dismiss', handler: changeAlertStatus, method: 'POST', route: 'subscriptions/{subscriptionId}/alerts/{alertId}/{action}', existing: { alertId: ALERT.id, action: 'dismiss' }, missing: { alertId: MISSING_ALERT_ID, action: 'dismiss' } },
+    { label: 'GET suppression rule', handler: getSuppressionRule, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
+    { label: 'DELETE suppression rule', handler: deleteSuppressionRule, method: 'DELETE', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
+    { label: 'POST suppression rule simulate', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
+    { label: 'GET role assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', existing: { principalId: SUBJECT.objectId }, missing: { principalId: MISSING_PRINCIPAL } },
+  ];
+  const cases = probes.flatMap((probe) => (['Owner of another subscription', 'no role'] as const).map((callerName) => ({ ...probe, callerName })));
+
+  it.each(cases)('when $callerName asks for $label of SUB, then the 404 is identical for an existing and a non-existent resource', async ({ handler, method, route, existing, missing, callerName }) => {
+    const call = (params: Record<string, string>) => {
+      const allParams = { subscriptionId: SUB, ...params };
+      return harness.call(handler, method, pathOf(route, allParams), { params: allParams, as: CALLERS[callerName] });
+    };
+    const [forExisting, forMissing] = [await call(existing), await call(missing)];
+
+    expect(forExisting.status).toBe(404);
+    const seen = (response: typeof forExisting): unknown => ({ status: response.status, headers: response.headers as unknown, body: response.jsonBody as unknown });
+    expect(seen(forExisting)).toEqual(seen(forMissing));
+  });
+
+  it('when the Owner of another subscription probes SUB, then the existing resources are untouched', async () => {
+    expect(await readSuppressionRule(harness.database, SUB, RULE_NAME)).toBeDefined();
+  });
+});
