@@ -1,0 +1,184 @@
+// Argus: everything one resource group needs for a working, secure deployment (`azd up` or
+// `az deployment group create`, see the README). Names derive from a resource token so that two
+// environments never collide; nothing here needs the internet to compile (no registry modules).
+//
+// Streaming the AKS clusters' audit logs to the audit hub is separate, because it acts on other resource
+// groups or the whole subscription: modules/aksAuditStreaming.bicep (one cluster) and
+// modules/aksAuditPolicy.bicep (a policy, every current and future cluster of a subscription).
+targetScope = 'resourceGroup'
+
+@description('Name of the environment (azd sets it): part of the resource token and of the tags.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource.')
+param location string = resourceGroup().location
+
+@description('Entra ID tenant that issues the user tokens the API accepts (AUTH_TENANT_ID).')
+param authTenantId string = tenant().tenantId
+
+@description('Accepted token audiences, comma-separated: the API app registration\'s client id and/or application id URI (AUTH_AUDIENCE).')
+@minLength(1)
+param authAudience string
+
+@description('Token issuer (AUTH_ISSUER); empty: the tenant\'s Entra ID v2.0 issuer.')
+param authIssuer string = ''
+
+@description('JWKS URL of the token signing keys (AUTH_JWKS_URI); empty: the tenant\'s Entra ID keys.')
+param authJwksUri string = ''
+
+@description('JSON overrides of the detection allow-lists (DETECTION_LISTS); empty: the built-in lists.')
+param detectionLists string = ''
+
+@description('Name of the hub the AKS diagnostic settings stream the audit logs to (AUDIT_EVENTHUB_NAME).')
+param auditEventHubName string = 'insights-logs-kube-audit'
+
+@description('Partitions of the audit hub: the upper bound of parallel ingestion instances (fixed once created).')
+@minValue(1)
+@maxValue(32)
+param auditEventHubPartitionCount int = 4
+
+@description('Days the Event Hubs keep events (1 to 7 on the Standard tier).')
+@minValue(1)
+@maxValue(7)
+param eventHubMessageRetentionInDays int = 1
+
+@description('Name of the Cosmos DB database (COSMOS_DATABASE_NAME).')
+param cosmosDatabaseName string = 'argus'
+
+@description('0 (default): serverless Cosmos DB account. Otherwise: provisioned, with this autoscale maximum RU/s (1000 or more) shared by the database.')
+@minValue(0)
+@maxValue(1000000)
+param cosmosAutoscaleMaxThroughput int = 0
+
+@description('Most instances the Function App scales out to.')
+@minValue(40)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 100
+
+@description('Memory of one Function App instance in MB.')
+@allowed([ 512, 2048, 4096 ])
+param functionInstanceMemoryMB int = 2048
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName, application: 'argus' }
+var names = {
+  logAnalytics: 'log-argus-${resourceToken}'
+  applicationInsights: 'appi-argus-${resourceToken}'
+  storage: 'stargus${resourceToken}'
+  deploymentContainer: 'app-package-${resourceToken}'
+  eventHubNamespace: 'evhns-argus-${resourceToken}'
+  cosmos: 'cosmos-argus-${resourceToken}'
+  plan: 'plan-argus-${resourceToken}'
+  functionApp: 'func-argus-${resourceToken}'
+}
+
+// The Send-only rule the AKS diagnostic settings use (see modules/eventHubs.bicep for why one exists).
+var diagnosticsSendRuleName = 'aks-diagnostics-send'
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: names.storage
+    deploymentContainerName: names.deploymentContainer
+  }
+}
+
+module eventHubs 'modules/eventHubs.bicep' = {
+  name: 'eventHubs'
+  params: {
+    location: location
+    tags: tags
+    namespaceName: names.eventHubNamespace
+    auditHubName: auditEventHubName
+    auditHubPartitionCount: auditEventHubPartitionCount
+    messageRetentionInDays: eventHubMessageRetentionInDays
+    diagnosticsSendRuleName: diagnosticsSendRuleName
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  params: {
+    location: location
+    tags: tags
+    accountName: names.cosmos
+    databaseName: cosmosDatabaseName
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  dependsOn: [ monitoring ]
+  params: {
+    location: location
+    tags: tags
+    planName: names.plan
+    functionAppName: names.functionApp
+    storageAccountName: names.storage
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    applicationInsightsName: names.applicationInsights
+    maximumInstanceCount: functionMaximumInstanceCount
+    instanceMemoryMB: functionInstanceMemoryMB
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmosDatabaseName
+    eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
+    auditEventHubName: eventHubs.outputs.auditHubName
+    authTenantId: authTenantId
+    authAudience: authAudience
+    authIssuer: authIssuer
+    authJwksUri: authJwksUri
+    detectionLists: detectionLists
+  }
+}
+
+module roleAssignments 'modules/roleAssignments.bicep' = {
+  name: 'roleAssignments'
+  dependsOn: [ monitoring ]
+  params: {
+    functionAppName: names.functionApp
+    principalId: functionApp.outputs.principalId
+    storageAccountName: names.storage
+    eventHubNamespaceName: names.eventHubNamespace
+    cosmosAccountName: names.cosmos
+    applicationInsightsName: names.applicationInsights
+  }
+}
+
+@description('Name of the resource group (azd reads it).')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+
+@description('Name of the Function App.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Base URL of the API.')
+output API_BASE_URL string = 'https://${functionApp.outputs.defaultHostName}'
+
+@description('Endpoint of the Cosmos DB account.')
+output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+
+@description('Host name of the Event Hubs namespace.')
+output EVENTHUB_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
+
+@description('Name of the audit hub.')
+output AUDIT_EVENTHUB_NAME string = eventHubs.outputs.auditHubName
+
+@description('Resource id of the Event Hubs namespace: a parameter of the AKS streaming module and policy.')
+output EVENTHUB_NAMESPACE_ID string = resourceId('Microsoft.EventHub/namespaces', names.eventHubNamespace)
+
+@description('Name of the Send-only authorization rule the AKS diagnostic settings use (its id, never its key).')
+output AKS_DIAGNOSTICS_RULE_NAME string = diagnosticsSendRuleName

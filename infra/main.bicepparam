@@ -1,0 +1,9 @@
+using './main.bicep'
+
+// Values come from the environment so that azd (`azd env set NAME value`) and a plain
+// `az deployment group create --parameters infra/main.bicepparam` read the same file.
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'argus')
+// Required: the API app registration's client id or application id URI (no default on purpose).
+param authAudience = readEnvironmentVariable('ARGUS_AUTH_AUDIENCE')
+param auditEventHubPartitionCount = int(readEnvironmentVariable('ARGUS_AUDIT_HUB_PARTITIONS', '4'))
+param cosmosAutoscaleMaxThroughput = int(readEnvironmentVariable('ARGUS_COSMOS_AUTOSCALE_MAX_RU', '0'))

@@ -1,0 +1,124 @@
+// Cosmos DB (NoSQL API): account, database and every container of shared/store/containers.ts, which is
+// the source of truth (test/infra/bicep.test.ts checks that `containers` below equals it). Key auth is
+// disabled: the app signs in with its managed identity (data-plane role assigned in roleAssignments.bicep).
+
+@description('Azure region of the resources.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Name of the Cosmos DB account.')
+param accountName string
+
+@description('Name of the database (what COSMOS_DATABASE_NAME holds).')
+param databaseName string
+
+@description('0 for a serverless account (the default: pay per request); otherwise a provisioned account with this autoscale maximum RU/s shared by the database.')
+@minValue(0)
+@maxValue(1000000)
+param autoscaleMaxThroughput int = 0
+
+var serverless = autoscaleMaxThroughput == 0
+
+@description('A container as shared/store/containers.ts defines it.')
+type containerDefinition = {
+  id: string
+  partitionKey: { paths: string[] }
+  indexingPolicy: object?
+}
+
+// Mirror of shared/store/containers.ts: change both together (the infra test fails otherwise).
+var containers containerDefinition[] = [
+  {
+    id: 'alerts'
+    partitionKey: { paths: [ '/subscriptionId' ] }
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [ { path: '/*' } ]
+      excludedPaths: [ { path: '/"_etag"/?' } ]
+      compositeIndexes: [
+        [
+          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/id', order: 'descending' }
+        ]
+        [
+          { path: '/status', order: 'ascending' }
+          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/id', order: 'descending' }
+        ]
+        [
+          { path: '/severity', order: 'ascending' }
+          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/id', order: 'descending' }
+        ]
+      ]
+    }
+  }
+  { id: 'plans', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'roleAssignments', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'suppressionRules', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'clusters', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'usage', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'deadLetters', partitionKey: { paths: [ '/partitionId' ] } }
+]
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
+    capabilities: serverless ? [ { name: 'EnableServerless' } ] : []
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: { id: databaseName }
+    options: serverless ? {} : { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } }
+  }
+}
+
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+  for container in containers: {
+    parent: database
+    name: container.id
+    properties: {
+      resource: {
+        id: container.id
+        partitionKey: {
+          paths: container.partitionKey.paths
+          kind: 'Hash'
+          version: 2
+        }
+        indexingPolicy: container.?indexingPolicy
+      }
+    }
+  }
+]
+
+@description('Name of the Cosmos DB account.')
+output accountName string = account.name
+
+@description('Endpoint of the account (what COSMOS__accountEndpoint holds).')
+output endpoint string = account.properties.documentEndpoint
+
+@description('Names of the deployed containers.')
+output containerNames string[] = [for (container, i) in containers: sqlContainers[i].name]

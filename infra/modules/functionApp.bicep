@@ -1,0 +1,174 @@
+// The Function App on the Flex Consumption plan (FC1, Linux, Node 22) with a system-assigned managed
+// identity. Everything it reaches (host storage, deployment package, Cosmos DB, Event Hubs, Application
+// Insights) is reached with that identity: no key or connection string in any setting.
+
+@description('Azure region of the resources.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Name of the Function App.')
+param functionAppName string
+
+@description('Name of the storage account of the host (AzureWebJobsStorage) and of the deployment package.')
+param storageAccountName string
+
+@description('URL of the blob container Flex Consumption deploys the package from.')
+param deploymentContainerUrl string
+
+@description('Name of the Application Insights component the app reports to.')
+param applicationInsightsName string
+
+@description('Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory of one instance in MB.')
+@allowed([ 512, 2048, 4096 ])
+param instanceMemoryMB int
+
+@description('Endpoint of the Cosmos DB account (COSMOS__accountEndpoint).')
+param cosmosEndpoint string
+
+@description('Name of the Cosmos DB database (COSMOS_DATABASE_NAME).')
+param cosmosDatabaseName string
+
+@description('Host name of the Event Hubs namespace (EVENTHUB__fullyQualifiedNamespace).')
+param eventHubsFullyQualifiedNamespace string
+
+@description('Name of the audit hub (AUDIT_EVENTHUB_NAME).')
+param auditEventHubName string
+
+@description('Entra ID tenant of the user tokens (AUTH_TENANT_ID).')
+param authTenantId string
+
+@description('Accepted token audiences, comma-separated (AUTH_AUDIENCE).')
+param authAudience string
+
+@description('Token issuer (AUTH_ISSUER); empty: derived from the tenant.')
+param authIssuer string
+
+@description('JWKS URL (AUTH_JWKS_URI); empty: derived from the tenant.')
+param authJwksUri string
+
+@description('JSON overrides of the detection allow-lists (DETECTION_LISTS); empty: the built-in lists.')
+param detectionLists string
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  // azd deploys the `api` service of azure.yaml to the resource with this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// Exactly the names shared/config.ts reads (test/infra/bicep.test.ts checks both ways), plus the host's
+// and the Functions extensions' identity-based connection settings. Optional settings are written empty
+// when not given: config.ts treats an empty value as unset.
+// Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION must NOT be set here.
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // shared/config.ts
+    ARGUS_ENVIRONMENT: 'production'
+    COSMOS__accountEndpoint: cosmosEndpoint
+    COSMOS_DATABASE_NAME: cosmosDatabaseName
+    AUTH_TENANT_ID: authTenantId
+    AUTH_AUDIENCE: authAudience
+    AUTH_ISSUER: authIssuer
+    AUTH_JWKS_URI: authJwksUri
+    DETECTION_LISTS: detectionLists
+    AUDIT_EVENTHUB_NAME: auditEventHubName
+    EVENTHUB__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
+    // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
+    // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId.
+    COSMOS__credential: 'managedidentity'
+    EVENTHUB__credential: 'managedidentity'
+    // Host storage through the managed identity (roles in roleAssignments.bicep).
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    // Telemetry with Entra ID (the component has local auth disabled): Monitoring Metrics Publisher.
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  }
+}
+
+// Basic-auth publishing (FTP and SCM) off: deployments go through Entra ID.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
+}
+
+@description('Name of the Function App.')
+output name string = functionApp.name
+
+@description('Object id of the app\'s system-assigned managed identity.')
+output principalId string = functionApp.identity.principalId
+
+@description('Default host name of the app.')
+output defaultHostName string = functionApp.properties.defaultHostName

@@ -1,0 +1,98 @@
+// The Function App's identity gets exactly the data-plane rights it uses, each on the one resource it
+// needs, never at resource-group or subscription scope.
+
+@description('Name of the Function App: role assignment names derive from it, so they are known before deployment.')
+param functionAppName string
+
+@description('Object id of the Function App\'s managed identity.')
+param principalId string
+
+@description('Name of the host/deployment storage account.')
+param storageAccountName string
+
+@description('Name of the Event Hubs namespace.')
+param eventHubNamespaceName string
+
+@description('Name of the Cosmos DB account.')
+param cosmosAccountName string
+
+@description('Name of the Application Insights component.')
+param applicationInsightsName string
+
+// Built-in role definition ids (the same in every tenant).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  eventHubsDataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde'
+  eventHubsDataSender: '2b629674-e913-4c01-ae53-ef4638d8f975'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// Cosmos DB built-in data-plane role "Cosmos DB Built-in Data Contributor".
+var cosmosDataContributorRoleId = '00000000-0000-0000-0000-000000000002'
+
+// Blob: the host's leases and the deployment package; Queue: the host's blob-trigger and retry queues;
+// Table: the host's timer and durable bookkeeping. Owner on blobs is what the Flex host documents.
+var storageRoles = [ roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor ]
+var eventHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
+
+resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: storageAccountName
+}
+
+resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
+  name: eventHubNamespaceName
+}
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
+  name: cosmosAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoles: {
+    name: guid(storage.id, functionAppName, roleId)
+    scope: storage
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+resource eventHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in eventHubRoles: {
+    name: guid(eventHubNamespace.id, functionAppName, roleId)
+    scope: eventHubNamespace
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, functionAppName, roles.monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  }
+}
+
+resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
+  parent: cosmos
+  name: guid(cosmos.id, functionAppName, cosmosDataContributorRoleId)
+  properties: {
+    principalId: principalId
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributorRoleId}'
+    scope: cosmos.id
+  }
+}

@@ -1,0 +1,390 @@
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, relative } from 'node:path';
+import { containerDefinitions } from '../../shared/store/containers';
+
+/**
+ * The Bicep deployment compiles and lints clean, and matches the code: containers, app settings, hubs,
+ * security settings, and the AKS audit policy deploys the same diagnostic setting as the module.
+ * The compiler comes from NuGet (`bash infra/tools/install-bicep.sh`, run here on first use when missing).
+ */
+
+const repoRoot = join(__dirname, '..', '..');
+const infraDir = join(repoRoot, 'infra');
+const bicepPackageDir = join(infraDir, 'tools', 'packages', 'azure.bicep.commandline.linux-x64');
+const installHint = 'Install it with `export BICEP_PATH="$(bash infra/tools/install-bicep.sh)"` (needs dotnet), or put `bicep` on PATH.';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** BICEP_PATH, then `bicep` on PATH, then what install-bicep.sh downloads. */
+function findBicep(): string | undefined {
+  const fromEnv = process.env['BICEP_PATH'];
+  if (fromEnv !== undefined && fromEnv !== '') return isExecutable(fromEnv) ? fromEnv : undefined;
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const candidate = join(dir, 'bicep');
+    if (dir !== '' && isExecutable(candidate)) return candidate;
+  }
+  if (existsSync(bicepPackageDir)) {
+    for (const version of readdirSync(bicepPackageDir).sort().reverse()) {
+      const candidate = join(bicepPackageDir, version, 'tools', 'bicep');
+      if (isExecutable(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+interface BicepRun {
+  status: number | null;
+  output: string;
+}
+
+function runBicep(bicep: string, args: string[], env: NodeJS.ProcessEnv = process.env): BicepRun {
+  const result = spawnSync(bicep, args, { cwd: repoRoot, encoding: 'utf8', env, timeout: 120_000 });
+  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+/** Diagnostics at Warning or Error level, e.g. `main.bicep(3,7) : Warning no-unused-params: ...`. */
+function problemsIn(output: string): string[] {
+  return output.split('\n').filter((line) => /\) : (Warning|Error) /.test(line));
+}
+
+function listBicepFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'tools' ? [] : listBicepFiles(path);
+    return entry.name.endsWith('.bicep') ? [path] : [];
+  });
+}
+
+// ---- ARM JSON helpers ------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+interface ArmResource extends Json {
+  type: string;
+  name?: string;
+  properties?: Json;
+}
+
+interface ArmTemplate extends Json {
+  parameters?: Record<string, Json>;
+  variables?: Record<string, unknown>;
+  resources: ArmResource[] | Record<string, ArmResource>;
+  outputs?: Record<string, Json>;
+}
+
+const resourcesOf = (template: ArmTemplate): ArmResource[] =>
+  Array.isArray(template.resources) ? template.resources : Object.values(template.resources);
+
+/** The template and every nested module template (Microsoft.Resources/deployments), depth first. */
+function allTemplates(template: ArmTemplate): ArmTemplate[] {
+  const nested = resourcesOf(template)
+    .filter((r) => r.type === 'Microsoft.Resources/deployments')
+    .map((r) => r.properties?.['template'] as ArmTemplate | undefined)
+    .filter((t): t is ArmTemplate => t !== undefined);
+  return [template, ...nested.flatMap(allTemplates)];
+}
+
+function resourcesOfType(template: ArmTemplate, type: string): { resource: ArmResource; template: ArmTemplate }[] {
+  return allTemplates(template).flatMap((t) =>
+    resourcesOf(t)
+      .filter((r) => r.type.toLowerCase() === type.toLowerCase())
+      .map((resource) => ({ resource, template: t })),
+  );
+}
+
+function single(template: ArmTemplate, type: string): { resource: ArmResource; template: ArmTemplate } {
+  const found = resourcesOfType(template, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]!;
+}
+
+const prop = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Json)[key] : undefined), value);
+
+/** The app-setting names shared/config.ts reads: the keys of its zod schemas (`  NAME: z...`). */
+function settingsReadByConfig(): string[] {
+  const source = readFileSync(join(repoRoot, 'shared', 'config.ts'), 'utf8');
+  const names = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]*(?:__[A-Za-z]+)?):/gm)].map((m) => m[1]!);
+  return [...new Set(names)].sort();
+}
+
+/** Settings config.ts reads that the deployment deliberately leaves unset, and why. */
+const deliberatelyUnset: Record<string, string> = {
+  COSMOS__clientId: 'the app uses its system-assigned identity; the setting is for a user-assigned one',
+  AUTH_CLOCK_SKEW_IN_SECONDS: 'the default (60 s) is the intended production value',
+  PORT: 'local runtime only (`npm start`)',
+  ARGUS_LOCAL_HOST: 'local runtime only',
+  ARGUS_LOCAL_COSMOS_PORT: 'local runtime only',
+  ARGUS_LOCAL_DATA_DIR: 'local runtime only',
+  ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: 'local runtime only',
+};
+
+/** Settings that are not config.ts's but the Functions host's and extensions'. */
+const hostSettings = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'COSMOS__credential',
+  'EVENTHUB__credential',
+];
+
+/** `[[parameters('x')]` (an escaped literal in the compiled policy) -> `[parameters('x')]`. */
+function unescapeArm(value: unknown): unknown {
+  if (typeof value === 'string') return value.startsWith('[[') ? value.slice(1) : value;
+  if (Array.isArray(value)) return value.map(unescapeArm);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescapeArm(v)]));
+  return value;
+}
+
+function renameParameters(value: unknown, names: Record<string, string>): unknown {
+  let text = JSON.stringify(value);
+  for (const [from, to] of Object.entries(names)) text = text.split(`parameters('${from}')`).join(`parameters('${to}')`);
+  return JSON.parse(text) as unknown;
+}
+
+// ---- the tests ---------------------------------------------------------------------------------------
+
+/**
+ * The compiler, installed on first use when it is missing (NuGet through `dotnet`, as CI does): the
+ * infrastructure is checked on every `npm test`, never skipped.
+ */
+function findOrInstallBicep(): string | undefined {
+  const found = findBicep();
+  if (found !== undefined) return found;
+  const install = spawnSync('bash', [join(infraDir, 'tools', 'install-bicep.sh')], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  return install.status === 0 ? findBicep() : undefined;
+}
+
+const bicep = findOrInstallBicep();
+
+if (bicep === undefined) {
+  describe('infra (Bicep)', () => {
+    it('when the tests start, then a Bicep compiler is found or installed', () => {
+      throw new Error(`No Bicep compiler found (BICEP_PATH, PATH, infra/tools/packages) and installing it failed. ${installHint}`);
+    });
+  });
+} else {
+  describeWithBicep(bicep);
+}
+
+function describeWithBicep(bicepPath: string): void {
+  const bicepFiles = listBicepFiles(infraDir).sort();
+  let outDir = '';
+  let buildOutput = '';
+  let lintOutput = '';
+  const compiled = (file: string): ArmTemplate =>
+    JSON.parse(readFileSync(join(outDir, relative(infraDir, file).replace(/\.bicep$/, '.json')), 'utf8')) as ArmTemplate;
+
+  beforeAll(() => {
+    outDir = mkdtempSync(join(tmpdir(), 'argus-bicep-'));
+    const build = runBicep(bicepPath, ['build', '--pattern', 'infra/**/*.bicep', '--outdir', outDir]);
+    buildOutput = build.output;
+    if (build.status !== 0) throw new Error(`bicep build failed:\n${build.output}`);
+    const lint = runBicep(bicepPath, ['lint', '--pattern', 'infra/**/*.bicep']);
+    lintOutput = lint.output;
+    if (lint.status !== 0 && problemsIn(lint.output).length === 0) throw new Error(`bicep lint failed:\n${lint.output}`);
+  }, 180_000);
+
+  afterAll(() => {
+    if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+  });
+
+  describe('infra: compile and lint', () => {
+    it('when infra/ is listed, then it holds main.bicep and the modules the issue names', () => {
+      const names = bicepFiles.map((f) => relative(infraDir, f));
+      for (const expected of ['main.bicep', 'modules/aksAuditStreaming.bicep', 'modules/aksAuditPolicy.bicep', 'modules/cosmos.bicep', 'modules/functionApp.bicep']) {
+        expect(names).toContain(expected);
+      }
+    });
+
+    it('when every .bicep file is built, then each compiles with no warning or error', () => {
+      expect(problemsIn(buildOutput)).toEqual([]);
+      for (const file of bicepFiles) expect(resourcesOf(compiled(file)).length).toBeGreaterThan(0);
+    });
+
+    it('when every .bicep file is linted, then there is no warning or error', () => {
+      expect(problemsIn(lintOutput)).toEqual([]);
+    });
+
+    it('when a file breaks a rule bicepconfig.json raises, then the lint check sees it (the check can fail)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'argus-bicep-bad-'));
+      try {
+        copyFileSync(join(infraDir, 'bicepconfig.json'), join(dir, 'bicepconfig.json'));
+        writeFileSync(join(dir, 'bad.bicep'), "@description('Never used.')\nparam unused string\n");
+        const lint = runBicep(bicepPath, ['lint', join(dir, 'bad.bicep')]);
+        expect(problemsIn(lint.output).join('\n')).toMatch(/Error no-unused-params/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('when main.bicepparam is built with the required environment, then it compiles clean', () => {
+      const run = runBicep(bicepPath, ['build-params', '--stdout', 'infra/main.bicepparam'], { ...process.env, ARGUS_AUTH_AUDIENCE: 'api://argus-test' });
+      expect(problemsIn(run.output)).toEqual([]);
+      expect(run.status).toBe(0);
+      const parameters = JSON.parse((JSON.parse(run.output) as { parametersJson: string }).parametersJson) as Json;
+      expect(prop(parameters, 'parameters', 'authAudience', 'value')).toBe('api://argus-test');
+    });
+
+    it('when a parameter is declared, then it has a description', () => {
+      for (const file of bicepFiles) {
+        for (const [name, parameter] of Object.entries(compiled(file).parameters ?? {})) {
+          expect([relative(infraDir, file), name, prop(parameter, 'metadata', 'description')]).toEqual([relative(infraDir, file), name, expect.any(String)]);
+        }
+      }
+    });
+
+    it('when a file is read, then it uses no registry module (br:)', () => {
+      for (const file of bicepFiles) {
+        const source = readFileSync(file, 'utf8');
+        expect([file, /['"]br[:/]/.test(source)]).toEqual([file, false]);
+      }
+    });
+  });
+
+  describe('infra: matches the code', () => {
+    it('when the Cosmos DB containers are compared with shared/store/containers.ts, then ids, partition keys and indexing policies are equal', () => {
+      const { resource, template } = single(compiled(join(infraDir, 'main.bicep')), 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
+      // The container resource is a loop over the `containers` variable.
+      expect(JSON.stringify(resource)).toContain("variables('containers')");
+      const deployed = template.variables?.['containers'] as { id: string; partitionKey: { paths: string[] }; indexingPolicy?: unknown }[];
+      expect(deployed.map((c) => c.id)).toEqual(containerDefinitions.map((c) => c.id));
+      for (const definition of containerDefinitions) {
+        const match = deployed.find((c) => c.id === definition.id);
+        expect([definition.id, match?.partitionKey.paths]).toEqual([definition.id, [...definition.partitionKey.paths]]);
+        const indexingPolicy = 'indexingPolicy' in definition ? definition.indexingPolicy : undefined;
+        expect([definition.id, match?.indexingPolicy]).toEqual([definition.id, indexingPolicy]);
+      }
+      expect(prop(resource, 'properties', 'resource', 'partitionKey', 'kind')).toBe('Hash');
+    });
+
+    it('when the app settings are compared with shared/config.ts, then every setting it reads is set or deliberately unset, and nothing else is', () => {
+      const { resource } = single(compiled(join(infraDir, 'main.bicep')), 'Microsoft.Web/sites/config');
+      expect(resource.name).toMatch(/appsettings/);
+      const deployed = Object.keys(resource.properties ?? {}).sort();
+      const read = settingsReadByConfig();
+      expect(read).toEqual(expect.arrayContaining(['ARGUS_ENVIRONMENT', 'COSMOS__accountEndpoint', 'AUTH_TENANT_ID', 'AUTH_AUDIENCE', 'AUDIT_EVENTHUB_NAME']));
+      expect(read.filter((name) => !deployed.includes(name) && !(name in deliberatelyUnset))).toEqual([]);
+      // The allow-list stays honest: nothing in it is deployed, everything in it is still read.
+      expect(Object.keys(deliberatelyUnset).filter((name) => deployed.includes(name) || !read.includes(name))).toEqual([]);
+      expect(deployed.filter((name) => !read.includes(name) && !hostSettings.includes(name))).toEqual([]);
+      expect(resource.properties?.['ARGUS_ENVIRONMENT']).toBe('production');
+      expect(deployed).not.toContain('FUNCTIONS_WORKER_RUNTIME');
+      expect(JSON.stringify(resource.properties)).not.toMatch(/listKeys|listConnectionStrings|AccountKey=/i);
+    });
+
+    it('when the hubs are compared with the code, then the audit hub defaults to config.ts\'s name and the consumer groups exist', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const configSource = readFileSync(join(repoRoot, 'shared', 'config.ts'), 'utf8');
+      const configDefault = /AUDIT_EVENTHUB_NAME: eventHubName\.default\('([^']+)'\)/.exec(configSource)?.[1];
+      expect(configDefault).toBe('insights-logs-kube-audit');
+      expect(prop(main.parameters, 'auditEventHubName', 'defaultValue')).toBe(configDefault);
+      const hubs = resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs').map((h) => h.resource.name);
+      expect(hubs).toHaveLength(2);
+      expect(hubs.join(' ')).toContain("parameters('auditHubName')");
+      expect(JSON.stringify(resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs'))).toContain('alert-events');
+      const groups = JSON.stringify(resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs/consumergroups').map((g) => g.resource.name));
+      expect(groups).toContain('argus-ingestion');
+      expect(groups).toContain('argus-export');
+      const rule = single(main, 'Microsoft.EventHub/namespaces/authorizationRules').resource;
+      expect(prop(rule, 'properties', 'rights')).toEqual(['Send']);
+    });
+  });
+
+  describe('infra: secure settings', () => {
+    it('when the Function App is compiled, then it is Flex Consumption, Node 22, HTTPS only, TLS 1.2, FTP off, with a managed identity', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const plan = single(main, 'Microsoft.Web/serverfarms').resource;
+      expect(prop(plan, 'sku', 'name')).toBe('FC1');
+      const site = single(main, 'Microsoft.Web/sites').resource;
+      expect(prop(site, 'identity', 'type')).toBe('SystemAssigned');
+      expect(prop(site, 'properties', 'httpsOnly')).toBe(true);
+      expect(prop(site, 'properties', 'siteConfig', 'minTlsVersion')).toBe('1.2');
+      expect(prop(site, 'properties', 'siteConfig', 'ftpsState')).toBe('Disabled');
+      expect(prop(site, 'properties', 'functionAppConfig', 'runtime')).toEqual({ name: 'node', version: '22' });
+      expect(prop(site, 'properties', 'functionAppConfig', 'deployment', 'storage', 'authentication', 'type')).toBe('SystemAssignedIdentity');
+      const basicAuth = resourcesOfType(main, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies').map((p) => prop(p.resource, 'properties', 'allow'));
+      expect(basicAuth).toEqual([false, false]);
+    });
+
+    it('when the data stores are compiled, then Cosmos DB, storage and Application Insights refuse keys', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      expect(prop(single(main, 'Microsoft.DocumentDB/databaseAccounts').resource, 'properties', 'disableLocalAuth')).toBe(true);
+      expect(prop(single(main, 'Microsoft.Storage/storageAccounts').resource, 'properties', 'allowSharedKeyAccess')).toBe(false);
+      expect(prop(single(main, 'Microsoft.Insights/components').resource, 'properties', 'DisableLocalAuth')).toBe(true);
+    });
+
+    it('when the app identity\'s roles are compiled, then it has the Cosmos data contributor role and the Event Hubs, storage and metrics roles', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const sql = single(main, 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
+      expect(JSON.stringify(sql.resource)).toContain("variables('cosmosDataContributorRoleId')");
+      expect(sql.template.variables?.['cosmosDataContributorRoleId']).toBe('00000000-0000-0000-0000-000000000002');
+      const roles = JSON.stringify(resourcesOfType(main, 'Microsoft.Authorization/roleAssignments').map((r) => r.template.variables));
+      for (const role of ['a638d3c7-ab3a-418d-83e6-5f17a39d4fde', '2b629674-e913-4c01-ae53-ef4638d8f975', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', '3913510d-42f4-4e42-8a64-420c390055eb']) {
+        expect(roles).toContain(role);
+      }
+    });
+
+    it('when any template\'s outputs are read, then none holds a key, a connection string or a secure value', () => {
+      for (const file of bicepFiles) {
+        for (const template of allTemplates(compiled(file))) {
+          for (const [name, output] of Object.entries(template.outputs ?? {})) {
+            expect([name, String(output['type']).toLowerCase()]).not.toEqual([name, expect.stringMatching(/^secure/)]);
+            expect([name, JSON.stringify(output)]).not.toEqual([name, expect.stringMatching(/list[A-Za-z]*\(|ConnectionString|primaryKey/i)]);
+          }
+        }
+      }
+    });
+  });
+
+  describe('infra: AKS audit streaming', () => {
+    it('when the policy\'s deployment template is compared with aksAuditStreaming.bicep, then both create the same diagnostic setting', () => {
+      const module = compiled(join(infraDir, 'modules', 'aksAuditStreaming.bicep'));
+      const moduleSetting = single(module, 'Microsoft.Insights/diagnosticSettings').resource;
+      const policy = single(compiled(join(infraDir, 'modules', 'aksAuditPolicy.bicep')), 'Microsoft.Authorization/policyDefinitions').resource;
+      const rule = unescapeArm(prop(policy, 'properties', 'policyRule')) as Json;
+      expect(prop(rule, 'if', 'allOf')).toContainEqual({ field: 'type', equals: 'Microsoft.ContainerService/managedClusters' });
+      expect(prop(rule, 'then', 'details', 'type')).toBe('Microsoft.Insights/diagnosticSettings');
+      const template = prop(rule, 'then', 'details', 'deployment', 'properties', 'template') as ArmTemplate;
+      const [policySetting, ...others] = resourcesOf(template);
+      expect(others).toEqual([]);
+      expect(policySetting?.type).toBe(moduleSetting.type);
+      expect(policySetting?.['apiVersion']).toBe(moduleSetting['apiVersion']);
+      const normalized = renameParameters(moduleSetting.properties, { auditCategory: 'category', auditHubName: 'eventHubName' });
+      expect(policySetting?.properties).toEqual(normalized);
+      // The existence condition checks the same category, hub and rule the deployment sets.
+      const existence = JSON.stringify(prop(rule, 'then', 'details', 'existenceCondition'));
+      for (const parameter of ['category', 'eventHubName', 'eventHubAuthorizationRuleId']) expect(existence).toContain(`parameters('${parameter}')`);
+    });
+
+    it('when the category defaults are compared, then the module and the policy stream kube-audit-admin and allow kube-audit', () => {
+      const module = compiled(join(infraDir, 'modules', 'aksAuditStreaming.bicep'));
+      const policy = compiled(join(infraDir, 'modules', 'aksAuditPolicy.bicep'));
+      for (const parameter of [module.parameters?.['auditCategory'], policy.parameters?.['auditCategory']]) {
+        expect(parameter?.['defaultValue']).toBe('kube-audit-admin');
+        expect(parameter?.['allowedValues']).toEqual(['kube-audit-admin', 'kube-audit']);
+      }
+      expect(prop(policy.parameters, 'effect', 'defaultValue')).toBe('DeployIfNotExists');
+    });
+
+    it('when the policy is compiled, then its assignment has a managed identity with the roles it needs', () => {
+      const policy = compiled(join(infraDir, 'modules', 'aksAuditPolicy.bicep'));
+      const assignment = single(policy, 'Microsoft.Authorization/policyAssignments').resource;
+      expect(prop(assignment, 'identity', 'type')).toBe('SystemAssigned');
+      const text = JSON.stringify(policy);
+      expect(text).toContain('749f88d5-cbae-40b8-bcfc-e573ddc772fa'); // Monitoring Contributor
+      expect(text).toContain('Microsoft.EventHub/namespaces/authorizationRules/listkeys/action');
+      expect(resourcesOfType(policy, 'Microsoft.Authorization/roleAssignments')).toHaveLength(2);
+    });
+  });
+}
