@@ -13,7 +13,7 @@ import { Intent, Severity } from '../../shared/detection/rule';
 import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
 import { type HttpFunctionDefinition } from '../../shared/functions/defineFunction';
 import { type AuthorizeSubscriptionOptions } from '../../shared/http/authorizeSubscriptionRequest';
-import { type Plan, type PlanOnboarding } from '../../shared/store/planStore';
+import { type PlanOnboarding, type PlanView } from '../../shared/store/planStore';
 import { type RoleAssignment } from '../../shared/store/roleAssignmentStore';
 import { type SuppressionRuleView } from '../../shared/store/suppressionRuleStore';
 import { httpRequest, invocationContext } from '../support/httpRequests';
@@ -44,6 +44,7 @@ interface Response {
 }
 interface Operation {
   operationId?: string;
+  requestBody?: unknown;
   parameters?: Parameter[];
   responses: Record<string, Response>;
   security?: unknown[];
@@ -259,6 +260,13 @@ describe('docs/openapi.yaml', () => {
       expect(lacking).toEqual([]);
     });
 
+    it('when an operation takes a body, then it documents 400 and 413 (every body goes through the size-limited parser)', () => {
+      const withBody = operationsOf(api).filter(({ operation }) => operation.requestBody !== undefined);
+      expect(withBody.map(({ operation }) => operation.operationId)).toContain('updatePlan');
+      const lacking = withBody.flatMap(({ key, operation }) => ['400', '413'].filter((status) => !operation.responses[status]).map((status) => `${key}: ${status}`));
+      expect(lacking).toEqual([]);
+    });
+
     it('when an operation reads, changes or deletes one resource, then it documents 404', () => {
       const single = operationsOf(api).filter(({ path, verb }) => verb !== 'post' && /\/\{[^}]+\}$/.test(path));
       expect(single.map(({ operation }) => operation.operationId)).toContain('getAlert');
@@ -357,7 +365,7 @@ describe('docs/openapi.yaml', () => {
         eventHubName: 'insights-logs-kube-audit', eventHubNamespace: 'argus.servicebus.windows.net',
         diagnosticCategories: [{ category: 'kube-audit-admin', recommended: true, description: '...' }], azureCliCommand: 'az ...',
       };
-      const plan: Required<Omit<Plan, 'id'>> & { onboarding: PlanOnboarding } = {
+      const plan: Required<PlanView> = {
         subscriptionId: roleAssignment.subscriptionId, enabled: true, enabledAtUtc: time, disabledAtUtc: time, updatedAtUtc: time, updatedBy: by, onboarding,
       };
       const rule: Required<SuppressionRuleView> = {
