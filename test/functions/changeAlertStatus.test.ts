@@ -4,14 +4,11 @@ import { getAlert } from '../../functions/getAlert';
 import { type Alert } from '../../shared/alerts/alert';
 import { getAlert as readStoredAlert, upsertAlerts } from '../../shared/store/alertStore';
 import { ALERT_SUBSCRIPTION, variedAlert } from '../support/alertFixtures';
-import { ApiHarness, type TestCaller } from '../support/apiHarness';
+import { ApiHarness, roleCast, type TestCaller } from '../support/apiHarness';
 
 const SUB = ALERT_SUBSCRIPTION;
 const OTHER_SUB = '11111111-2222-4333-8444-555555555555';
-const reader: TestCaller = { objectId: 'c0000000-0000-4000-8000-000000000001', name: 'Riley Reader' };
-const admin: TestCaller = { objectId: 'c0000000-0000-4000-8000-000000000002', name: 'Ada Admin' };
-const owner: TestCaller = { objectId: 'c0000000-0000-4000-8000-000000000003', name: 'Olu Owner' };
-const stranger: TestCaller = { objectId: 'c0000000-0000-4000-8000-000000000004', name: 'Sam Stranger' };
+const { reader, admin, owner, stranger } = roleCast('c');
 
 type ErrorBody = { error: { code: string; message: string } };
 
@@ -24,12 +21,7 @@ describe('POST /api/subscriptions/{subscriptionId}/alerts/{alertId}/{action}', (
 
   beforeAll(async () => {
     await harness.start();
-    await Promise.all([
-      harness.grant(SUB, reader, 'SecurityReader'),
-      harness.grant(SUB, admin, 'SecurityAdmin'),
-      harness.grant(SUB, owner, 'Owner'),
-      harness.grant(OTHER_SUB, stranger, 'Owner'),
-    ]);
+    await harness.grantCast({ reader, admin, owner, stranger }, SUB, OTHER_SUB);
   });
   afterAll(() => harness.stop());
 

@@ -2,14 +2,11 @@ import { getAlert } from '../../functions/getAlert';
 import { type Alert } from '../../shared/alerts/alert';
 import { upsertAlerts } from '../../shared/store/alertStore';
 import { ALERT_SUBSCRIPTION, variedAlert } from '../support/alertFixtures';
-import { ApiHarness, type TestCaller } from '../support/apiHarness';
+import { ApiHarness, roleCast, type TestCaller } from '../support/apiHarness';
 
 const SUB = ALERT_SUBSCRIPTION;
 const OTHER_SUB = '11111111-2222-4333-8444-555555555555';
-const reader: TestCaller = { objectId: 'b0000000-0000-4000-8000-000000000001', name: 'Riley Reader' };
-const admin: TestCaller = { objectId: 'b0000000-0000-4000-8000-000000000002', name: 'Ada Admin' };
-const owner: TestCaller = { objectId: 'b0000000-0000-4000-8000-000000000003', name: 'Olu Owner' };
-const stranger: TestCaller = { objectId: 'b0000000-0000-4000-8000-000000000004', name: 'Sam Stranger' };
+const { reader, admin, owner, stranger } = roleCast('b');
 
 describe('GET /api/subscriptions/{subscriptionId}/alerts/{alertId}', () => {
   const harness = new ApiHarness();
@@ -18,12 +15,7 @@ describe('GET /api/subscriptions/{subscriptionId}/alerts/{alertId}', () => {
 
   beforeAll(async () => {
     await harness.start();
-    await Promise.all([
-      harness.grant(SUB, reader, 'SecurityReader'),
-      harness.grant(SUB, admin, 'SecurityAdmin'),
-      harness.grant(SUB, owner, 'Owner'),
-      harness.grant(OTHER_SUB, stranger, 'SecurityReader'),
-    ]);
+    await harness.grantCast({ reader, admin, owner, stranger }, SUB, OTHER_SUB, 'SecurityReader');
     await upsertAlerts(harness.database, [alert, otherAlert]);
   });
   afterAll(() => harness.stop());

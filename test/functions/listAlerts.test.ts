@@ -2,15 +2,12 @@ import { listAlerts } from '../../functions/listAlerts';
 import { type Alert } from '../../shared/alerts/alert';
 import { upsertAlerts } from '../../shared/store/alertStore';
 import { ALERT_SUBSCRIPTION, newestFirst, variedAlerts } from '../support/alertFixtures';
-import { ApiHarness, type TestCaller } from '../support/apiHarness';
+import { ApiHarness, roleCast, type TestCaller } from '../support/apiHarness';
 
 const SUB = ALERT_SUBSCRIPTION;
 const OTHER_SUB = '11111111-2222-4333-8444-555555555555';
 const PATH = `/api/subscriptions/${SUB}/alerts`;
-const reader: TestCaller = { objectId: 'a0000000-0000-4000-8000-000000000001', name: 'Riley Reader' };
-const admin: TestCaller = { objectId: 'a0000000-0000-4000-8000-000000000002', name: 'Ada Admin' };
-const owner: TestCaller = { objectId: 'a0000000-0000-4000-8000-000000000003', name: 'Olu Owner' };
-const stranger: TestCaller = { objectId: 'a0000000-0000-4000-8000-000000000004', name: 'Sam Stranger' };
+const { reader, admin, owner, stranger } = roleCast('a');
 
 interface AlertList {
   value: Alert[];
@@ -24,12 +21,7 @@ describe('GET /api/subscriptions/{subscriptionId}/alerts', () => {
 
   beforeAll(async () => {
     await harness.start();
-    await Promise.all([
-      harness.grant(SUB, reader, 'SecurityReader'),
-      harness.grant(SUB, admin, 'SecurityAdmin'),
-      harness.grant(SUB, owner, 'Owner'),
-      harness.grant(OTHER_SUB, stranger, 'Owner'),
-    ]);
+    await harness.grantCast({ reader, admin, owner, stranger }, SUB, OTHER_SUB);
     await upsertAlerts(harness.database, [...alerts, ...variedAlerts(20, OTHER_SUB)], 50);
   }, 60_000);
   afterAll(() => harness.stop());

@@ -16,6 +16,20 @@ export interface TestCaller {
   appRoles?: string[];
 }
 
+/** A reader, an admin and an owner of one subscription, and a stranger who holds a role only in another. */
+export interface RoleCast {
+  reader: TestCaller;
+  admin: TestCaller;
+  owner: TestCaller;
+  stranger: TestCaller;
+}
+
+/** The usual cast, with object ids distinct per `prefix` (one hex digit) so test files never share callers. */
+export function roleCast(prefix: string): RoleCast {
+  const caller = (n: number, name: string): TestCaller => ({ objectId: `${prefix}0000000-0000-4000-8000-00000000000${n}`, name });
+  return { reader: caller(1, 'Riley Reader'), admin: caller(2, 'Ada Admin'), owner: caller(3, 'Olu Owner'), stranger: caller(4, 'Sam Stranger') };
+}
+
 export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string>;
@@ -82,6 +96,16 @@ export class ApiHarness {
       createdBy: { principalId: 'test-setup', principalName: 'test setup' },
       updatedAtUtc: now,
     });
+  }
+
+  /** Grants the cast its roles: reader, admin and owner in `subscriptionId`, the stranger `strangerRole` in `otherSubscriptionId`. */
+  async grantCast(cast: RoleCast, subscriptionId: string, otherSubscriptionId: string, strangerRole: SubscriptionRole = 'Owner'): Promise<void> {
+    await Promise.all([
+      this.grant(subscriptionId, cast.reader, 'SecurityReader'),
+      this.grant(subscriptionId, cast.admin, 'SecurityAdmin'),
+      this.grant(subscriptionId, cast.owner, 'Owner'),
+      this.grant(otherSubscriptionId, cast.stranger, strangerRole),
+    ]);
   }
 
   /** Calls a handler as the Functions host would, with route params, query, JSON body and the caller's token. */
