@@ -1,7 +1,7 @@
 import { getPlan } from '../../functions/getPlan';
 import { updatePlan } from '../../functions/updatePlan';
 import { getPlan as readPlan } from '../../shared/store/planStore';
-import { ApiHarness, type TestCaller } from '../support/apiHarness';
+import { ApiHarness, type TestCaller, expectInvalidParameter } from '../support/apiHarness';
 import { applyAppSettings } from '../support/appSettings';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
@@ -92,14 +92,12 @@ describe('GET /api/subscriptions/{subscriptionId}/plan', () => {
 
   it('when the subscription id is not a GUID, then it is 400 naming subscriptionId', async () => {
     const response = await get(owner, 'contoso');
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^subscriptionId /) as string } });
+    expectInvalidParameter(response, 'subscriptionId');
   });
 
   it('when an unknown query parameter is given, then it is 400 naming it', async () => {
     const response = await get(owner, SUB, { expand: 'all' });
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^expand /) as string } });
+    expectInvalidParameter(response, 'expand');
   });
 });
 

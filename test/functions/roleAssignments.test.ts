@@ -3,7 +3,7 @@ import { getRoleAssignment } from '../../functions/getRoleAssignment';
 import { listRoleAssignments } from '../../functions/listRoleAssignments';
 import { putRoleAssignment } from '../../functions/putRoleAssignment';
 import { getRoleAssignment as readRoleAssignment } from '../../shared/store/roleAssignmentStore';
-import { ApiHarness, type TestCaller } from '../support/apiHarness';
+import { ApiHarness, type TestCaller, expectInvalidParameter } from '../support/apiHarness';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
 const OTHER_SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -79,14 +79,12 @@ describe('GET /api/subscriptions/{subscriptionId}/roleAssignments', () => {
 
   it('when the subscription id is not a GUID, then it is 400 naming subscriptionId', async () => {
     const response = await list(owner, 'not-a-guid');
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^subscriptionId /) as string } });
+    expectInvalidParameter(response, 'subscriptionId');
   });
 
   it('when an unknown query parameter is given, then it is 400 naming it', async () => {
     const response = await list(owner, SUB, { top: '5' });
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^top /) as string } });
+    expectInvalidParameter(response, 'top');
   });
 });
 
@@ -135,8 +133,7 @@ describe('GET /api/subscriptions/{subscriptionId}/roleAssignments/{principalId}'
 
   it('when the principal id is not a GUID, then it is 400 naming principalId', async () => {
     const response = await get(owner, 'alice');
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^principalId /) as string } });
+    expectInvalidParameter(response, 'principalId');
   });
 });
 
@@ -242,8 +239,7 @@ describe('PUT /api/subscriptions/{subscriptionId}/roleAssignments/{principalId}'
 
   it('when the principal id is not a GUID, then it is 400 naming principalId', async () => {
     const response = await put(owner, 'alice', { role: 'SecurityReader' });
-    expect(response.status).toBe(400);
-    expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(/^principalId /) as string } });
+    expectInvalidParameter(response, 'principalId');
   });
 });
 

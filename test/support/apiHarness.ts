@@ -126,3 +126,9 @@ export class ApiHarness {
     return { ...response, context };
   }
 }
+
+/** Asserts the API's answer to a bad parameter: 400 `InvalidParameter` whose message starts with the parameter's name. */
+export function expectInvalidParameter(response: HttpResponseInit, name: string): void {
+  expect(response.status).toBe(400);
+  expect(response.jsonBody).toMatchObject({ error: { code: 'InvalidParameter', message: expect.stringMatching(new RegExp(`^${name} `)) as string } });
+}
