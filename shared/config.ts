@@ -48,8 +48,20 @@ export interface LocalRuntimeConfig {
 export interface AuditStreamConfig {
   /** `AUDIT_EVENTHUB_NAME`: the Event Hub that receives the diagnostic records (default insights-logs-kube-audit). */
   eventHubName: string;
-  /** `EVENTHUB__fullyQualifiedNamespace`: the Event Hubs namespace host name, when configured. */
+  /** `EVENTHUB__fullyQualifiedNamespace`: the Event Hubs namespace host name (required in production). */
   fullyQualifiedNamespace?: string;
+  /** `AUDIT_EVENTHUB_CONSUMER_GROUP`: the consumer group the ingestion function reads with (default argus-ingestion). */
+  consumerGroup: string;
+  /** `EVENTHUB__clientId`: a user-assigned managed identity for Event Hubs; absent means system-assigned / developer credential. */
+  managedIdentityClientId?: string;
+}
+
+/** How the ingestion pipeline turns audit events into alerts. */
+export interface IngestionConfig {
+  /** `ALERT_AGGREGATION_WINDOW_IN_MINUTES`: findings of one rule, cluster and entity within one window are one alert. */
+  aggregationWindowInMs: number;
+  /** `SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS`: how long an instance reuses a subscription's plan and suppression rules. */
+  subscriptionSettingsCacheTtlInMs: number;
 }
 
 export interface DetectionConfig {
@@ -63,6 +75,7 @@ export interface Config {
   cosmos: CosmosConfig;
   auth: AuthConfig;
   auditStream: AuditStreamConfig;
+  ingestion: IngestionConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
 }
@@ -119,7 +132,13 @@ const commonSchema = z.object({
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
-  EVENTHUB__fullyQualifiedNamespace: hostName.optional(),
+  AUDIT_EVENTHUB_CONSUMER_GROUP: z
+    .string()
+    .regex(/^(?:\$Default|[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?)$/, 'must be a consumer group name (letters, digits, . - and _, or $Default)')
+    .default('argus-ingestion'),
+  EVENTHUB__clientId: guid.optional(),
+  ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });
 
 /** Azure settings: required in production. */
@@ -129,6 +148,7 @@ const productionSchema = z.object({
   AUTH_AUDIENCE: commaList,
   AUTH_ISSUER: httpsUrl.optional(),
   AUTH_JWKS_URI: httpsUrl.optional(),
+  EVENTHUB__fullyQualifiedNamespace: hostName,
 });
 
 /** The same settings in local mode: optional, defaulted from the embedded runtime. */
@@ -138,6 +158,7 @@ const localSchema = z.object({
   AUTH_AUDIENCE: commaList.default([LOCAL_AUDIENCE]),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_JWKS_URI: anyHttpUrl.optional(),
+  EVENTHUB__fullyQualifiedNamespace: hostName.optional(),
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -183,7 +204,13 @@ export function loadConfig(env: Env): Config {
     },
     auditStream: {
       eventHubName: c.AUDIT_EVENTHUB_NAME,
-      ...(c.EVENTHUB__fullyQualifiedNamespace === undefined ? {} : { fullyQualifiedNamespace: c.EVENTHUB__fullyQualifiedNamespace }),
+      ...(s.EVENTHUB__fullyQualifiedNamespace === undefined ? {} : { fullyQualifiedNamespace: s.EVENTHUB__fullyQualifiedNamespace }),
+      consumerGroup: c.AUDIT_EVENTHUB_CONSUMER_GROUP,
+      ...(c.EVENTHUB__clientId === undefined ? {} : { managedIdentityClientId: c.EVENTHUB__clientId }),
+    },
+    ingestion: {
+      aggregationWindowInMs: c.ALERT_AGGREGATION_WINDOW_IN_MINUTES * 60_000,
+      subscriptionSettingsCacheTtlInMs: c.SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS * 1000,
     },
     local,
   };

@@ -5,6 +5,7 @@ const production = {
   COSMOS__accountEndpoint: 'https://argus-prod.documents.azure.com:443/',
   AUTH_TENANT_ID: TENANT,
   AUTH_AUDIENCE: 'api://argus, 3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11',
+  EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -21,7 +22,12 @@ describe('loadConfig', () => {
   it('when ARGUS_ENVIRONMENT is not set, then production rules apply and every missing Azure setting is named', () => {
     const problems = problemsOf({});
     expect(problems).toEqual(
-      expect.arrayContaining(['COSMOS__accountEndpoint is required', 'AUTH_TENANT_ID is required', 'AUTH_AUDIENCE is required']),
+      expect.arrayContaining([
+        'COSMOS__accountEndpoint is required',
+        'AUTH_TENANT_ID is required',
+        'AUTH_AUDIENCE is required',
+        'EVENTHUB__fullyQualifiedNamespace is required',
+      ]),
     );
   });
 
@@ -116,16 +122,40 @@ describe('loadConfig DETECTION_LISTS', () => {
   });
 });
 
-describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualifiedNamespace)', () => {
-  it('when neither is set, then the hub is insights-logs-kube-audit (the name AKS diagnostic settings use) and there is no namespace', () => {
-    expect(loadConfig(production).auditStream).toEqual({ eventHubName: 'insights-logs-kube-audit' });
+describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualifiedNamespace, AUDIT_EVENTHUB_CONSUMER_GROUP)', () => {
+  it('when only the namespace is set, then the hub is insights-logs-kube-audit (the name AKS diagnostic settings use) read by argus-ingestion', () => {
+    expect(loadConfig(production).auditStream).toEqual({
+      eventHubName: 'insights-logs-kube-audit',
+      fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
+      consumerGroup: 'argus-ingestion',
+    });
   });
 
-  it('when both are set, then they are read (in production and locally alike)', () => {
-    const settings = { AUDIT_EVENTHUB_NAME: 'argus_audit-1.prod', EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net' };
-    const expected = { eventHubName: 'argus_audit-1.prod', fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net' };
+  it('when locally nothing is set, then there is no namespace (the embedded hub is used)', () => {
+    expect(loadConfig({ ARGUS_ENVIRONMENT: 'local' }).auditStream).toEqual({ eventHubName: 'insights-logs-kube-audit', consumerGroup: 'argus-ingestion' });
+  });
+
+  it('when all are set, then they are read (in production and locally alike)', () => {
+    const settings = {
+      AUDIT_EVENTHUB_NAME: 'argus_audit-1.prod',
+      EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
+      AUDIT_EVENTHUB_CONSUMER_GROUP: '$Default',
+      EVENTHUB__clientId: '3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11',
+    };
+    const expected = {
+      eventHubName: 'argus_audit-1.prod',
+      fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
+      consumerGroup: '$Default',
+      managedIdentityClientId: '3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11',
+    };
     expect(loadConfig({ ...production, ...settings }).auditStream).toEqual(expected);
     expect(loadConfig({ ARGUS_ENVIRONMENT: 'local', ...settings }).auditStream).toEqual(expected);
+  });
+
+  it('when the consumer group is not a consumer group name, then the error names the setting', () => {
+    expect(problemsOf({ ...production, AUDIT_EVENTHUB_CONSUMER_GROUP: 'has space' })).toEqual([
+      expect.stringMatching(/^AUDIT_EVENTHUB_CONSUMER_GROUP must be a consumer group name/),
+    ]);
   });
 
   it.each(['-starts-with-dash', 'ends-with-dot.', 'has space', 'x'.repeat(257)])(
@@ -143,4 +173,22 @@ describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualified
       ]);
     },
   );
+});
+
+describe('loadConfig ingestion (ALERT_AGGREGATION_WINDOW_IN_MINUTES, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS)', () => {
+  it('when neither is set, then alerts aggregate over one hour and subscription settings are cached for a minute', () => {
+    expect(loadConfig(production).ingestion).toEqual({ aggregationWindowInMs: 3_600_000, subscriptionSettingsCacheTtlInMs: 60_000 });
+  });
+
+  it('when both are set, then they are read in milliseconds', () => {
+    const config = loadConfig({ ...production, ALERT_AGGREGATION_WINDOW_IN_MINUTES: '15', SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
+    expect(config.ingestion).toEqual({ aggregationWindowInMs: 900_000, subscriptionSettingsCacheTtlInMs: 0 });
+  });
+
+  it('when the window is out of range, then the error names the setting', () => {
+    expect(problemsOf({ ...production, ALERT_AGGREGATION_WINDOW_IN_MINUTES: '0' })).toEqual([expect.stringMatching(/^ALERT_AGGREGATION_WINDOW_IN_MINUTES/)]);
+    expect(problemsOf({ ...production, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '7200' })).toEqual([
+      expect.stringMatching(/^SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS/),
+    ]);
+  });
 });
