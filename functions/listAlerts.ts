@@ -14,7 +14,8 @@ export const MAX_ALERTS_PAGE_SIZE = 200;
 
 const SEVERITIES: readonly Severity[] = Object.values(Severity);
 const STATUSES: readonly AlertStatus[] = Object.values(AlertStatus);
-const CONTINUATION_VERSION = 1;
+/** 2: the position is (timeGeneratedUtc, id); tokens of version 1 held a startTimeUtc and are refused. */
+const CONTINUATION_VERSION = 2;
 
 /** One value or comma-separated values of an enum, matched case-insensitively, returned in the enum's spelling, each once. */
 function enumList<T extends string>(values: readonly T[]) {
@@ -41,10 +42,10 @@ const rfc3339 = z.iso
   .datetime({ offset: true, error: 'must be an RFC 3339 time with a zone, e.g. 2026-11-02T10:00:00Z' })
   .transform((text) => new Date(text).toISOString());
 
-/** The continuation token: base64url of `{"v":1,"s":startTimeUtc,"i":id}`, the last alert of the page. */
+/** The continuation token: base64url of `{"v":2,"g":timeGeneratedUtc,"i":id}`, the last alert of the page. */
 const continuationPayload = z.strictObject({
   v: z.literal(CONTINUATION_VERSION),
-  s: z.iso.datetime(),
+  g: z.iso.datetime(),
   i: z.string().min(1).max(255),
 });
 
@@ -62,11 +63,11 @@ const continuation = z.string().transform((token, ctx): AlertPosition => {
   }
   const parsed = continuationPayload.safeParse(payload);
   if (!parsed.success) return invalid();
-  return { startTimeUtc: parsed.data.s, id: parsed.data.i };
+  return { timeGeneratedUtc: parsed.data.g, id: parsed.data.i };
 });
 
 export function encodeAlertContinuation(position: AlertPosition): string {
-  return Buffer.from(JSON.stringify({ v: CONTINUATION_VERSION, s: position.startTimeUtc, i: position.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: CONTINUATION_VERSION, g: position.timeGeneratedUtc, i: position.id })).toString('base64url');
 }
 
 const listAlertsQuery = z
@@ -103,8 +104,8 @@ const listAlertsQuery = z
   });
 
 /**
- * `GET /api/subscriptions/{subscriptionId}/alerts`: the subscription's alerts, newest first, filtered
- * and paged (`top`, then the `nextLink` of each page). SecurityReader or higher.
+ * `GET /api/subscriptions/{subscriptionId}/alerts`: the subscription's alerts, newest (most recently
+ * raised) first, filtered and paged (`top`, then the `nextLink` of each page). SecurityReader or higher.
  */
 export async function listAlerts(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityReader, target: 'collection' });

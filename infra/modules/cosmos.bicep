@@ -40,17 +40,17 @@ var containers containerDefinition[] = [
       excludedPaths: [ { path: '/"_etag"/?' } ]
       compositeIndexes: [
         [
-          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/timeGeneratedUtc', order: 'descending' }
           { path: '/id', order: 'descending' }
         ]
         [
           { path: '/status', order: 'ascending' }
-          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/timeGeneratedUtc', order: 'descending' }
           { path: '/id', order: 'descending' }
         ]
         [
           { path: '/severity', order: 'ascending' }
-          { path: '/startTimeUtc', order: 'descending' }
+          { path: '/timeGeneratedUtc', order: 'descending' }
           { path: '/id', order: 'descending' }
         ]
       ]

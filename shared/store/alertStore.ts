@@ -32,11 +32,12 @@ export interface AlertFilters {
 }
 
 /**
- * Where a page ends, in the list's order (newest first by `startTimeUtc`, then by `id`). Both keys are
- * stable for an alert, so the position stays valid while alerts are updated.
+ * Where a page ends, in the list's order (most recently raised first: by `timeGeneratedUtc`, then by
+ * `id`). Both keys are stable for an alert (the pipeline keeps `timeGeneratedUtc` from the first write,
+ * while it may widen `startTimeUtc` and `endTimeUtc`), so the position stays valid while alerts are updated.
  */
 export interface AlertPosition {
-  startTimeUtc: string;
+  timeGeneratedUtc: string;
   id: string;
 }
 
@@ -57,7 +58,7 @@ export interface AlertPage {
  * The fields whose single-value filter leads the ORDER BY, so that Azure Cosmos DB serves the filter
  * and the order from one composite index (the equality makes the order the same as without it). The
  * first field here with exactly one value wins. The `alerts` entry of containers.ts has the composite
- * indexes: (startTimeUtc DESC, id DESC) and, per field here, (field ASC, startTimeUtc DESC, id DESC).
+ * indexes: (timeGeneratedUtc DESC, id DESC) and, per field here, (field ASC, timeGeneratedUtc DESC, id DESC).
  */
 const LEADING_EQUALITY_FIELDS = ['status', 'severity'] as const;
 
@@ -68,10 +69,10 @@ export async function getAlert(database: Database, subscriptionId: string, alert
 }
 
 /**
- * One page of a subscription's alerts, newest first. Keyset paging (no OFFSET, which the in-process
- * server lacks and which costs more the deeper the page in Azure): the page after `after` is the
- * alerts strictly before it in (startTimeUtc DESC, id DESC). One more alert than asked is read to
- * know whether a next page exists.
+ * One page of a subscription's alerts, newest (most recently raised) first. Keyset paging (no OFFSET,
+ * which the in-process server lacks and which costs more the deeper the page in Azure): the page after
+ * `after` is the alerts strictly before it in (timeGeneratedUtc DESC, id DESC). One more alert than
+ * asked is read to know whether a next page exists.
  */
 export async function queryAlerts(database: Database, subscriptionId: string, filters: AlertFilters, page: AlertPageRequest): Promise<AlertPage> {
   const conditions = ['c.subscriptionId = @subscriptionId'];
@@ -105,11 +106,11 @@ export async function queryAlerts(database: Database, subscriptionId: string, fi
     conditions.push('c.startTimeUtc <= @toUtc');
   }
   if (page.after !== undefined) {
-    parameters.push({ name: '@afterStartTimeUtc', value: page.after.startTimeUtc }, { name: '@afterId', value: page.after.id });
-    conditions.push('(c.startTimeUtc < @afterStartTimeUtc OR (c.startTimeUtc = @afterStartTimeUtc AND c.id < @afterId))');
+    parameters.push({ name: '@afterTimeGeneratedUtc', value: page.after.timeGeneratedUtc }, { name: '@afterId', value: page.after.id });
+    conditions.push('(c.timeGeneratedUtc < @afterTimeGeneratedUtc OR (c.timeGeneratedUtc = @afterTimeGeneratedUtc AND c.id < @afterId))');
   }
   const leading = LEADING_EQUALITY_FIELDS.find((field) => (field === 'status' ? filters.statuses : filters.severities)?.length === 1);
-  const orderBy = [...(leading === undefined ? [] : [`c.${leading} ASC`]), 'c.startTimeUtc DESC', 'c.id DESC'].join(', ');
+  const orderBy = [...(leading === undefined ? [] : [`c.${leading} ASC`]), 'c.timeGeneratedUtc DESC', 'c.id DESC'].join(', ');
 
   const { resources } = await database
     .container(CONTAINER)
@@ -120,7 +121,7 @@ export async function queryAlerts(database: Database, subscriptionId: string, fi
     .fetchAll();
   const alerts = resources.slice(0, page.top).map((document) => stored(document).alert);
   const last = alerts.at(-1);
-  return resources.length > page.top && last !== undefined ? { alerts, next: { startTimeUtc: last.startTimeUtc, id: last.id } } : { alerts };
+  return resources.length > page.top && last !== undefined ? { alerts, next: { timeGeneratedUtc: last.timeGeneratedUtc, id: last.id } } : { alerts };
 }
 
 export interface ListActiveAlertsOptions {
@@ -131,8 +132,9 @@ export interface ListActiveAlertsOptions {
 }
 
 /**
- * Every Active alert of a subscription (optionally of one alert type), newest first, read page by page
- * with continuation tokens, so a caller can scan them all without holding them all.
+ * Every Active alert of a subscription (optionally of one alert type), in the list's order (most recently
+ * raised first), read page by page with continuation tokens, so a caller can scan them all without
+ * holding them all.
  */
 export async function* listActiveAlerts(database: Database, subscriptionId: string, options: ListActiveAlertsOptions = {}): AsyncGenerator<Alert> {
   const parameters: SqlParameter[] = [
@@ -142,7 +144,7 @@ export async function* listActiveAlerts(database: Database, subscriptionId: stri
   if (options.alertType !== undefined) parameters.push({ name: '@alertType', value: options.alertType });
   const byType = options.alertType === undefined ? '' : ' AND c.alertType = @alertType';
   const iterator = database.container(CONTAINER).items.query<Alert>(
-    { query: `SELECT * FROM c WHERE c.subscriptionId = @subscriptionId AND c.status = @status${byType} ORDER BY c.startTimeUtc DESC, c.id DESC`, parameters },
+    { query: `SELECT * FROM c WHERE c.subscriptionId = @subscriptionId AND c.status = @status${byType} ORDER BY c.timeGeneratedUtc DESC, c.id DESC`, parameters },
     { partitionKey: subscriptionId, maxItemCount: options.pageSize ?? 100 },
   );
   for await (const page of iterator.getAsyncIterator()) {

@@ -11,8 +11,9 @@ export const containerDefinitions = [
   {
     id: 'alerts',
     partitionKey: { paths: ['/subscriptionId'] },
-    // Lists are newest first (ORDER BY startTimeUtc DESC, id DESC, keyset-paged), which needs a composite
-    // index; a single-value status or severity filter leads the ORDER BY (see shared/store/alertStore.ts).
+    // Lists are newest first (ORDER BY timeGeneratedUtc DESC, id DESC, keyset-paged: timeGeneratedUtc never
+    // changes once written, unlike startTimeUtc), which needs a composite index; a single-value status or
+    // severity filter leads the ORDER BY (see shared/store/alertStore.ts).
     indexingPolicy: {
       indexingMode: 'consistent',
       automatic: true,
@@ -20,17 +21,17 @@ export const containerDefinitions = [
       excludedPaths: [{ path: '/"_etag"/?' }],
       compositeIndexes: [
         [
-          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
         [
           { path: '/status', order: 'ascending' },
-          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
         [
           { path: '/severity', order: 'ascending' },
-          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
       ],

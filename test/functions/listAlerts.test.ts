@@ -106,6 +106,26 @@ describe('GET /api/subscriptions/{subscriptionId}/alerts', () => {
     }
   });
 
+  it('when alerts on both sides of the page boundary start earlier between pages (a late event widened them), then paging neither loses nor repeats an alert', async () => {
+    const first = (await list({ top: '50' })).jsonBody as AlertList;
+    const widened = newest.slice(0, 80).map((a) => ({ ...a, startTimeUtc: new Date(Date.parse(a.startTimeUtc) - 24 * 3_600_000).toISOString() }));
+    await upsertAlerts(harness.database, widened, 50);
+    try {
+      const rest = await listAll({ ...Object.fromEntries(new URL(first.nextLink ?? '').searchParams), top: '200' });
+      expect([...first.value.map((a) => a.id), ...rest.ids]).toEqual(newest.map((a) => a.id));
+    } finally {
+      await upsertAlerts(harness.database, newest.slice(0, 80), 50);
+    }
+  });
+
+  it('when an alert started earlier than the one before it but was raised later, then it is listed first', async () => {
+    const body = (await list({ top: '200' })).jsonBody as AlertList;
+    const startedEarlierListedFirst = body.value.some((alert, index) => index > 0 && alert.startTimeUtc < (body.value[index - 1] as Alert).startTimeUtc);
+    expect(startedEarlierListedFirst).toBe(true);
+    const raised = body.value.map((a) => a.timeGeneratedUtc);
+    expect([...raised].sort().reverse()).toEqual(raised);
+  });
+
   it.each<[string, Record<string, string>, (a: Alert) => boolean]>([
     ['one status', { status: 'Dismissed' }, (a) => a.status === 'Dismissed'],
     ['several statuses, any case', { status: 'active,inprogress' }, (a) => a.status === 'Active' || a.status === 'InProgress'],
@@ -173,9 +193,11 @@ describe('GET /api/subscriptions/{subscriptionId}/alerts', () => {
     ['top', { top: 'ten' }],
     ['continuation', { continuation: 'not a token' }],
     ['continuation', { continuation: 'bm90IGpzb24' }],
+    ['continuation', { continuation: badToken({ v: 1, s: '2026-11-02T10:00:00.000Z', i: 'abc' }) }],
     ['continuation', { continuation: badToken({ v: 2, s: '2026-11-02T10:00:00.000Z', i: 'abc' }) }],
-    ['continuation', { continuation: badToken({ v: 1, s: 'DROP', i: 'abc' }) }],
-    ['continuation', { continuation: badToken({ v: 1, s: '2026-11-02T10:00:00.000Z', i: 'abc', extra: 1 }) }],
+    ['continuation', { continuation: badToken({ v: 3, g: '2026-11-02T10:00:00.000Z', i: 'abc' }) }],
+    ['continuation', { continuation: badToken({ v: 2, g: 'DROP', i: 'abc' }) }],
+    ['continuation', { continuation: badToken({ v: 2, g: '2026-11-02T10:00:00.000Z', i: 'abc', extra: 1 }) }],
     ['continuation', { continuation: badToken([1, 2]) }],
     ['sort', { sort: 'startTimeUtc' }],
     ['$top', { $top: '5' }],
@@ -201,7 +223,7 @@ describe('GET /api/subscriptions/{subscriptionId}/alerts', () => {
 
   it('when a well-formed continuation points inside the list, then the page starts right after that alert', async () => {
     const after = newest[99] as Alert;
-    const body = (await list({ top: '3', continuation: badToken({ v: 1, s: after.startTimeUtc, i: after.id }) })).jsonBody as AlertList;
+    const body = (await list({ top: '3', continuation: badToken({ v: 2, g: after.timeGeneratedUtc, i: after.id }) })).jsonBody as AlertList;
     expect(body.value.map((a) => a.id)).toEqual(newest.slice(100, 103).map((a) => a.id));
   });
 });

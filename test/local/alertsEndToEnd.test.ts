@@ -4,7 +4,7 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
 import { type Alert } from '../../shared/alerts/alert';
 import { createCosmosClient } from '../../shared/store/createCosmosClient';
 import { upsertAlerts } from '../../shared/store/alertStore';
-import { variedAlerts } from '../support/alertFixtures';
+import { newestFirst, variedAlerts } from '../support/alertFixtures';
 import { closedPort, runTokenCommand } from '../support/localTokens';
 import { createTemporaryDirectory } from '../support/temporaryDirectory';
 
@@ -58,7 +58,7 @@ describe('alerts end to end: npm run token, then list, page and dismiss through 
     dataDir.remove();
   });
 
-  it('when a reader pages through the alerts by following nextLink, then every alert comes once, newest first', async () => {
+  it('when a reader pages through the alerts by following nextLink, then every alert comes once, most recently raised first', async () => {
     const seen: Alert[] = [];
     let next: string | undefined = `/subscriptions/${SUB}/alerts?top=50`;
     let pages = 0;
@@ -71,9 +71,9 @@ describe('alerts end to end: npm run token, then list, page and dismiss through 
       pages++;
     }
     expect(pages).toBe(3);
-    expect(seen.map((a) => a.id).sort()).toEqual(alerts.map((a) => a.id).sort());
-    const starts = seen.map((a) => a.startTimeUtc);
-    expect([...starts].sort().reverse()).toEqual(starts);
+    expect(seen.map((a) => a.id)).toEqual([...alerts].sort(newestFirst).map((a) => a.id));
+    const raised = seen.map((a) => a.timeGeneratedUtc);
+    expect([...raised].sort().reverse()).toEqual(raised);
   });
 
   it('when a reader tries to dismiss, then it is 403 and the alert is unchanged', async () => {

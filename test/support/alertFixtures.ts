@@ -38,14 +38,19 @@ const CLUSTERS = ['aks-prod-01', 'aks-dev-02'];
 const ALERT_TYPES = ['K8S_PrivilegedContainer', 'K8S_ExposedDashboard'];
 
 /**
- * The `index`-th of a set of varied alerts of the template: three alerts share each start time (so the
- * id breaks ties), and status, severity, cluster, type and simulation vary independently.
+ * The `index`-th of a set of varied alerts of the template: three alerts share each start time and time
+ * raised (so the id breaks ties), and status, severity, cluster, type and simulation vary independently.
+ * The time raised lags the start by 0.5 to 8 minutes, varying by group so that the list order (by time
+ * raised) differs from the order by start time: most groups are listed after the group that started a
+ * minute earlier, because it was raised later.
  */
 export function variedAlert(index: number, subscriptionId = ALERT_SUBSCRIPTION): Alert {
   const template = templateAlert();
   const clusterName = CLUSTERS[index % 2] as string;
   const clusterResourceId = `/subscriptions/${subscriptionId}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/${clusterName}`;
-  const startInMs = Date.parse('2026-11-02T10:00:00.000Z') - Math.floor(index / 3) * 60_000;
+  const group = Math.floor(index / 3);
+  const startInMs = Date.parse('2026-11-02T10:00:00.000Z') - group * 60_000;
+  const raisedInMs = startInMs + 30_000 + (group % 4) * 150_000;
   const windowStartUtc = new Date(startInMs - (startInMs % 3_600_000)).toISOString();
   const id = createAlertId({ subscriptionId, clusterResourceId, ruleId: template.ruleId, dedupKey: `variant-${index}`, windowStartUtc });
   return {
@@ -58,6 +63,7 @@ export function variedAlert(index: number, subscriptionId = ALERT_SUBSCRIPTION):
     status: STATUSES[Math.floor(index / 2) % 4] as AlertStatus,
     startTimeUtc: new Date(startInMs).toISOString(),
     endTimeUtc: new Date(startInMs + 5 * 60_000).toISOString(),
+    timeGeneratedUtc: new Date(raisedInMs).toISOString(),
     windowStartUtc,
     compromisedEntity: clusterName,
     clusterResourceId,
@@ -71,8 +77,8 @@ export function variedAlerts(count: number, subscriptionId = ALERT_SUBSCRIPTION)
   return Array.from({ length: count }, (_, index) => variedAlert(index, subscriptionId));
 }
 
-/** The list order: newest first by start time, then by id (descending). */
+/** The list order: most recently raised first (by timeGeneratedUtc), then by id (descending). */
 export function newestFirst(a: Alert, b: Alert): number {
-  if (a.startTimeUtc !== b.startTimeUtc) return a.startTimeUtc < b.startTimeUtc ? 1 : -1;
+  if (a.timeGeneratedUtc !== b.timeGeneratedUtc) return a.timeGeneratedUtc < b.timeGeneratedUtc ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

@@ -4,6 +4,8 @@ import { ALERT_SUBSCRIPTION, newestFirst, variedAlerts } from '../../support/ale
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const OTHER_SUBSCRIPTION = '11111111-2222-4333-8444-555555555555';
+const ORDER_SUBSCRIPTION = '22222222-2222-4333-8444-555555555555';
+const MOVING_SUBSCRIPTION = '33333333-2222-4333-8444-555555555555';
 
 describe('alertStore', () => {
   let cosmos: TestCosmos;
@@ -22,12 +24,17 @@ describe('alertStore', () => {
     expect(resource?.indexingPolicy?.compositeIndexes).toEqual(
       expect.arrayContaining([
         [
-          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
         [
           { path: '/status', order: 'ascending' },
-          { path: '/startTimeUtc', order: 'descending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
+          { path: '/id', order: 'descending' },
+        ],
+        [
+          { path: '/severity', order: 'ascending' },
+          { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
       ]),
@@ -56,6 +63,37 @@ describe('alertStore', () => {
     }
     expect(seen).toEqual([...alerts].sort(newestFirst).map((a) => a.id));
     expect(page.alerts.length).toBe(2);
+  });
+
+  it('when an alert started earlier but was raised later, then it is listed first, by page and among the Active alerts', async () => {
+    // The smaller id is the one raised later, so neither the start time nor the id puts it first.
+    const [smallerId, largerId] = variedAlerts(2, ORDER_SUBSCRIPTION).sort((a, b) => (a.id < b.id ? -1 : 1)) as [Alert, Alert];
+    const raisedLater: Alert = { ...smallerId, status: 'Active', startTimeUtc: '2026-11-02T08:00:00.000Z', timeGeneratedUtc: '2026-11-02T11:00:00.000Z' };
+    const raisedEarlier: Alert = { ...largerId, status: 'Active', startTimeUtc: '2026-11-02T09:00:00.000Z', timeGeneratedUtc: '2026-11-02T10:00:00.000Z' };
+    await upsertAlerts(cosmos.database, [raisedEarlier, raisedLater]);
+
+    const first = await queryAlerts(cosmos.database, ORDER_SUBSCRIPTION, {}, { top: 1 });
+    expect(first.next).toEqual({ timeGeneratedUtc: raisedLater.timeGeneratedUtc, id: raisedLater.id });
+    const second = await queryAlerts(cosmos.database, ORDER_SUBSCRIPTION, {}, { top: 1, ...(first.next ? { after: first.next } : {}) });
+    expect([...first.alerts, ...second.alerts].map((a) => a.id)).toEqual([raisedLater.id, raisedEarlier.id]);
+    expect(second.next).toBeUndefined();
+
+    const active: string[] = [];
+    for await (const alert of listActiveAlerts(cosmos.database, ORDER_SUBSCRIPTION, { pageSize: 1 })) active.push(alert.id);
+    expect(active).toEqual([raisedLater.id, raisedEarlier.id]);
+  });
+
+  it("when alerts' start times are moved earlier between page requests (a late event widened them), then paging neither loses nor repeats an alert", async () => {
+    const moving = variedAlerts(12, MOVING_SUBSCRIPTION);
+    const expected = [...moving].sort(newestFirst);
+    await upsertAlerts(cosmos.database, moving);
+    const first = await queryAlerts(cosmos.database, MOVING_SUBSCRIPTION, {}, { top: 4 });
+    // The alerts of the first page and of the next page now start two hours earlier than every other alert.
+    const widened = expected.slice(0, 8).map((a) => ({ ...a, startTimeUtc: new Date(Date.parse(a.startTimeUtc) - 2 * 3_600_000).toISOString() }));
+    await upsertAlerts(cosmos.database, widened);
+    const rest = await queryAlerts(cosmos.database, MOVING_SUBSCRIPTION, {}, { top: 100, ...(first.next ? { after: first.next } : {}) });
+    expect([...first.alerts, ...rest.alerts].map((a) => a.id)).toEqual(expected.map((a) => a.id));
+    expect(rest.alerts.slice(0, 4).map((a) => a.startTimeUtc)).toEqual(widened.slice(4).map((a) => a.startTimeUtc));
   });
 
   it('when exactly a page remains, then there is no next page', async () => {
