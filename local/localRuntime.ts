@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { loadConfig, type Config } from '../shared/config';
+import { bindingExpressionSettings, loadConfig, type Config } from '../shared/config';
 import type { EventHubFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from '../shared/functions/defineFunction';
 import { getServices, resetServices } from '../shared/services';
 import { ensureDatabase } from '../shared/store/ensureDatabase';
@@ -83,8 +83,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       COSMOS__accountEndpoint: settings['COSMOS__accountEndpoint'] ?? cosmos.endpoint,
       AUTH_JWKS_URI: settings['AUTH_JWKS_URI'] ?? `${url}/${host.routePrefix}/local/identity/keys`,
     });
-    publish(settings);
     const config = loadConfig(settings);
+    for (const [name, value] of Object.entries(bindingExpressionSettings(config))) if (!settings[name]?.trim()) settings[name] = value;
+    publish(settings);
     resetServices();
 
     const database = await ensureDatabase(getServices().cosmosClient, config.cosmos.databaseName);

@@ -216,6 +216,14 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/**
+ * The settings trigger bindings name in `%...%` expressions, with their effective values (defaults
+ * included). In Azure the deployment sets each; the local runtime fills in those left unset.
+ */
+export function bindingExpressionSettings(config: Config): Record<string, string> {
+  return { AUDIT_EVENTHUB_NAME: config.auditStream.eventHubName, AUDIT_EVENTHUB_CONSUMER_GROUP: config.auditStream.consumerGroup };
+}
+
 let cached: Config | undefined;
 
 /** The process-wide configuration, validated on first use. */

@@ -17,10 +17,34 @@ export interface AggregateFindingsOptions {
 }
 
 export const DEFAULT_AGGREGATION_WINDOW_IN_MS = 60 * 60 * 1000;
-const DEFAULT_MAX_EVIDENCE = 20;
-const DEFAULT_MAX_ENTITIES = 50;
+export const DEFAULT_MAX_EVIDENCE = 20;
+export const DEFAULT_MAX_ENTITIES = 50;
 
-const severityRank: Record<Severity, number> = { Informational: 0, Low: 1, Medium: 2, High: 3 };
+export const severityRank: Record<Severity, number> = { Informational: 0, Low: 1, Medium: 2, High: 3 };
+
+/** Which alert a finding belongs to: its deterministic id and the start of its aggregation window. */
+export interface FindingAlertIdentity {
+  id: string;
+  windowStartUtc: string;
+}
+
+/**
+ * The alert a finding folds into: same rule, cluster and dedup key within a fixed window aligned to the
+ * epoch, so every instance and every re-delivery computes the same id.
+ */
+export function alertIdentityOf(finding: Finding, windowInMs: number): FindingAlertIdentity {
+  const { event, cluster } = finding.record;
+  const timeInMs = Date.parse(event.requestReceivedTimestamp);
+  const windowStartUtc = new Date(Math.floor(timeInMs / windowInMs) * windowInMs).toISOString();
+  const id = createAlertId({
+    subscriptionId: cluster.subscriptionId,
+    clusterResourceId: cluster.resourceId,
+    ruleId: finding.rule.id,
+    dedupKey: finding.dedupKey,
+    windowStartUtc,
+  });
+  return { id, windowStartUtc };
+}
 
 /**
  * Turns findings into alerts: same rule, same cluster, same dedup key within a fixed window (aligned
@@ -34,17 +58,9 @@ export function aggregateFindings(findings: readonly Finding[], options: Aggrega
   const entityKeys = new Map<string, Set<string>>();
 
   for (const finding of findings) {
-    const { event, cluster } = finding.record;
-    const timeInMs = Date.parse(event.requestReceivedTimestamp);
-    const time = new Date(timeInMs).toISOString();
-    const windowStartUtc = new Date(Math.floor(timeInMs / options.windowInMs) * options.windowInMs).toISOString();
-    const id = createAlertId({
-      subscriptionId: cluster.subscriptionId,
-      clusterResourceId: cluster.resourceId,
-      ruleId: finding.rule.id,
-      dedupKey: finding.dedupKey,
-      windowStartUtc,
-    });
+    const { event } = finding.record;
+    const time = new Date(Date.parse(event.requestReceivedTimestamp)).toISOString();
+    const { id, windowStartUtc } = alertIdentityOf(finding, options.windowInMs);
     let alert = alerts.get(id);
     if (alert === undefined) {
       alert = newAlert(finding, id, time, windowStartUtc, options);

@@ -60,6 +60,12 @@ export interface Alert {
   clusterResourceId: string;
   /** Start of the aggregation window the alert covers. */
   windowStartUtc: string;
+  /**
+   * Per event stream (`<hub>/<partition>`), the sequence number of the last event already counted in
+   * this alert: a re-delivered batch finds its events here and counts nothing twice. Written by the
+   * ingestion pipeline; absent on alerts from other sources.
+   */
+  ingestedThrough?: Record<string, number>;
 }
 
 export const PRODUCT_NAME = 'Argus';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AlertEntity, EntityType } from '../detection/entities';
 import { Severity } from '../detection/rule';
-import { type Alert } from './alert';
+import { type Alert, AlertStatus } from './alert';
 
 /**
  * Suppression rules in the shape of Defender for Cloud's `alertsSuppressionRules`: an alert type (or
@@ -110,6 +110,34 @@ export function matchesSuppressionRule(rule: SuppressionRule, alert: Alert, now:
 /** The first rule that dismisses the alert at `now`, if any. */
 export function findSuppressingRule<R extends SuppressionRule>(rules: readonly R[], alert: Alert, now: Date): R | undefined {
   return rules.find((rule) => matchesSuppressionRule(rule, alert, now));
+}
+
+/** The principal id a suppression rule acts under in an alert's status history. */
+export function suppressionRulePrincipalId(ruleName: string): string {
+  return `suppressionRule/${ruleName}`;
+}
+
+/**
+ * A new alert as a suppression rule leaves it: Dismissed, with one history entry naming the rule, its
+ * reason and comment (what an analyst reads to know why they never saw it Active). Pure.
+ */
+export function dismissBySuppressionRule(alert: Alert, rule: SuppressionRule, now: Date): Alert {
+  const comment = `Dismissed by suppression rule "${rule.name}" (${rule.reason})${rule.comment ? `: ${rule.comment}` : ''}`;
+  return {
+    ...alert,
+    status: AlertStatus.Dismissed,
+    statusHistory: [
+      ...alert.statusHistory,
+      {
+        status: AlertStatus.Dismissed,
+        principalId: suppressionRulePrincipalId(rule.name),
+        principalName: `Suppression rule ${rule.name}`,
+        timeUtc: now.toISOString(),
+        comment: comment.slice(0, MAX_COMMENT_LENGTH + 100),
+      },
+    ],
+    extendedProperties: { ...alert.extendedProperties, suppressionRule: rule.name },
+  };
 }
 
 /** A rule has expired from its expiration instant on (an expiry equal to `now` no longer suppresses). */

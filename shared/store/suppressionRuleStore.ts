@@ -1,5 +1,6 @@
 import type { Database } from '@azure/cosmos';
 import { type SuppressionRule } from '../alerts/suppressionRule';
+import { withoutSystemProperties } from './systemProperties';
 
 /** Who wrote a document (principal id and display name at the time). */
 export interface Actor {
@@ -26,7 +27,6 @@ export function toSuppressionRuleView(document: SuppressionRuleDocument): Suppre
 }
 
 const CONTAINER = 'suppressionRules';
-const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
 
 export async function getSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<SuppressionRuleDocument | undefined> {
   const { resource } = await database.container(CONTAINER).item(name, subscriptionId).read<SuppressionRuleDocument>();
@@ -62,10 +62,4 @@ export async function deleteSuppressionRule(database: Database, subscriptionId: 
     if ((error as { code?: number }).code === 404) return false;
     throw error;
   }
-}
-
-function withoutSystemProperties<T extends object>(document: T): T {
-  const copy = { ...document } as Record<string, unknown>;
-  for (const name of SYSTEM_PROPERTIES) delete copy[name];
-  return copy as T;
 }

@@ -1,0 +1,96 @@
+import { type Finding } from '../detection/finding';
+import { type Alert } from './alert';
+import { aggregateFindings, DEFAULT_MAX_ENTITIES, DEFAULT_MAX_EVIDENCE, severityRank } from './aggregateFindings';
+import { dismissBySuppressionRule, findSuppressingRule, type SuppressionRule } from './suppressionRule';
+
+/** Where an event was read: its stream (`<hub>/<partition>`) and its sequence number in that stream. */
+export interface StreamPosition {
+  stream: string;
+  sequenceNumber: number;
+}
+
+/** A finding together with the position of the event it came from. */
+export interface AlertOccurrence {
+  finding: Finding;
+  position: StreamPosition;
+}
+
+export interface FoldOccurrencesOptions {
+  windowInMs: number;
+  /** The caller's clock: `timeGeneratedUtc` of a new alert, time of a suppression. */
+  now: Date;
+  /** The subscription's suppression rules; they decide only the status of a NEW alert. */
+  suppressionRules: readonly SuppressionRule[];
+  maxEvidence?: number;
+  maxEntities?: number;
+}
+
+/**
+ * The next version of one alert after a batch: the occurrences (all of the same alert id) not yet
+ * counted are folded into the stored alert, or make a new one. Pure.
+ *
+ * Exactly once in effect: an occurrence counts only if its event comes after the alert's
+ * `ingestedThrough` position for its stream. Event Hubs delivers a partition in order, so a batch
+ * delivered again, whole or re-cut, finds its events already counted. Returns undefined when there is
+ * nothing new to write. A stored alert keeps its status, history and `timeGeneratedUtc`; a new alert
+ * that a suppression rule matches starts Dismissed, the rule named in its history.
+ */
+export function foldOccurrences(stored: Alert | undefined, occurrences: readonly AlertOccurrence[], options: FoldOccurrencesOptions): Alert | undefined {
+  const counted = stored?.ingestedThrough ?? {};
+  const fresh = occurrences.filter(({ position }) => position.sequenceNumber > (counted[position.stream] ?? -1));
+  if (fresh.length === 0) return undefined;
+  const ingestedThrough = { ...counted };
+  for (const { position } of fresh) {
+    ingestedThrough[position.stream] = Math.max(ingestedThrough[position.stream] ?? -1, position.sequenceNumber);
+  }
+  const aggregated = aggregateFindings(
+    fresh.map((occurrence) => occurrence.finding),
+    { windowInMs: options.windowInMs, now: options.now, ...limits(options) },
+  );
+  const delta = aggregated[0];
+  if (delta === undefined || aggregated.length !== 1 || (stored !== undefined && stored.id !== delta.id)) {
+    throw new Error('foldOccurrences expects the occurrences of exactly one alert');
+  }
+  if (stored !== undefined) return { ...mergeAlert(stored, delta, options), ingestedThrough };
+  const rule = findSuppressingRule(options.suppressionRules, delta, options.now);
+  const created = { ...delta, ingestedThrough };
+  return rule === undefined ? created : dismissBySuppressionRule(created, rule, options.now);
+}
+
+/**
+ * A stored alert with more occurrences of itself: the count adds up, the activity range widens, the
+ * severity is the highest seen, entities and evidence are unions (bounded, without duplicates).
+ * Identity, status, history and `timeGeneratedUtc` stay as stored. Pure.
+ */
+export function mergeAlert(stored: Alert, delta: Alert, options: { maxEvidence?: number; maxEntities?: number } = {}): Alert {
+  const { maxEvidence, maxEntities } = limits(options);
+  const count = stored.count + delta.count;
+  const evidence = [...stored.evidenceAuditIds];
+  for (const auditId of delta.evidenceAuditIds) {
+    if (evidence.length >= maxEvidence) break;
+    if (!evidence.includes(auditId)) evidence.push(auditId);
+  }
+  const entities = [...stored.entities];
+  const entityKeys = new Set(entities.map((entity) => JSON.stringify(entity)));
+  for (const entity of delta.entities) {
+    if (entities.length >= maxEntities) break;
+    const key = JSON.stringify(entity);
+    if (entityKeys.has(key)) continue;
+    entityKeys.add(key);
+    entities.push(entity);
+  }
+  return {
+    ...stored,
+    severity: severityRank[delta.severity] > severityRank[stored.severity] ? delta.severity : stored.severity,
+    startTimeUtc: delta.startTimeUtc < stored.startTimeUtc ? delta.startTimeUtc : stored.startTimeUtc,
+    endTimeUtc: delta.endTimeUtc > stored.endTimeUtc ? delta.endTimeUtc : stored.endTimeUtc,
+    count,
+    evidenceAuditIds: evidence,
+    entities,
+    extendedProperties: { ...stored.extendedProperties, occurrences: String(count) },
+  };
+}
+
+function limits(options: { maxEvidence?: number; maxEntities?: number }): { maxEvidence: number; maxEntities: number } {
+  return { maxEvidence: options.maxEvidence ?? DEFAULT_MAX_EVIDENCE, maxEntities: options.maxEntities ?? DEFAULT_MAX_ENTITIES };
+}
