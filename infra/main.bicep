@@ -44,6 +44,16 @@ param auditEventHubPartitionCount int = 4
 @maxValue(7)
 param eventHubMessageRetentionInDays int = 1
 
+@description('Findings of one rule, cluster and entity within this many minutes are one alert (ALERT_AGGREGATION_WINDOW_IN_MINUTES).')
+@minValue(1)
+@maxValue(1440)
+param alertAggregationWindowInMinutes int = 60
+
+@description('Seconds a Function App instance reuses a subscription\'s plan and suppression rules before reading them again (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS).')
+@minValue(0)
+@maxValue(3600)
+param subscriptionSettingsCacheTtlInSeconds int = 60
+
 @description('Name of the Cosmos DB database (COSMOS_DATABASE_NAME).')
 param cosmosDatabaseName string = 'argus'
 
@@ -138,6 +148,9 @@ module functionApp 'modules/functionApp.bicep' = {
     cosmosDatabaseName: cosmosDatabaseName
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     auditEventHubName: eventHubs.outputs.auditHubName
+    auditEventHubConsumerGroup: eventHubs.outputs.ingestionConsumerGroupName
+    alertAggregationWindowInMinutes: alertAggregationWindowInMinutes
+    subscriptionSettingsCacheTtlInSeconds: subscriptionSettingsCacheTtlInSeconds
     authTenantId: authTenantId
     authAudience: authAudience
     authIssuer: authIssuer
@@ -154,6 +167,7 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     principalId: functionApp.outputs.principalId
     storageAccountName: names.storage
     eventHubNamespaceName: names.eventHubNamespace
+    auditEventHubName: auditEventHubName
     cosmosAccountName: names.cosmos
     applicationInsightsName: names.applicationInsights
   }
@@ -176,6 +190,9 @@ output EVENTHUB_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
 
 @description('Name of the audit hub.')
 output AUDIT_EVENTHUB_NAME string = eventHubs.outputs.auditHubName
+
+@description('Consumer group the ingestion function reads the audit hub with.')
+output AUDIT_EVENTHUB_CONSUMER_GROUP string = eventHubs.outputs.ingestionConsumerGroupName
 
 @description('Resource id of the Event Hubs namespace: a parameter of the AKS streaming module and policy.')
 output EVENTHUB_NAMESPACE_ID string = resourceId('Microsoft.EventHub/namespaces', names.eventHubNamespace)

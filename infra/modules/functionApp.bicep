@@ -44,6 +44,19 @@ param eventHubsFullyQualifiedNamespace string
 @description('Name of the audit hub (AUDIT_EVENTHUB_NAME).')
 param auditEventHubName string
 
+@description('Consumer group the ingestion function reads the audit hub with (AUDIT_EVENTHUB_CONSUMER_GROUP).')
+param auditEventHubConsumerGroup string
+
+@description('Findings of one rule, cluster and entity within this many minutes are one alert (ALERT_AGGREGATION_WINDOW_IN_MINUTES).')
+@minValue(1)
+@maxValue(1440)
+param alertAggregationWindowInMinutes int
+
+@description('Seconds an instance reuses a subscription\'s plan and suppression rules (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS).')
+@minValue(0)
+@maxValue(3600)
+param subscriptionSettingsCacheTtlInSeconds int
+
 @description('Entra ID tenant of the user tokens (AUTH_TENANT_ID).')
 param authTenantId string
 
@@ -137,9 +150,13 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUTH_JWKS_URI: authJwksUri
     DETECTION_LISTS: detectionLists
     AUDIT_EVENTHUB_NAME: auditEventHubName
+    AUDIT_EVENTHUB_CONSUMER_GROUP: auditEventHubConsumerGroup
     EVENTHUB__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
+    ALERT_AGGREGATION_WINDOW_IN_MINUTES: string(alertAggregationWindowInMinutes)
+    SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: string(subscriptionSettingsCacheTtlInSeconds)
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
-    // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId.
+    // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
+    // EVENTHUB__clientId stay unset on purpose).
     COSMOS__credential: 'managedidentity'
     EVENTHUB__credential: 'managedidentity'
     // Host storage through the managed identity (roles in roleAssignments.bicep).

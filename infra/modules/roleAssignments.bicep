@@ -13,6 +13,9 @@ param storageAccountName string
 @description('Name of the Event Hubs namespace.')
 param eventHubNamespaceName string
 
+@description('Name of the audit hub: the app reads it (ingestAuditEvents) and sends to it (ingestAuditWebhook).')
+param auditEventHubName string
+
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 
@@ -35,7 +38,11 @@ var cosmosDataContributorRoleId = '00000000-0000-0000-0000-000000000002'
 // Blob: the host's leases and the deployment package; Queue: the host's blob-trigger and retry queues;
 // Table: the host's timer and durable bookkeeping. Owner on blobs is what the Flex host documents.
 var storageRoles = [ roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor ]
-var eventHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
+// On the audit hub only, not the namespace: Receiver for the ingestAuditEvents trigger (the host and the
+// scale controller read the hub's partitions with it), Sender for ingestAuditWebhook, which forwards webhook
+// audit events to the same hub. Nothing reads or writes the alert-events hub yet: its export gets its own
+// assignment on that hub when it lands.
+var auditHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
@@ -43,6 +50,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
 
 resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
   name: eventHubNamespaceName
+}
+
+resource auditHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
+  parent: eventHubNamespace
+  name: auditEventHubName
 }
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
@@ -65,10 +77,10 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 ]
 
-resource eventHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in eventHubRoles: {
-    name: guid(eventHubNamespace.id, functionAppName, roleId)
-    scope: eventHubNamespace
+resource auditHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in auditHubRoles: {
+    name: guid(auditHub.id, functionAppName, roleId)
+    scope: auditHub
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'

@@ -2,6 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
+import { type EventHubFunctionOptions } from '@azure/functions';
+import { resolveBindingExpression } from '../../local/bindingExpressions';
+import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
+import { type EventHubFunctionDefinition } from '../../shared/functions/defineFunction';
 import { containerDefinitions } from '../../shared/store/containers';
 
 /**
@@ -120,6 +124,7 @@ function settingsReadByConfig(): string[] {
 /** Settings config.ts reads that the deployment deliberately leaves unset, and why. */
 const deliberatelyUnset: Record<string, string> = {
   COSMOS__clientId: 'the app uses its system-assigned identity; the setting is for a user-assigned one',
+  EVENTHUB__clientId: 'the app uses its system-assigned identity for Event Hubs too; the setting is for a user-assigned one',
   AUTH_CLOCK_SKEW_IN_SECONDS: 'the default (60 s) is the intended production value',
   PORT: 'local runtime only (`npm start`)',
   ARGUS_LOCAL_HOST: 'local runtime only',
@@ -150,6 +155,326 @@ function renameParameters(value: unknown, names: Record<string, string>): unknow
   let text = JSON.stringify(value);
   for (const [from, to] of Object.entries(names)) text = text.split(`parameters('${from}')`).join(`parameters('${to}')`);
   return JSON.parse(text) as unknown;
+}
+
+// ---- ARM expression evaluation ---------------------------------------------------------------------
+//
+// Just enough of the template language to follow a value from main.bicep's parameter defaults through
+// the modules to an app setting, a hub name or a role assignment's scope. What cannot be known before a
+// deployment (uniqueString, reference() to a resource, resourceGroup(), split of an endpoint) becomes a
+// placeholder ⟪...⟫ made of the call and its evaluated arguments, so that two paths to the same unknown
+// value (the namespace name seen from the eventHubs and the roleAssignments modules) still compare equal.
+
+type ArmExpression =
+  | { kind: 'literal'; value: string | number }
+  | { kind: 'call'; name: string; args: ArmExpression[] }
+  | { kind: 'member'; target: ArmExpression; property: string }
+  | { kind: 'index'; target: ArmExpression; index: ArmExpression };
+
+type ArmValue = string | number | boolean | null | ArmValue[] | { [key: string]: ArmValue };
+
+/** A template and how it got its parameters: from the deployment resource of its parent, or (root) their defaults. */
+interface ArmScope {
+  template: ArmTemplate;
+  parent?: { scope: ArmScope; deployment: ArmResource };
+  copyIndex?: number;
+}
+
+const show = (value: ArmValue): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+function parseArmExpression(text: string): ArmExpression {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw new Error(`ARM expression [${text}]: ${what} at ${at}`);
+  };
+  const skipSpaces = (): void => {
+    while (text[at] === ' ') at += 1;
+  };
+  const consume = (char: string): void => {
+    skipSpaces();
+    if (text[at] !== char) fail(`expected '${char}'`);
+    at += 1;
+  };
+  const stringLiteral = (): ArmExpression => {
+    let value = '';
+    for (at += 1; ; at += 1) {
+      const char = text[at] ?? fail('unterminated string');
+      if (char === "'" && text[at + 1] === "'") {
+        value += "'";
+        at += 1;
+      } else if (char === "'") {
+        at += 1;
+        return { kind: 'literal', value };
+      } else {
+        value += char;
+      }
+    }
+  };
+  const primary = (): ArmExpression => {
+    skipSpaces();
+    if (text[at] === "'") return stringLiteral();
+    const number = /^-?\d+/.exec(text.slice(at))?.[0];
+    if (number !== undefined) {
+      at += number.length;
+      return { kind: 'literal', value: Number(number) };
+    }
+    const name = /^[A-Za-z_]\w*/.exec(text.slice(at))?.[0] ?? fail('expected a function call');
+    at += name.length;
+    consume('(');
+    const args: ArmExpression[] = [];
+    skipSpaces();
+    if (text[at] === ')') at += 1;
+    else {
+      for (;;) {
+        args.push(expression());
+        skipSpaces();
+        if (text[at] !== ',') break;
+        at += 1;
+      }
+      consume(')');
+    }
+    return { kind: 'call', name: name.toLowerCase(), args };
+  };
+  const expression = (): ArmExpression => {
+    let node = primary();
+    for (;;) {
+      skipSpaces();
+      if (text[at] === '.') {
+        at += 1;
+        const property = /^\w+/.exec(text.slice(at))?.[0] ?? fail('expected a property name');
+        at += property.length;
+        node = { kind: 'member', target: node, property };
+      } else if (text[at] === '[') {
+        at += 1;
+        const index = expression();
+        consume(']');
+        node = { kind: 'index', target: node, index };
+      } else {
+        return node;
+      }
+    }
+  };
+  const node = expression();
+  skipSpaces();
+  if (at !== text.length) fail('unexpected text');
+  return node;
+}
+
+/** A template value: `[...]` strings are expressions, `[[...` an escaped literal, anything else itself. */
+function evaluateJson(value: unknown, scope: ArmScope): ArmValue {
+  if (typeof value === 'string') {
+    if (value.startsWith('[[')) return value.slice(1);
+    return value.startsWith('[') && value.endsWith(']') ? evaluateExpression(parseArmExpression(value.slice(1, -1)), scope) : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => evaluateJson(item, scope));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluateJson(v, scope)]));
+  return value as ArmValue;
+}
+
+function evaluateExpression(node: ArmExpression, scope: ArmScope): ArmValue {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
+    case 'member': {
+      const target = evaluateExpression(node.target, scope);
+      if (target === null || typeof target !== 'object' || Array.isArray(target)) return `${show(target)}.${node.property}`;
+      if (!(node.property in target)) throw new Error(`no property ${node.property} in ${show(target)}`);
+      return target[node.property]!;
+    }
+    case 'index': {
+      const target = evaluateExpression(node.target, scope);
+      const index = evaluateExpression(node.index, scope);
+      if (Array.isArray(target) && typeof index === 'number' && index < target.length) return target[index]!;
+      if (target !== null && typeof target === 'object' && !Array.isArray(target) && typeof index === 'string' && index in target) return target[index]!;
+      return `${show(target)}[${show(index)}]`;
+    }
+    case 'call':
+      return evaluateCall(node.name, node.args.map((arg) => evaluateExpression(arg, scope)), scope);
+  }
+}
+
+function evaluateCall(name: string, args: ArmValue[], scope: ArmScope): ArmValue {
+  const first = args[0] ?? null;
+  switch (name) {
+    case 'parameters':
+      return parameterValue(show(first), scope);
+    case 'variables': {
+      const variables = scope.template.variables ?? {};
+      if (!(show(first) in variables)) throw new Error(`no variable ${show(first)}`);
+      return evaluateJson(variables[show(first)], scope);
+    }
+    case 'format':
+      return show(first).replace(/\{(\d+)(?::[^}]*)?\}/g, (_whole, i: string) => show(args[Number(i) + 1] ?? null));
+    case 'string':
+      return show(first);
+    case 'concat':
+      return args.every(Array.isArray) ? args.flat() : args.map(show).join('');
+    case 'length':
+      return Array.isArray(first) || typeof first === 'string' ? first.length : Object.keys(first ?? {}).length;
+    case 'copyindex':
+      if (scope.copyIndex === undefined) throw new Error('copyIndex() outside a copy loop');
+      return scope.copyIndex + (typeof first === 'number' ? first : 0);
+    case 'resourceid':
+    case 'subscriptionresourceid':
+      return resourceIdOf(args);
+    case 'reference': {
+      const module = moduleDeployment(show(first), scope);
+      if (module !== undefined) return { outputs: moduleOutputs(module) };
+      break;
+    }
+  }
+  return `⟪${name}(${args.map(show).join(', ')})⟫`;
+}
+
+function parameterValue(name: string, scope: ArmScope): ArmValue {
+  const passed = scope.parent === undefined ? undefined : (prop(scope.parent.deployment, 'properties', 'parameters', name) as Json | undefined);
+  if (passed !== undefined && 'value' in passed) return evaluateJson(passed['value'], scope.parent!.scope);
+  const declared = scope.template.parameters?.[name];
+  if (declared === undefined) throw new Error(`no parameter ${name}`);
+  return 'defaultValue' in declared ? evaluateJson(declared['defaultValue'], scope) : `⟪parameters('${name}')⟫`;
+}
+
+/** `Microsoft.EventHub/namespaces/eventhubs` + [ns, hub] -> `Microsoft.EventHub/namespaces/ns/eventhubs/hub`. */
+function resourceIdOf(args: ArmValue[]): string {
+  const typeAt = args.findIndex((arg) => typeof arg === 'string' && /^[A-Za-z]+\.[\w.]+\/\w/.test(arg));
+  const [provider, ...types] = show(args[typeAt] ?? null).split('/');
+  const names = args.slice(typeAt + 1).map(show);
+  if (typeAt < 0 || names.length !== types.length) throw new Error(`resourceId(${args.map(show).join(', ')}): unexpected arguments`);
+  return [provider, ...types.flatMap((type, i) => [type, names[i]])].join('/');
+}
+
+function childScopes(scope: ArmScope): ArmScope[] {
+  return resourcesOf(scope.template)
+    .filter((r) => r.type === 'Microsoft.Resources/deployments' && prop(r, 'properties', 'template') !== undefined)
+    .map((deployment) => ({ template: prop(deployment, 'properties', 'template') as ArmTemplate, parent: { scope, deployment } }));
+}
+
+function allScopes(scope: ArmScope): ArmScope[] {
+  return [scope, ...childScopes(scope).flatMap(allScopes)];
+}
+
+/** The module a `reference(resourceId('Microsoft.Resources/deployments', name))` names, if any. */
+function moduleDeployment(id: string, scope: ArmScope): ArmScope | undefined {
+  const prefix = 'Microsoft.Resources/deployments/';
+  if (!id.startsWith(prefix)) return undefined;
+  return childScopes(scope).find((child) => evaluateJson(child.parent!.deployment.name, scope) === id.slice(prefix.length));
+}
+
+function moduleOutputs(module: ArmScope): Record<string, ArmValue> {
+  return Object.fromEntries(
+    Object.entries(module.template.outputs ?? {})
+      .filter(([, output]) => 'value' in output)
+      .map(([name, output]) => [name, { value: evaluateJson(output['value'], module) }]),
+  );
+}
+
+/** One scope per instance of a resource (copy loops expanded). */
+function instancesOf(resource: ArmResource, scope: ArmScope): ArmScope[] {
+  const copy = resource['copy'] as Json | undefined;
+  if (copy === undefined) return [scope];
+  const count = evaluateJson(copy['count'], scope);
+  if (typeof count !== 'number') throw new Error(`copy count of ${String(resource.name)} is not a number`);
+  return Array.from({ length: count }, (_, copyIndex) => ({ ...scope, copyIndex }));
+}
+
+const resourceIdOfResource = (resource: ArmResource, scope: ArmScope): string =>
+  resourceIdOf([resource.type, ...show(evaluateJson(resource.name, scope)).split('/')]);
+
+// ---- what the deployment gives the Event Hub triggers -------------------------------------------------
+
+const eventHubsRoles = {
+  dataReceiver: 'a638d3c7-ab3a-418d-83e6-5f17a39d4fde',
+  dataSender: '2b629674-e913-4c01-ae53-ef4638d8f975',
+} as const;
+
+interface DeployedEventHub {
+  id: string;
+  namespaceId: string;
+  name: string;
+  consumerGroups: string[];
+}
+
+interface DeployedRoleAssignment {
+  roleDefinitionId: string;
+  scope: string;
+}
+
+interface EventHubsDeployment {
+  /** The Function App's settings, with main.bicep's parameter defaults. */
+  settings: Record<string, string>;
+  hubs: DeployedEventHub[];
+  /** Role assignments of the Function App's own identity. */
+  appRoleAssignments: DeployedRoleAssignment[];
+}
+
+function readEventHubsDeployment(main: ArmTemplate): EventHubsDeployment {
+  const instances = allScopes({ template: main }).flatMap((scope) =>
+    resourcesOf(scope.template).flatMap((resource) => instancesOf(resource, scope).map((instance) => ({ resource, scope: instance }))),
+  );
+  const ofType = (type: string) => instances.filter((i) => i.resource.type.toLowerCase() === type.toLowerCase());
+
+  const [settingsResource, ...otherSettings] = ofType('Microsoft.Web/sites/config');
+  const [site, ...otherSites] = ofType('Microsoft.Web/sites');
+  if (settingsResource === undefined || site === undefined || otherSettings.length + otherSites.length > 0) throw new Error('expected one site and one appsettings resource');
+  const settings = evaluateJson(settingsResource.resource.properties, settingsResource.scope) as Record<string, ArmValue>;
+
+  const hubs = ofType('Microsoft.EventHub/namespaces/eventhubs').map(({ resource, scope }): DeployedEventHub => {
+    const id = resourceIdOfResource(resource, scope);
+    return { id, namespaceId: id.split('/eventhubs/')[0]!, name: id.split('/').pop()!, consumerGroups: [] };
+  });
+  for (const { resource, scope } of ofType('Microsoft.EventHub/namespaces/eventhubs/consumergroups')) {
+    const id = resourceIdOfResource(resource, scope);
+    hubs.find((hub) => id.startsWith(`${hub.id}/consumergroups/`))?.consumerGroups.push(id.split('/').pop()!);
+  }
+
+  // The app's identity, as the functionApp module's principalId output spells it: reference(<site id>, ..., 'full').identity.principalId.
+  const siteId = resourceIdOfResource(site.resource, site.scope);
+  const isAppIdentity = (principalId: ArmValue): boolean =>
+    typeof principalId === 'string' && principalId.startsWith(`⟪reference(${siteId}, `) && principalId.endsWith('.identity.principalId');
+  const appRoleAssignments = ofType('Microsoft.Authorization/roleAssignments')
+    .filter(({ resource, scope }) => isAppIdentity(evaluateJson(prop(resource, 'properties', 'principalId'), scope)))
+    .map(({ resource, scope }) => ({
+      roleDefinitionId: show(evaluateJson(prop(resource, 'properties', 'roleDefinitionId'), scope)),
+      scope: resource['scope'] === undefined ? 'resourceGroup' : show(evaluateJson(resource['scope'], scope)),
+    }));
+
+  return { settings: Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, show(value)])), hubs, appRoleAssignments };
+}
+
+type EventHubTriggerBinding = Pick<EventHubFunctionOptions, 'eventHubName' | 'consumerGroup' | 'connection'>;
+
+/** What is wrong between an Event Hub trigger's binding and the deployment; empty when the trigger can run. */
+function eventHubTriggerProblems(binding: EventHubTriggerBinding, deployment: EventHubsDeployment): string[] {
+  const problems: string[] = [];
+  const resolve = (expression: string): string | undefined => {
+    try {
+      return resolveBindingExpression(expression, deployment.settings);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  };
+  const hubName = resolve(binding.eventHubName);
+  const consumerGroup = resolve(binding.consumerGroup ?? '$Default');
+  const hub = deployment.hubs.find((h) => h.name === hubName);
+  if (hubName !== undefined && hub === undefined) {
+    problems.push(`hub "${hubName}" is not deployed (deployed: ${deployment.hubs.map((h) => h.name).join(', ')})`);
+  }
+  if (hub !== undefined && consumerGroup !== undefined && !hub.consumerGroups.includes(consumerGroup)) {
+    problems.push(`consumer group "${consumerGroup}" is not deployed on hub "${hub.name}" (deployed: ${hub.consumerGroups.join(', ')})`);
+  }
+  const namespaceSetting = `${binding.connection}__fullyQualifiedNamespace`;
+  const namespace = deployment.settings[namespaceSetting];
+  if (namespace === undefined || namespace === '') problems.push(`app setting ${namespaceSetting} is not set`);
+  // Unknown before deployment, but derived from the namespace resource: it must be the hub's namespace.
+  else if (hub !== undefined && !namespace.includes(hub.namespaceId)) problems.push(`app setting ${namespaceSetting} is not the host name of hub "${hub.name}"'s namespace`);
+  const credentialSetting = `${binding.connection}__credential`;
+  if (deployment.settings[credentialSetting] !== 'managedidentity') problems.push(`app setting ${credentialSetting} is not "managedidentity"`);
+  const canReceive = deployment.appRoleAssignments.some(
+    (a) => a.roleDefinitionId.endsWith(`/${eventHubsRoles.dataReceiver}`) && hub !== undefined && (a.scope === hub.id || a.scope === hub.namespaceId),
+  );
+  if (hub !== undefined && !canReceive) problems.push(`the app identity has no Azure Event Hubs Data Receiver role on hub "${hub.name}" or its namespace`);
+  return problems;
 }
 
 // ---- the tests ---------------------------------------------------------------------------------------
@@ -228,12 +553,17 @@ function describeWithBicep(bicepPath: string): void {
       }
     });
 
-    it('when main.bicepparam is built with the required environment, then it compiles clean', () => {
-      const run = runBicep(bicepPath, ['build-params', '--stdout', 'infra/main.bicepparam'], { ...process.env, ARGUS_AUTH_AUDIENCE: 'api://argus-test' });
+    it('when main.bicepparam is built with the required environment, then it compiles clean and its fallbacks are main.bicep\'s defaults', () => {
+      const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ARGUS_')));
+      const run = runBicep(bicepPath, ['build-params', '--stdout', 'infra/main.bicepparam'], { ...environment, ARGUS_AUTH_AUDIENCE: 'api://argus-test' });
       expect(problemsIn(run.output)).toEqual([]);
       expect(run.status).toBe(0);
-      const parameters = JSON.parse((JSON.parse(run.output) as { parametersJson: string }).parametersJson) as Json;
-      expect(prop(parameters, 'parameters', 'authAudience', 'value')).toBe('api://argus-test');
+      const parameters = JSON.parse((JSON.parse(run.output) as { parametersJson: string }).parametersJson) as { parameters: Record<string, { value: unknown }> };
+      expect(parameters.parameters['authAudience']?.value).toBe('api://argus-test');
+      const defaults = compiled(join(infraDir, 'main.bicep')).parameters ?? {};
+      const withDefault = Object.entries(parameters.parameters).filter(([name]) => defaults[name] !== undefined && 'defaultValue' in defaults[name]);
+      expect(withDefault.map(([name]) => name)).toEqual(expect.arrayContaining(['alertAggregationWindowInMinutes', 'subscriptionSettingsCacheTtlInSeconds']));
+      for (const [name, { value }] of withDefault) expect([name, value]).toEqual([name, defaults[name]?.['defaultValue']]);
     });
 
     it('when a parameter is declared, then it has a description', () => {
@@ -299,6 +629,77 @@ function describeWithBicep(bicepPath: string): void {
       const rule = single(main, 'Microsoft.EventHub/namespaces/authorizationRules').resource;
       expect(prop(rule, 'properties', 'rights')).toEqual(['Send']);
     });
+
+    it('when the ingestion settings are resolved with main.bicep\'s defaults, then they are config.ts\'s defaults and the parameters take config.ts\'s range', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const { settings } = readEventHubsDeployment(main);
+      const configSource = readFileSync(join(repoRoot, 'shared', 'config.ts'), 'utf8');
+      const consumerGroupDefault = /AUDIT_EVENTHUB_CONSUMER_GROUP: z[\s\S]*?\.default\('([^']+)'\)/.exec(configSource)?.[1];
+      expect(consumerGroupDefault).toBe('argus-ingestion');
+      expect(settings['AUDIT_EVENTHUB_CONSUMER_GROUP']).toBe(consumerGroupDefault);
+      for (const [setting, parameter] of [
+        ['ALERT_AGGREGATION_WINDOW_IN_MINUTES', 'alertAggregationWindowInMinutes'],
+        ['SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', 'subscriptionSettingsCacheTtlInSeconds'],
+      ] as const) {
+        const range = new RegExp(`${setting}: z\\.coerce\\.number\\(\\)\\.int\\(\\)\\.min\\((\\d+)\\)\\.max\\((\\d+)\\)\\.default\\((\\d+)\\)`).exec(configSource);
+        expect([setting, range?.slice(1).map(Number)]).toEqual([setting, [expect.any(Number), expect.any(Number), expect.any(Number)]]);
+        const [min, max, fallback] = range!.slice(1).map(Number);
+        const declared = main.parameters?.[parameter];
+        expect([parameter, declared?.['minValue'], declared?.['maxValue'], declared?.['defaultValue']]).toEqual([parameter, min, max, fallback]);
+        expect([setting, settings[setting]]).toEqual([setting, String(fallback)]);
+      }
+    });
+  });
+
+  describe('infra: Event Hub triggers', () => {
+    /** The binding the audit ingestion declares (issue 4): the audit hub, its own consumer group, the EVENTHUB identity connection. */
+    const auditIngestionBinding: EventHubTriggerBinding = {
+      eventHubName: '%AUDIT_EVENTHUB_NAME%',
+      consumerGroup: '%AUDIT_EVENTHUB_CONSUMER_GROUP%',
+      connection: 'EVENTHUB',
+    };
+    // Loaded in the tests, not here: a function file that fails to load fails these tests, not the whole file.
+    let loaded: EventHubFunctionDefinition[] | undefined;
+    const eventHubFunctions = (): EventHubFunctionDefinition[] =>
+      (loaded ??= loadFunctionDefinitions().filter((d): d is EventHubFunctionDefinition => d.kind === 'eventHub'));
+
+    it('when the functions are loaded, then the audit ingestion ingestAuditEvents is among the Event Hub triggers', () => {
+      expect(eventHubFunctions().map((d) => d.name)).toContain('ingestAuditEvents');
+    });
+
+    it('when every Event Hub trigger is resolved against the deployed settings, then its hub, consumer group, identity connection and Data Receiver role are deployed', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      const checked = eventHubFunctions().map((d) => ({ function: d.name, problems: eventHubTriggerProblems(d.options, deployment) }));
+      expect(checked).toEqual(checked.map((c) => ({ function: c.function, problems: [] })));
+    });
+
+    it('when the audit ingestion\'s binding is resolved, then the audit hub, argus-ingestion and the EVENTHUB identity connection are deployed', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      expect(eventHubTriggerProblems(auditIngestionBinding, deployment)).toEqual([]);
+      expect(resolveBindingExpression(auditIngestionBinding.eventHubName, deployment.settings)).toBe('insights-logs-kube-audit');
+      expect(resolveBindingExpression(auditIngestionBinding.consumerGroup!, deployment.settings)).toBe('argus-ingestion');
+    });
+
+    it('when a binding names an undeployed setting, consumer group or connection, or a hub the app may not read, then each is reported (the check can fail)', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      expect(eventHubTriggerProblems({ ...auditIngestionBinding, eventHubName: '%NO_SUCH_SETTING%' }, deployment)).toEqual([
+        expect.stringContaining('"NO_SUCH_SETTING", which is not set'),
+      ]);
+      expect(eventHubTriggerProblems({ ...auditIngestionBinding, eventHubName: 'no-such-hub' }, deployment)).toEqual([
+        expect.stringContaining('hub "no-such-hub" is not deployed'),
+      ]);
+      expect(eventHubTriggerProblems({ ...auditIngestionBinding, consumerGroup: undefined }, deployment)).toEqual([
+        expect.stringContaining('consumer group "$Default" is not deployed on hub "insights-logs-kube-audit"'),
+      ]);
+      expect(eventHubTriggerProblems({ ...auditIngestionBinding, connection: 'OTHER' }, deployment)).toEqual([
+        'app setting OTHER__fullyQualifiedNamespace is not set',
+        'app setting OTHER__credential is not "managedidentity"',
+      ]);
+      // The app reads no other hub: a trigger on alert-events would have no role to read it with.
+      expect(eventHubTriggerProblems({ ...auditIngestionBinding, eventHubName: 'alert-events', consumerGroup: 'argus-export' }, deployment)).toEqual([
+        'the app identity has no Azure Event Hubs Data Receiver role on hub "alert-events" or its namespace',
+      ]);
+    });
   });
 
   describe('infra: secure settings', () => {
@@ -333,6 +734,19 @@ function describeWithBicep(bicepPath: string): void {
       for (const role of ['a638d3c7-ab3a-418d-83e6-5f17a39d4fde', '2b629674-e913-4c01-ae53-ef4638d8f975', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', '3913510d-42f4-4e42-8a64-420c390055eb']) {
         expect(roles).toContain(role);
       }
+    });
+
+    it('when the app identity\'s Event Hubs roles are resolved, then it may receive from and send to the audit hub only, with nothing at namespace scope', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      const auditHub = deployment.hubs.find((hub) => hub.name === deployment.settings['AUDIT_EVENTHUB_NAME']);
+      expect(auditHub?.name).toBe('insights-logs-kube-audit');
+      const eventHubAssignments = deployment.appRoleAssignments
+        .filter((a) => a.scope.startsWith('Microsoft.EventHub/'))
+        .map((a) => ({ role: a.roleDefinitionId.split('/').pop(), scope: a.scope }));
+      expect(eventHubAssignments).toEqual([
+        { role: eventHubsRoles.dataReceiver, scope: auditHub?.id },
+        { role: eventHubsRoles.dataSender, scope: auditHub?.id },
+      ]);
     });
 
     it('when any template\'s outputs are read, then none holds a key, a connection string or a secure value', () => {
