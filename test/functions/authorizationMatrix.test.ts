@@ -1,20 +1,27 @@
 import { changeAlertStatus } from '../../functions/changeAlertStatus';
+import { deleteCluster } from '../../functions/deleteCluster';
 import { deleteRoleAssignment } from '../../functions/deleteRoleAssignment';
 import { deleteSuppressionRule } from '../../functions/deleteSuppressionRule';
 import { getAlert } from '../../functions/getAlert';
+import { getCluster } from '../../functions/getCluster';
 import { getPlan } from '../../functions/getPlan';
 import { getRoleAssignment } from '../../functions/getRoleAssignment';
 import { getSuppressionRule } from '../../functions/getSuppressionRule';
 import { listAlerts } from '../../functions/listAlerts';
+import { listClusters } from '../../functions/listClusters';
 import { listRoleAssignments } from '../../functions/listRoleAssignments';
 import { listSuppressionRules } from '../../functions/listSuppressionRules';
+import { putCluster } from '../../functions/putCluster';
 import { putRoleAssignment } from '../../functions/putRoleAssignment';
 import { putSuppressionRule } from '../../functions/putSuppressionRule';
 import { simulateSuppressionRule } from '../../functions/simulateSuppressionRule';
 import { updatePlan } from '../../functions/updatePlan';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
 import { type SubscriptionRole } from '../../shared/auth/roles';
+import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
+import { defaultClusterIdentity } from '../../shared/clusters/clusterRegistration';
 import { upsertAlerts } from '../../shared/store/alertStore';
+import { getClusterRegistration as readClusterRegistration, issueClusterKey, saveClusterRegistration } from '../../shared/store/clusterStore';
 import { getRoleAssignment as readRoleAssignment, upsertRoleAssignment } from '../../shared/store/roleAssignmentStore';
 import { getSuppressionRule as readSuppressionRule, upsertSuppressionRule } from '../../shared/store/suppressionRuleStore';
 import { ALERT_SUBSCRIPTION, templateAlert } from '../support/alertFixtures';
@@ -49,6 +56,7 @@ const RANK: Record<SubscriptionRole, number> = { SecurityReader: 1, SecurityAdmi
 /** Another principal holding a role in SUB, whose assignment the role assignment rows read. */
 const SUBJECT = { objectId: 'b0000000-0000-4000-8000-000000000001', name: 'Sid Subject' };
 const RULE_NAME = 'matrix-rule';
+const CLUSTER_NAME = 'matrix-cluster';
 const ALERT = { ...templateAlert(), subscriptionId: SUB };
 const MISSING_ALERT_ID = '0123456789abcdef0123456789abcdef';
 const MISSING_PRINCIPAL = 'c0000000-0000-4000-8000-00000000dead';
@@ -65,6 +73,10 @@ function throwawayRuleName(): string {
   throwawayCounter++;
   return `throwaway-${throwawayCounter}`;
 }
+function throwawayClusterName(): string {
+  throwawayCounter++;
+  return `throwaway-cluster-${throwawayCounter}`;
+}
 
 async function seedRule(subscriptionId: string, name: string): Promise<void> {
   const now = new Date().toISOString();
@@ -78,6 +90,17 @@ async function seedRule(subscriptionId: string, name: string): Promise<void> {
     updatedAtUtc: now,
     updatedBy: actor,
   });
+}
+
+async function seedCluster(subscriptionId: string, clusterName: string): Promise<void> {
+  const registration = issueClusterKey(undefined, {
+    key: generateIngestionKey(subscriptionId, clusterName),
+    identity: defaultClusterIdentity(subscriptionId, clusterName),
+    previousKeyValidForMinutes: 0,
+    by: { principalId: 'test-setup', principalName: 'test setup' },
+    now: new Date(),
+  });
+  expect(await saveClusterRegistration(harness.database, registration)).toMatchObject({ kind: 'saved' });
 }
 
 async function seedAssignment(subscriptionId: string, principalId: string, role: SubscriptionRole): Promise<void> {
@@ -154,6 +177,23 @@ const TABLE: Row[] = [
     },
   },
   { name: 'simulateSuppressionRule', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 200, input: () => ({ params: { name: RULE_NAME } }) },
+  { name: 'listClusters', handler: listClusters, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getCluster', handler: getCluster, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { clusterName: CLUSTER_NAME } }) },
+  {
+    name: 'putCluster', handler: putCluster, method: 'PUT', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', minimumRole: 'Owner', target: 'single', operator: false, success: 201,
+    input: () => {
+      const clusterName = throwawayClusterName();
+      return { params: { clusterName }, unchanged: async () => expect(await readClusterRegistration(harness.database, SUB, clusterName)).toBeUndefined() };
+    },
+  },
+  {
+    name: 'deleteCluster', handler: deleteCluster, method: 'DELETE', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', minimumRole: 'Owner', target: 'single', operator: false, success: 204,
+    input: async () => {
+      const clusterName = throwawayClusterName();
+      await seedCluster(SUB, clusterName);
+      return { params: { clusterName }, unchanged: async () => expect(await readClusterRegistration(harness.database, SUB, clusterName)).toBeDefined() };
+    },
+  },
   { name: 'listRoleAssignments', handler: listRoleAssignments, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments', minimumRole: 'Owner', target: 'collection', operator: true, success: 200, input: () => ({ params: {} }) },
   {
     // Another principal's assignment: Owners and operators only (Reader and Admin get 403).
@@ -211,6 +251,7 @@ beforeAll(async () => {
   await harness.grant(OTHER_SUB, CALLERS['Owner of another subscription'], 'Owner');
   await upsertAlerts(harness.database, [ALERT]);
   await seedRule(SUB, RULE_NAME);
+  await seedCluster(SUB, CLUSTER_NAME);
 });
 afterAll(async () => {
   await harness.stop();
@@ -262,6 +303,8 @@ describe('404 of another tenant\'s single resource', () => {
     { label: 'GET suppression rule', handler: getSuppressionRule, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
     { label: 'DELETE suppression rule', handler: deleteSuppressionRule, method: 'DELETE', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
     { label: 'POST suppression rule simulate', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
+    { label: 'GET cluster', handler: getCluster, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
+    { label: 'DELETE cluster', handler: deleteCluster, method: 'DELETE', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
     { label: 'GET role assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', existing: { principalId: SUBJECT.objectId }, missing: { principalId: MISSING_PRINCIPAL } },
   ];
   const cases = probes.flatMap((probe) => (['Owner of another subscription', 'no role'] as const).map((callerName) => ({ ...probe, callerName })));
@@ -280,5 +323,6 @@ describe('404 of another tenant\'s single resource', () => {
 
   it('when the Owner of another subscription probes SUB, then the existing resources are untouched', async () => {
     expect(await readSuppressionRule(harness.database, SUB, RULE_NAME)).toBeDefined();
+    expect(await readClusterRegistration(harness.database, SUB, CLUSTER_NAME)).toBeDefined();
   });
 });

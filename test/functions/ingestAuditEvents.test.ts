@@ -65,7 +65,7 @@ function contextFor(batch: AuditBatch, retryCount?: number): InvocationContext &
 /** The function under its own retry policy, with the waits shortened so that the test is quick. */
 async function deliver(batch: AuditBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
   const policy = ingestAuditEventsFunction.options.retry as RetryOptions;
-  const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } } as RetryOptions;
+  const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } };
   const errors: unknown[] = [];
   const input = batch.messages.map((m) => m.body);
   const outcome = await invokeWithRetry((retryContext) => ingestAuditEvents(input, contextFor(batch, retryContext?.retryCount)), {

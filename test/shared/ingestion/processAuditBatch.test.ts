@@ -6,6 +6,7 @@ import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscripti
 import { listDeadLetters } from '../../../shared/store/deadLetterStore';
 import { changePlan, getPlan, upsertPlan } from '../../../shared/store/planStore';
 import { upsertSuppressionRule } from '../../../shared/store/suppressionRuleStore';
+import { withoutSystemProperties } from '../../../shared/store/systemProperties';
 import { getUsage } from '../../../shared/store/usageStore';
 import {
   aksMessage,
@@ -66,7 +67,7 @@ async function alertsOf(subscriptionId: string): Promise<Alert[]> {
 
 /** The alerts without Cosmos system properties, for comparing two states of the store. */
 async function alertSnapshot(subscriptionId: string): Promise<unknown[]> {
-  return (await alertsOf(subscriptionId)).map(({ _etag, _ts, _rid, _self, _attachments, ...alert }: Alert & Record<string, unknown>) => alert);
+  return (await alertsOf(subscriptionId)).map((alert) => withoutSystemProperties(alert));
 }
 
 function privilegedPods(subscriptionId: string, ids: readonly string[], minute = 10): Record<string, unknown> {

@@ -1,0 +1,35 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { errorResponse } from '../http/errorResponse';
+import type { Services } from '../services';
+import { type ClusterRegistration, getClusterRegistration } from '../store/clusterStore';
+import { parseIngestionKey, verifyIngestionKey } from './ingestionKey';
+
+export type ClusterAuthentication = { kind: 'authenticated'; registration: ClusterRegistration } | { kind: 'rejected'; response: HttpResponseInit };
+
+/**
+ * Establishes which registered cluster calls, from `Authorization: Bearer <ingestion key>`: the key
+ * names its registration, read by point read on every request (no cache, so a deleted registration or
+ * a rotated-out key stops working at once), then the key's hash is compared in constant time. Every
+ * refusal is the same 401; the reason goes to the log with the invocation id, never the key.
+ */
+export async function authenticateClusterRequest(request: HttpRequest, context: InvocationContext, services: Services, now: Date): Promise<ClusterAuthentication> {
+  const header = request.headers.get('authorization');
+  const token = header === null ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
+  if (token === undefined) return refused(context, header === null ? 'no bearer token' : 'not a bearer token');
+  const key = parseIngestionKey(token);
+  if (key === undefined) return refused(context, 'malformed ingestion key');
+  const stored = await getClusterRegistration(services.database, key.subscriptionId, key.clusterName);
+  if (stored === undefined) return refused(context, `no registration for cluster ${key.clusterName} in subscription ${key.subscriptionId}`);
+  if (!verifyIngestionKey(key, stored.registration, now)) {
+    return refused(context, `key not current for cluster ${key.clusterName} in subscription ${key.subscriptionId}`);
+  }
+  return { kind: 'authenticated', registration: stored.registration };
+}
+
+function refused(context: InvocationContext, reason: string): ClusterAuthentication {
+  context.warn(`audit webhook refused: ${reason} (invocation ${context.invocationId})`);
+  return {
+    kind: 'rejected',
+    response: errorResponse(401, 'Unauthorized', 'A valid cluster ingestion key is required.', { 'www-authenticate': 'Bearer' }),
+  };
+}
