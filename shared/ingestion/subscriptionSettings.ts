@@ -6,7 +6,11 @@ import { TtlCache } from './ttlCache';
 /**
  * What the pipeline needs to know about a subscription, cached per instance for a short, configurable
  * time (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS) so that a batch does not read Cosmos per event: a
- * plan turned on or off, or a suppression rule changed, takes effect within that time.
+ * plan turned off, or a suppression rule changed, takes effect within that time.
+ *
+ * A plan that is off (or was never set) is kept at most DISABLED_PLAN_TTL_IN_MS: events from just after an
+ * owner switches the plan on must not be gated for a whole cache period by a stale "off". That costs a
+ * subscription which streams without the plan one point read per few seconds per instance.
  */
 export interface SubscriptionSettingsSource {
   plan(subscriptionId: string): Promise<Plan | undefined>;
@@ -17,6 +21,8 @@ export interface SubscriptionSettingsReads {
   plans: number;
   suppressionRules: number;
 }
+
+export const DISABLED_PLAN_TTL_IN_MS = 5_000;
 
 export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   private readonly plans: TtlCache<Plan | undefined>;
@@ -34,10 +40,14 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   }
 
   plan(subscriptionId: string): Promise<Plan | undefined> {
-    return this.plans.get(subscriptionId, () => {
-      this.reads.plans++;
-      return getPlan(this.database, subscriptionId);
-    });
+    return this.plans.get(
+      subscriptionId,
+      () => {
+        this.reads.plans++;
+        return getPlan(this.database, subscriptionId);
+      },
+      (plan) => (plan?.enabled === true ? Number.POSITIVE_INFINITY : DISABLED_PLAN_TTL_IN_MS),
+    );
   }
 
   suppressionRules(subscriptionId: string): Promise<SuppressionRuleDocument[]> {
