@@ -1,8 +1,8 @@
 import type { Database } from '@azure/cosmos';
 import { type StreamPosition } from '../alerts/foldOccurrences';
 import { mapWithConcurrency } from './mapWithConcurrency';
-import { etagOf, withoutSystemProperties } from './systemProperties';
-import { TransientStoreError } from './transientFaults';
+import { emptyFoldRequestStats, foldIntoDocument, type FoldRequestStats } from './foldIntoDocument';
+import { withoutSystemProperties } from './systemProperties';
 
 /**
  * The usage container: audit events analyzed per subscription per hour, what the plan would be billed
@@ -12,7 +12,6 @@ import { TransientStoreError } from './transientFaults';
  */
 
 const CONTAINER = 'usage';
-const MAX_ROUNDS = 10;
 const WRITE_CONCURRENCY = 16;
 
 export interface UsageRecord {
@@ -35,11 +34,7 @@ export interface UsageIncrement {
   eventsByCluster: Record<string, number>;
 }
 
-export interface UsageWriteStats {
-  reads: number;
-  writes: number;
-  conflicts: number;
-}
+export type UsageWriteStats = FoldRequestStats;
 
 /** The hour an instant falls in, as a usage document id. */
 export function usageHourOf(timeInMs: number): string {
@@ -48,7 +43,7 @@ export function usageHourOf(timeInMs: number): string {
 
 /** Adds the increments: one read and one conditional write per subscription and hour. */
 export async function recordUsage(database: Database, increments: readonly UsageIncrement[], now: Date): Promise<UsageWriteStats> {
-  const stats: UsageWriteStats = { reads: 0, writes: 0, conflicts: 0 };
+  const stats = emptyFoldRequestStats();
   const byDocument = new Map<string, UsageIncrement[]>();
   for (const increment of increments) {
     const key = `${increment.subscriptionId}\n${increment.hourStartUtc}`;
@@ -57,23 +52,7 @@ export async function recordUsage(database: Database, increments: readonly Usage
   const container = database.container(CONTAINER);
   await mapWithConcurrency([...byDocument.values()], WRITE_CONCURRENCY, async (group) => {
     const { subscriptionId, hourStartUtc } = group[0] as UsageIncrement;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      stats.reads++;
-      const { resource } = await container.item(hourStartUtc, subscriptionId).read<UsageRecord>();
-      const next = addIncrements(resource, group, now);
-      if (next === undefined) return;
-      stats.writes++;
-      try {
-        if (resource === undefined) await container.items.create<UsageRecord>(next);
-        else await container.item(hourStartUtc, subscriptionId).replace<UsageRecord>(next, { accessCondition: { type: 'IfMatch', condition: etagOf(resource) } });
-        return;
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code !== 412 && code !== 409) throw error;
-        stats.conflicts++;
-      }
-    }
-    throw new TransientStoreError(`Usage ${subscriptionId} ${hourStartUtc} kept changing under concurrent writes; the batch will be retried.`);
+    await foldIntoDocument<UsageRecord>(container, hourStartUtc, subscriptionId, (stored) => addIncrements(stored, group, now), stats);
   });
   return stats;
 }

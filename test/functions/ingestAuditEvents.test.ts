@@ -11,6 +11,7 @@ import { applyAppSettings } from '../support/appSettings';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent, triggerMetadataOf } from '../support/auditMessages';
 import { startFaultInjectingCosmos, type FaultInjectingCosmos } from '../support/faultInjectingCosmos';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
+import { storedAlertsOf } from '../support/storedAlerts';
 
 /*
  * The Event Hub function as the host runs it: the input array and `triggerMetadata` of a batch, its own
@@ -75,12 +76,8 @@ async function deliver(batch: AuditBatch): Promise<{ ok: boolean; attempts: numb
   return { ok: outcome.ok, attempts: outcome.attempts, errors };
 }
 
-async function alertsOf(subscriptionId: string): Promise<Alert[]> {
-  const { resources } = await store.database
-    .container('alerts')
-    .items.query<Alert>({ query: 'SELECT * FROM c WHERE c.subscriptionId = @s', parameters: [{ name: '@s', value: subscriptionId }] }, { partitionKey: subscriptionId })
-    .fetchAll();
-  return resources;
+function alertsOf(subscriptionId: string): Promise<Alert[]> {
+  return storedAlertsOf(store.database, subscriptionId);
 }
 
 const alertWrites = (request: ProxiedRequest): boolean => request.kind === 'write' && request.path.includes('/colls/alerts/');

@@ -6,7 +6,6 @@ import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscripti
 import { listDeadLetters } from '../../../shared/store/deadLetterStore';
 import { changePlan, getPlan, upsertPlan } from '../../../shared/store/planStore';
 import { upsertSuppressionRule } from '../../../shared/store/suppressionRuleStore';
-import { withoutSystemProperties } from '../../../shared/store/systemProperties';
 import { getUsage } from '../../../shared/store/usageStore';
 import {
   aksMessage,
@@ -18,6 +17,7 @@ import {
   privilegedPodEvent,
 } from '../../support/auditMessages';
 import { suppressionRule } from '../../support/suppressionRuleFixtures';
+import { storedAlertsOf } from '../../support/storedAlerts';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
@@ -57,17 +57,8 @@ async function setPlan(subscriptionId: string, enabled: boolean, at: string): Pr
   await upsertPlan(cosmos.database, changePlan(subscriptionId, current, { enabled, by: OWNER, now: new Date(at) }));
 }
 
-async function alertsOf(subscriptionId: string): Promise<Alert[]> {
-  const { resources } = await cosmos.database
-    .container('alerts')
-    .items.query<Alert>({ query: 'SELECT * FROM c WHERE c.subscriptionId = @s ORDER BY c.id', parameters: [{ name: '@s', value: subscriptionId }] }, { partitionKey: subscriptionId })
-    .fetchAll();
-  return resources;
-}
-
-/** The alerts without Cosmos system properties, for comparing two states of the store. */
-async function alertSnapshot(subscriptionId: string): Promise<unknown[]> {
-  return (await alertsOf(subscriptionId)).map((alert) => withoutSystemProperties(alert));
+function alertsOf(subscriptionId: string): Promise<Alert[]> {
+  return storedAlertsOf(cosmos.database, subscriptionId);
 }
 
 function privilegedPods(subscriptionId: string, ids: readonly string[], minute = 10): Record<string, unknown> {
@@ -138,11 +129,11 @@ describe('processAuditBatch: exactly once in effect', () => {
     const batch = auditBatch([privilegedPods(sub, ['p1', 'p2', 'p3']), privilegedPods(sub, ['p4']), 'broken'], { partitionId: 'twice' });
 
     await processAuditBatch(batch, dependencies());
-    const first = await alertSnapshot(sub);
+    const first = await alertsOf(sub);
     const usageFirst = await getUsage(cosmos.database, sub, '2026-11-22T10:00:00.000Z');
     const { summary } = await processAuditBatch(batch, dependencies());
 
-    expect(await alertSnapshot(sub)).toEqual(first);
+    expect(await alertsOf(sub)).toEqual(first);
     expect(await getUsage(cosmos.database, sub, '2026-11-22T10:00:00.000Z')).toEqual(usageFirst);
     expect(usageFirst).toMatchObject({ eventsAnalyzed: 4 });
     expect(await listDeadLetters(cosmos.database, 'twice')).toHaveLength(1);
