@@ -287,8 +287,8 @@ describe('suppression rule routes', () => {
     const withId = (alert: Alert, id: string, fields: Partial<Alert> = {}): Alert => ({ ...alert, id, systemAlertId: id, ...fields });
 
     const seeded: Alert[] = [
-      withId(privilegedPodAlert({ namespace: 'monitoring', user: 'ops@contoso.com', time: '2026-11-02T10:00:00Z' }), 'sim-match-older'),
-      withId(privilegedPodAlert({ namespace: 'monitoring', user: 'system:serviceaccount:argocd:argocd-application-controller', time: '2026-11-02T11:00:00Z' }), 'sim-match-newer'),
+      withId(privilegedPodAlert({ namespace: 'monitoring', user: 'ops@contoso.com', time: '2026-11-02T10:00:00Z' }), 'sim-match-older', { timeGeneratedUtc: '2026-11-02T10:01:00.000Z' }),
+      withId(privilegedPodAlert({ namespace: 'monitoring', user: 'system:serviceaccount:argocd:argocd-application-controller', time: '2026-11-02T11:00:00Z' }), 'sim-match-newer', { timeGeneratedUtc: '2026-11-02T11:01:00.000Z' }),
       withId(privilegedPodAlert({ namespace: 'shop' }), 'sim-other-namespace'),
       withId(privilegedPodAlert({ namespace: 'monitoring' }), 'sim-dismissed', { status: AlertStatus.Dismissed }),
       withId(privilegedPodAlert({ namespace: 'monitoring' }), 'sim-in-progress', { status: AlertStatus.InProgress }),
