@@ -480,8 +480,9 @@ function eventHubTriggerProblems(binding: EventHubTriggerBinding, deployment: Ev
 // ---- the tests ---------------------------------------------------------------------------------------
 
 /**
- * The compiler, installed on first use when it is missing (NuGet through `dotnet`, as CI does): the
- * infrastructure is checked on every `npm test`, never skipped.
+ * The compiler, installed on first use when it is missing (NuGet through `dotnet`, as CI does). Where it
+ * cannot be installed (no dotnet, no NuGet), the checks are skipped with the way to install it, except in
+ * CI (`CI=true`), where a missing compiler fails the run.
  */
 function findOrInstallBicep(): string | undefined {
   const found = findBicep();
@@ -493,10 +494,17 @@ function findOrInstallBicep(): string | undefined {
 const bicep = findOrInstallBicep();
 
 if (bicep === undefined) {
+  const missing = `No Bicep compiler found (BICEP_PATH, PATH, infra/tools/packages) and installing it failed. ${installHint}`;
   describe('infra (Bicep)', () => {
-    it('when the tests start, then a Bicep compiler is found or installed', () => {
-      throw new Error(`No Bicep compiler found (BICEP_PATH, PATH, infra/tools/packages) and installing it failed. ${installHint}`);
-    });
+    if (process.env['CI'] === 'true') {
+      it('when the tests start in CI, then a Bicep compiler is found or installed', () => {
+        throw new Error(missing);
+      });
+    } else {
+      // Outside CI a developer without dotnet can still run the rest of the tests; the reason is printed.
+      console.warn(`infra tests skipped: ${missing}`);
+      it.skip(`when a Bicep compiler is available, then every Bicep file builds, lints clean and matches the code (${installHint})`, () => undefined);
+    }
   });
 } else {
   describeWithBicep(bicep);
