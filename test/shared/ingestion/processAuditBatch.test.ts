@@ -1,5 +1,6 @@
 import { type Alert, AlertStatus } from '../../../shared/alerts/alert';
 import { defaultDetectionContext } from '../../../shared/detection/detectionContext';
+import { auditEvent } from '../../../shared/detection/exampleEvents';
 import { allRules } from '../../../shared/detection/rules';
 import { processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
@@ -277,6 +278,34 @@ describe('processAuditBatch: what is stored', () => {
     expect(stored).toContain('K8S_PrivilegedContainer');
     expect(stored).not.toContain('hunter2-S3cr3t!');
     expect(stored).not.toContain('eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln');
+  });
+
+  it('when a ConfigMap holds a password and a Secret is read in bulk, then the alerts name them but store no value', async () => {
+    const sub = newSubscription();
+    await setPlan(sub, true, PLAN_ENABLED_AT);
+    const resourceId = aksResourceId(sub);
+    const configMapEvent = auditEvent({
+      verb: 'create',
+      resource: 'configmaps',
+      namespace: 'shop',
+      auditID: 'cm-1',
+      time: '2026-11-22T10:04:00.000000Z',
+      requestObject: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-settings', namespace: 'shop' }, data: { DB_PASSWORD: 'Tr0ub4dor-and-3' } },
+    });
+    const secretList = auditEvent({
+      verb: 'list',
+      resource: 'secrets',
+      auditID: 'sec-1',
+      time: '2026-11-22T10:04:01.000000Z',
+      user: 'system:serviceaccount:shop:web',
+      responseObject: { kind: 'SecretList', items: [{ metadata: { name: 'db', namespace: 'shop' }, data: { password: 'c3VwZXItc2VjcmV0LXZhbHVl' } }] },
+    });
+    await processAuditBatch(auditBatch([aksMessage([diagnosticRecord(configMapEvent, { resourceId }), diagnosticRecord(secretList, { resourceId })])], { partitionId: 'redact-2' }), dependencies());
+    const alerts = await alertsOf(sub);
+    expect(alerts.map((a) => a.evidenceAuditIds[0])).toEqual(expect.arrayContaining(['cm-1']));
+    const stored = JSON.stringify(alerts);
+    expect(stored).not.toContain('Tr0ub4dor-and-3');
+    expect(stored).not.toContain('c3VwZXItc2VjcmV0LXZhbHVl');
   });
 
   it('when a batch has no attacks, then no alert is written, only the usage record', async () => {
