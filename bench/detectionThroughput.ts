@@ -7,6 +7,7 @@ import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { normalizeAuditEvent } from '../shared/kubernetes/normalizeAuditEvent';
 import { ATTACK_SCENARIOS, type AuditTraffic, DEFAULT_SEED, generateAuditTraffic } from './generateAuditTraffic';
+import { median, ms, percentile, positiveInteger, rate, seconds, summarize, table, timed, type Summary, type Timing } from './measurements';
 
 /**
  * Detection throughput: how many audit events per second the pipeline's pure part (decode, normalize,
@@ -78,12 +79,6 @@ export function main(argv: string[], environment: NodeJS.ProcessEnv = process.en
   }
   runThroughputBenchmark({ events, rounds, seed, perRule: values['per-rule'] === true }, (line) => process.stdout.write(`${line}\n`));
   return 0;
-}
-
-function positiveInteger(value: string | boolean | undefined, fallback: number): number | undefined {
-  if (value === undefined || value === '') return fallback;
-  const number = Number(value);
-  return Number.isInteger(number) && number > 0 ? number : undefined;
 }
 
 export function runThroughputBenchmark(options: ThroughputOptions, print: (line: string) => void): void {
@@ -397,70 +392,6 @@ function clockRules(rules: readonly Rule[]): ClockedRules {
 
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers
-
-interface Timing {
-  wallInMs: number;
-  /** User + system time of the process, all threads (GC helpers, compiler) included. */
-  cpuInMs: number;
-}
-
-interface Summary extends Timing {
-  minWallInMs: number;
-  maxWallInMs: number;
-}
-
-/** Medians of wall and CPU time, and the spread of wall time. */
-function summarize(times: readonly Timing[]): Summary {
-  const walls = times.map((time) => time.wallInMs);
-  return { wallInMs: median(walls), cpuInMs: median(times.map((time) => time.cpuInMs)), minWallInMs: Math.min(...walls), maxWallInMs: Math.max(...walls) };
-}
-
-/**
- * Wall and CPU time of the work, after a full GC so that one pass does not pay for the garbage of the
- * previous one. CPU time is shown beside wall time because the machines are shared: another process's
- * load stretches wall time more than CPU time.
- */
-function timed(work: () => unknown): Timing {
-  (globalThis as { gc?: () => void }).gc?.();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  work();
-  const wallInMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { wallInMs, cpuInMs: (used.user + used.system) / 1000 };
-}
-
-function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  const position = (sorted.length - 1) * fraction;
-  const low = sorted[Math.floor(position)] ?? 0;
-  const high = sorted[Math.ceil(position)] ?? low;
-  return low + (high - low) * (position - Math.floor(position));
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
-  return rows
-    .map((row) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
-    .join('\n');
-}
-
-function ms(milliseconds: number, digits = 0): string {
-  return `${milliseconds.toFixed(digits)} ms`;
-}
-
-function seconds(milliseconds: number): string {
-  return `${(milliseconds / 1000).toFixed(1)} s`;
-}
-
-function rate(events: number, milliseconds: number): string {
-  return Math.round(events / (milliseconds / 1000)).toLocaleString('en-US');
-}
 
 function perEvent(milliseconds: number, events: number): string {
   return ((milliseconds * 1000) / events).toFixed(2);

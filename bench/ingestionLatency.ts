@@ -18,6 +18,7 @@ import { getServices } from '../shared/services';
 import { createCosmosClient } from '../shared/store/createCosmosClient';
 import { changePlan, upsertPlan } from '../shared/store/planStore';
 import { DEFAULT_SEED, generateAuditTraffic } from './generateAuditTraffic';
+import { median, ms, percentile, positiveInteger, rate, seconds, summarize, table, timed, timedAsync, type Timing } from './measurements';
 
 /**
  * Ingestion end to end: the local runtime behind `npm start` (in-process Cosmos server, embedded Event Hubs,
@@ -88,12 +89,6 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   }
   await runIngestionBenchmark({ events, rounds, seed }, (line) => process.stdout.write(`${line}\n`));
   return 0;
-}
-
-function positiveInteger(value: string | boolean | undefined, fallback: number): number | undefined {
-  if (value === undefined || value === '') return fallback;
-  const number = Number(value);
-  return Number.isInteger(number) && number > 0 ? number : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -287,11 +282,6 @@ class Producer {
 // ---------------------------------------------------------------------------------------------------------
 // The benchmark
 
-interface Timing {
-  wallInMs: number;
-  cpuInMs: number;
-}
-
 interface PhaseResult {
   timing: Timing;
   events: number;
@@ -369,9 +359,9 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
       }).wallInMs),
     );
 
-    const baseline = medianTiming(baselineTimes);
-    const pipeline = medianTiming(bursts.map((burst) => burst.timing));
-    const http = medianTiming(httpTimes);
+    const baseline = summarize(baselineTimes);
+    const pipeline = summarize(bursts.map((burst) => burst.timing));
+    const http = summarize(httpTimes);
     const pipelineRate = events / (pipeline.wallInMs / 1000);
 
     // Latency, at a rate the pipeline keeps up with.
@@ -576,64 +566,7 @@ function latencyRow(name: string, latenciesInMs: readonly number[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Small helpers (the same output as bench/detectionThroughput.ts)
-
-function timed(work: () => unknown): Timing {
-  (globalThis as { gc?: () => void }).gc?.();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  work();
-  const wallInMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { wallInMs, cpuInMs: (used.user + used.system) / 1000 };
-}
-
-async function timedAsync(work: () => Promise<unknown>): Promise<Timing> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await work();
-  const wallInMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { wallInMs, cpuInMs: (used.user + used.system) / 1000 };
-}
-
-function medianTiming(times: readonly Timing[]): Timing & { minWallInMs: number; maxWallInMs: number } {
-  const walls = times.map((time) => time.wallInMs);
-  return { wallInMs: median(walls), cpuInMs: median(times.map((time) => time.cpuInMs)), minWallInMs: Math.min(...walls), maxWallInMs: Math.max(...walls) };
-}
-
-function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  const position = (sorted.length - 1) * fraction;
-  const low = sorted[Math.floor(position)] ?? 0;
-  const high = sorted[Math.ceil(position)] ?? low;
-  return low + (high - low) * (position - Math.floor(position));
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
-  return rows
-    .map((row) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
-    .join('\n');
-}
-
-function ms(milliseconds: number): string {
-  return `${milliseconds.toFixed(0)} ms`;
-}
-
-function seconds(milliseconds: number): string {
-  return `${(milliseconds / 1000).toFixed(1)} s`;
-}
-
-function rate(events: number, milliseconds: number): string {
-  return Math.round(events / (milliseconds / 1000)).toLocaleString('en-US');
-}
+// Small helpers
 
 function percent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;

@@ -1,0 +1,92 @@
+/**
+ * What both benchmarks measure with and print through: wall and CPU time, medians and percentiles, and
+ * plain aligned tables.
+ */
+
+export interface Timing {
+  wallInMs: number;
+  /** User + system time of the process, all threads (GC helpers, compiler) included. */
+  cpuInMs: number;
+}
+
+export interface Summary extends Timing {
+  minWallInMs: number;
+  maxWallInMs: number;
+}
+
+/** Medians of wall and CPU time, and the spread of wall time. */
+export function summarize(times: readonly Timing[]): Summary {
+  const walls = times.map((time) => time.wallInMs);
+  return { wallInMs: median(walls), cpuInMs: median(times.map((time) => time.cpuInMs)), minWallInMs: Math.min(...walls), maxWallInMs: Math.max(...walls) };
+}
+
+/**
+ * Wall and CPU time of the work, after a full GC so that one pass does not pay for the garbage of the
+ * previous one. CPU time is shown beside wall time because the machines are shared: another process's
+ * load stretches wall time more than CPU time.
+ */
+export function timed(work: () => unknown): Timing {
+  const start = startTiming();
+  work();
+  return start();
+}
+
+/** {@link timed} for asynchronous work. */
+export async function timedAsync(work: () => Promise<unknown>): Promise<Timing> {
+  const start = startTiming();
+  await work();
+  return start();
+}
+
+function startTiming(): () => Timing {
+  (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  return () => {
+    const wallInMs = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { wallInMs, cpuInMs: (used.user + used.system) / 1000 };
+  };
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** The value at `fraction` (0..1) of sorted values, interpolated. */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const position = (sorted.length - 1) * fraction;
+  const low = sorted[Math.floor(position)] ?? 0;
+  const high = sorted[Math.ceil(position)] ?? low;
+  return low + (high - low) * (position - Math.floor(position));
+}
+
+/** Rows as aligned columns: the first left-aligned, the others right-aligned. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  return rows
+    .map((row) => row.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function ms(milliseconds: number, digits = 0): string {
+  return `${milliseconds.toFixed(digits)} ms`;
+}
+
+export function seconds(milliseconds: number): string {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+/** Events per second, with thousands separators. */
+export function rate(events: number, milliseconds: number): string {
+  return Math.round(events / (milliseconds / 1000)).toLocaleString('en-US');
+}
+
+/** A command-line count: the fallback when absent, undefined when not a positive integer. */
+export function positiveInteger(value: string | boolean | undefined, fallback: number): number | undefined {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  return Number.isInteger(number) && number > 0 ? number : undefined;
+}
