@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { evaluateRules } from '../shared/detection/evaluateRules';
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules/index';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { normalizeAuditEvent } from '../shared/kubernetes/normalizeAuditEvent';
-import { ATTACK_SCENARIOS, type AuditTraffic, DEFAULT_SEED, generateAuditTraffic } from './generateAuditTraffic';
-import { median, ms, percentile, positiveInteger, rate, seconds, summarize, table, timed, type Summary, type Timing } from './measurements';
+import { ATTACK_SCENARIOS, type AuditTraffic, generateAuditTraffic } from './generateAuditTraffic';
+import { median, ms, percentile, rate, seconds, summarize, table, timed, type Summary, type Timing } from './measurements';
 
 /**
  * Detection throughput: how many audit events per second the pipeline's pure part (decode, normalize,
@@ -20,17 +19,9 @@ import { median, ms, percentile, positiveInteger, rate, seconds, summarize, tabl
  * `npm run bench` does) for the heap figure and a full GC before every timed pass.
  */
 
-const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule]
-
-  --events    audit events to generate (default 50000, or the BENCH_EVENTS environment variable)
-  --rounds    timed rounds of each pass, interleaved floor/decode/full (default 5); medians are reported
-  --seed      seed of the traffic generator (default ${DEFAULT_SEED})
-  --per-rule  also time the decode steps alone and every rule in place in the full path`;
-
 /** Full path at least this fraction of the floor's speed: detection costs less than the parsing. */
 export const TARGET_RATIO = 0.6;
 const HEAP_BATCH_EVENTS = 10_000;
-const DEFAULT_EVENTS = 50_000;
 
 export interface ThroughputOptions {
   events: number;
@@ -46,39 +37,6 @@ interface FullPassResult {
   findingsByRule: Map<string, { attack: number; benign: number }>;
   detectedScenarios: Set<string>;
   failures: number;
-}
-
-export function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): number {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        events: { type: 'string' },
-        rounds: { type: 'string' },
-        seed: { type: 'string' },
-        'per-rule': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const events = positiveInteger(values.events ?? environment.BENCH_EVENTS, DEFAULT_EVENTS);
-  const rounds = positiveInteger(values.rounds, 5);
-  const seed = positiveInteger(values.seed, DEFAULT_SEED);
-  if (events === undefined || rounds === undefined || seed === undefined) {
-    process.stderr.write(`--events, --rounds and --seed take a positive whole number\n\n${USAGE}\n`);
-    return 2;
-  }
-  runThroughputBenchmark({ events, rounds, seed, perRule: values['per-rule'] === true }, (line) => process.stdout.write(`${line}\n`));
-  return 0;
 }
 
 export function runThroughputBenchmark(options: ThroughputOptions, print: (line: string) => void): void {
@@ -399,9 +357,4 @@ function perEvent(milliseconds: number, events: number): string {
 
 function formatKb(characters: number): string {
   return `${(characters / 1024).toFixed(1)} KB`;
-}
-
-if (require.main === module) {
-  // A crash throws out of here and exits non-zero; a target not met is a measurement, not a failure.
-  process.exitCode = main(process.argv.slice(2));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { format, parseArgs } from 'node:util';
+import { format } from 'node:util';
 import type { LogLevel } from '@azure/functions';
 import { MAX_EVENT_SIZE_IN_BYTES } from '../local/localEventHubs';
 import { type LocalLogger } from '../local/localLogger';
@@ -17,8 +17,8 @@ import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { getServices } from '../shared/services';
 import { createCosmosClient } from '../shared/store/createCosmosClient';
 import { changePlan, upsertPlan } from '../shared/store/planStore';
-import { DEFAULT_SEED, generateAuditTraffic } from './generateAuditTraffic';
-import { median, ms, percentile, positiveInteger, rate, seconds, summarize, table, timed, timedAsync, type Timing } from './measurements';
+import { generateAuditTraffic } from './generateAuditTraffic';
+import { median, ms, percentile, rate, seconds, summarize, table, timed, timedAsync, type Timing } from './measurements';
 
 /**
  * Ingestion end to end: the local runtime behind `npm start` (in-process Cosmos server, embedded Event Hubs,
@@ -37,14 +37,6 @@ import { median, ms, percentile, positiveInteger, rate, seconds, summarize, tabl
  * makes its own alert (the rule groups by namespace, resource and user).
  */
 
-const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N]
-
-  --events    audit events per burst round (default 50000, or the BENCH_EVENTS environment variable)
-  --rounds    timed rounds of each pass, interleaved baseline/pipeline/HTTP path (default 3); medians are reported
-  --seed      seed of the traffic generator (default ${DEFAULT_SEED})`;
-
-const DEFAULT_EVENTS = 50_000;
-const DEFAULT_ROUNDS = 3;
 /** Event Hubs messages per POST. */
 const MESSAGES_PER_POST = 8;
 /** Burst: one POST in this many batches' worth carries attacks, so that about half the batches have none. */
@@ -62,33 +54,6 @@ export interface IngestionBenchmarkOptions {
   events: number;
   rounds: number;
   seed: number;
-}
-
-export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { events: { type: 'string' }, rounds: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const events = positiveInteger(values.events ?? environment.BENCH_EVENTS, DEFAULT_EVENTS);
-  const rounds = positiveInteger(values.rounds, DEFAULT_ROUNDS);
-  const seed = positiveInteger(values.seed, DEFAULT_SEED);
-  if (events === undefined || rounds === undefined || seed === undefined) {
-    process.stderr.write(`--events, --rounds and --seed take a positive whole number\n\n${USAGE}\n`);
-    return 2;
-  }
-  await runIngestionBenchmark({ events, rounds, seed }, (line) => process.stdout.write(`${line}\n`));
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -570,15 +535,4 @@ function latencyRow(name: string, latenciesInMs: readonly number[]): string[] {
 
 function percent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
-}
-
-if (require.main === module) {
-  // A crash rejects out of here and exits non-zero; a target not met is a measurement, not a failure.
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { main as detectionThroughput } from './detectionThroughput';
-import { main as ingestionLatency } from './ingestionLatency';
+import { runThroughputBenchmark } from './detectionThroughput';
+import { DEFAULT_SEED } from './generateAuditTraffic';
+import { runIngestionBenchmark } from './ingestionLatency';
+import { positiveInteger } from './measurements';
 
 /**
  * `npm run bench`: the detection throughput benchmark, then the end-to-end ingestion benchmark, one after
@@ -8,18 +10,21 @@ import { main as ingestionLatency } from './ingestionLatency';
  * `--only detection|ingestion` runs one of them.
  */
 
+const DEFAULT_EVENTS = 50_000;
+const DEFAULT_ROUNDS = { detection: 5, ingestion: 3 } as const;
+
 const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion]
 
-  --events    audit events (default 50000, or the BENCH_EVENTS environment variable)
-  --rounds    timed rounds of each pass (default 5 for detection, 3 for ingestion); medians are reported
-  --seed      seed of the traffic generator
+  --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable)
+  --rounds    timed rounds of each pass, interleaved (default ${DEFAULT_ROUNDS.detection} for detection, ${DEFAULT_ROUNDS.ingestion} for ingestion); medians are reported
+  --seed      seed of the traffic generator (default ${DEFAULT_SEED})
   --per-rule  detection: also time the decode steps alone and every rule in place in the full path
   --only      run only the detection throughput or only the ingestion end-to-end benchmark`;
 
 const BENCHMARKS = ['detection', 'ingestion'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -35,31 +40,36 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    return usageError((error as Error).message);
   }
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const only = values.only;
-  if (only !== undefined && !BENCHMARKS.includes(only as BenchmarkName)) {
-    process.stderr.write(`--only takes ${BENCHMARKS.join(' or ')}\n\n${USAGE}\n`);
-    return 2;
+  if (only !== undefined && !BENCHMARKS.includes(only as BenchmarkName)) return usageError(`--only takes ${BENCHMARKS.join(' or ')}`);
+  const events = positiveInteger(values.events ?? environment.BENCH_EVENTS, DEFAULT_EVENTS);
+  const seed = positiveInteger(values.seed, DEFAULT_SEED);
+  const rounds = (name: BenchmarkName): number | undefined => positiveInteger(values.rounds, DEFAULT_ROUNDS[name]);
+  if (events === undefined || seed === undefined || rounds('detection') === undefined) {
+    return usageError('--events, --rounds and --seed take a positive whole number');
   }
-  const shared = (['events', 'rounds', 'seed'] as const).flatMap((name) => (typeof values[name] === 'string' ? [`--${name}`, values[name]] : []));
+  const print = (line: string): void => void process.stdout.write(`${line}\n`);
   const runs = (name: BenchmarkName): boolean => only === undefined || only === name;
 
   if (runs('detection')) {
-    const code = detectionThroughput([...shared, ...(values['per-rule'] === true ? ['--per-rule'] : [])]);
-    if (code !== 0) return code;
+    runThroughputBenchmark({ events, seed, rounds: rounds('detection') as number, perRule: values['per-rule'] === true }, print);
   }
   if (runs('ingestion')) {
-    if (runs('detection')) process.stdout.write('\n');
-    const code = await ingestionLatency(shared);
-    if (code !== 0) return code;
+    if (runs('detection')) print('');
+    await runIngestionBenchmark({ events, seed, rounds: rounds('ingestion') as number }, print);
   }
   return 0;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  return 2;
 }
 
 if (require.main === module) {
