@@ -1,12 +1,10 @@
-import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
-import { createMemoryLogger } from '../../local/localLogger';
-import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
+import { type LocalRuntime } from '../../local/localRuntime';
 import { type Alert } from '../../shared/alerts/alert';
 import { createCosmosClient } from '../../shared/store/createCosmosClient';
 import { upsertAlerts } from '../../shared/store/alertStore';
 import { newestFirst, variedAlerts } from '../support/alertFixtures';
-import { closedPort, runTokenCommand } from '../support/localTokens';
-import { createTemporaryDirectory } from '../support/temporaryDirectory';
+import { LocalRuntimeHarness } from '../support/localRuntimeHarness';
+import { runTokenCommand } from '../support/localTokens';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
 const OTHER_SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -17,8 +15,7 @@ interface AlertListBody {
 }
 
 describe('alerts end to end: npm run token, then list, page and dismiss through the local runtime over real HTTP', () => {
-  const dataDir = createTemporaryDirectory();
-  const savedEnvironment = { ...process.env };
+  const harness = new LocalRuntimeHarness();
   let runtime: LocalRuntime;
   let reader: Awaited<ReturnType<typeof runTokenCommand>>;
   let admin: Awaited<ReturnType<typeof runTokenCommand>>;
@@ -26,24 +23,14 @@ describe('alerts end to end: npm run token, then list, page and dismiss through 
   const alerts = variedAlerts(120, SUB);
   const otherTenantAlert = variedAlerts(1, OTHER_SUB)[0] as Alert;
 
-  const call = (method: string, url: string, token: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> =>
-    fetch(url.startsWith('http') ? url : `${runtime.url}/api${url}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
+  const call = harness.call.bind(harness);
 
   beforeAll(async () => {
-    process.env['ARGUS_LOCAL_DATA_DIR'] = dataDir.path;
-    process.env['PORT'] = String(await closedPort());
+    await harness.prepare();
     reader = await runTokenCommand(['--subscription', SUB, '--role', 'SecurityReader', '--user', 'rita']);
     admin = await runTokenCommand(['--subscription', SUB, '--role', 'SecurityAdmin', '--user', 'sam']);
     owner = await runTokenCommand(['--subscription', OTHER_SUB, '--role', 'Owner', '--user', 'oscar']);
-    runtime = await startLocalRuntime({
-      settings: { PORT: '0', ARGUS_LOCAL_COSMOS_PORT: '0', ARGUS_LOCAL_DATA_DIR: dataDir.path },
-      logger: createMemoryLogger(),
-      definitions: loadFunctionDefinitions(),
-    });
+    runtime = await harness.start();
     // Alerts as the ingestion pipeline stores them, written through the real SDK into the runtime's store.
     const client = createCosmosClient(runtime.config.cosmos);
     try {
@@ -52,11 +39,7 @@ describe('alerts end to end: npm run token, then list, page and dismiss through 
       client.dispose();
     }
   });
-  afterAll(async () => {
-    await runtime.stop();
-    process.env = savedEnvironment;
-    dataDir.remove();
-  });
+  afterAll(() => harness.stop());
 
   it('when a reader pages through the alerts by following nextLink, then every alert comes once, most recently raised first', async () => {
     const seen: Alert[] = [];

@@ -1,14 +1,13 @@
 import { type InvocationContext } from '@azure/functions';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
-import { createMemoryLogger } from '../../local/localLogger';
-import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
+import { type LocalRuntime } from '../../local/localRuntime';
 import { type Alert } from '../../shared/alerts/alert';
 import { auditEvent, container, workloadEvent } from '../../shared/detection/exampleEvents';
 import { parseClusterResourceId } from '../../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../../shared/kubernetes/decodeAuditInput';
 import { defineEventHubFunction } from '../../shared/functions/defineFunction';
-import { closedPort, runTokenCommand } from '../support/localTokens';
-import { createTemporaryDirectory } from '../support/temporaryDirectory';
+import { LocalRuntimeHarness } from '../support/localRuntimeHarness';
+import { runTokenCommand } from '../support/localTokens';
 
 const SUB = '2d3c4b5a-6978-4a1b-9c2d-3e4f5a6b7c8d';
 const AUDIT_HUB = 'insights-logs-kube-audit';
@@ -30,37 +29,21 @@ const recorder = defineEventHubFunction('recordAuditHub', {
 });
 
 describe('audit webhook end to end: register a cluster, then its API server posts to /api/ingest/audit over real HTTP', () => {
-  const dataDir = createTemporaryDirectory();
-  const savedEnvironment = { ...process.env };
+  const harness = new LocalRuntimeHarness();
   const definitions = loadFunctionDefinitions();
   let runtime: LocalRuntime;
   let owner: Awaited<ReturnType<typeof runTokenCommand>>;
   let ingestionKey: string;
   let webhookUrl: string;
-
-  const call = (method: string, path: string, token: string, body?: unknown): Promise<Response> =>
-    fetch(`${runtime.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, token: string, body?: unknown): Promise<Response> => harness.call(method, path, token, { body });
 
   beforeAll(async () => {
-    process.env['ARGUS_LOCAL_DATA_DIR'] = dataDir.path;
-    process.env['PORT'] = String(await closedPort());
+    await harness.prepare();
     owner = await runTokenCommand(['--subscription', SUB, '--role', 'Owner', '--user', 'olivia']);
-    runtime = await startLocalRuntime({
-      // The plan is switched on mid-test: the ingestion function must not answer from a cached "disabled".
-      settings: { PORT: '0', ARGUS_LOCAL_COSMOS_PORT: '0', ARGUS_LOCAL_DATA_DIR: dataDir.path, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' },
-      logger: createMemoryLogger(),
-      definitions: [...definitions, recorder],
-    });
+    // The plan is switched on mid-test: the ingestion function must not answer from a cached "disabled".
+    runtime = await harness.start({ settings: { SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' }, definitions: [...definitions, recorder] });
   });
-  afterAll(async () => {
-    await runtime.stop();
-    process.env = savedEnvironment;
-    dataDir.remove();
-  });
+  afterAll(() => harness.stop());
 
   it('when the Owner registers a cluster, then the key and the webhook URL come back once', async () => {
     const response = await call('PUT', `/subscriptions/${SUB}/clusters/kind-dev`, owner.token);

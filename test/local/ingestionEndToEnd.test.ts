@@ -1,10 +1,8 @@
-import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
-import { createMemoryLogger } from '../../local/localLogger';
-import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
+import { type LocalRuntime } from '../../local/localRuntime';
 import { type Alert } from '../../shared/alerts/alert';
 import { aksMessage, aksResourceId, benignEvent, diagnosticRecord, execIntoPodEvent, privilegedPodEvent } from '../support/auditMessages';
-import { closedPort, runTokenCommand } from '../support/localTokens';
-import { createTemporaryDirectory } from '../support/temporaryDirectory';
+import { LocalRuntimeHarness } from '../support/localRuntimeHarness';
+import { runTokenCommand } from '../support/localTokens';
 
 const SUB = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
 
@@ -13,17 +11,11 @@ const SUB = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
  * messages posted to the embedded audit hub over HTTP, and the alerts read back through the API.
  */
 describe('ingestion end to end: AKS messages to the local audit hub, alerts through the API', () => {
-  const dataDir = createTemporaryDirectory();
-  const savedEnvironment = { ...process.env };
+  const harness = new LocalRuntimeHarness();
   let runtime: LocalRuntime;
   let owner: Awaited<ReturnType<typeof runTokenCommand>>;
 
-  const api = (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${runtime.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${owner.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = (method: string, path: string, body?: unknown): Promise<Response> => harness.call(method, path, owner.token, { body });
   const postToHub = (messages: unknown[]): Promise<Response> =>
     fetch(`${runtime.url}/api/local/eventhubs/insights-logs-kube-audit/messages`, {
       method: 'POST',
@@ -32,20 +24,11 @@ describe('ingestion end to end: AKS messages to the local audit hub, alerts thro
     });
 
   beforeAll(async () => {
-    process.env['ARGUS_LOCAL_DATA_DIR'] = dataDir.path;
-    process.env['PORT'] = String(await closedPort());
+    await harness.prepare();
     owner = await runTokenCommand(['--subscription', SUB, '--role', 'Owner', '--user', 'olivia']);
-    runtime = await startLocalRuntime({
-      settings: { PORT: '0', ARGUS_LOCAL_COSMOS_PORT: '0', ARGUS_LOCAL_DATA_DIR: dataDir.path },
-      logger: createMemoryLogger(),
-      definitions: loadFunctionDefinitions(),
-    });
+    runtime = await harness.start();
   });
-  afterAll(async () => {
-    await runtime.stop();
-    process.env = savedEnvironment;
-    dataDir.remove();
-  });
+  afterAll(() => harness.stop());
 
   it('when the runtime starts, then the ingestion function consumes the audit hub named by the defaults', () => {
     expect(runtime.eventHubs.hubNames()).toContain('insights-logs-kube-audit');

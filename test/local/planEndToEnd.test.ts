@@ -1,44 +1,26 @@
 import { readdir } from 'node:fs/promises';
-import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
-import { createMemoryLogger } from '../../local/localLogger';
 import { pendingGrantsDirectory } from '../../local/localRoleGrants';
-import { startLocalRuntime, type LocalRuntime } from '../../local/localRuntime';
-import { closedPort, runTokenCommand } from '../support/localTokens';
-import { createTemporaryDirectory } from '../support/temporaryDirectory';
+import { type LocalRuntime } from '../../local/localRuntime';
+import { LocalRuntimeHarness } from '../support/localRuntimeHarness';
+import { runTokenCommand } from '../support/localTokens';
 
 const SUB = '6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c';
 const OTHER_SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
 describe('plan and role assignments end to end: npm run token, then the local runtime over real HTTP', () => {
-  const dataDir = createTemporaryDirectory();
-  const logger = createMemoryLogger();
-  const savedEnvironment = { ...process.env };
+  const harness = new LocalRuntimeHarness();
+  const dataDir = harness.dataDir;
   let runtime: LocalRuntime;
   let owner: { token: string; report: string; objectId: string };
-
-  const call = (method: string, path: string, token: string, body?: unknown): Promise<Response> =>
-    fetch(`${runtime.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, token: string, body?: unknown): Promise<Response> => harness.call(method, path, token, { body });
 
   beforeAll(async () => {
-    process.env['ARGUS_LOCAL_DATA_DIR'] = dataDir.path;
-    process.env['PORT'] = String(await closedPort());
+    await harness.prepare();
     // The runtime is not running yet: the grant is recorded in the data folder for the next start.
     owner = await runTokenCommand(['--subscription', SUB, '--role', 'Owner', '--user', 'olivia']);
-    runtime = await startLocalRuntime({
-      settings: { PORT: '0', ARGUS_LOCAL_COSMOS_PORT: '0', ARGUS_LOCAL_DATA_DIR: dataDir.path },
-      logger,
-      definitions: loadFunctionDefinitions(),
-    });
+    runtime = await harness.start();
   });
-  afterAll(async () => {
-    await runtime.stop();
-    process.env = savedEnvironment;
-    dataDir.remove();
-  });
+  afterAll(() => harness.stop());
 
   it('when the token command runs while the runtime is stopped, then it says what it recorded and that it applies at the next start', () => {
     expect(owner.report).toContain(`recorded role assignment: Owner for olivia (object id ${owner.objectId}) in subscription ${SUB}`);
