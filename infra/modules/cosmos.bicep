@@ -26,6 +26,8 @@ type containerDefinition = {
   id: string
   partitionKey: { paths: string[] }
   indexingPolicy: object?
+  @description('Seconds a document lives (Cosmos DB TTL); absent: forever.')
+  defaultTtl: int?
 }
 
 // Mirror of shared/store/containers.ts: change both together (the infra test fails otherwise).
@@ -61,7 +63,7 @@ var containers containerDefinition[] = [
   { id: 'suppressionRules', partitionKey: { paths: [ '/subscriptionId' ] } }
   { id: 'clusters', partitionKey: { paths: [ '/subscriptionId' ] } }
   { id: 'usage', partitionKey: { paths: [ '/subscriptionId' ] } }
-  { id: 'deadLetters', partitionKey: { paths: [ '/partitionId' ] } }
+  { id: 'deadLetters', partitionKey: { paths: [ '/partitionId' ] }, defaultTtl: 2592000 }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
@@ -109,6 +111,7 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           version: 2
         }
         indexingPolicy: container.?indexingPolicy
+        defaultTtl: container.?defaultTtl
       }
     }
   }

@@ -6,8 +6,10 @@ import { evaluateRules, type RuleFailure } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
 import { type AuditRecord } from '../kubernetes/auditEvent';
 import { decodeAuditInput } from '../kubernetes/decodeAuditInput';
+import { SkipReason } from '../kubernetes/skipReason';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
 import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
+import { type Plan } from '../store/planStore';
 import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
 import { type AuditBatch, type BatchMessage, streamOf } from './eventHubBatch';
 import { isCoveredByPlan } from './planCoverage';
@@ -30,7 +32,7 @@ export interface BatchSummary {
   messages: number;
   /** Audit events decoded. */
   events: number;
-  /** Records that could not be used, by reason (each one dead-lettered). */
+  /** Records that could not be used, by reason (dead-lettered; other categories only sampled). */
   skipped: Record<string, number>;
   /** Events of subscriptions whose plan did not cover them, by subscription. */
   gated: Record<string, number>;
@@ -112,8 +114,6 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
     recordUsage(dependencies.database, [...usage.values()], now),
   ] as const);
 
-  const skipped: Record<string, number> = {};
-  for (const letter of decoded.deadLetters) skipped[letter.reason] = (skipped[letter.reason] ?? 0) + 1;
   const sequenceNumbers = batch.messages.map((message) => message.sequenceNumber);
   return {
     summary: {
@@ -122,7 +122,7 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
       lastSequenceNumber: sequenceNumbers.length === 0 ? -1 : Math.max(...sequenceNumbers),
       messages: batch.messages.length,
       events: decoded.records.length,
-      skipped,
+      skipped: decoded.skipped,
       gated,
       analyzed: analyzed.length,
       duplicates: evaluation.stats.duplicateEvents,
@@ -144,13 +144,23 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
 interface DecodedBatch {
   records: { record: AuditRecord; message: BatchMessage }[];
   messageOf: Map<AuditRecord, BatchMessage>;
+  /** Every record that could not be used, by reason. */
+  skipped: Record<string, number>;
   deadLetters: DeadLetterInput[];
 }
 
-/** Decodes every message on its own, so each record keeps the position of the event it came in. */
+/**
+ * Decodes every message on its own, so each record keeps the position of the event it came in. Every
+ * unusable record is dead-lettered, except records of other diagnostic categories (klog text of
+ * kube-apiserver, guard, ...), which are not audit data at all: they are counted, and only the first of
+ * each category per batch is kept as a sample, so that a diagnostic setting that routes every category
+ * to the audit hub shows up without costing one write per log line.
+ */
 function decodeBatch(batch: AuditBatch): DecodedBatch {
   const records: DecodedBatch['records'] = [];
   const messageOf = new Map<AuditRecord, BatchMessage>();
+  const skippedByReason: Record<string, number> = {};
+  const sampledCategories = new Set<string | undefined>();
   const deadLetters: DeadLetterInput[] = [];
   for (const message of batch.messages) {
     const decoded = decodeAuditInput(message.body);
@@ -159,6 +169,11 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
       messageOf.set(record, message);
     }
     for (const skipped of decoded.skipped) {
+      skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
+      if (skipped.reason === SkipReason.otherCategory) {
+        if (sampledCategories.has(skipped.source.category)) continue;
+        sampledCategories.add(skipped.source.category);
+      }
       deadLetters.push({
         source: {
           eventHubName: batch.eventHubName,
@@ -176,11 +191,11 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
       });
     }
   }
-  return { records, messageOf, deadLetters };
+  return { records, messageOf, skipped: skippedByReason, deadLetters };
 }
 
 /** The plan of every subscription in the batch: one cached lookup per subscription, not per event. */
-async function loadPlans(records: DecodedBatch['records'], settings: SubscriptionSettingsSource): Promise<Map<string, Awaited<ReturnType<SubscriptionSettingsSource['plan']>>>> {
+async function loadPlans(records: DecodedBatch['records'], settings: SubscriptionSettingsSource): Promise<Map<string, Plan | undefined>> {
   const subscriptionIds = [...new Set(records.map(({ record }) => record.cluster.subscriptionId))];
   const plans = await Promise.all(subscriptionIds.map((id) => settings.plan(id)));
   return new Map(subscriptionIds.map((id, index) => [id, plans[index]]));

@@ -7,6 +7,9 @@ import type { ContainerDefinition } from '@azure/cosmos';
  * Tenant data is partitioned by `/subscriptionId`, so every tenant query is a single-partition query and
  * one subscription can never read another's documents by accident of a missing filter.
  */
+/** How long a dead letter is kept. */
+export const DEAD_LETTER_TTL_IN_SECONDS = 30 * 24 * 60 * 60;
+
 export const containerDefinitions = [
   {
     id: 'alerts',
@@ -43,8 +46,9 @@ export const containerDefinitions = [
   { id: 'clusters', partitionKey: { paths: ['/subscriptionId'] } },
   { id: 'usage', partitionKey: { paths: ['/subscriptionId'] } },
   // Records the pipeline could not use, kept for inspection; partitioned by hub partition, not tenant,
-  // because a record that cannot be decoded has no trustworthy subscription.
-  { id: 'deadLetters', partitionKey: { paths: ['/partitionId'] } },
+  // because a record that cannot be decoded has no trustworthy subscription. They expire after 30 days
+  // (Cosmos DB TTL, in seconds), so a misconfigured source cannot grow the container without bound.
+  { id: 'deadLetters', partitionKey: { paths: ['/partitionId'] }, defaultTtl: DEAD_LETTER_TTL_IN_SECONDS },
 ] as const satisfies readonly ContainerDefinition[];
 
 export type ContainerName = (typeof containerDefinitions)[number]['id'];

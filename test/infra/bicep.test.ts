@@ -591,18 +591,21 @@ function describeWithBicep(bicepPath: string): void {
   });
 
   describe('infra: matches the code', () => {
-    it('when the Cosmos DB containers are compared with shared/store/containers.ts, then ids, partition keys and indexing policies are equal', () => {
+    it('when the Cosmos DB containers are compared with shared/store/containers.ts, then ids, partition keys, indexing policies and time-to-live are equal', () => {
       const { resource, template } = single(compiled(join(infraDir, 'main.bicep')), 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
       // The container resource is a loop over the `containers` variable.
       expect(JSON.stringify(resource)).toContain("variables('containers')");
-      const deployed = template.variables?.['containers'] as { id: string; partitionKey: { paths: string[] }; indexingPolicy?: unknown }[];
+      const deployed = template.variables?.['containers'] as { id: string; partitionKey: { paths: string[] }; indexingPolicy?: unknown; defaultTtl?: number }[];
       expect(deployed.map((c) => c.id)).toEqual(containerDefinitions.map((c) => c.id));
       for (const definition of containerDefinitions) {
         const match = deployed.find((c) => c.id === definition.id);
         expect([definition.id, match?.partitionKey.paths]).toEqual([definition.id, [...definition.partitionKey.paths]]);
         const indexingPolicy = 'indexingPolicy' in definition ? definition.indexingPolicy : undefined;
         expect([definition.id, match?.indexingPolicy]).toEqual([definition.id, indexingPolicy]);
+        const defaultTtl = 'defaultTtl' in definition ? definition.defaultTtl : undefined;
+        expect([definition.id, match?.defaultTtl]).toEqual([definition.id, defaultTtl]);
       }
+      expect(prop(resource, 'properties', 'resource', 'defaultTtl')).toBeDefined();
       expect(prop(resource, 'properties', 'resource', 'partitionKey', 'kind')).toBe('Hash');
     });
 

@@ -114,6 +114,19 @@ describe('processAuditBatch: decoding and dead letters', () => {
     expect(summary).toMatchObject({ messages: 4, events: 2, analyzed: 2, deadLettered: 4, skipped: { otherCategory: 2, truncatedJson: 1, invalidJson: 1 } });
   });
 
+  it('when a message carries many records of another diagnostic category, then all are counted and one per category is kept as a sample', async () => {
+    const sub = newSubscription();
+    const klog = (n: number): Record<string, unknown> => diagnosticRecord(`I1122 10:01:0${n}.000000 1 trace.go:236] Trace[${n}]: "List" (10ms)`, { category: 'kube-apiserver', resourceId: aksResourceId(sub) });
+    const guard = diagnosticRecord('guard: authorized', { category: 'guard', resourceId: aksResourceId(sub) });
+    const { summary } = await processAuditBatch(auditBatch([aksMessage([klog(1), klog(2), klog(3), guard]), aksMessage([klog(4)])], { partitionId: 'klog' }), dependencies());
+    expect(summary.skipped).toEqual({ otherCategory: 5 });
+    expect(summary.deadLettered).toBe(2);
+    expect((await listDeadLetters(cosmos.database, 'klog')).map((l) => [l.sequenceNumber, l.recordIndex, l.category])).toEqual([
+      [0, 0, 'kube-apiserver'],
+      [0, 3, 'guard'],
+    ]);
+  });
+
   it('when a record is larger than the dead-letter cap, then its raw text is cut and marked so', async () => {
     const batch = auditBatch(['x'.repeat(100_000)], { partitionId: 'dl-2' });
     await processAuditBatch(batch, dependencies());
