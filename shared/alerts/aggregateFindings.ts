@@ -130,6 +130,8 @@ function newAlert(finding: Finding, id: string, time: string, windowStartUtc: st
     equivalents: rule.equivalents,
     clusterResourceId: cluster.resourceId,
     windowStartUtc,
+    version: 1,
+    lastModifiedUtc: options.now.toISOString(),
   };
 }
 

@@ -66,6 +66,13 @@ export interface Alert {
    * ingestion pipeline; absent on alerts from other sources.
    */
   ingestedThrough?: Record<string, number>;
+  /**
+   * 1 when the alert is raised, one more at every change (count, times, status). With the alert id it
+   * names one state of the alert, so an export consumer that receives a state twice can drop the repeat.
+   */
+  version: number;
+  /** When the alert last changed (the writer's clock, ISO 8601 UTC): the incremental export's order. */
+  lastModifiedUtc: string;
 }
 
 export const PRODUCT_NAME = 'Argus';

@@ -48,5 +48,6 @@ export function changeAlertStatus(alert: Alert, request: AlertStatusChangeReques
     timeUtc: request.now.toISOString(),
     ...(comment ? { comment } : {}),
   };
-  return { kind: 'changed', alert: { ...alert, status, statusHistory: [...alert.statusHistory, change] }, change };
+  const alertChanged = { ...alert, status, statusHistory: [...alert.statusHistory, change], version: alert.version + 1, lastModifiedUtc: change.timeUtc };
+  return { kind: 'changed', alert: alertChanged, change };
 }

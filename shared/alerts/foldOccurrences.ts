@@ -51,7 +51,7 @@ export function foldOccurrences(stored: Alert | undefined, occurrences: readonly
   if (delta === undefined || aggregated.length !== 1 || (stored !== undefined && stored.id !== delta.id)) {
     throw new Error('foldOccurrences expects the occurrences of exactly one alert');
   }
-  if (stored !== undefined) return { ...mergeAlert(stored, delta, options), ingestedThrough };
+  if (stored !== undefined) return { ...mergeAlert(stored, delta, options), ingestedThrough, version: stored.version + 1, lastModifiedUtc: options.now.toISOString() };
   const rule = findSuppressingRule(options.suppressionRules, delta, options.now);
   const created = { ...delta, ingestedThrough };
   return rule === undefined ? created : dismissBySuppressionRule(created, rule, options.now);

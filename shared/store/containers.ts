@@ -9,6 +9,8 @@ import type { ContainerDefinition } from '@azure/cosmos';
  */
 /** How long a dead letter is kept. */
 export const DEAD_LETTER_TTL_IN_SECONDS = 30 * 24 * 60 * 60;
+/** How long a simulation's record is kept. */
+export const SIMULATION_TTL_IN_SECONDS = 30 * 24 * 60 * 60;
 
 export const containerDefinitions = [
   {
@@ -37,6 +39,11 @@ export const containerDefinitions = [
           { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
         ],
+        // The incremental export reads changes oldest first (see shared/store/alertChangeStore.ts).
+        [
+          { path: '/lastModifiedUtc', order: 'ascending' },
+          { path: '/id', order: 'ascending' },
+        ],
       ],
     },
   },
@@ -49,6 +56,14 @@ export const containerDefinitions = [
   // because a record that cannot be decoded has no trustworthy subscription. They expire after 30 days
   // (Cosmos DB TTL, in seconds), so a misconfigured source cannot grow the container without bound.
   { id: 'deadLetters', partitionKey: { paths: ['/partitionId'] }, defaultTtl: DEAD_LETTER_TTL_IN_SECONDS },
+  // A subscription's push-export targets (one document per subscription, id = subscription id).
+  { id: 'exportSettings', partitionKey: { paths: ['/subscriptionId'] } },
+  // Push deliveries that kept failing, served to the subscription's admins; they expire like dead letters.
+  { id: 'exportDeadLetters', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: DEAD_LETTER_TTL_IN_SECONDS },
+  // Attack simulations and what arrived of them; kept 30 days (the health history).
+  { id: 'simulations', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: SIMULATION_TTL_IN_SECONDS },
+  // The service's own documents, not a tenant's: the simulation signing key, the pipeline health summary.
+  { id: 'serviceState', partitionKey: { paths: ['/id'] } },
 ] as const satisfies readonly ContainerDefinition[];
 
 export type ContainerName = (typeof containerDefinitions)[number]['id'];
