@@ -64,6 +64,31 @@ export interface IngestionConfig {
   subscriptionSettingsCacheTtlInMs: number;
 }
 
+/** The alert-events hub: every alert creation and change, read by the push export. */
+export interface AlertEventsConfig {
+  /** `ALERT_EVENTS_EVENTHUB_NAME`: in the namespace of EVENTHUB__fullyQualifiedNamespace (default alert-events). */
+  eventHubName: string;
+  /** `ALERT_EVENTS_CONSUMER_GROUP`: the consumer group the push export reads with (default argus-export). */
+  consumerGroup: string;
+}
+
+/** The SIEM/SOAR export. */
+export interface ExportConfig {
+  /**
+   * `EXPORT_SETTLE_SECONDS`: the pull export serves changes only once they are this old, so that a write
+   * stamped earlier but committed later than a page was read is still ahead of the SIEM's cursor.
+   */
+  settleInMs: number;
+}
+
+/** The attack simulation. */
+export interface SimulationConfig {
+  /** `SIMULATION_SCHEDULE`: NCRONTAB of the scheduled canary (default every 6 hours). */
+  schedule: string;
+  /** `SIMULATION_TIMEOUT_IN_MINUTES`: a simulation whose expected alerts have not all arrived by then failed. */
+  timeoutInMs: number;
+}
+
 export interface DetectionConfig {
   /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
   lists: DetectionLists;
@@ -76,6 +101,9 @@ export interface Config {
   auth: AuthConfig;
   auditStream: AuditStreamConfig;
   ingestion: IngestionConfig;
+  alertEvents: AlertEventsConfig;
+  export: ExportConfig;
+  simulation: SimulationConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
 }
@@ -106,6 +134,15 @@ const hostName = z
   .string()
   .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, 'must be a host name such as my-namespace.servicebus.windows.net');
 
+/** An Event Hubs consumer group name, or `$Default`. */
+const consumerGroupName = z
+  .string()
+  .regex(/^(?:\$Default|[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?)$/, 'must be a consumer group name (letters, digits, . - and _, or $Default)');
+/** An NCRONTAB expression of the Functions timer trigger: six fields, seconds first. */
+const ncrontab = z
+  .string()
+  .regex(/^\S+(?:\s+\S+){5}$/, 'must be an NCRONTAB expression of six fields, seconds first, e.g. 0 0 */6 * * *');
+
 /** A setting that holds a JSON document. */
 const jsonText = z.string().transform((text, ctx) => {
   try {
@@ -132,10 +169,12 @@ const commonSchema = z.object({
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
-  AUDIT_EVENTHUB_CONSUMER_GROUP: z
-    .string()
-    .regex(/^(?:\$Default|[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?)$/, 'must be a consumer group name (letters, digits, . - and _, or $Default)')
-    .default('argus-ingestion'),
+  AUDIT_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
+  ALERT_EVENTS_EVENTHUB_NAME: eventHubName.default('alert-events'),
+  ALERT_EVENTS_CONSUMER_GROUP: consumerGroupName.default('argus-export'),
+  EXPORT_SETTLE_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  SIMULATION_SCHEDULE: ncrontab.default('0 0 */6 * * *'),
+  SIMULATION_TIMEOUT_IN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   EVENTHUB__clientId: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
@@ -212,6 +251,9 @@ export function loadConfig(env: Env): Config {
       aggregationWindowInMs: c.ALERT_AGGREGATION_WINDOW_IN_MINUTES * 60_000,
       subscriptionSettingsCacheTtlInMs: c.SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS * 1000,
     },
+    alertEvents: { eventHubName: c.ALERT_EVENTS_EVENTHUB_NAME, consumerGroup: c.ALERT_EVENTS_CONSUMER_GROUP },
+    export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },
+    simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
     local,
   };
 }
@@ -221,7 +263,13 @@ export function loadConfig(env: Env): Config {
  * included). In Azure the deployment sets each; the local runtime fills in those left unset.
  */
 export function bindingExpressionSettings(config: Config): Record<string, string> {
-  return { AUDIT_EVENTHUB_NAME: config.auditStream.eventHubName, AUDIT_EVENTHUB_CONSUMER_GROUP: config.auditStream.consumerGroup };
+  return {
+    AUDIT_EVENTHUB_NAME: config.auditStream.eventHubName,
+    AUDIT_EVENTHUB_CONSUMER_GROUP: config.auditStream.consumerGroup,
+    ALERT_EVENTS_EVENTHUB_NAME: config.alertEvents.eventHubName,
+    ALERT_EVENTS_CONSUMER_GROUP: config.alertEvents.consumerGroup,
+    SIMULATION_SCHEDULE: config.simulation.schedule,
+  };
 }
 
 let cached: Config | undefined;
