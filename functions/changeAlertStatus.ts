@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { type Alert } from '../shared/alerts/alert';
 import {
   alertStatusActions,
   changeAlertStatus as decideStatusChange,
@@ -14,7 +15,9 @@ import { entityTag, ifMatchAllows } from '../shared/http/entityTags';
 import { errorResponse } from '../shared/http/errorResponse';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
-import { getAlert, replaceAlert } from '../shared/store/alertStore';
+import { getAlert, replaceAlert, restampAlert } from '../shared/store/alertStore';
+import { publishAlertChanges } from '../shared/messaging/alertChangedEvents';
+import { type EventPublisher } from '../shared/messaging/eventPublisher';
 
 /** How often a change is tried again when someone else wrote the alert in between (no If-Match given). */
 const MAX_ATTEMPTS = 3;
@@ -61,12 +64,15 @@ export async function changeAlertStatus(request: HttpRequest, context: Invocatio
     });
     if (outcome.kind === 'unchanged') return ok(stored.alert, stored.etag);
 
+    const stampedAt = Date.now();
     const replacement = await replaceAlert(services.database, outcome.alert, stored.etag);
     if (replacement.kind === 'replaced') {
       context.log(
         `alert ${alertId} in subscription ${subscriptionId}: ${stored.alert.status} -> ${outcome.change.status} by principal ${principal.objectId} (invocation ${context.invocationId})`,
       );
-      return ok(replacement.stored.alert, replacement.stored.etag);
+      const written = Date.now() - stampedAt > services.config.export.settleInMs / 2 ? await restampAlert(services.database, replacement.stored) : replacement.stored;
+      await publishChange(written.alert, services.alertEventPublisher, context);
+      return ok(written.alert, written.etag);
     }
     if (replacement.kind === 'not-found') return errorResponse(404, 'NotFound', 'The alert was not found.');
     // Someone else wrote the alert since it was read. With If-Match the caller's version is now stale.
@@ -77,6 +83,18 @@ export async function changeAlertStatus(request: HttpRequest, context: Invocatio
   }
   context.warn(`alert ${alertId} in subscription ${subscriptionId}: status change gave up after ${MAX_ATTEMPTS} concurrent writes (invocation ${context.invocationId})`);
   return errorResponse(409, 'Conflict', 'The alert kept changing while the status was being set; try again.');
+}
+
+/**
+ * Tells the push export. The change is already stored and the pull export serves it whatever happens
+ * here, so a hub that cannot be reached is logged rather than failing the analyst's request.
+ */
+async function publishChange(alert: Alert, publisher: EventPublisher, context: InvocationContext): Promise<void> {
+  try {
+    await publishAlertChanges(publisher, [alert]);
+  } catch (error) {
+    context.error(`alert ${alert.id}: publishing the status change to the push export failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function ok(alert: unknown, etag: string): HttpResponseInit {

@@ -35,6 +35,9 @@ export async function ingestAuditEvents(input: unknown, context: InvocationConte
       detectionContext: services.ingestion.detectionContext,
       subscriptionSettings: services.ingestion.subscriptionSettings,
       aggregationWindowInMs: services.config.ingestion.aggregationWindowInMs,
+      alertEvents: services.alertEventPublisher,
+      exportSettleInMs: services.config.export.settleInMs,
+      simulationSigningKey: services.ingestion.simulationSigningKey,
       now: () => new Date(),
     });
     for (const failure of ruleFailures.slice(0, MAX_LOGGED_RULE_FAILURES)) {

@@ -8,12 +8,15 @@ import { changePlan, getPlan as readPlan, toPlanView, upsertPlan } from '../shar
 
 const bodySchema = z.strictObject({
   enabled: z.boolean({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be true or false') }),
+  scheduledSimulation: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /**
- * `PUT /api/subscriptions/{subscriptionId}/plan` with `{ "enabled": true|false }`: switches Argus on or
- * off for the subscription (Owner). Turning it on stamps `enabledAtUtc`: alerts are raised only for
- * activity from then on. Returns the plan with the onboarding instructions, as GET does.
+ * `PUT /api/subscriptions/{subscriptionId}/plan` with `{ "enabled": true|false, "scheduledSimulation"?: true|false }`:
+ * switches Argus on or off for the subscription (Owner). Turning it on stamps `enabledAtUtc`: alerts are
+ * raised only for activity from then on. `scheduledSimulation` opts in to (or out of) the scheduled
+ * attack simulation that checks the pipeline end to end; left out, it stays as it was. Returns the plan
+ * with the onboarding instructions, as GET does.
  */
 export async function updatePlan(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'collection' });
@@ -27,6 +30,7 @@ export async function updatePlan(request: HttpRequest, context: InvocationContex
   const current = await readPlan(services.database, subscriptionId);
   const next = changePlan(subscriptionId, current, {
     enabled: body.value.enabled,
+    ...(body.value.scheduledSimulation === undefined ? {} : { scheduledSimulation: body.value.scheduledSimulation }),
     by: { principalId: principal.objectId, principalName: principal.displayName },
     now: new Date(),
   });

@@ -54,6 +54,20 @@ param alertAggregationWindowInMinutes int = 60
 @maxValue(3600)
 param subscriptionSettingsCacheTtlInSeconds int = 60
 
+@description('Seconds a change must be old before the pull export serves it, so that a write committed after a page was read is still ahead of the SIEM\'s cursor (EXPORT_SETTLE_SECONDS).')
+@minValue(1)
+@maxValue(300)
+param exportSettleSeconds int = 10
+
+@description('NCRONTAB schedule (six fields, seconds first) of the scheduled attack simulation (SIMULATION_SCHEDULE); default every 6 hours.')
+@minLength(11)
+param simulationSchedule string = '0 0 */6 * * *'
+
+@description('Minutes after which a simulation whose expected alerts have not all arrived has failed (SIMULATION_TIMEOUT_IN_MINUTES).')
+@minValue(1)
+@maxValue(120)
+param simulationTimeoutInMinutes int = 15
+
 @description('Name of the Cosmos DB database (COSMOS_DATABASE_NAME).')
 param cosmosDatabaseName string = 'argus'
 
@@ -83,6 +97,10 @@ var names = {
   plan: 'plan-argus-${resourceToken}'
   functionApp: 'func-argus-${resourceToken}'
 }
+
+// The hub of alert changes (ALERT_EVENTS_EVENTHUB_NAME, config.ts's default): known at compile time, like
+// auditEventHubName, because the role assignments module names resources after it (what-if needs that).
+var alertEventsHubName = 'alert-events'
 
 // The Send-only rule the AKS diagnostic settings use (see modules/eventHubs.bicep for why one exists).
 var diagnosticsSendRuleName = 'aks-diagnostics-send'
@@ -115,6 +133,7 @@ module eventHubs 'modules/eventHubs.bicep' = {
     namespaceName: names.eventHubNamespace
     auditHubName: auditEventHubName
     auditHubPartitionCount: auditEventHubPartitionCount
+    alertEventsHubName: alertEventsHubName
     messageRetentionInDays: eventHubMessageRetentionInDays
     diagnosticsSendRuleName: diagnosticsSendRuleName
   }
@@ -149,8 +168,13 @@ module functionApp 'modules/functionApp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     auditEventHubName: eventHubs.outputs.auditHubName
     auditEventHubConsumerGroup: eventHubs.outputs.ingestionConsumerGroupName
+    alertEventsHubName: eventHubs.outputs.alertEventsHubName
+    alertEventsConsumerGroup: eventHubs.outputs.exportConsumerGroupName
     alertAggregationWindowInMinutes: alertAggregationWindowInMinutes
     subscriptionSettingsCacheTtlInSeconds: subscriptionSettingsCacheTtlInSeconds
+    exportSettleSeconds: exportSettleSeconds
+    simulationSchedule: simulationSchedule
+    simulationTimeoutInMinutes: simulationTimeoutInMinutes
     authTenantId: authTenantId
     authAudience: authAudience
     authIssuer: authIssuer
@@ -168,6 +192,7 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     storageAccountName: names.storage
     eventHubNamespaceName: names.eventHubNamespace
     auditEventHubName: auditEventHubName
+    alertEventsHubName: alertEventsHubName
     cosmosAccountName: names.cosmos
     applicationInsightsName: names.applicationInsights
   }
@@ -182,6 +207,9 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 @description('Base URL of the API.')
 output API_BASE_URL string = 'https://${functionApp.outputs.defaultHostName}'
 
+@description('Object id of the Function App\'s managed identity: what a customer grants "Azure Event Hubs Data Sender" on the hub a push export sends to (docs/export/README.md).')
+output FUNCTION_APP_PRINCIPAL_ID string = functionApp.outputs.principalId
+
 @description('Endpoint of the Cosmos DB account.')
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 
@@ -193,6 +221,9 @@ output AUDIT_EVENTHUB_NAME string = eventHubs.outputs.auditHubName
 
 @description('Consumer group the ingestion function reads the audit hub with.')
 output AUDIT_EVENTHUB_CONSUMER_GROUP string = eventHubs.outputs.ingestionConsumerGroupName
+
+@description('Name of the alert-events hub: every alert creation and change, read by the push export.')
+output ALERT_EVENTS_EVENTHUB_NAME string = eventHubs.outputs.alertEventsHubName
 
 @description('Resource id of the Event Hubs namespace: a parameter of the AKS streaming module and policy.')
 output EVENTHUB_NAMESPACE_ID string = resourceId('Microsoft.EventHub/namespaces', names.eventHubNamespace)

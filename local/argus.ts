@@ -1,12 +1,15 @@
 import { type CliIo, processIo } from './cliIo';
 import { rulesCommand } from './rulesCommand';
 import { scanCommand } from './scanCommand';
+import { webhookReceiverCommand } from './webhookReceiver';
 
 const USAGE = `Usage: argus <command> [options]
 
 Commands:
   scan <file|directory|->...   scan Kubernetes audit logs and print the alerts (JSON lines or a table)
   rules [--json]               list the detection rules and their equivalents in other products
+  webhook-receiver --secret <whsec_...> [--port 8089] [--host 127.0.0.1]
+                               receive webhook deliveries locally and check their signatures
 
 \`argus <command> --help\` shows a command's options.`;
 
@@ -18,6 +21,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return scanCommand(rest, io);
     case 'rules':
       return rulesCommand(rest, io);
+    case 'webhook-receiver':
+      return webhookReceiverCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

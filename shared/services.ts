@@ -1,10 +1,14 @@
 import type { CosmosClient, Database } from '@azure/cosmos';
 import { createTokenValidatorFromConfig, type TokenValidator } from './auth/tokenValidator';
 import { getConfig, resetConfig, type Config } from './config';
-import { createAuditEventPublisher, type AuditEventPublisher } from './messaging/auditEventPublisher';
+import { type EventHubTarget, type ExportSettings } from './export/exportTargets';
+import { TtlCache } from './ingestion/ttlCache';
+import { createEventPublisher, EventHubPublisher, type EventPublisher } from './messaging/eventPublisher';
 import { createDetectionContext, type DetectionContext } from './detection/detectionContext';
 import { CachedSubscriptionSettings } from './ingestion/subscriptionSettings';
+import { generateSimulationSigningKey } from './simulation/simulationSignature';
 import { createCosmosClient } from './store/createCosmosClient';
+import { getOrCreateSimulationSigningKey } from './store/serviceStateStore';
 
 /**
  * The clients a function instance shares across invocations, created on first use from the settings.
@@ -15,10 +19,22 @@ export interface Services {
   cosmosClient: CosmosClient;
   database: Database;
   tokenValidator: TokenValidator;
-  /** The audit Event Hub's producer (the audit webhook), created on first use: most functions never send. */
-  readonly auditEventPublisher: AuditEventPublisher;
+  /** The audit Event Hub's producer (the audit webhook, the simulation), created on first use: most functions never send. */
+  readonly auditEventPublisher: EventPublisher;
+  /** The alert-events hub's producer (every alert creation and change, for the push export), created on first use. */
+  readonly alertEventPublisher: EventPublisher;
   /** The ingestion pipeline's per-instance state, created on first use. */
   readonly ingestion: IngestionState;
+  /** The push export's per-instance state, created on first use. */
+  readonly exportDelivery: ExportDeliveryState;
+}
+
+/** What the push export keeps between batches on one instance. */
+export interface ExportDeliveryState {
+  /** Export settings per subscription, for SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS. */
+  settings: TtlCache<ExportSettings | undefined>;
+  /** One producer per Event Hub target (AMQP connections are costly to open). */
+  eventHubSender: (target: EventHubTarget) => EventPublisher;
 }
 
 /** What the ingestion function keeps between batches on one instance. */
@@ -26,13 +42,21 @@ export interface IngestionState {
   subscriptionSettings: CachedSubscriptionSettings;
   /** The named lists of DETECTION_LISTS, compiled once. */
   detectionContext: DetectionContext;
+  /** The simulation signing key, read (or created) once per instance. */
+  simulationSigningKey: () => Promise<Uint8Array>;
 }
 
 let current: Services | undefined;
-let auditEventPublisher: AuditEventPublisher | undefined;
+let auditEventPublisher: EventPublisher | undefined;
+let alertEventPublisher: EventPublisher | undefined;
 let ingestion: IngestionState | undefined;
-/** A publisher tests put in place of the real one; it outlives `resetServices()`. */
-let auditEventPublisherForTests: AuditEventPublisher | undefined;
+let exportDelivery: ExportDeliveryState | undefined;
+const targetSenders = new Map<string, EventPublisher>();
+/** Tests put a factory of fakes in place of the Event Hubs producers of export targets. */
+let eventHubSenderForTests: ((target: EventHubTarget) => EventPublisher) | undefined;
+/** Publishers tests put in place of the real ones; they outlive `resetServices()`. */
+let auditEventPublisherForTests: EventPublisher | undefined;
+let alertEventPublisherForTests: EventPublisher | undefined;
 
 export function getServices(): Services {
   if (current) return current;
@@ -44,21 +68,62 @@ export function getServices(): Services {
     database: cosmosClient.database(config.cosmos.databaseName),
     tokenValidator: createTokenValidatorFromConfig(config.auth),
     get auditEventPublisher() {
-      return auditEventPublisherForTests ?? (auditEventPublisher ??= createAuditEventPublisher(config));
+      return auditEventPublisherForTests ?? (auditEventPublisher ??= createEventPublisher(config, config.auditStream.eventHubName));
+    },
+    get alertEventPublisher() {
+      return alertEventPublisherForTests ?? (alertEventPublisher ??= createEventPublisher(config, config.alertEvents.eventHubName));
     },
     get ingestion() {
       return (ingestion ??= {
         subscriptionSettings: new CachedSubscriptionSettings(this.database, config.ingestion.subscriptionSettingsCacheTtlInMs),
         detectionContext: createDetectionContext(config.detection.lists),
+        simulationSigningKey: cachedSigningKey(this.database),
+      });
+    },
+    get exportDelivery() {
+      return (exportDelivery ??= {
+        settings: new TtlCache<ExportSettings | undefined>(config.ingestion.subscriptionSettingsCacheTtlInMs),
+        eventHubSender: (target) => {
+          if (eventHubSenderForTests !== undefined) return eventHubSenderForTests(target);
+          const key = `${target.fullyQualifiedNamespace}/${target.eventHubName}`.toLowerCase();
+          let sender = targetSenders.get(key);
+          if (sender === undefined) {
+            sender = new EventHubPublisher(target.fullyQualifiedNamespace, target.eventHubName, config.auditStream.managedIdentityClientId);
+            targetSenders.set(key, sender);
+          }
+          return sender;
+        },
       });
     },
   };
   return current;
 }
 
+/** The signing key, loaded on first use; a failed load is not cached (the next call tries again). */
+function cachedSigningKey(database: Database): () => Promise<Uint8Array> {
+  let loading: Promise<Uint8Array> | undefined;
+  return () => {
+    loading ??= getOrCreateSimulationSigningKey(database, generateSimulationSigningKey, new Date()).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
+
 /** Replaces the audit Event Hub producer in tests (`undefined` restores the real one). */
-export function setAuditEventPublisherForTests(publisher: AuditEventPublisher | undefined): void {
+export function setAuditEventPublisherForTests(publisher: EventPublisher | undefined): void {
   auditEventPublisherForTests = publisher;
+}
+
+/** Replaces the Event Hubs producers of export targets in tests (`undefined` restores the real ones). */
+export function setExportEventHubSenderForTests(factory: ((target: EventHubTarget) => EventPublisher) | undefined): void {
+  eventHubSenderForTests = factory;
+}
+
+/** Replaces the alert-events hub producer in tests (`undefined` restores the real one). */
+export function setAlertEventPublisherForTests(publisher: EventPublisher | undefined): void {
+  alertEventPublisherForTests = publisher;
 }
 
 /** Disposes the shared clients; the next `getServices()` reads the settings again. */
@@ -68,6 +133,11 @@ export function resetServices(): void {
   // Closing only releases the AMQP connection; nothing waits for it.
   auditEventPublisher?.close().catch(() => undefined);
   auditEventPublisher = undefined;
+  alertEventPublisher?.close().catch(() => undefined);
+  alertEventPublisher = undefined;
   ingestion = undefined;
+  exportDelivery = undefined;
+  for (const sender of targetSenders.values()) sender.close().catch(() => undefined);
+  targetSenders.clear();
   resetConfig();
 }

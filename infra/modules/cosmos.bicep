@@ -30,7 +30,9 @@ type containerDefinition = {
   defaultTtl: int?
 }
 
-// Mirror of shared/store/containers.ts: change both together (the infra test fails otherwise).
+// Mirror of shared/store/containers.ts: change both together (the infra test fails otherwise). TTLs are
+// literal seconds (2592000 = 30 days, DEAD_LETTER_TTL_IN_SECONDS / SIMULATION_TTL_IN_SECONDS) so that the
+// compiled template holds the value the test compares, not an expression.
 var containers containerDefinition[] = [
   {
     id: 'alerts'
@@ -55,6 +57,11 @@ var containers containerDefinition[] = [
           { path: '/timeGeneratedUtc', order: 'descending' }
           { path: '/id', order: 'descending' }
         ]
+        // The incremental export reads changes oldest first (shared/store/alertChangeStore.ts).
+        [
+          { path: '/lastModifiedUtc', order: 'ascending' }
+          { path: '/id', order: 'ascending' }
+        ]
       ]
     }
   }
@@ -64,6 +71,14 @@ var containers containerDefinition[] = [
   { id: 'clusters', partitionKey: { paths: [ '/subscriptionId' ] } }
   { id: 'usage', partitionKey: { paths: [ '/subscriptionId' ] } }
   { id: 'deadLetters', partitionKey: { paths: [ '/partitionId' ] }, defaultTtl: 2592000 }
+  // A subscription's push-export targets (one document per subscription).
+  { id: 'exportSettings', partitionKey: { paths: [ '/subscriptionId' ] } }
+  // Push deliveries that kept failing; they expire like dead letters.
+  { id: 'exportDeadLetters', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
+  // Attack simulations and what arrived of them (the health history).
+  { id: 'simulations', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
+  // The service's own documents, not a tenant's (simulation signing key, pipeline health summary).
+  { id: 'serviceState', partitionKey: { paths: [ '/id' ] } }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

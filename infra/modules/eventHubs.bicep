@@ -1,5 +1,6 @@
-// The Event Hubs namespace: the audit hub the AKS clusters stream to, the alert-events hub the export
-// pushes to, and the consumer groups the functions read with.
+// The Event Hubs namespace: the audit hub the AKS clusters stream to, the alert-events hub Argus publishes
+// alert changes to (read by the push export, deliverAlertExports), and the consumer groups the functions
+// read with.
 //
 // Local (SAS) auth stays ENABLED on this namespace, deliberately: Azure Monitor diagnostic settings can
 // only send to an Event Hub through a namespace authorization rule (eventHubAuthorizationRuleId, a SAS
@@ -35,6 +36,9 @@ param auditHubPartitionCount int
 @maxValue(7)
 param messageRetentionInDays int
 
+@description('Name of the hub Argus publishes every alert creation and change to (the push export reads it).')
+param alertEventsHubName string
+
 @description('Throughput units of the namespace.')
 @minValue(1)
 @maxValue(40)
@@ -43,7 +47,6 @@ param capacity int = 1
 @description('Name of the namespace authorization rule (Send only) that the AKS diagnostic settings use.')
 param diagnosticsSendRuleName string
 
-var alertEventsHubName = 'alert-events'
 
 resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
   name: namespaceName

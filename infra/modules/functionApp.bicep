@@ -47,6 +47,26 @@ param auditEventHubName string
 @description('Consumer group the ingestion function reads the audit hub with (AUDIT_EVENTHUB_CONSUMER_GROUP).')
 param auditEventHubConsumerGroup string
 
+@description('Name of the alert-events hub the ingestion and the status API publish alert changes to and the push export reads (ALERT_EVENTS_EVENTHUB_NAME).')
+param alertEventsHubName string
+
+@description('Consumer group the push export reads the alert-events hub with (ALERT_EVENTS_CONSUMER_GROUP).')
+param alertEventsConsumerGroup string
+
+@description('Seconds a change must be old before the pull export serves it (EXPORT_SETTLE_SECONDS).')
+@minValue(1)
+@maxValue(300)
+param exportSettleSeconds int
+
+@description('NCRONTAB schedule (six fields, seconds first) of the scheduled attack simulation (SIMULATION_SCHEDULE).')
+@minLength(11)
+param simulationSchedule string
+
+@description('Minutes after which a simulation whose expected alerts have not all arrived has failed (SIMULATION_TIMEOUT_IN_MINUTES).')
+@minValue(1)
+@maxValue(120)
+param simulationTimeoutInMinutes int
+
 @description('Findings of one rule, cluster and entity within this many minutes are one alert (ALERT_AGGREGATION_WINDOW_IN_MINUTES).')
 @minValue(1)
 @maxValue(1440)
@@ -154,6 +174,11 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     EVENTHUB__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
     ALERT_AGGREGATION_WINDOW_IN_MINUTES: string(alertAggregationWindowInMinutes)
     SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: string(subscriptionSettingsCacheTtlInSeconds)
+    ALERT_EVENTS_EVENTHUB_NAME: alertEventsHubName
+    ALERT_EVENTS_CONSUMER_GROUP: alertEventsConsumerGroup
+    EXPORT_SETTLE_SECONDS: string(exportSettleSeconds)
+    SIMULATION_SCHEDULE: simulationSchedule
+    SIMULATION_TIMEOUT_IN_MINUTES: string(simulationTimeoutInMinutes)
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
     // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
     // EVENTHUB__clientId stay unset on purpose).

@@ -16,6 +16,9 @@ param eventHubNamespaceName string
 @description('Name of the audit hub: the app reads it (ingestAuditEvents) and sends to it (ingestAuditWebhook).')
 param auditEventHubName string
 
+@description('Name of the alert-events hub: the app sends alert changes to it (ingestion, status API) and reads it (deliverAlertExports).')
+param alertEventsHubName string
+
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 
@@ -38,11 +41,14 @@ var cosmosDataContributorRoleId = '00000000-0000-0000-0000-000000000002'
 // Blob: the host's leases and the deployment package; Queue: the host's blob-trigger and retry queues;
 // Table: the host's timer and durable bookkeeping. Owner on blobs is what the Flex host documents.
 var storageRoles = [ roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor ]
-// On the audit hub only, not the namespace: Receiver for the ingestAuditEvents trigger (the host and the
-// scale controller read the hub's partitions with it), Sender for ingestAuditWebhook, which forwards webhook
-// audit events to the same hub. Nothing reads or writes the alert-events hub yet: its export gets its own
-// assignment on that hub when it lands.
+// Event Hubs roles on each hub the app uses, never on the namespace.
+// Audit hub: Receiver for the ingestAuditEvents trigger (the host and the scale controller read the hub's
+// partitions with it); Sender for ingestAuditWebhook, which forwards webhook audit events to the same hub,
+// and for the attack simulation, which publishes its audit events there.
 var auditHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
+// Alert-events hub: Sender for the ingestion and the status API, which publish every alert creation and
+// change; Receiver for the deliverAlertExports trigger (consumer group ALERT_EVENTS_CONSUMER_GROUP).
+var alertEventsHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
@@ -55,6 +61,11 @@ resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing =
 resource auditHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
   parent: eventHubNamespace
   name: auditEventHubName
+}
+
+resource alertEventsHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
+  parent: eventHubNamespace
+  name: alertEventsHubName
 }
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
@@ -81,6 +92,18 @@ resource auditHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-0
   for roleId in auditHubRoles: {
     name: guid(auditHub.id, functionAppName, roleId)
     scope: auditHub
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+resource alertEventsHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in alertEventsHubRoles: {
+    name: guid(alertEventsHub.id, functionAppName, roleId)
+    scope: alertEventsHub
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'

@@ -13,8 +13,12 @@ export interface AggregateFindingsOptions {
   maxEvidence?: number;
   /** Entities kept per alert. */
   maxEntities?: number;
+  /** The findings come from the attack simulation: the alerts are marked and their names say so. */
   isSimulated?: boolean;
 }
+
+/** How a simulated alert's display name starts (as Defender names its sample alerts). */
+export const SAMPLE_ALERT_PREFIX = '[Sample alert] ';
 
 export const DEFAULT_AGGREGATION_WINDOW_IN_MS = 60 * 60 * 1000;
 export const DEFAULT_MAX_EVIDENCE = 20;
@@ -97,7 +101,7 @@ function newAlert(finding: Finding, id: string, time: string, windowStartUtc: st
     systemAlertId: id,
     subscriptionId: cluster.subscriptionId,
     alertType: rule.alertType,
-    alertDisplayName: rule.displayName,
+    alertDisplayName: options.isSimulated === true ? `${SAMPLE_ALERT_PREFIX}${rule.displayName}` : rule.displayName,
     description: rule.description,
     severity: finding.severity,
     intent: rule.intent,

@@ -13,6 +13,8 @@ export interface StreamPosition {
 export interface AlertOccurrence {
   finding: Finding;
   position: StreamPosition;
+  /** The event is the service's own simulation (its signature was verified on ingestion). */
+  simulated?: boolean;
 }
 
 export interface FoldOccurrencesOptions {
@@ -45,7 +47,8 @@ export function foldOccurrences(stored: Alert | undefined, occurrences: readonly
   }
   const aggregated = aggregateFindings(
     fresh.map((occurrence) => occurrence.finding),
-    { windowInMs: options.windowInMs, now: options.now, ...limits(options) },
+    // An alert's id includes its cluster, and only the reserved simulated cluster has simulated events.
+    { windowInMs: options.windowInMs, now: options.now, isSimulated: fresh[0]?.simulated === true, ...limits(options) },
   );
   const delta = aggregated[0];
   if (delta === undefined || aggregated.length !== 1 || (stored !== undefined && stored.id !== delta.id)) {

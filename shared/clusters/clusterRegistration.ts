@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ClusterIdentity } from '../kubernetes/auditEvent';
+import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 
 /**
@@ -64,5 +65,7 @@ export function resolveClusterIdentity(subscriptionId: string, clusterName: stri
   }
   if (identity.subscriptionId !== subscriptionId) return { ok: false, message: `resourceId must be in subscription ${subscriptionId}, the one in the path.` };
   if (identity.clusterName !== clusterName) return { ok: false, message: `resourceId must name the cluster ${clusterName}, the one in the path.` };
+  // Ingestion would refuse its events anyway (they lack the service's signature); say so up front.
+  if (isReservedSimulationCluster(identity)) return { ok: false, message: 'resourceId is the reserved identity of the simulated cluster; only Argus itself sends its events.' };
   return { ok: true, value: identity };
 }

@@ -7,9 +7,14 @@ import { type Rule } from '../detection/rule';
 import { type AuditRecord } from '../kubernetes/auditEvent';
 import { decodeAuditInput } from '../kubernetes/decodeAuditInput';
 import { SkipReason } from '../kubernetes/skipReason';
+import { publishAlertChanges } from '../messaging/alertChangedEvents';
+import { type EventPublisher } from '../messaging/eventPublisher';
+import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
+import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
 import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { type Plan } from '../store/planStore';
+import { TransientStoreError } from '../store/transientFaults';
 import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
 import { type AuditBatch, type BatchMessage, streamOf } from './eventHubBatch';
 import { isCoveredByPlan } from './planCoverage';
@@ -21,8 +26,17 @@ export interface IngestionDependencies {
   detectionContext: DetectionContext;
   subscriptionSettings: SubscriptionSettingsSource;
   aggregationWindowInMs: number;
+  /** Where every alert creation and change is published, after its write (the push export reads it). */
+  alertEvents: EventPublisher;
+  /** The pull export's settle time: a slower alert write is stamped again (see writeAlertOccurrences). */
+  exportSettleInMs: number;
+  /** The key the simulation signs its events with; read only when a batch has events of the reserved cluster. */
+  simulationSigningKey: () => Promise<Uint8Array>;
   now: () => Date;
 }
+
+/** Why events of the reserved simulated cluster without a valid service signature are dead-lettered. */
+export const FORGED_SIMULATION_REASON = 'forgedSimulation';
 
 /** What one batch did: the content of the batch's single log line (counts only, never payloads). */
 export interface BatchSummary {
@@ -42,7 +56,11 @@ export interface BatchSummary {
   duplicates: number;
   findings: number;
   ruleFailures: number;
-  alerts: { created: number; updated: number; unchanged: number; suppressed: number };
+  /** Events of the service's own simulation (verified), analyzed but not metered. */
+  simulated: number;
+  alerts: { created: number; updated: number; unchanged: number; suppressed: number; restamped: number };
+  /** alertChanged events published to the alert-events hub. */
+  published: number;
   deadLettered: number;
   cosmos: { reads: number; writes: number; conflicts: number };
   durationInMs: number;
@@ -66,6 +84,7 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
   const startedAt = dependencies.now();
   const stream = streamOf(batch);
   const decoded = decodeBatch(batch);
+  const simulated = await sortOutSimulatedRecords(decoded, batch, dependencies);
 
   const plans = await loadPlans(decoded.records, dependencies.subscriptionSettings);
   const analyzed: AuditRecord[] = [];
@@ -78,6 +97,8 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
       continue;
     }
     analyzed.push(record);
+    // The service's own canary is not the customer's traffic: it is not metered.
+    if (simulated.has(record)) continue;
     const key = `${subscriptionId}\n${message.sequenceNumber}`;
     let increment = usage.get(key);
     if (increment === undefined) {
@@ -97,22 +118,35 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
   for (const finding of evaluation.findings) {
     const message = decoded.messageOf.get(finding.record) as BatchMessage;
     const { id } = alertIdentityOf(finding, dependencies.aggregationWindowInMs);
-    const occurrence: AlertOccurrence = { finding, position: { stream, sequenceNumber: message.sequenceNumber } };
+    const occurrence: AlertOccurrence = {
+      finding,
+      position: { stream, sequenceNumber: message.sequenceNumber },
+      ...(simulated.has(finding.record) ? { simulated: true } : {}),
+    };
     const list = occurrencesByAlert.get(id);
     if (list === undefined) occurrencesByAlert.set(id, [occurrence]);
     else list.push(occurrence);
   }
 
   const now = dependencies.now();
-  const [alerts, deadLettered, usageWrites] = await settleAll([
+  const [written, deadLettered, usageWrites] = await settleAll([
     writeAlertOccurrences(dependencies.database, occurrencesByAlert, {
       windowInMs: dependencies.aggregationWindowInMs,
-      now,
+      clock: dependencies.now,
+      restampAfterInMs: dependencies.exportSettleInMs / 2,
       suppressionRulesOf: (subscriptionId) => dependencies.subscriptionSettings.suppressionRules(subscriptionId),
     }),
     writeDeadLetters(dependencies.database, decoded.deadLetters.map((letter) => toDeadLetter(letter, now))),
     recordUsage(dependencies.database, [...usage.values()], now),
   ] as const);
+  const alerts = written.stats;
+  try {
+    // After the writes: a retried batch finds its alerts counted and publishes their states again, so
+    // every change is published at least once.
+    await publishAlertChanges(dependencies.alertEvents, written.alerts);
+  } catch (error) {
+    throw new TransientStoreError(`publishing ${written.alerts.length} alert changes failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 
   const sequenceNumbers = batch.messages.map((message) => message.sequenceNumber);
   return {
@@ -125,10 +159,12 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
       skipped: decoded.skipped,
       gated,
       analyzed: analyzed.length,
+      simulated: simulated.size,
       duplicates: evaluation.stats.duplicateEvents,
       findings: evaluation.stats.findings,
       ruleFailures: evaluation.stats.ruleFailures,
-      alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed },
+      alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed, restamped: alerts.restamped },
+      published: written.alerts.length,
       deadLettered,
       cosmos: {
         reads: alerts.reads + usageWrites.reads,
@@ -192,6 +228,42 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
     }
   }
   return { records, messageOf, skipped: skippedByReason, deadLetters };
+}
+
+/**
+ * Events of a subscription's reserved simulated cluster are the service's own canary only if they carry
+ * its signature: a forged one (sent to the hub or through the webhook by anyone else) is taken out of
+ * the batch and dead-lettered, so nobody outside the service can make a real event look simulated.
+ * Returns the verified simulated records.
+ */
+async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: AuditBatch, dependencies: IngestionDependencies): Promise<Set<AuditRecord>> {
+  const simulated = new Set<AuditRecord>();
+  if (!decoded.records.some(({ record }) => isReservedSimulationCluster(record.cluster))) return simulated;
+  const key = await dependencies.simulationSigningKey();
+  decoded.records = decoded.records.filter(({ record, message }) => {
+    if (!isReservedSimulationCluster(record.cluster)) return true;
+    if (verifySimulatedRecord(key, record)) {
+      simulated.add(record);
+      return true;
+    }
+    decoded.skipped[FORGED_SIMULATION_REASON] = (decoded.skipped[FORGED_SIMULATION_REASON] ?? 0) + 1;
+    decoded.deadLetters.push({
+      source: {
+        eventHubName: batch.eventHubName,
+        consumerGroup: batch.consumerGroup,
+        partitionId: batch.partitionId,
+        sequenceNumber: message.sequenceNumber,
+        offset: message.offset,
+        enqueuedTimeUtc: message.enqueuedTimeUtc,
+        recordIndex: record.source.index,
+      },
+      reason: FORGED_SIMULATION_REASON,
+      detail: `an event of the reserved simulated cluster ${record.cluster.resourceId} without a valid service signature`,
+      raw: record.event,
+    });
+    return false;
+  });
+  return simulated;
 }
 
 /** The plan of every subscription in the batch: one cached lookup per subscription, not per event. */

@@ -152,6 +152,66 @@ export async function* listActiveAlerts(database: Database, subscriptionId: stri
   }
 }
 
+/** Where an export consumer is in the order of changes: (lastModifiedUtc, id), both ascending. */
+export interface AlertChangePosition {
+  lastModifiedUtc: string;
+  id: string;
+}
+
+/** Before every change: the position of a consumer that has read nothing yet. */
+export const BEFORE_FIRST_CHANGE: AlertChangePosition = { lastModifiedUtc: '', id: '' };
+
+export interface AlertChangePageRequest {
+  after: AlertChangePosition;
+  /** Only changes stamped at or before this time (ISO 8601 UTC) are served (see the export's settle time). */
+  settledThroughUtc: string;
+  top: number;
+}
+
+export interface AlertChangePage {
+  alerts: Alert[];
+  /** The position after the last alert of the page (`after` itself when the page is empty). */
+  next: AlertChangePosition;
+  /** More settled changes follow. */
+  hasMore: boolean;
+}
+
+/**
+ * The incremental export's read (no change feed: the in-process server has none, and the order must be
+ * resumable from an opaque cursor): the subscription's alerts changed after `after`, oldest change
+ * first, keyset-paged on (lastModifiedUtc, id). An alert that changes again gets a later stamp and comes
+ * again, at its new version. Only changes stamped at or before `settledThroughUtc` are served: a write
+ * stamped earlier than a page was read but committed after it would otherwise land behind the cursor.
+ */
+export async function queryAlertChanges(database: Database, subscriptionId: string, page: AlertChangePageRequest): Promise<AlertChangePage> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<Alert>(
+      {
+        query:
+          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.lastModifiedUtc <= @settledThroughUtc ' +
+          'AND (c.lastModifiedUtc > @afterModified OR (c.lastModifiedUtc = @afterModified AND c.id > @afterId)) ' +
+          'ORDER BY c.lastModifiedUtc ASC, c.id ASC',
+        parameters: [
+          { name: '@limit', value: page.top + 1 },
+          { name: '@subscriptionId', value: subscriptionId },
+          { name: '@settledThroughUtc', value: page.settledThroughUtc },
+          { name: '@afterModified', value: page.after.lastModifiedUtc },
+          { name: '@afterId', value: page.after.id },
+        ],
+      },
+      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
+    )
+    .fetchAll();
+  const alerts = resources.slice(0, page.top).map((document) => stored(document).alert);
+  const last = alerts.at(-1);
+  return {
+    alerts,
+    next: last === undefined ? page.after : { lastModifiedUtc: last.lastModifiedUtc, id: last.id },
+    hasMore: resources.length > page.top,
+  };
+}
+
 export type AlertReplacement = { kind: 'replaced'; stored: StoredAlert } | { kind: 'precondition-failed' } | { kind: 'not-found' };
 
 /** Replaces an alert only if it is still at `etag` (optimistic concurrency); the caller re-reads on `precondition-failed`. */
@@ -169,6 +229,46 @@ export async function replaceAlert(database: Database, alert: Alert, etag: strin
     if (code === 404) return { kind: 'not-found' };
     throw error;
   }
+}
+
+/**
+ * Writes the alert once more as a new version stamped now, after a write that took so long from stamp to
+ * commit that the incremental export could have read past its stamp meanwhile (see queryAlertChanges).
+ * If someone else changed it in between, their write carries a fresh stamp already.
+ */
+export async function restampAlert(database: Database, current: StoredAlert, now: Date = new Date()): Promise<StoredAlert> {
+  const next = { ...current.alert, version: current.alert.version + 1, lastModifiedUtc: now.toISOString() };
+  const replacement = await replaceAlert(database, next, current.etag);
+  if (replacement.kind === 'replaced') return replacement.stored;
+  return (await getAlert(database, current.alert.subscriptionId, current.alert.id)) ?? current;
+}
+
+/**
+ * Id, count and last change of a cluster's alerts raised since `sinceWindowStartUtc` (the simulation's
+ * arrival check: one single-partition query, a projection of three fields).
+ */
+export async function listClusterAlertStates(
+  database: Database,
+  subscriptionId: string,
+  clusterResourceId: string,
+  sinceWindowStartUtc: string,
+): Promise<{ id: string; count: number; lastModifiedUtc: string }[]> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<{ id: string; count: number; lastModifiedUtc: string }>(
+      {
+        query:
+          'SELECT c.id, c["count"], c.lastModifiedUtc FROM c WHERE c.subscriptionId = @subscriptionId AND c.clusterResourceId = @clusterResourceId AND c.windowStartUtc >= @since',
+        parameters: [
+          { name: '@subscriptionId', value: subscriptionId },
+          { name: '@clusterResourceId', value: clusterResourceId },
+          { name: '@since', value: sinceWindowStartUtc },
+        ],
+      },
+      { partitionKey: subscriptionId },
+    )
+    .fetchAll();
+  return resources;
 }
 
 /** Writes alerts as they are (seeding, tests; the ingestion pipeline has its own write path). */

@@ -5,7 +5,8 @@ import { TransientStoreError } from './transientFaults';
 /** Rounds of read-fold-write before the caller is handed a transient fault (and the batch is retried). */
 const MAX_ROUNDS = 10;
 
-export type FoldOutcome<T> = { kind: 'created'; document: T } | { kind: 'replaced'; document: T } | { kind: 'unchanged' };
+/** What a fold did; `unchanged` carries the stored document (undefined when there was none). */
+export type FoldOutcome<T> = { kind: 'created'; document: T } | { kind: 'replaced'; document: T } | { kind: 'unchanged'; document: T | undefined };
 
 /** Store requests made by folds, for the batch summary and the benchmark. */
 export interface FoldRequestStats {
@@ -35,8 +36,9 @@ export async function foldIntoDocument<T extends ItemDefinition>(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     stats.reads++;
     const { resource } = await container.item(id, partitionKey).read<T>();
-    const next = fold(resource === undefined ? undefined : withoutSystemProperties(resource));
-    if (next === undefined) return { kind: 'unchanged' };
+    const current = resource === undefined ? undefined : withoutSystemProperties(resource);
+    const next = fold(current);
+    if (next === undefined) return { kind: 'unchanged', document: current };
     stats.writes++;
     try {
       if (resource === undefined) {

@@ -13,12 +13,16 @@ export interface Plan {
   enabledAtUtc?: string;
   /** When the plan last turned off. */
   disabledAtUtc?: string;
+  /** The owner opted in to the scheduled attack simulation (the pipeline's canary); off unless set. */
+  scheduledSimulation?: boolean;
   updatedAtUtc: string;
   updatedBy: { principalId: string; principalName: string };
 }
 
 export interface PlanChange {
   enabled: boolean;
+  /** Absent: as it was. */
+  scheduledSimulation?: boolean;
   by: { principalId: string; principalName: string };
   now: Date;
 }
@@ -46,15 +50,26 @@ export function changePlan(subscriptionId: string, current: Plan | undefined, ch
   const wasEnabled = current?.enabled === true;
   const enabledAtUtc = change.enabled && !wasEnabled ? now : current?.enabledAtUtc;
   const disabledAtUtc = !change.enabled && wasEnabled ? now : current?.disabledAtUtc;
+  const scheduledSimulation = change.scheduledSimulation ?? current?.scheduledSimulation;
   return {
     id: subscriptionId,
     subscriptionId,
     enabled: change.enabled,
     ...(enabledAtUtc === undefined ? {} : { enabledAtUtc }),
     ...(disabledAtUtc === undefined ? {} : { disabledAtUtc }),
+    ...(scheduledSimulation === undefined ? {} : { scheduledSimulation }),
     updatedAtUtc: now,
     updatedBy: { principalId: change.by.principalId, principalName: change.by.principalName },
   };
+}
+
+/** Every enabled plan whose owner opted in to the scheduled simulation (a cross-partition query: the timer's, once per run). */
+export async function listPlansWithScheduledSimulation(database: Database): Promise<Plan[]> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<Plan>({ query: 'SELECT * FROM c WHERE c.enabled = true AND c.scheduledSimulation = true' })
+    .fetchAll();
+  return resources.map(toPlan);
 }
 
 /** The plan's own fields only: Cosmos system properties never leave the store. */
@@ -65,6 +80,7 @@ function toPlan(document: Plan): Plan {
     enabled: document.enabled,
     ...(document.enabledAtUtc === undefined ? {} : { enabledAtUtc: document.enabledAtUtc }),
     ...(document.disabledAtUtc === undefined ? {} : { disabledAtUtc: document.disabledAtUtc }),
+    ...(document.scheduledSimulation === undefined ? {} : { scheduledSimulation: document.scheduledSimulation }),
     updatedAtUtc: document.updatedAtUtc,
     updatedBy: { principalId: document.updatedBy.principalId, principalName: document.updatedBy.principalName },
   };

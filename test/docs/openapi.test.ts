@@ -4,14 +4,31 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { type HttpHandler } from '@azure/functions';
 import { defaultFunctionsDirectory, loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
 import { foldOccurrences } from '../../shared/alerts/foldOccurrences';
-import { AlertStatus } from '../../shared/alerts/alert';
+import { type Alert, AlertStatus } from '../../shared/alerts/alert';
+import { ExportFormat } from '../../shared/alerts/export/exportFormat';
+import { toExportedAlert } from '../../shared/alerts/export/exportedAlert';
+import { OCSF_SCHEMA_VERSION, type OcsfDetectionFinding, toOcsfDetectionFinding } from '../../shared/alerts/export/ocsfFormat';
 import { alertStatusActions } from '../../shared/alerts/changeAlertStatus';
 import { SuppressionConditionField, SuppressionReason, SuppressionRuleState } from '../../shared/alerts/suppressionRule';
 import { SubscriptionRole } from '../../shared/auth/roles';
 import { EntityType } from '../../shared/detection/entities';
 import { Intent, Severity } from '../../shared/detection/rule';
 import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { deliverAlertChanges } from '../../shared/export/deliverAlertChanges';
+import { type WebhookRequest } from '../../shared/export/deliverWebhook';
+import {
+  applyExportSettings,
+  type EventHubTarget,
+  type ExportSettings,
+  ExportTargetKind,
+  type ExportTargetView,
+  parseExportSettingsBody,
+  toExportSettingsView,
+} from '../../shared/export/exportTargets';
 import { type HttpFunctionDefinition } from '../../shared/functions/defineFunction';
+import { alertChangedEventOf } from '../../shared/messaging/alertChangedEvents';
+import { judgeSimulationRun, type ExpectedArrival, type SimulationRun, SimulationStatus, SimulationTrigger, toSimulationView } from '../../shared/simulation/simulationRun';
+import { type ExportDeadLetter } from '../../shared/store/exportDeadLetterStore';
 import { type AuthorizeSubscriptionOptions } from '../../shared/http/authorizeSubscriptionRequest';
 import { type PlanOnboarding, type PlanView } from '../../shared/store/planStore';
 import { type RoleAssignment } from '../../shared/store/roleAssignmentStore';
@@ -144,6 +161,44 @@ function semanticProblemsOf(document: OpenApiDocument): string[] {
   return problems;
 }
 
+/** The properties of a schema, those of its `allOf` parts included. */
+function flatPropertiesOf(schema: Schema | undefined): Record<string, Schema> {
+  return Object.assign({}, ...(schema?.allOf ?? []).map(flatPropertiesOf), schema?.properties ?? {}) as Record<string, Schema>;
+}
+
+/** The required names of a schema, those of its `allOf` parts included. */
+function flatRequiredOf(schema: Schema | undefined): string[] {
+  return [...new Set([...(schema?.allOf ?? []).flatMap(flatRequiredOf), ...(schema?.required ?? [])])].sort();
+}
+
+/**
+ * Where a real value disagrees with a (dereferenced) schema: a field the schema does not define (unless
+ * `additionalProperties` allows it), a required field missing, a wrong JSON type, a value outside an
+ * `enum`; `oneOf` holds when one alternative fits. Empty when the value conforms.
+ */
+function conformanceProblemsOf(value: unknown, schema: Schema | undefined, path = '$'): string[] {
+  if (!schema) return [`${path}: no schema`];
+  if (schema.oneOf || schema.anyOf) {
+    const alternatives = (schema.oneOf ?? schema.anyOf)!.map((alternative) => conformanceProblemsOf(value, alternative, path));
+    return alternatives.some((problems) => problems.length === 0) ? [] : [`${path}: fits no alternative (${alternatives.map((p) => p.join('; ')).join(' | ')})`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) return [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
+  const type = schema.type ?? (schema.properties || schema.allOf ? 'object' : undefined);
+  const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : Number.isInteger(value) ? 'integer' : typeof value;
+  if (type !== undefined && type !== actual && !(type === 'number' && actual === 'integer')) return [`${path}: a ${actual}, documented as ${type}`];
+  if (Array.isArray(value)) return value.flatMap((item, index) => conformanceProblemsOf(item, schema.items, `${path}[${index}]`));
+  if (actual !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  const properties = flatPropertiesOf(schema);
+  const problems = flatRequiredOf(schema).filter((name) => record[name] === undefined).map((name) => `${path}.${name}: required, missing`);
+  for (const [name, field] of Object.entries(record)) {
+    const property = properties[name] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    if (property) problems.push(...conformanceProblemsOf(field, property, `${path}.${name}`));
+    else if (Object.keys(properties).length > 0 || schema.additionalProperties === false) problems.push(`${path}.${name}: not documented`);
+  }
+  return problems;
+}
+
 const AUTHORIZE_MODULE = '../../shared/http/authorizeSubscriptionRequest';
 
 /**
@@ -176,6 +231,16 @@ async function validated(document: string | object): Promise<OpenApiDocument> {
   const problems = semanticProblemsOf(api);
   if (problems.length > 0) throw new Error(`OpenAPI document is inconsistent:\n${problems.join('\n')}`);
   return api;
+}
+
+/** An alert as the ingestion pipeline stores it: a rule's alerting example, folded with the position of the event it came from. */
+function pipelineAlert(options: { simulated?: boolean } = {}): Alert {
+  const example = privilegedContainer.examples.find((e) => e.expect === 'alert');
+  const { findings } = evaluate([privilegedContainer], [example?.event]);
+  const occurrences = findings.map((finding) => ({ finding, position: { stream: 'insights-logs-kube-audit/0', sequenceNumber: 7 }, simulated: options.simulated === true }));
+  const alert = foldOccurrences(undefined, occurrences, { windowInMs: 3_600_000, now: new Date('2026-11-02T12:00:00Z'), suppressionRules: [] });
+  if (alert === undefined) throw new Error('the example raised no alert');
+  return alert;
 }
 
 describe('docs/openapi.yaml', () => {
@@ -366,7 +431,8 @@ describe('docs/openapi.yaml', () => {
         diagnosticCategories: [{ category: 'kube-audit-admin', recommended: true, description: '...' }], azureCliCommand: 'az ...',
       };
       const plan: Required<PlanView> = {
-        subscriptionId: roleAssignment.subscriptionId, enabled: true, enabledAtUtc: time, disabledAtUtc: time, updatedAtUtc: time, updatedBy: by, onboarding,
+        subscriptionId: roleAssignment.subscriptionId, enabled: true, enabledAtUtc: time, disabledAtUtc: time, scheduledSimulation: true, updatedAtUtc: time, updatedBy: by,
+        onboarding,
       };
       const rule: Required<SuppressionRuleView> = {
         subscriptionId: roleAssignment.subscriptionId, name: 'ci-runner', alertType: '*', reason: 'ExpectedActivity', comment: '', state: 'Enabled',
@@ -376,6 +442,8 @@ describe('docs/openapi.yaml', () => {
       expect(propertiesOf(schemas['RoleAssignment'])).toEqual(Object.keys(roleAssignment).sort());
       expect(propertiesOf(schemas['Plan'])).toEqual(Object.keys(plan).sort());
       expect(propertiesOf(schemas['PlanOnboarding'])).toEqual(Object.keys(onboarding).sort());
+      const { subscriptionId: _planSubscription, enabledAtUtc: _e, disabledAtUtc: _d, updatedAtUtc: _pu, updatedBy: _pb, onboarding: _o, ...planWritable } = plan;
+      expect(propertiesOf(schemas['PlanUpdate'])).toEqual(Object.keys(planWritable).sort());
       const category = schemas['PlanOnboarding']?.properties?.['diagnosticCategories']?.items;
       expect(propertiesOf(category)).toEqual(Object.keys(onboarding.diagnosticCategories[0]!).sort());
       expect(propertiesOf(schemas['SuppressionRule'])).toEqual(Object.keys(rule).sort());
@@ -384,20 +452,179 @@ describe('docs/openapi.yaml', () => {
     });
 
     it('when an alert is built by the pipeline, then the Alert schema defines exactly its fields and requires those always present', () => {
-      const example = privilegedContainer.examples.find((e) => e.expect === 'alert');
-      const { findings } = evaluate([privilegedContainer], [example?.event]);
-      // As the ingestion pipeline stores it: folded with the position of the event it came from.
-      const occurrences = findings.map((finding) => ({ finding, position: { stream: 'insights-logs-kube-audit/0', sequenceNumber: 7 } }));
-      const alert = foldOccurrences(undefined, occurrences, { windowInMs: 3_600_000, now: new Date('2026-11-02T12:00:00Z'), suppressionRules: [] });
+      const alert = pipelineAlert();
       const schema = api.components.schemas['Alert']!;
-      expect(alert).toBeDefined();
-      expect(Object.keys(schema.properties ?? {}).sort()).toEqual(Object.keys(alert!).sort());
+      expect(Object.keys(flatPropertiesOf(schema)).sort()).toEqual(Object.keys(alert).sort());
       // Only what the pipeline adds to alerts of its own (`ingestedThrough`) is optional.
-      const alwaysPresent = Object.keys(alert!).filter((key) => key !== 'ingestedThrough');
-      expect([...(schema.required ?? [])].sort()).toEqual(alwaysPresent.sort());
+      const alwaysPresent = Object.keys(alert).filter((key) => key !== 'ingestedThrough');
+      expect(flatRequiredOf(schema)).toEqual(alwaysPresent.sort());
       const entityProperties = Object.keys(api.components.schemas['AlertEntity']?.properties ?? {});
-      const undocumented = alert!.entities.flatMap((entity) => Object.keys(entity).filter((key) => !entityProperties.includes(key)));
+      const undocumented = alert.entities.flatMap((entity) => Object.keys(entity).filter((key) => !entityProperties.includes(key)));
       expect(undocumented).toEqual([]);
+      expect(conformanceProblemsOf(alert, schema)).toEqual([]);
+    });
+
+    it('when a simulated alert is built, then it conforms with its sample display name and isSimulated', () => {
+      const alert = pipelineAlert({ simulated: true });
+      expect(alert.isSimulated).toBe(true);
+      expect(alert.alertDisplayName).toMatch(/^\[Sample alert\] /);
+      expect(conformanceProblemsOf(alert, api.components.schemas['Alert'])).toEqual([]);
+    });
+
+    it('when a conforming value gains an undocumented field or loses a required one, then the conformance check says so', () => {
+      const alert = pipelineAlert();
+      const schema = api.components.schemas['Alert'];
+      expect(conformanceProblemsOf({ ...alert, surprise: 1 }, schema)).toEqual(['$.surprise: not documented']);
+      const { version: _version, ...withoutVersion } = alert;
+      expect(conformanceProblemsOf(withoutVersion, schema)).toEqual(['$.version: required, missing']);
+      expect(conformanceProblemsOf({ ...alert, severity: 'Critical' }, schema)).toEqual(['$.severity: "Critical" is not one of ["High","Medium","Low","Informational"]']);
+    });
+  });
+
+  describe('export, simulation and health schemas', () => {
+    const by = { principalId: '7f3c9a1e-2b4d-4e6f-8a0b-1c2d3e4f5a6b', principalName: 'Ada' };
+    const subscriptionId = '6b1e0c3d-2f4a-4b5c-8d6e-7f8091a2b3c4';
+    const time = '2026-11-02T10:00:00.000Z';
+    const schema = (name: string): Schema | undefined => api.components.schemas[name];
+    const propertiesOf = (part: Schema | undefined): string[] => Object.keys(flatPropertiesOf(part)).sort();
+
+    it('when compared with the code, then the export and simulation enums are the code constants', () => {
+      expect(schema('ExportFormat')?.enum).toEqual(Object.values(ExportFormat));
+      expect(schema('ExportTargetKind')?.enum).toEqual(Object.values(ExportTargetKind));
+      expect(schema('SimulationStatus')?.enum).toEqual(Object.values(SimulationStatus));
+      expect(schema('SimulationTrigger')?.enum).toEqual(Object.values(SimulationTrigger));
+      expect(schema('ExportPage')?.properties?.['ocsfSchemaVersion']?.enum).toEqual([OCSF_SCHEMA_VERSION]);
+    });
+
+    it('when an alert is exported as json and ocsf, then ExportedAlert and OcsfDetectionFinding describe the records exactly', () => {
+      const alert = pipelineAlert();
+      const exported = toExportedAlert(alert);
+      expect(Object.keys(flatPropertiesOf(schema('ExportedAlert'))).sort()).toEqual(Object.keys(exported).sort());
+      expect(flatRequiredOf(schema('ExportedAlert'))).toEqual(Object.keys(exported).sort());
+      expect(conformanceProblemsOf(exported, schema('ExportedAlert'))).toEqual([]);
+
+      const ocsf = toOcsfDetectionFinding(alert, { productVersion: packageVersion });
+      const changed = toOcsfDetectionFinding({ ...alert, version: 2, status: 'Dismissed' }, { productVersion: packageVersion });
+      expect(conformanceProblemsOf(ocsf, schema('OcsfDetectionFinding'))).toEqual([]);
+      expect(conformanceProblemsOf(changed, schema('OcsfDetectionFinding'))).toEqual([]);
+      // Required<...>: every optional field of the record type must be documented too.
+      const user = { name: 'dana@contoso.com' };
+      const complete: Required<OcsfDetectionFinding> = {
+        ...ocsf, start_time: 1, end_time: 2, attacks: [], actor: { user }, evidences: [{ actor: { user }, src_endpoint: { ip: '203.0.113.24' }, container: { name: 'c', image: { name: 'busybox' } } }],
+        remediation: { desc: 'Remove the privileged flag.' },
+      };
+      expect(propertiesOf(schema('OcsfDetectionFinding'))).toEqual(Object.keys(complete).sort());
+      expect(conformanceProblemsOf(complete, schema('OcsfDetectionFinding'))).toEqual([]);
+      const page = { format: 'ocsf', ocsfSchemaVersion: OCSF_SCHEMA_VERSION, value: [ocsf], cursor: 'eyJ2IjoxfQ', hasMore: false };
+      expect(conformanceProblemsOf(page, schema('ExportPage'))).toEqual([]);
+      const { ocsfSchemaVersion: _version, ...jsonPage } = page;
+      expect(conformanceProblemsOf({ ...jsonPage, format: 'json', value: [exported] }, schema('ExportPage'))).toEqual([]);
+    });
+
+    it('when export settings are saved and shown, then ExportSettings describes the views with and without the new secret', () => {
+      const body = { targets: [
+        { name: 'sentinel', kind: 'eventHub', format: 'ocsf', fullyQualifiedNamespace: 'contoso-siem.servicebus.windows.net', eventHubName: 'argus-alerts' },
+        { name: 'soar', kind: 'webhook', format: 'json', enabled: true, url: 'https://soar.example.com/hooks/argus', rotateSecret: true },
+      ] };
+      const parsed = parseExportSettingsBody(body, { local: false });
+      if (!parsed.ok) throw new Error(parsed.message);
+      const applied = applyExportSettings(subscriptionId, undefined, parsed.value, { by, now: new Date(time), generateSecret: () => `whsec_${'A'.repeat(43)}` });
+      const shownOnce = toExportSettingsView(subscriptionId, applied.settings, applied.newSecrets);
+      const later = toExportSettingsView(subscriptionId, applied.settings);
+      expect(conformanceProblemsOf(shownOnce, schema('ExportSettings'))).toEqual([]);
+      expect(conformanceProblemsOf(later, schema('ExportSettings'))).toEqual([]);
+      expect(conformanceProblemsOf(toExportSettingsView(subscriptionId, undefined), schema('ExportSettings'))).toEqual([]);
+      expect(JSON.stringify(later)).not.toContain('whsec_');
+      // Required<...>: a new field of the settings or of a target view fails to compile until documented.
+      const settings: Required<ExportSettings> = { ...applied.settings };
+      const { id: _id, targets: _targets, ...settingsFields } = settings;
+      expect(propertiesOf(schema('ExportSettings'))).toEqual(Object.keys({ ...settingsFields, targets: [] }).sort());
+      const eventHub: Required<EventHubTarget> = { name: 'sentinel', kind: 'eventHub', enabled: true, format: 'json', fullyQualifiedNamespace: 'x.servicebus.windows.net', eventHubName: 'h' };
+      const webhook: Required<Extract<ExportTargetView, { kind: 'webhook' }>> = {
+        name: 'soar', kind: 'webhook', enabled: true, format: 'json', url: 'https://soar.example.com/', secretCreatedAtUtc: time, hasSecret: true, secret: 'whsec_',
+      };
+      expect(propertiesOf(schema('EventHubExportTarget'))).toEqual(Object.keys(eventHub).sort());
+      expect(propertiesOf(schema('WebhookExportTarget'))).toEqual(Object.keys(webhook).sort());
+    });
+
+    it('when the documented request example and every documented request field are sent, then the code accepts them', () => {
+      const request = schema('ExportSettingsRequest') as Schema & { example?: object };
+      const example = parseExportSettingsBody(request.example ?? {}, { local: false });
+      expect(example).toMatchObject({ ok: true });
+      const [eventHub, webhook] = request.properties?.['targets']?.items?.oneOf ?? [];
+      const sample: Record<string, unknown> = {
+        name: 'every-field', enabled: false, format: 'cef', fullyQualifiedNamespace: 'contoso-siem.servicebus.windows.net', eventHubName: 'argus', url: 'https://soar.example.com/', rotateSecret: true,
+      };
+      const filled = (variant: Schema | undefined, kind: string) => Object.fromEntries(propertiesOf(variant).map((name) => [name, name === 'kind' ? kind : sample[name]]));
+      expect(parseExportSettingsBody({ targets: [filled(eventHub, 'eventHub')] }, { local: false })).toMatchObject({ ok: true });
+      expect(parseExportSettingsBody({ targets: [filled(webhook, 'webhook')] }, { local: false })).toMatchObject({ ok: true });
+    });
+
+    it('when a dead letter is filled in completely, then ExportDeadLetter defines exactly its fields', () => {
+      const letter: Required<ExportDeadLetter> = {
+        id: '1b2c3d4e-0000-8000-8000-000000000001', subscriptionId, targetName: 'soar', targetKind: 'webhook', alertId: 'a'.repeat(32), alertVersion: 3,
+        reason: 'deliveryFailed', detail: 'https://soar.example.com answered HTTP 500', status: 500, attempts: 4, failedAtUtc: time,
+      };
+      expect(propertiesOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).sort());
+      expect(flatRequiredOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).filter((key) => key !== 'status').sort());
+      expect(conformanceProblemsOf({ value: [letter] }, schema('ExportDeadLetterList'))).toEqual([]);
+    });
+
+    it('when a webhook delivery is built, then AlertChangedDelivery describes its body and the callback its event header', async () => {
+      const alert = pipelineAlert();
+      const requests: WebhookRequest[] = [];
+      for (const format of [ExportFormat.json, ExportFormat.ocsf]) {
+        const settings: ExportSettings = {
+          id: alert.subscriptionId, subscriptionId: alert.subscriptionId, updatedAtUtc: time, updatedBy: by,
+          targets: [{ name: 'soar', kind: 'webhook', enabled: true, format, url: 'https://soar.example.com/', secret: 'whsec_test', secretCreatedAtUtc: time }],
+        };
+        await deliverAlertChanges([alertChangedEventOf(alert)], {
+          exportSettingsOf: () => Promise.resolve(settings),
+          eventHubSender: () => { throw new Error('no Event Hub target here'); },
+          postWebhook: (request) => {
+            requests.push(request);
+            return Promise.resolve({ kind: 'delivered', status: 200, durationInMs: 1 });
+          },
+          retry: {},
+          writeDeadLetters: () => Promise.resolve(),
+          productVersion: packageVersion,
+          now: () => new Date(time),
+        });
+      }
+      expect(requests).toHaveLength(2);
+      for (const request of requests) {
+        expect(request.contentType).toBe('application/json');
+        expect(conformanceProblemsOf(JSON.parse(request.body), schema('AlertChangedDelivery'))).toEqual([]);
+      }
+      const callback = (raw.paths['/subscriptions/{subscriptionId}/exportSettings']?.put as unknown as {
+        callbacks: Record<string, Record<string, { post: { parameters: (Parameter & { schema: Schema })[] } }>>;
+      }).callbacks['alertChanged'];
+      const eventHeader = Object.values(callback ?? {})[0]?.post.parameters.find((p) => p.name === 'x-argus-event');
+      expect(eventHeader?.schema.enum).toEqual([requests[0]?.event]);
+    });
+
+    it('when a simulation run is filled in and judged, then SimulationRun describes its view exactly', () => {
+      const arrival: Required<ExpectedArrival> = {
+        alertId: 'b'.repeat(32), alertType: 'K8S_PrivilegedContainer', ruleId: 'privileged-container', alertDisplayName: 'Privileged container detected',
+        occurrences: 1, baselineCount: 0, arrivedAtUtc: time, latencyInMs: 1200,
+      };
+      const run: Required<SimulationRun> = {
+        id: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', subscriptionId, trigger: 'onDemand', requestedBy: by, requestedAtUtc: time, alertTypes: ['K8S_PrivilegedContainer'],
+        eventCount: 2, sentAtUtc: time, deadlineUtc: '2026-11-02T10:15:00.000Z', status: 'succeeded', completedAtUtc: time, failure: 'The audit hub did not accept the simulated events.',
+        expected: [arrival],
+      };
+      const view = toSimulationView(run);
+      expect(propertiesOf(schema('SimulationRun'))).toEqual(Object.keys(view).sort());
+      expect(propertiesOf(schema('SimulationExpectedAlert'))).toEqual(Object.keys(arrival).sort());
+      expect(conformanceProblemsOf(view, schema('SimulationRun'))).toEqual([]);
+      // A running run judged as the API does: one alert arrived, the other still missing.
+      const { arrivedAtUtc: _a, latencyInMs: _l, ...waiting } = arrival;
+      const running: SimulationRun = { ...run, status: 'running', expected: [waiting, { ...waiting, alertId: 'c'.repeat(32) }] };
+      delete (running as Partial<SimulationRun>).completedAtUtc;
+      delete (running as Partial<SimulationRun>).failure;
+      const judged = judgeSimulationRun(running, [{ id: arrival.alertId, count: 1, lastModifiedUtc: '2026-11-02T10:00:01.500Z' }], new Date('2026-11-02T10:00:02Z'));
+      expect(toSimulationView(judged).summary).toMatchObject({ expected: 2, arrived: 1, missing: [{ alertType: 'K8S_PrivilegedContainer' }] });
+      expect(conformanceProblemsOf(toSimulationView(judged), schema('SimulationRun'))).toEqual([]);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { health } from '../../functions/health';
+import { savePipelineHealthSummary } from '../../shared/store/serviceStateStore';
 import { applyAppSettings } from '../support/appSettings';
 import { httpRequest, invocationContext } from '../support/httpRequests';
 import { startTestCosmos, type TestCosmos } from '../support/testCosmos';
@@ -17,19 +18,33 @@ describe('GET /api/health', () => {
     await cosmos.close();
   });
 
-  it('when the store answers, then it is 200 healthy with the version and nothing about tenants', async () => {
+  it('when the store answers and no scheduled simulation has run, then it is 200 ok with the version and nothing about tenants', async () => {
     restore = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: cosmos.server.endpoint });
     const response = await health(httpRequest('GET', '/api/health'), invocationContext('health'));
     expect(response.status).toBe(200);
     expect(response.jsonBody).toEqual({
-      status: 'healthy',
+      status: 'ok',
       version: (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version,
-      checks: { store: { status: 'up', latencyInMs: expect.any(Number) as number } },
+      checks: { store: { status: 'up', latencyInMs: expect.any(Number) as number }, pipeline: { status: 'unknown' } },
     });
     expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
   });
 
-  it('when the database does not exist, then it is 503 unhealthy', async () => {
+  it('when the last round of scheduled simulations missed alerts, then it is 200 degraded and names no subscription', async () => {
+    restore = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: cosmos.server.endpoint });
+    await savePipelineHealthSummary(cosmos.database, { checkedAtUtc: new Date().toISOString(), simulationsChecked: 3, simulationsFailed: 1 });
+    const response = await health(httpRequest('GET', '/api/health'), invocationContext('health'));
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ status: 'degraded', checks: { store: { status: 'up' }, pipeline: { status: 'degraded' } } });
+    expect(JSON.stringify(response.jsonBody)).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}/);
+
+    await savePipelineHealthSummary(cosmos.database, { checkedAtUtc: new Date().toISOString(), simulationsChecked: 3, simulationsFailed: 0 });
+    const recovered = await health(httpRequest('GET', '/api/health'), invocationContext('health'));
+    expect(recovered.jsonBody).toMatchObject({ status: 'ok', checks: { pipeline: { status: 'ok' } } });
+    await savePipelineHealthSummary(cosmos.database, { checkedAtUtc: new Date().toISOString(), simulationsChecked: 0, simulationsFailed: 0 });
+  });
+
+  it('when the database does not exist, then it is 503 degraded', async () => {
     restore = applyAppSettings({
       ARGUS_ENVIRONMENT: 'local',
       COSMOS__accountEndpoint: cosmos.server.endpoint,
@@ -38,7 +53,7 @@ describe('GET /api/health', () => {
     const context = invocationContext('health');
     const response = await health(httpRequest('GET', '/api/health'), context);
     expect(response.status).toBe(503);
-    expect(response.jsonBody).toMatchObject({ status: 'unhealthy', checks: { store: { status: 'down' } } });
+    expect(response.jsonBody).toMatchObject({ status: 'degraded', checks: { store: { status: 'down' } } });
     expect(context.logs.some((l) => l.level === 'error' && l.message.includes('store check failed'))).toBe(true);
   });
 

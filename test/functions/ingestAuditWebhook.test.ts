@@ -5,36 +5,14 @@ import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
 import { auditEvent, container, workloadEvent } from '../../shared/detection/exampleEvents';
 import { parseClusterResourceId } from '../../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../../shared/kubernetes/decodeAuditInput';
-import { type AuditEventPublisher } from '../../shared/messaging/auditEventPublisher';
 import { setAuditEventPublisherForTests } from '../../shared/services';
+import { RecordingPublisher } from '../support/recordingPublisher';
 import { ApiHarness, roleCast } from '../support/apiHarness';
 
 const SUB = '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f';
 const OTHER_SUB = '8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968';
 const { reader, admin, owner, stranger } = roleCast('f');
 const AKS_ID = `/subscriptions/${SUB}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`;
-
-/** Records what the webhook publishes; `failWith` makes the next publishes throw. */
-class RecordingPublisher implements AuditEventPublisher {
-  bodies: string[] = [];
-  failWith: Error | undefined;
-
-  publish(bodies: readonly string[]): Promise<void> {
-    if (this.failWith) return Promise.reject(this.failWith);
-    this.bodies.push(...bodies);
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  take(): string[] {
-    const taken = this.bodies;
-    this.bodies = [];
-    return taken;
-  }
-}
 
 const privilegedPod = (auditID: string) => workloadEvent('pods', { containers: [container({ securityContext: { privileged: true } })] }, { auditID, name: `pod-${auditID}` });
 const eventList = (items: unknown[]) => ({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items });

@@ -5,7 +5,8 @@ import { delimiter, join, relative } from 'node:path';
 import { type EventHubFunctionOptions } from '@azure/functions';
 import { resolveBindingExpression } from '../../local/bindingExpressions';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
-import { type EventHubFunctionDefinition } from '../../shared/functions/defineFunction';
+import { bindingExpressionSettings, ConfigurationError, type Config, loadConfig } from '../../shared/config';
+import { type EventHubFunctionDefinition, type FunctionDefinition, type TimerFunctionDefinition } from '../../shared/functions/defineFunction';
 import { containerDefinitions } from '../../shared/store/containers';
 
 /**
@@ -120,6 +121,40 @@ function settingsReadByConfig(): string[] {
   const names = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]*(?:__[A-Za-z]+)?):/gm)].map((m) => m[1]!);
   return [...new Set(names)].sort();
 }
+
+/** The settings production requires, with valid placeholder values: what configWith adds to the ones under test. */
+const requiredProductionSettings = {
+  COSMOS__accountEndpoint: 'https://cosmos-argus-test.documents.azure.com:443/',
+  AUTH_TENANT_ID: '00000000-0000-4000-8000-000000000001',
+  AUTH_AUDIENCE: 'api://argus-test',
+  EVENTHUB__fullyQualifiedNamespace: 'evhns-argus-test.servicebus.windows.net',
+};
+
+/**
+ * config.ts's production configuration with only `settings` set besides the required ones: with none, its
+ * defaults. Comparing effective configurations, not config.ts's source text, keeps these checks independent
+ * of how a schema is spelled (`z.coerce...default(10)`, `consumerGroupName.default(...)`).
+ */
+const configWith = (settings: Record<string, string> = {}): Config => loadConfig({ ...requiredProductionSettings, ...settings });
+
+/** Whether config.ts accepts `value` for `setting` (a ConfigurationError naming another setting is a test bug). */
+function configAccepts(setting: string, value: string): boolean {
+  try {
+    configWith({ [setting]: value });
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError) || !error.problems.every((p) => p.startsWith(`${setting} `))) throw error;
+    return false;
+  }
+}
+
+/** The integer settings the deployment takes as main.bicep parameters, whose range and default must be config.ts's. */
+const integerSettingParameters = [
+  ['ALERT_AGGREGATION_WINDOW_IN_MINUTES', 'alertAggregationWindowInMinutes'],
+  ['SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', 'subscriptionSettingsCacheTtlInSeconds'],
+  ['EXPORT_SETTLE_SECONDS', 'exportSettleSeconds'],
+  ['SIMULATION_TIMEOUT_IN_MINUTES', 'simulationTimeoutInMinutes'],
+] as const;
 
 /** Settings config.ts reads that the deployment deliberately leaves unset, and why. */
 const deliberatelyUnset: Record<string, string> = {
@@ -405,6 +440,8 @@ interface EventHubsDeployment {
   hubs: DeployedEventHub[];
   /** Role assignments of the Function App's own identity. */
   appRoleAssignments: DeployedRoleAssignment[];
+  /** Whether an evaluated value is the Function App's own principal id. */
+  isAppPrincipalId: (value: ArmValue) => boolean;
 }
 
 function readEventHubsDeployment(main: ArmTemplate): EventHubsDeployment {
@@ -438,7 +475,12 @@ function readEventHubsDeployment(main: ArmTemplate): EventHubsDeployment {
       scope: resource['scope'] === undefined ? 'resourceGroup' : show(evaluateJson(resource['scope'], scope)),
     }));
 
-  return { settings: Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, show(value)])), hubs, appRoleAssignments };
+  return {
+    settings: Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, show(value)])),
+    hubs,
+    appRoleAssignments,
+    isAppPrincipalId: isAppIdentity,
+  };
 }
 
 type EventHubTriggerBinding = Pick<EventHubFunctionOptions, 'eventHubName' | 'consumerGroup' | 'connection'>;
@@ -475,6 +517,20 @@ function eventHubTriggerProblems(binding: EventHubTriggerBinding, deployment: Ev
   );
   if (hub !== undefined && !canReceive) problems.push(`the app identity has no Azure Event Hubs Data Receiver role on hub "${hub.name}" or its namespace`);
   return problems;
+}
+
+/**
+ * What is wrong with a timer trigger's schedule once its %SETTING%s are resolved; undefined when the host
+ * can use it. Flex Consumption takes NCRONTAB only (six fields, seconds first), not a TimeSpan.
+ */
+function timerScheduleProblem(schedule: string, settings: Readonly<Record<string, string>>): string | undefined {
+  let resolved: string;
+  try {
+    resolved = resolveBindingExpression(schedule, settings);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return /^\S+(?:\s+\S+){5}$/.test(resolved) ? undefined : `schedule "${resolved}" is not an NCRONTAB expression of six fields`;
 }
 
 // ---- the tests ---------------------------------------------------------------------------------------
@@ -517,6 +573,9 @@ function describeWithBicep(bicepPath: string): void {
   let lintOutput = '';
   const compiled = (file: string): ArmTemplate =>
     JSON.parse(readFileSync(join(outDir, relative(infraDir, file).replace(/\.bicep$/, '.json')), 'utf8')) as ArmTemplate;
+  // Loaded in the tests, not here: a function file that fails to load fails those tests, not the whole file.
+  let loadedFunctions: FunctionDefinition[] | undefined;
+  const functionDefinitions = (): FunctionDefinition[] => (loadedFunctions ??= loadFunctionDefinitions());
 
   beforeAll(() => {
     outDir = mkdtempSync(join(tmpdir(), 'argus-bicep-'));
@@ -570,7 +629,7 @@ function describeWithBicep(bicepPath: string): void {
       expect(parameters.parameters['authAudience']?.value).toBe('api://argus-test');
       const defaults = compiled(join(infraDir, 'main.bicep')).parameters ?? {};
       const withDefault = Object.entries(parameters.parameters).filter(([name]) => defaults[name] !== undefined && 'defaultValue' in defaults[name]);
-      expect(withDefault.map(([name]) => name)).toEqual(expect.arrayContaining(['alertAggregationWindowInMinutes', 'subscriptionSettingsCacheTtlInSeconds']));
+      expect(withDefault.map(([name]) => name)).toEqual(expect.arrayContaining([...integerSettingParameters.map(([, parameter]) => parameter), 'simulationSchedule']));
       for (const [name, { value }] of withDefault) expect([name, value]).toEqual([name, defaults[name]?.['defaultValue']]);
     });
 
@@ -624,41 +683,51 @@ function describeWithBicep(bicepPath: string): void {
       expect(JSON.stringify(resource.properties)).not.toMatch(/listKeys|listConnectionStrings|AccountKey=/i);
     });
 
-    it('when the hubs are compared with the code, then the audit hub defaults to config.ts\'s name and the consumer groups exist', () => {
+    it('when the hubs are compared with the code, then both hubs have config.ts\'s default names and the consumer groups exist', () => {
       const main = compiled(join(infraDir, 'main.bicep'));
-      const configSource = readFileSync(join(repoRoot, 'shared', 'config.ts'), 'utf8');
-      const configDefault = /AUDIT_EVENTHUB_NAME: eventHubName\.default\('([^']+)'\)/.exec(configSource)?.[1];
-      expect(configDefault).toBe('insights-logs-kube-audit');
-      expect(prop(main.parameters, 'auditEventHubName', 'defaultValue')).toBe(configDefault);
-      const hubs = resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs').map((h) => h.resource.name);
-      expect(hubs).toHaveLength(2);
-      expect(hubs.join(' ')).toContain("parameters('auditHubName')");
-      expect(JSON.stringify(resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs'))).toContain('alert-events');
-      const groups = JSON.stringify(resourcesOfType(main, 'Microsoft.EventHub/namespaces/eventhubs/consumergroups').map((g) => g.resource.name));
-      expect(groups).toContain('argus-ingestion');
-      expect(groups).toContain('argus-export');
+      const defaults = bindingExpressionSettings(configWith());
+      expect(prop(main.parameters, 'auditEventHubName', 'defaultValue')).toBe(defaults['AUDIT_EVENTHUB_NAME']);
+      const { hubs } = readEventHubsDeployment(main);
+      expect(hubs.map((hub) => [hub.name, hub.consumerGroups]).sort()).toEqual(
+        [
+          [defaults['AUDIT_EVENTHUB_NAME'], [defaults['AUDIT_EVENTHUB_CONSUMER_GROUP']]],
+          [defaults['ALERT_EVENTS_EVENTHUB_NAME'], [defaults['ALERT_EVENTS_CONSUMER_GROUP']]],
+        ].sort(),
+      );
       const rule = single(main, 'Microsoft.EventHub/namespaces/authorizationRules').resource;
       expect(prop(rule, 'properties', 'rights')).toEqual(['Send']);
     });
 
-    it('when the ingestion settings are resolved with main.bicep\'s defaults, then they are config.ts\'s defaults and the parameters take config.ts\'s range', () => {
+    it('when the settings bindings name (%SETTING%) are resolved with main.bicep\'s defaults, then each is deployed with config.ts\'s default', () => {
+      const { settings } = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      const defaults = bindingExpressionSettings(configWith());
+      expect(Object.keys(defaults)).toEqual(
+        expect.arrayContaining(['AUDIT_EVENTHUB_NAME', 'AUDIT_EVENTHUB_CONSUMER_GROUP', 'ALERT_EVENTS_EVENTHUB_NAME', 'ALERT_EVENTS_CONSUMER_GROUP', 'SIMULATION_SCHEDULE']),
+      );
+      expect(defaults).toMatchObject({ AUDIT_EVENTHUB_CONSUMER_GROUP: 'argus-ingestion', ALERT_EVENTS_CONSUMER_GROUP: 'argus-export', SIMULATION_SCHEDULE: '0 0 */6 * * *' });
+      for (const [setting, fallback] of Object.entries(defaults)) expect([setting, settings[setting]]).toEqual([setting, fallback]);
+    });
+
+    it('when the integer settings are resolved with main.bicep\'s defaults, then they are config.ts\'s defaults and the parameters take config.ts\'s range', () => {
       const main = compiled(join(infraDir, 'main.bicep'));
       const { settings } = readEventHubsDeployment(main);
-      const configSource = readFileSync(join(repoRoot, 'shared', 'config.ts'), 'utf8');
-      const consumerGroupDefault = /AUDIT_EVENTHUB_CONSUMER_GROUP: z[\s\S]*?\.default\('([^']+)'\)/.exec(configSource)?.[1];
-      expect(consumerGroupDefault).toBe('argus-ingestion');
-      expect(settings['AUDIT_EVENTHUB_CONSUMER_GROUP']).toBe(consumerGroupDefault);
-      for (const [setting, parameter] of [
-        ['ALERT_AGGREGATION_WINDOW_IN_MINUTES', 'alertAggregationWindowInMinutes'],
-        ['SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', 'subscriptionSettingsCacheTtlInSeconds'],
-      ] as const) {
-        const range = new RegExp(`${setting}: z\\.coerce\\.number\\(\\)\\.int\\(\\)\\.min\\((\\d+)\\)\\.max\\((\\d+)\\)\\.default\\((\\d+)\\)`).exec(configSource);
-        expect([setting, range?.slice(1).map(Number)]).toEqual([setting, [expect.any(Number), expect.any(Number), expect.any(Number)]]);
-        const [min, max, fallback] = range!.slice(1).map(Number);
+      const defaults = configWith();
+      for (const [setting, parameter] of integerSettingParameters) {
         const declared = main.parameters?.[parameter];
-        expect([parameter, declared?.['minValue'], declared?.['maxValue'], declared?.['defaultValue']]).toEqual([parameter, min, max, fallback]);
-        expect([setting, settings[setting]]).toEqual([setting, String(fallback)]);
+        const [min, max, fallback] = [declared?.['minValue'], declared?.['maxValue'], declared?.['defaultValue']];
+        expect([parameter, typeof min, typeof max, typeof fallback]).toEqual([parameter, 'number', 'number', 'number']);
+        const [low, high, value] = [Number(min), Number(max), Number(fallback)];
+        // The range: config.ts accepts both bounds and refuses one step beyond each.
+        expect([setting, configAccepts(setting, String(low)), configAccepts(setting, String(low - 1))]).toEqual([setting, true, false]);
+        expect([setting, configAccepts(setting, String(high)), configAccepts(setting, String(high + 1))]).toEqual([setting, true, false]);
+        // The default: setting main.bicep's default changes nothing, while another value does (so this can fail).
+        expect([setting, configWith({ [setting]: String(value) })]).toEqual([setting, defaults]);
+        expect([setting, configWith({ [setting]: String(value === high ? value - 1 : value + 1) })]).not.toEqual([setting, defaults]);
+        expect([setting, settings[setting]]).toEqual([setting, String(value)]);
       }
+      // Every integer setting the deployment sets from a parameter is in the list above.
+      const integerSettings = Object.entries(settings).filter(([name, value]) => /^\d+$/.test(value) && settingsReadByConfig().includes(name)).map(([name]) => name);
+      expect(integerSettings.sort()).toEqual(integerSettingParameters.map(([setting]) => setting).sort());
     });
   });
 
@@ -669,13 +738,19 @@ function describeWithBicep(bicepPath: string): void {
       consumerGroup: '%AUDIT_EVENTHUB_CONSUMER_GROUP%',
       connection: 'EVENTHUB',
     };
-    // Loaded in the tests, not here: a function file that fails to load fails these tests, not the whole file.
-    let loaded: EventHubFunctionDefinition[] | undefined;
+    /** The binding the push export (deliverAlertExports) declares: the alert-events hub, argus-export, EVENTHUB. */
+    const alertExportBinding: EventHubTriggerBinding = {
+      eventHubName: '%ALERT_EVENTS_EVENTHUB_NAME%',
+      consumerGroup: '%ALERT_EVENTS_CONSUMER_GROUP%',
+      connection: 'EVENTHUB',
+    };
     const eventHubFunctions = (): EventHubFunctionDefinition[] =>
-      (loaded ??= loadFunctionDefinitions().filter((d): d is EventHubFunctionDefinition => d.kind === 'eventHub'));
+      functionDefinitions().filter((d): d is EventHubFunctionDefinition => d.kind === 'eventHub');
 
-    it('when the functions are loaded, then the audit ingestion ingestAuditEvents is among the Event Hub triggers', () => {
-      expect(eventHubFunctions().map((d) => d.name)).toContain('ingestAuditEvents');
+    it('when the functions are loaded, then the audit ingestion and the push export are among the Event Hub triggers, with the bindings checked below', () => {
+      const byName = new Map(eventHubFunctions().map((d) => [d.name, d.options]));
+      expect(byName.get('ingestAuditEvents')).toMatchObject(auditIngestionBinding);
+      expect(byName.get('deliverAlertExports')).toMatchObject(alertExportBinding);
     });
 
     it('when every Event Hub trigger is resolved against the deployed settings, then its hub, consumer group, identity connection and Data Receiver role are deployed', () => {
@@ -689,6 +764,13 @@ function describeWithBicep(bicepPath: string): void {
       expect(eventHubTriggerProblems(auditIngestionBinding, deployment)).toEqual([]);
       expect(resolveBindingExpression(auditIngestionBinding.eventHubName, deployment.settings)).toBe('insights-logs-kube-audit');
       expect(resolveBindingExpression(auditIngestionBinding.consumerGroup!, deployment.settings)).toBe('argus-ingestion');
+    });
+
+    it('when the push export\'s binding is resolved, then the alert-events hub, argus-export, the EVENTHUB identity connection and a Data Receiver role on the hub are deployed', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      expect(eventHubTriggerProblems(alertExportBinding, deployment)).toEqual([]);
+      expect(resolveBindingExpression(alertExportBinding.eventHubName, deployment.settings)).toBe('alert-events');
+      expect(resolveBindingExpression(alertExportBinding.consumerGroup!, deployment.settings)).toBe('argus-export');
     });
 
     it('when a binding names an undeployed setting, consumer group or connection, or a hub the app may not read, then each is reported (the check can fail)', () => {
@@ -706,10 +788,34 @@ function describeWithBicep(bicepPath: string): void {
         'app setting OTHER__fullyQualifiedNamespace is not set',
         'app setting OTHER__credential is not "managedidentity"',
       ]);
-      // The app reads no other hub: a trigger on alert-events would have no role to read it with.
-      expect(eventHubTriggerProblems({ ...auditIngestionBinding, eventHubName: 'alert-events', consumerGroup: 'argus-export' }, deployment)).toEqual([
+      // Without its Data Receiver role on the alert-events hub (a Sender role is not enough), the export could not read it.
+      const alertEventsHub = deployment.hubs.find((hub) => hub.name === 'alert-events');
+      const withoutReceiver = {
+        ...deployment,
+        appRoleAssignments: deployment.appRoleAssignments.filter((a) => !(a.scope === alertEventsHub?.id && a.roleDefinitionId.endsWith(`/${eventHubsRoles.dataReceiver}`))),
+      };
+      expect(withoutReceiver.appRoleAssignments.length).toBe(deployment.appRoleAssignments.length - 1);
+      expect(eventHubTriggerProblems(alertExportBinding, withoutReceiver)).toEqual([
         'the app identity has no Azure Event Hubs Data Receiver role on hub "alert-events" or its namespace',
       ]);
+    });
+  });
+
+  describe('infra: timer triggers', () => {
+    const timerFunctions = (): TimerFunctionDefinition[] => functionDefinitions().filter((d): d is TimerFunctionDefinition => d.kind === 'timer');
+
+    it('when every timer trigger\'s schedule is resolved against the deployed settings, then it is an NCRONTAB of six fields', () => {
+      const { settings } = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      const checked = timerFunctions().map((d) => ({ function: d.name, schedule: timerScheduleProblem(d.options.schedule, settings) }));
+      expect(checked).toEqual(checked.map((c) => ({ function: c.function, schedule: undefined })));
+    });
+
+    it('when the scheduled simulation\'s %SIMULATION_SCHEDULE% is resolved, then it is deployed as config.ts\'s default, and an unset setting is reported (the check can fail)', () => {
+      const { settings } = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      expect(timerScheduleProblem('%SIMULATION_SCHEDULE%', settings)).toBeUndefined();
+      expect(resolveBindingExpression('%SIMULATION_SCHEDULE%', settings)).toBe(configWith().simulation.schedule);
+      expect(timerScheduleProblem('%NO_SUCH_SCHEDULE%', settings)).toContain('"NO_SUCH_SCHEDULE", which is not set');
+      expect(timerScheduleProblem('0 */5 * * *', settings)).toContain('six fields');
     });
   });
 
@@ -747,17 +853,34 @@ function describeWithBicep(bicepPath: string): void {
       }
     });
 
-    it('when the app identity\'s Event Hubs roles are resolved, then it may receive from and send to the audit hub only, with nothing at namespace scope', () => {
+    it('when the app identity\'s Event Hubs roles are resolved, then it may receive from and send to the audit and alert-events hubs only, with nothing at namespace scope', () => {
       const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
-      const auditHub = deployment.hubs.find((hub) => hub.name === deployment.settings['AUDIT_EVENTHUB_NAME']);
-      expect(auditHub?.name).toBe('insights-logs-kube-audit');
+      const hubId = (setting: string): string | undefined => deployment.hubs.find((hub) => hub.name === deployment.settings[setting])?.id;
+      const [auditHub, alertEventsHub] = [hubId('AUDIT_EVENTHUB_NAME'), hubId('ALERT_EVENTS_EVENTHUB_NAME')];
+      expect([auditHub, alertEventsHub]).toEqual([expect.stringMatching(/\/eventhubs\/insights-logs-kube-audit$/), expect.stringMatching(/\/eventhubs\/alert-events$/)]);
       const eventHubAssignments = deployment.appRoleAssignments
         .filter((a) => a.scope.startsWith('Microsoft.EventHub/'))
         .map((a) => ({ role: a.roleDefinitionId.split('/').pop(), scope: a.scope }));
-      expect(eventHubAssignments).toEqual([
-        { role: eventHubsRoles.dataReceiver, scope: auditHub?.id },
-        { role: eventHubsRoles.dataSender, scope: auditHub?.id },
-      ]);
+      // Audit hub: ingestAuditEvents reads, ingestAuditWebhook and the simulation send. Alert-events hub: the
+      // ingestion and the status API send alert changes, deliverAlertExports reads them.
+      expect(eventHubAssignments).toHaveLength(4);
+      expect(eventHubAssignments).toEqual(
+        expect.arrayContaining([
+          { role: eventHubsRoles.dataReceiver, scope: auditHub },
+          { role: eventHubsRoles.dataSender, scope: auditHub },
+          { role: eventHubsRoles.dataReceiver, scope: alertEventsHub },
+          { role: eventHubsRoles.dataSender, scope: alertEventsHub },
+        ]),
+      );
+    });
+
+    it('when main.bicep\'s outputs are read, then FUNCTION_APP_PRINCIPAL_ID is the app identity (what a customer grants Data Sender on a push target hub)', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const deployment = readEventHubsDeployment(main);
+      const output = main.outputs?.['FUNCTION_APP_PRINCIPAL_ID'];
+      expect(output?.['type']).toBe('string');
+      expect(deployment.isAppPrincipalId(evaluateJson(output?.['value'], { template: main }))).toBe(true);
+      expect(deployment.isAppPrincipalId(evaluateJson(main.outputs?.['COSMOS_ENDPOINT']?.['value'], { template: main }))).toBe(false);
     });
 
     it('when any template\'s outputs are read, then none holds a key, a connection string or a secure value', () => {

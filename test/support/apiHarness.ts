@@ -14,6 +14,8 @@ export interface TestCaller {
   objectId: string;
   name: string;
   appRoles?: string[];
+  /** `application`: an app-only token of a service principal (client credentials: `idtyp: app`, no `scp`). */
+  kind?: 'user' | 'application';
 }
 
 /** A reader, an admin and an owner of one subscription, and a stranger who holds a role only in another. */
@@ -74,7 +76,8 @@ export class ApiHarness {
 
   /** A real RS256 access token for the caller, as Entra ID would issue it to the Argus API. */
   async tokenFor(caller: TestCaller, expiresInSeconds = 600): Promise<string> {
-    return new SignJWT({ oid: caller.objectId, tid: LOCAL_TENANT_ID, name: caller.name, scp: 'user_impersonation', roles: caller.appRoles ?? [] })
+    const delegation = caller.kind === 'application' ? { idtyp: 'app', azp: caller.objectId } : { scp: 'user_impersonation', name: caller.name };
+    return new SignJWT({ oid: caller.objectId, tid: LOCAL_TENANT_ID, ...delegation, roles: caller.appRoles ?? [] })
       .setProtectedHeader({ alg: 'RS256', kid: this.key.kid })
       .setIssuer(localIssuer(LOCAL_TENANT_ID))
       .setAudience(LOCAL_AUDIENCE)

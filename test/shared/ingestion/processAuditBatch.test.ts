@@ -19,6 +19,7 @@ import {
 } from '../../support/auditMessages';
 import { suppressionRule } from '../../support/suppressionRuleFixtures';
 import { storedAlertsOf } from '../../support/storedAlerts';
+import { RecordingPublisher } from '../../support/recordingPublisher';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
@@ -27,6 +28,8 @@ const OWNER = { principalId: 'a1000000-0000-4000-8000-000000000001', principalNa
 
 let cosmos: TestCosmos;
 let subscriptionCounter = 0;
+const alertEvents = new RecordingPublisher();
+const SIGNING_KEY = Buffer.alloc(32, 7);
 
 beforeAll(async () => {
   cosmos = await startTestCosmos();
@@ -48,6 +51,9 @@ function dependencies(overrides: Partial<IngestionDependencies> = {}): Ingestion
     detectionContext: defaultDetectionContext,
     subscriptionSettings: new CachedSubscriptionSettings(cosmos.database, 0),
     aggregationWindowInMs: 3_600_000,
+    alertEvents: alertEvents,
+    exportSettleInMs: 10_000,
+    simulationSigningKey: () => Promise.resolve(SIGNING_KEY),
     now: () => NOW,
     ...overrides,
   };

@@ -1,0 +1,82 @@
+import type { InvocationContext } from '@azure/functions';
+import { ArgusEnvironment } from '../shared/config';
+import { deliverAlertChanges } from '../shared/export/deliverAlertChanges';
+import { deliverWebhook } from '../shared/export/deliverWebhook';
+import { defineEventHubFunction } from '../shared/functions/defineFunction';
+import { readEventHubBatch } from '../shared/ingestion/eventHubBatch';
+import { type AlertChangedEvent, readAlertChangedEvent } from '../shared/messaging/alertChangedEvents';
+import { getServices } from '../shared/services';
+import { toDeadLetter, writeDeadLetters } from '../shared/store/deadLetterStore';
+import { writeExportDeadLetters } from '../shared/store/exportDeadLetterStore';
+import { getExportSettings } from '../shared/store/exportSettingsStore';
+import { isTransientStoreError } from '../shared/store/transientFaults';
+import { getAppVersion } from '../shared/version';
+
+/**
+ * The push export's trigger: batches of the alert-events hub (`%ALERT_EVENTS_EVENTHUB_NAME%`), each event
+ * one alert creation or change, delivered to the subscription's enabled targets (see
+ * shared/export/deliverAlertChanges.ts). Failed deliveries are dead-lettered where the subscription's
+ * admins can see them; only store faults reading the settings throw, and the retry policy runs the
+ * batch again (targets may then receive a delivery twice, with the same delivery id).
+ */
+export async function deliverAlertExports(input: unknown, context: InvocationContext): Promise<void> {
+  const services = getServices();
+  const reading = readEventHubBatch(input, context.triggerMetadata);
+  if (!reading.ok) {
+    context.error(`export batch rejected: ${reading.problem}`);
+    return;
+  }
+  const { batch } = reading;
+  const events: AlertChangedEvent[] = [];
+  const invalid = [];
+  for (const message of batch.messages) {
+    const event = readAlertChangedEvent(message.body);
+    if (event.ok) events.push(event.event);
+    else invalid.push({ message, problem: event.problem });
+  }
+  if (invalid.length > 0) {
+    const now = new Date();
+    await writeDeadLetters(
+      services.database,
+      invalid.map(({ message, problem }) =>
+        toDeadLetter(
+          {
+            source: { ...batch, sequenceNumber: message.sequenceNumber, offset: message.offset, enqueuedTimeUtc: message.enqueuedTimeUtc, recordIndex: -1 },
+            reason: 'invalidAlertEvent',
+            detail: problem,
+            raw: message.body,
+          },
+          now,
+        ),
+      ),
+    );
+  }
+
+  const local = services.config.environment === ArgusEnvironment.local;
+  const { settings, eventHubSender } = services.exportDelivery;
+  try {
+    const summary = await deliverAlertChanges(events, {
+      exportSettingsOf: (subscriptionId) => settings.get(subscriptionId, () => getExportSettings(services.database, subscriptionId)),
+      eventHubSender,
+      postWebhook: (request) => deliverWebhook(request, { local, userAgent: `Argus/${getAppVersion()}` }),
+      retry: {},
+      writeDeadLetters: (letters) => writeExportDeadLetters(services.database, letters),
+      productVersion: getAppVersion(),
+      now: () => new Date(),
+    });
+    context.log(`export batch ${JSON.stringify({ stream: `${batch.eventHubName}/${batch.partitionId}`, invalid: invalid.length, ...summary })}`);
+  } catch (error) {
+    if (isTransientStoreError(error)) throw error;
+    // Not a store outage: a bug or a document the code cannot read. Retrying would loop on it.
+    context.error(`export batch ${batch.eventHubName}/${batch.partitionId} failed; its ${events.length} alert changes are not pushed (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export const deliverAlertExportsFunction = defineEventHubFunction('deliverAlertExports', {
+  eventHubName: '%ALERT_EVENTS_EVENTHUB_NAME%',
+  consumerGroup: '%ALERT_EVENTS_CONSUMER_GROUP%',
+  connection: 'EVENTHUB',
+  cardinality: 'many',
+  retry: { strategy: 'exponentialBackoff', maxRetryCount: -1, minimumInterval: { seconds: 2 }, maximumInterval: { minutes: 2 } },
+  handler: deliverAlertExports,
+});

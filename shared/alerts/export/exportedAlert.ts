@@ -1,0 +1,13 @@
+import { type Alert } from '../alert';
+
+/**
+ * An alert as the JSON export serves it: the alert's own shape (Defender's schema plus Argus' fields,
+ * with `id` and `version` naming the state) without the ingestion pipeline's internal bookkeeping.
+ */
+export type ExportedAlert = Omit<Alert, 'ingestedThrough'>;
+
+/** The JSON export of an alert. Pure: the input is untouched (the result shares its nested values). */
+export function toExportedAlert(alert: Alert): ExportedAlert {
+  const { ingestedThrough: _ingestedThrough, ...exported } = alert;
+  return exported;
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { type Alert } from '../alerts/alert';
+import { type ExportRecord, toExportRecord } from '../alerts/export/exportFormat';
+import { type AlertChangedEvent, ALERT_CHANGED_EVENT_TYPE } from '../messaging/alertChangedEvents';
+import { type EventPublisher } from '../messaging/eventPublisher';
+import { type ExportDeadLetter } from '../store/exportDeadLetterStore';
+import { mapWithConcurrency } from '../store/mapWithConcurrency';
+import { type WebhookAttempt, type WebhookRequest } from './deliverWebhook';
+import { type DeliverWithRetryOptions, deliverWithRetry, TargetCircuitBreaker } from './deliveryRetry';
+import { type EventHubTarget, type ExportSettings, type ExportTarget, ExportTargetKind, type WebhookTarget } from './exportTargets';
+
+/**
+ * The push export: alert-changed events delivered to each enabled target of their subscription. An
+ * alert that changed several times in one batch is delivered once, at its latest version (the pull
+ * export has every change; the push keeps targets current). Webhook deliveries to one target go in
+ * order, each retried with backoff; a target that keeps failing is not tried again within the batch
+ * (no retry storm). What cannot be delivered is dead-lettered, never thrown: only reading the settings
+ * can fail the batch (and the trigger's retry policy runs it again).
+ */
+
+const SUBSCRIPTION_CONCURRENCY = 8;
+
+export interface ExportDeliveryDependencies {
+  exportSettingsOf: (subscriptionId: string) => Promise<ExportSettings | undefined>;
+  /** A producer for an Event Hub target (managed identity); the caller caches them. */
+  eventHubSender: (target: EventHubTarget) => EventPublisher;
+  /** One webhook attempt (deliverWebhook with the client options of the mode). */
+  postWebhook: (request: WebhookRequest) => Promise<WebhookAttempt>;
+  retry: DeliverWithRetryOptions;
+  /** Consecutive failed deliveries after which a target is skipped for the rest of the batch. */
+  breakerThreshold?: number;
+  writeDeadLetters: (letters: readonly ExportDeadLetter[]) => Promise<void>;
+  productVersion: string;
+  now: () => Date;
+}
+
+export interface DeliverySummary {
+  events: number;
+  /** Distinct alert states after coalescing repeats and older versions. */
+  alerts: number;
+  /** Subscriptions with at least one enabled target. */
+  subscriptionsWithTargets: number;
+  delivered: number;
+  deadLettered: number;
+  /** Webhook requests made (attempts, retries included). */
+  webhookAttempts: number;
+}
+
+/** Webhook `x-argus-event` and envelope `type`. */
+export const ALERT_CHANGED_WEBHOOK_EVENT = ALERT_CHANGED_EVENT_TYPE;
+
+export async function deliverAlertChanges(events: readonly AlertChangedEvent[], dependencies: ExportDeliveryDependencies): Promise<DeliverySummary> {
+  const latest = latestStates(events);
+  const bySubscription = new Map<string, AlertChangedEvent[]>();
+  for (const event of latest) {
+    const list = bySubscription.get(event.subscriptionId) ?? [];
+    list.push(event);
+    bySubscription.set(event.subscriptionId, list);
+  }
+  const summary: DeliverySummary = { events: events.length, alerts: latest.length, subscriptionsWithTargets: 0, delivered: 0, deadLettered: 0, webhookAttempts: 0 };
+  await mapWithConcurrency([...bySubscription], SUBSCRIPTION_CONCURRENCY, async ([subscriptionId, changes]) => {
+    const settings = await dependencies.exportSettingsOf(subscriptionId);
+    const targets = (settings?.targets ?? []).filter((target) => target.enabled);
+    if (targets.length === 0) return;
+    summary.subscriptionsWithTargets++;
+    const letters: ExportDeadLetter[] = [];
+    await Promise.all(targets.map((target) => deliverToTarget(subscriptionId, target, changes, dependencies, summary, letters)));
+    if (letters.length > 0) {
+      await dependencies.writeDeadLetters(letters);
+      summary.deadLettered += letters.length;
+    }
+  });
+  return summary;
+}
+
+/** Per alert id, only the highest version; in order of change. */
+function latestStates(events: readonly AlertChangedEvent[]): AlertChangedEvent[] {
+  const byAlert = new Map<string, AlertChangedEvent>();
+  for (const event of events) {
+    const key = `${event.subscriptionId}/${event.alertId}`;
+    const seen = byAlert.get(key);
+    if (seen === undefined || event.version > seen.version) byAlert.set(key, event);
+  }
+  return [...byAlert.values()].sort((a, b) => (a.lastModifiedUtc < b.lastModifiedUtc ? -1 : a.lastModifiedUtc > b.lastModifiedUtc ? 1 : 0));
+}
+
+async function deliverToTarget(
+  subscriptionId: string,
+  target: ExportTarget,
+  changes: readonly AlertChangedEvent[],
+  dependencies: ExportDeliveryDependencies,
+  summary: DeliverySummary,
+  letters: ExportDeadLetter[],
+): Promise<void> {
+  const deadLetter = (change: AlertChangedEvent, reason: string, detail: string, attempts: number, status?: number): void => {
+    letters.push({
+      id: deliveryIdOf(subscriptionId, target.name, change),
+      subscriptionId,
+      targetName: target.name,
+      targetKind: target.kind,
+      alertId: change.alertId,
+      alertVersion: change.version,
+      reason,
+      detail: detail.slice(0, 512),
+      ...(status === undefined ? {} : { status }),
+      attempts,
+      failedAtUtc: dependencies.now().toISOString(),
+    });
+  };
+  const records = changes.map((change) => toExportRecord(target.format, change.alert as Alert, { productVersion: dependencies.productVersion }));
+
+  if (target.kind === ExportTargetKind.eventHub) {
+    try {
+      await dependencies.eventHubSender(target).publish(records.map(eventHubBody), { partitionKey: subscriptionId });
+      summary.delivered += changes.length;
+    } catch (error) {
+      const detail = `sending to Event Hub ${target.eventHubName} in ${target.fullyQualifiedNamespace} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+      for (const change of changes) deadLetter(change, 'deliveryFailed', detail, 1);
+    }
+    return;
+  }
+
+  const breaker = new TargetCircuitBreaker(dependencies.breakerThreshold === undefined ? {} : { threshold: dependencies.breakerThreshold });
+  for (const [index, change] of changes.entries()) {
+    if (breaker.isOpen()) {
+      deadLetter(change, 'targetUnavailable', `not attempted: the last ${breaker.consecutiveFailures} deliveries to this target failed`, 0);
+      continue;
+    }
+    const request = webhookRequest(subscriptionId, target, change, records[index] as ExportRecord);
+    const { final, attempts } = await deliverWithRetry(() => dependencies.postWebhook(request), dependencies.retry);
+    summary.webhookAttempts += attempts;
+    breaker.record(final);
+    if (final.kind === 'delivered') summary.delivered++;
+    else deadLetter(change, 'deliveryFailed', final.reason, attempts, final.status);
+  }
+}
+
+/** The event body for an Event Hub target: the record itself (a JSON document, or a CEF line). */
+function eventHubBody(record: ExportRecord): string {
+  return record.kind === 'json' ? JSON.stringify(record.value) : record.line;
+}
+
+/**
+ * A webhook body: JSON formats go in an envelope naming the delivery, the alert and its version (all
+ * covered by the signature, so a receiver can refuse replays of deliveries it has seen); CEF goes as
+ * its line of text, the delivery id in `x-argus-delivery`.
+ */
+function webhookRequest(subscriptionId: string, target: WebhookTarget, change: AlertChangedEvent, record: ExportRecord): WebhookRequest {
+  const deliveryId = deliveryIdOf(subscriptionId, target.name, change);
+  const common = { url: target.url, secret: target.secret, deliveryId, event: ALERT_CHANGED_WEBHOOK_EVENT };
+  if (record.kind === 'text') return { ...common, body: `${record.line}\n`, contentType: 'text/plain; charset=utf-8' };
+  const envelope = {
+    id: deliveryId,
+    type: ALERT_CHANGED_WEBHOOK_EVENT,
+    subscriptionId,
+    alertId: change.alertId,
+    version: change.version,
+    changedAtUtc: change.lastModifiedUtc,
+    format: target.format,
+    data: record.value,
+  };
+  return { ...common, body: JSON.stringify(envelope), contentType: 'application/json' };
+}
+
+/**
+ * The same for every attempt and every re-delivery of one alert version to one target, so a receiver can
+ * drop duplicates, and a dead letter written twice is one document. UUID-shaped.
+ */
+export function deliveryIdOf(subscriptionId: string, targetName: string, change: Pick<AlertChangedEvent, 'alertId' | 'version'>): string {
+  const hex = createHash('sha256').update([subscriptionId, targetName.toLowerCase(), change.alertId, String(change.version)].join('\n')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,0 +1,196 @@
+import { type AuditRecord } from '../../../shared/kubernetes/auditEvent';
+import { decodeAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
+import { createDetectionContext } from '../../../shared/detection/detectionContext';
+import { evaluateRules } from '../../../shared/detection/evaluateRules';
+import { type Rule } from '../../../shared/detection/rule';
+import { allRules } from '../../../shared/detection/rules';
+import { aggregateFindings } from '../../../shared/alerts/aggregateFindings';
+import { buildSimulation, type SimulationPlan, type SimulationRequest, simulatedAlertTypes } from '../../../shared/simulation/buildSimulation';
+import { isReservedSimulationCluster, simulatedClusterOf } from '../../../shared/simulation/simulatedCluster';
+import { SIMULATION_ID_ANNOTATION, verifySimulatedRecord } from '../../../shared/simulation/simulationSignature';
+
+const SUB = '6b1e0c3d-2f4a-4b5c-8d6e-7f8091a2b3c4';
+const NOW = new Date('2026-11-02T10:20:00.000Z');
+const WINDOW_IN_MS = 60 * 60 * 1000;
+const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) % 256);
+const context = createDetectionContext();
+
+function request(overrides: Partial<SimulationRequest> = {}): SimulationRequest {
+  return {
+    subscriptionId: SUB,
+    simulationId: 'sim-a',
+    now: NOW,
+    rules: allRules,
+    detectionContext: context,
+    aggregationWindowInMs: WINDOW_IN_MS,
+    signingKey: KEY,
+    ...overrides,
+  };
+}
+
+function planOf(overrides: Partial<SimulationRequest> = {}): SimulationPlan {
+  const build = buildSimulation(request(overrides));
+  if (build.kind !== 'built') throw new Error(`not built: ${JSON.stringify(build)}`);
+  return build.plan;
+}
+
+function decoded(plan: SimulationPlan): AuditRecord[] {
+  return plan.messages.flatMap((message) => {
+    const { records, skipped } = decodeAuditInput(message);
+    expect(skipped).toEqual([]);
+    return records;
+  });
+}
+
+function alertingExamples(rule: Rule): Record<string, unknown>[] {
+  return rule.examples.filter((example) => example.expect === 'alert').map((example) => example.event);
+}
+
+const fullPlan = planOf();
+const fullRecords = decoded(fullPlan);
+
+describe('simulatedAlertTypes', () => {
+  it('when the library is asked for, then it lists each alert type with an alerting example once, sorted', () => {
+    const types = simulatedAlertTypes(allRules);
+    expect(types).toEqual([...new Set(allRules.map((rule) => rule.alertType))].sort());
+    expect(types).toContain('K8S_PrivilegedContainer');
+  });
+
+  it('when a rule has only non-alerting examples, then its alert type is not listed', () => {
+    const [first, second] = allRules as [Rule, Rule];
+    const quiet: Rule = { ...second, examples: second.examples.filter((example) => example.expect === 'none') };
+    expect(simulatedAlertTypes([first, quiet])).toEqual([first.alertType]);
+  });
+});
+
+describe('buildSimulation', () => {
+  it('when every alert type is built, then every alert type appears among the expected alerts', () => {
+    const types = simulatedAlertTypes(allRules);
+    const expectedTypes = new Set(fullPlan.expected.map((alert) => alert.alertType));
+    expect(types.filter((alertType) => !expectedTypes.has(alertType))).toEqual([]);
+    expect(fullPlan.expected.every((alert) => alert.occurrences >= 1)).toBe(true);
+  });
+
+  it('when every alert type is built, then there is one event per alerting example and each raises the rule it was taken from', () => {
+    const examples = allRules.flatMap((rule) => alertingExamples(rule).map(() => rule));
+    expect(fullPlan.eventCount).toBe(examples.length);
+    expect(fullRecords).toHaveLength(examples.length);
+    const { findings, failures } = evaluateRules(fullRecords, { rules: allRules, context });
+    expect(failures).toEqual([]);
+    const silent = fullRecords
+      .map((record, index) => ({ record, rule: examples[index] as Rule }))
+      .filter(({ record, rule }) => !findings.some((finding) => finding.record === record && finding.rule.id === rule.id))
+      .map(({ rule }) => rule.id);
+    expect(silent).toEqual([]);
+  });
+
+  it('when the plan is built, then every decoded record belongs to the reserved cluster of the subscription and verifies with the key', () => {
+    expect(fullRecords.length).toBeGreaterThan(0);
+    for (const record of fullRecords) {
+      expect(record.cluster).toEqual(simulatedClusterOf(SUB));
+      expect(isReservedSimulationCluster(record.cluster)).toBe(true);
+      expect(record.event.annotations[SIMULATION_ID_ANNOTATION]).toBe('sim-a');
+      expect(verifySimulatedRecord(KEY, record)).toBe(true);
+    }
+  });
+
+  it("when the plan is built, then the examples' own annotations are kept beside the simulation's", () => {
+    const examples = allRules.flatMap(alertingExamples);
+    expect(fullRecords).toHaveLength(examples.length);
+    fullRecords.forEach((record, index) => {
+      const own = (examples[index]?.annotations ?? {}) as Record<string, string>;
+      expect(record.event.annotations).toEqual(expect.objectContaining(own));
+    });
+    expect(fullRecords.some((record) => record.event.annotations['authorization.k8s.io/decision'] === 'allow')).toBe(true);
+  });
+
+  it('when the plan is built, then timestamps are microsecond RFC 3339 times at or after now, strictly increasing in order', () => {
+    const times = fullRecords.map((record) => record.event.requestReceivedTimestamp);
+    for (const [index, record] of fullRecords.entries()) {
+      expect(record.event.requestReceivedTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(record.event.stageTimestamp).toBe(record.event.requestReceivedTimestamp);
+      expect(Date.parse(record.event.requestReceivedTimestamp)).toBeGreaterThanOrEqual(NOW.getTime());
+      if (index > 0) expect(record.event.requestReceivedTimestamp > (times[index - 1] as string)).toBe(true);
+    }
+    expect(times[0]).toBe('2026-11-02T10:20:00.000000Z');
+    expect(times[1]).toBe('2026-11-02T10:20:00.000001Z');
+  });
+
+  it('when more than a thousand microseconds are needed, then the time carries into the next millisecond', () => {
+    const many = Array.from({ length: 11 }, () => allRules).flat();
+    const times = decoded(planOf({ rules: many })).map((record) => record.event.requestReceivedTimestamp);
+    expect(times.length).toBeGreaterThan(1000);
+    expect(times[1000]).toBe('2026-11-02T10:20:00.001000Z');
+    expect(new Set(times).size).toBe(times.length);
+  });
+
+  it('when the plan is built, then audit ids are unique and UUID-shaped', () => {
+    const ids = fullRecords.map((record) => record.event.auditID);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('when the plan is built, then each message body is an AKS diagnostic message under 1 MiB', () => {
+    expect(fullPlan.messages.length).toBeGreaterThan(0);
+    for (const message of fullPlan.messages) {
+      expect(Buffer.byteLength(message, 'utf8')).toBeLessThan(1024 * 1024);
+      const body = JSON.parse(message) as { records: { category: string; resourceId: string; properties: { log: string } }[] };
+      expect(body.records.every((record) => record.category === 'kube-audit' && record.resourceId === simulatedClusterOf(SUB).resourceId)).toBe(true);
+    }
+  });
+
+  it('when two simulations are built at the same time, then their audit ids differ but they expect the same alerts', () => {
+    const other = planOf({ simulationId: 'sim-b' });
+    const otherIds = new Set(decoded(other).map((record) => record.event.auditID));
+    expect(fullRecords.some((record) => otherIds.has(record.event.auditID))).toBe(false);
+    expect(other.expected).toEqual(fullPlan.expected);
+  });
+
+  it('when the same simulation is built twice, then the messages are identical', () => {
+    expect(planOf().messages).toEqual(fullPlan.messages);
+  });
+
+  it('when the plan is built, then expected alerts are sorted by alert type, then alert id', () => {
+    const keys = fullPlan.expected.map((alert) => [alert.alertType, alert.alertId] as const);
+    const sorted = [...keys].sort(([typeA, idA], [typeB, idB]) => (typeA < typeB ? -1 : typeA > typeB ? 1 : idA < idB ? -1 : idA > idB ? 1 : 0));
+    expect(keys).toEqual(sorted);
+    expect(new Set(fullPlan.expected.map((alert) => alert.alertId)).size).toBe(fullPlan.expected.length);
+  });
+
+  it('when the expected alerts are compared with what aggregateFindings makes of the findings, then ids, rules, sample-alert names and counts agree', () => {
+    const { findings } = evaluateRules(fullRecords, { rules: allRules, context });
+    const alerts = aggregateFindings(findings, { windowInMs: WINDOW_IN_MS, now: NOW, isSimulated: true });
+    const fromAggregation = alerts
+      .map((alert) => ({ alertId: alert.id, alertType: alert.alertType, ruleId: alert.ruleId, alertDisplayName: alert.alertDisplayName, occurrences: alert.count }))
+      .sort((a, b) => (a.alertId < b.alertId ? -1 : 1));
+    expect([...fullPlan.expected].sort((a, b) => (a.alertId < b.alertId ? -1 : 1))).toEqual(fromAggregation);
+  });
+
+  it('when the aggregation window differs, then the expected alert ids differ', () => {
+    const other = planOf({ aggregationWindowInMs: 15 * 60 * 1000 });
+    const ids = new Set(fullPlan.expected.map((alert) => alert.alertId));
+    expect(other.expected.some((alert) => ids.has(alert.alertId))).toBe(false);
+  });
+
+  it("when only K8S_PrivilegedContainer is asked for, then only that rule's alerting examples are built, and its alert is expected", () => {
+    const rule = allRules.find((candidate) => candidate.alertType === 'K8S_PrivilegedContainer') as Rule;
+    const plan = planOf({ alertTypes: ['K8S_PrivilegedContainer'] });
+    const examples = alertingExamples(rule);
+    const records = decoded(plan);
+    expect(plan.eventCount).toBe(examples.length);
+    expect(records.map((record) => record.event.requestObject)).toEqual(examples.map((example) => example.requestObject));
+    expect(plan.expected.some((alert) => alert.alertType === 'K8S_PrivilegedContainer' && alert.ruleId === rule.id)).toBe(true);
+    expect(plan.expected.length).toBeLessThan(fullPlan.expected.length);
+  });
+
+  it('when an unknown alert type is asked for, then the build reports the unknown ones and sends nothing', () => {
+    expect(buildSimulation(request({ alertTypes: ['K8S_PrivilegedContainer', 'K8S_NoSuchThing', 'k8s_privilegedcontainer'] }))).toEqual({
+      kind: 'unknown-alert-types',
+      alertTypes: ['K8S_NoSuchThing', 'k8s_privilegedcontainer'],
+    });
+  });
+
+  it('when now is not a valid time, then the build throws', () => {
+    expect(() => buildSimulation(request({ now: new Date(Number.NaN) }))).toThrow(RangeError);
+  });
+});

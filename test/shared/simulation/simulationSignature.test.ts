@@ -1,0 +1,148 @@
+import { type AuditRecord } from '../../../shared/kubernetes/auditEvent';
+import { decodeAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
+import { auditEvent } from '../../../shared/detection/exampleEvents';
+import { packDiagnosticRecords } from '../../../shared/messaging/packDiagnosticRecords';
+import { simulatedClusterOf } from '../../../shared/simulation/simulatedCluster';
+import {
+  generateSimulationSigningKey,
+  SIMULATION_ID_ANNOTATION,
+  SIMULATION_SIGNATURE_ANNOTATION,
+  signSimulatedEvent,
+  verifySimulatedRecord,
+} from '../../../shared/simulation/simulationSignature';
+
+const SUB = '6b1e0c3d-2f4a-4b5c-8d6e-7f8091a2b3c4';
+const CLUSTER = simulatedClusterOf(SUB);
+const KEY = generateSimulationSigningKey();
+const SIMULATION_ID = 'sim-2026-11-02-a';
+const AUDIT_ID = '0f5c2a7e-1b3d-8c4e-9a6f-2d7e8f9a0b1c';
+const TIME = '2026-11-02T10:20:00.000001Z';
+
+/** A simulated event as the build makes it: signed for its own fields, with the example's annotations kept. */
+function signedEvent(overrides: { simulationId?: string; signature?: string } = {}): Record<string, unknown> {
+  const event = auditEvent({ verb: 'create', resource: 'pods', namespace: 'default', auditID: AUDIT_ID, time: TIME });
+  const signature =
+    overrides.signature ??
+    signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME });
+  return {
+    ...event,
+    annotations: {
+      ...(event.annotations as Record<string, string>),
+      [SIMULATION_ID_ANNOTATION]: overrides.simulationId ?? SIMULATION_ID,
+      [SIMULATION_SIGNATURE_ANNOTATION]: signature,
+    },
+  };
+}
+
+/** What ingestion sees: the event packed as an AKS diagnostic record of the cluster, then decoded. */
+function ingested(event: Record<string, unknown>, resourceId = CLUSTER.resourceId): AuditRecord {
+  const { messages } = packDiagnosticRecords([event], { resourceId, nowUtc: TIME });
+  const { records, skipped } = decodeAuditInput(messages[0]);
+  expect(skipped).toEqual([]);
+  const [record] = records;
+  if (record === undefined) throw new Error('no record decoded');
+  return record;
+}
+
+describe('signSimulatedEvent', () => {
+  it('when an event is signed, then the signature is 32 bytes of base64url without padding, and the same fields sign the same', () => {
+    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    const signature = signSimulatedEvent(KEY, fields);
+    expect(signature).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(signature, 'base64url')).toHaveLength(32);
+    expect(signSimulatedEvent(KEY, { ...fields })).toBe(signature);
+  });
+
+  it('when the cluster is written upper-case, then it signs the same as its canonical form', () => {
+    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    expect(signSimulatedEvent(KEY, { ...fields, clusterResourceId: CLUSTER.resourceId.toUpperCase() })).toBe(signSimulatedEvent(KEY, fields));
+  });
+
+  it('when a character moves from one field to its neighbour, then the signature differs', () => {
+    const base = { clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    expect(signSimulatedEvent(KEY, { ...base, simulationId: 'ab', auditID: 'c' })).not.toBe(signSimulatedEvent(KEY, { ...base, simulationId: 'a', auditID: 'bc' }));
+    expect(signSimulatedEvent(KEY, { ...base, simulationId: 'a\n1:b', auditID: 'c' })).not.toBe(
+      signSimulatedEvent(KEY, { ...base, simulationId: 'a', auditID: 'b\n1:c' }),
+    );
+  });
+
+  it('when the key is shorter than 32 bytes, then signing throws', () => {
+    expect(() =>
+      signSimulatedEvent(new Uint8Array(16), { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('generateSimulationSigningKey', () => {
+  it('when keys are generated, then each has 32 bytes and they differ', () => {
+    const keys = Array.from({ length: 20 }, () => generateSimulationSigningKey());
+    expect(keys.every((key) => key.length === 32)).toBe(true);
+    expect(new Set(keys.map((key) => Buffer.from(key).toString('hex'))).size).toBe(20);
+  });
+});
+
+describe('verifySimulatedRecord', () => {
+  it('when a signed event is packed and decoded as ingestion does, then the record verifies', () => {
+    const record = ingested(signedEvent());
+    expect(record.cluster).toEqual(CLUSTER);
+    expect(record.event.requestReceivedTimestamp).toBe(TIME);
+    expect(verifySimulatedRecord(KEY, record)).toBe(true);
+  });
+
+  it('when the record arrives with the cluster id upper-case, then it still verifies (the decoder canonicalizes it)', () => {
+    expect(verifySimulatedRecord(KEY, ingested(signedEvent(), CLUSTER.resourceId.toUpperCase()))).toBe(true);
+  });
+
+  it.each<[string, (event: Record<string, unknown>) => Record<string, unknown>]>([
+    ['the audit id', (event) => ({ ...event, auditID: '1f5c2a7e-1b3d-8c4e-9a6f-2d7e8f9a0b1c' })],
+    ['the request time (a microsecond later)', (event) => ({ ...event, requestReceivedTimestamp: '2026-11-02T10:20:00.000002Z' })],
+    ['the request time (the same instant written differently)', (event) => ({ ...event, requestReceivedTimestamp: '2026-11-02T10:20:00.000001+00:00' })],
+    ['the simulation id annotation', (event) => ({ ...event, annotations: { ...(event.annotations as object), [SIMULATION_ID_ANNOTATION]: 'sim-other' } })],
+  ])('when %s is changed after signing, then the record does not verify', (_field, change) => {
+    expect(verifySimulatedRecord(KEY, ingested(change(signedEvent())))).toBe(false);
+  });
+
+  it.each([
+    ['the same names as an AKS cluster', `/subscriptions/${SUB}/resourceGroups/argus-simulation/providers/Microsoft.ContainerService/managedClusters/argus-simulated-cluster`],
+    ['the simulated cluster of another subscription', simulatedClusterOf('11111111-2222-4333-8444-555555555555').resourceId],
+    ['a real cluster', `/subscriptions/${SUB}/resourceGroups/prod/providers/Microsoft.ContainerService/managedClusters/aks-prod`],
+  ])('when the signed event is sent as from %s, then the record does not verify', (_case, resourceId) => {
+    expect(verifySimulatedRecord(KEY, ingested(signedEvent(), resourceId))).toBe(false);
+  });
+
+  it('when the record is checked with another key, then it does not verify', () => {
+    expect(verifySimulatedRecord(generateSimulationSigningKey(), ingested(signedEvent()))).toBe(false);
+  });
+
+  it('when the key is too short to have signed anything, then nothing verifies', () => {
+    expect(verifySimulatedRecord(new Uint8Array(0), ingested(signedEvent()))).toBe(false);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['garbage', 'not a signature'],
+    ['too short', signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME }).slice(0, 42)],
+    ['standard base64 with padding', Buffer.alloc(32, 7).toString('base64')],
+    ['all zeros', Buffer.alloc(32).toString('base64url')],
+  ])('when the signature is %s, then the record does not verify', (_case, signature) => {
+    expect(verifySimulatedRecord(KEY, ingested(signedEvent({ signature })))).toBe(false);
+  });
+
+  it('when the simulation id annotation is empty, then the record does not verify even with a signature made for an empty id', () => {
+    const signature = signSimulatedEvent(KEY, { simulationId: '', auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME });
+    expect(verifySimulatedRecord(KEY, ingested(signedEvent({ simulationId: '', signature })))).toBe(false);
+  });
+
+  it.each([SIMULATION_ID_ANNOTATION, SIMULATION_SIGNATURE_ANNOTATION])('when the annotation %s is missing, then the record does not verify', (name) => {
+    const event = signedEvent();
+    const { [name]: _removed, ...annotations } = event.annotations as Record<string, string>;
+    expect(verifySimulatedRecord(KEY, ingested({ ...event, annotations }))).toBe(false);
+  });
+
+  it('when a real event without simulation annotations arrives from the reserved cluster, then it does not verify', () => {
+    const real = auditEvent({ verb: 'create', resource: 'pods', namespace: 'default', auditID: AUDIT_ID, time: TIME });
+    const record = ingested(real);
+    expect(record.event.annotations[SIMULATION_SIGNATURE_ANNOTATION]).toBeUndefined();
+    expect(verifySimulatedRecord(KEY, record)).toBe(false);
+  });
+});
