@@ -53,11 +53,12 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
   }
 
   const local = services.config.environment === ArgusEnvironment.local;
-  const { settings, eventHubSender } = services.exportDelivery;
+  const { settings, eventHubSender, breakerOf } = services.exportDelivery;
   try {
     const summary = await deliverAlertChanges(events, {
       exportSettingsOf: (subscriptionId) => settings.get(subscriptionId, () => getExportSettings(services.database, subscriptionId)),
       eventHubSender,
+      breakerOf,
       postWebhook: (request) => deliverWebhook(request, { local, userAgent: `Argus/${getAppVersion()}` }),
       retry: {},
       writeDeadLetters: (letters) => writeExportDeadLetters(services.database, letters),

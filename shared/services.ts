@@ -1,7 +1,8 @@
 import type { CosmosClient, Database } from '@azure/cosmos';
 import { createTokenValidatorFromConfig, type TokenValidator } from './auth/tokenValidator';
 import { getConfig, resetConfig, type Config } from './config';
-import { type EventHubTarget, type ExportSettings } from './export/exportTargets';
+import { TargetCircuitBreaker } from './export/deliveryRetry';
+import { type EventHubTarget, type ExportSettings, type WebhookTarget } from './export/exportTargets';
 import { TtlCache } from './ingestion/ttlCache';
 import { createEventPublisher, EventHubPublisher, type EventPublisher } from './messaging/eventPublisher';
 import { createDetectionContext, type DetectionContext } from './detection/detectionContext';
@@ -35,6 +36,8 @@ export interface ExportDeliveryState {
   settings: TtlCache<ExportSettings | undefined>;
   /** One producer per Event Hub target (AMQP connections are costly to open). */
   eventHubSender: (target: EventHubTarget) => EventPublisher;
+  /** One circuit breaker per webhook target, so a target that is down rests across batches. */
+  breakerOf: (subscriptionId: string, target: WebhookTarget) => TargetCircuitBreaker;
 }
 
 /** What the ingestion function keeps between batches on one instance. */
@@ -83,6 +86,16 @@ export function getServices(): Services {
     get exportDelivery() {
       return (exportDelivery ??= {
         settings: new TtlCache<ExportSettings | undefined>(config.ingestion.subscriptionSettingsCacheTtlInMs),
+        breakerOf: (() => {
+          const breakers = new Map<string, TargetCircuitBreaker>();
+          return (subscriptionId: string, target: WebhookTarget) => {
+            // Keyed by the URL too: an admin who fixes the URL gets a closed breaker at once.
+            const key = `${subscriptionId}\n${target.name.toLowerCase()}\n${target.url}`;
+            let breaker = breakers.get(key);
+            if (breaker === undefined) breakers.set(key, (breaker = new TargetCircuitBreaker()));
+            return breaker;
+          };
+        })(),
         eventHubSender: (target) => {
           if (eventHubSenderForTests !== undefined) return eventHubSenderForTests(target);
           const key = `${target.fullyQualifiedNamespace}/${target.eventHubName}`.toLowerCase();

@@ -6,15 +6,15 @@ import { type EventPublisher } from '../messaging/eventPublisher';
 import { type ExportDeadLetter } from '../store/exportDeadLetterStore';
 import { mapWithConcurrency } from '../store/mapWithConcurrency';
 import { type WebhookAttempt, type WebhookRequest } from './deliverWebhook';
-import { type DeliverWithRetryOptions, deliverWithRetry, TargetCircuitBreaker } from './deliveryRetry';
+import { type DeliverWithRetryOptions, deliverWithRetry, type TargetCircuitBreaker } from './deliveryRetry';
 import { type EventHubTarget, type ExportSettings, type ExportTarget, ExportTargetKind, type WebhookTarget } from './exportTargets';
 
 /**
  * The push export: alert-changed events delivered to each enabled target of their subscription. An
  * alert that changed several times in one batch is delivered once, at its latest version (the pull
  * export has every change; the push keeps targets current). Webhook deliveries to one target go in
- * order, each retried with backoff; a target that keeps failing is not tried again within the batch
- * (no retry storm). What cannot be delivered is dead-lettered, never thrown: only reading the settings
+ * order, each retried with backoff; a target that keeps failing is not tried for a cool-down (a circuit
+ * breaker kept per target across batches: no retry storm). What cannot be delivered is dead-lettered, never thrown: only reading the settings
  * can fail the batch (and the trigger's retry policy runs it again).
  */
 
@@ -27,8 +27,8 @@ export interface ExportDeliveryDependencies {
   /** One webhook attempt (deliverWebhook with the client options of the mode). */
   postWebhook: (request: WebhookRequest) => Promise<WebhookAttempt>;
   retry: DeliverWithRetryOptions;
-  /** Consecutive failed deliveries after which a target is skipped for the rest of the batch. */
-  breakerThreshold?: number;
+  /** The circuit breaker of a webhook target; the caller keeps them across batches (per instance). */
+  breakerOf: (subscriptionId: string, target: WebhookTarget) => TargetCircuitBreaker;
   writeDeadLetters: (letters: readonly ExportDeadLetter[]) => Promise<void>;
   productVersion: string;
   now: () => Date;
@@ -120,10 +120,10 @@ async function deliverToTarget(
     return;
   }
 
-  const breaker = new TargetCircuitBreaker(dependencies.breakerThreshold === undefined ? {} : { threshold: dependencies.breakerThreshold });
+  const breaker = dependencies.breakerOf(subscriptionId, target);
   for (const [index, change] of changes.entries()) {
     if (breaker.isOpen()) {
-      deadLetter(change, 'targetUnavailable', `not attempted: the last ${breaker.consecutiveFailures} deliveries to this target failed`, 0);
+      deadLetter(change, 'targetUnavailable', `not attempted: the last ${breaker.consecutiveFailures} deliveries to this target failed; it is tried again after a cool-down`, 0);
       continue;
     }
     const request = webhookRequest(subscriptionId, target, change, records[index] as ExportRecord);

@@ -53,26 +53,44 @@ export async function deliverWithRetry(
 export interface TargetCircuitBreakerOptions {
   /** Consecutive failed deliveries after which the breaker opens. Default 3. */
   threshold?: number;
+  /** How long an open breaker stays open before one delivery may try again. Default 60 s. */
+  coolDownInMs?: number;
+  /** Test seam: the clock, in milliseconds. */
+  nowInMs?: () => number;
 }
 
+export const DEFAULT_BREAKER_THRESHOLD = 3;
+export const DEFAULT_BREAKER_COOL_DOWN_IN_MS = 60_000;
+
 /**
- * Stops deliveries to one target within one invocation once it looks down: after `threshold` consecutive
- * deliveries that ended failed (retryable after all attempts, or rejected), `isOpen()` is true and the
- * caller dead-letters the remaining deliveries to that target as `targetUnavailable` instead of
- * attempting them. A delivered outcome closes it again. This is what keeps a receiver that is down from
- * getting `deliveries * maxAttempts` requests.
+ * Stops deliveries to one target once it looks down: after `threshold` consecutive deliveries that ended
+ * failed (retryable after all attempts, or rejected), `isOpen()` is true for `coolDownInMs`, and the
+ * caller dead-letters deliveries to that target as `targetUnavailable` instead of attempting them. After
+ * the cool-down one delivery is let through (half open): success closes the breaker, failure opens it for
+ * another cool-down. Kept per target across batches on an instance, this is what keeps a receiver that is
+ * down from getting `deliveries * maxAttempts` requests, batch after batch.
  */
 export class TargetCircuitBreaker {
   readonly threshold: number;
+  private readonly coolDownInMs: number;
+  private readonly nowInMs: () => number;
   private failures = 0;
+  private openedAtMs: number | undefined;
 
   constructor(options: TargetCircuitBreakerOptions = {}) {
-    this.threshold = Math.max(1, options.threshold ?? 3);
+    this.threshold = Math.max(1, options.threshold ?? DEFAULT_BREAKER_THRESHOLD);
+    this.coolDownInMs = options.coolDownInMs ?? DEFAULT_BREAKER_COOL_DOWN_IN_MS;
+    this.nowInMs = options.nowInMs ?? Date.now;
   }
 
-  /** True when further deliveries to this target must not be attempted. */
+  /** True when a delivery to this target must not be attempted now. */
   isOpen(): boolean {
-    return this.failures >= this.threshold;
+    if (this.openedAtMs === undefined) return false;
+    if (this.nowInMs() - this.openedAtMs < this.coolDownInMs) return true;
+    // Half open: let this delivery through; its outcome closes the breaker or opens it again.
+    this.openedAtMs = undefined;
+    this.failures = this.threshold - 1;
+    return false;
   }
 
   /** Failed deliveries in a row so far. */
@@ -82,6 +100,12 @@ export class TargetCircuitBreaker {
 
   /** Records how a delivery (all its attempts) ended. */
   record(final: WebhookAttempt): void {
-    this.failures = final.kind === 'delivered' ? 0 : this.failures + 1;
+    if (final.kind === 'delivered') {
+      this.failures = 0;
+      this.openedAtMs = undefined;
+      return;
+    }
+    this.failures++;
+    if (this.failures >= this.threshold) this.openedAtMs = this.nowInMs();
   }
 }

@@ -14,6 +14,7 @@ import { SubscriptionRole } from '../../shared/auth/roles';
 import { EntityType } from '../../shared/detection/entities';
 import { Intent, Severity } from '../../shared/detection/rule';
 import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { TargetCircuitBreaker } from '../../shared/export/deliveryRetry';
 import { deliverAlertChanges } from '../../shared/export/deliverAlertChanges';
 import { type WebhookRequest } from '../../shared/export/deliverWebhook';
 import {
@@ -580,7 +581,8 @@ describe('docs/openapi.yaml', () => {
         };
         await deliverAlertChanges([alertChangedEventOf(alert)], {
           exportSettingsOf: () => Promise.resolve(settings),
-          eventHubSender: () => { throw new Error('no Event Hub target here'); },
+          breakerOf: () => new TargetCircuitBreaker(),
+      eventHubSender: () => { throw new Error('no Event Hub target here'); },
           postWebhook: (request) => {
             requests.push(request);
             return Promise.resolve({ kind: 'delivered', status: 200, durationInMs: 1 });

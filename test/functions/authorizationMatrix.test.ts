@@ -1,5 +1,12 @@
 import { changeAlertStatus } from '../../functions/changeAlertStatus';
 import { deleteCluster } from '../../functions/deleteCluster';
+import { exportAlerts } from '../../functions/exportAlerts';
+import { getExportSettings } from '../../functions/getExportSettings';
+import { getPipelineHealth } from '../../functions/getPipelineHealth';
+import { getSimulation } from '../../functions/getSimulation';
+import { listExportDeadLetters } from '../../functions/listExportDeadLetters';
+import { putExportSettings } from '../../functions/putExportSettings';
+import { startSimulation } from '../../functions/startSimulation';
 import { deleteRoleAssignment } from '../../functions/deleteRoleAssignment';
 import { deleteSuppressionRule } from '../../functions/deleteSuppressionRule';
 import { getAlert } from '../../functions/getAlert';
@@ -20,7 +27,9 @@ import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
 import { type SubscriptionRole } from '../../shared/auth/roles';
 import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
 import { defaultClusterIdentity } from '../../shared/clusters/clusterRegistration';
+import { SimulationStatus } from '../../shared/simulation/simulationRun';
 import { upsertAlerts } from '../../shared/store/alertStore';
+import { createSimulationRun } from '../../shared/store/simulationStore';
 import { getClusterRegistration as readClusterRegistration, issueClusterKey, saveClusterRegistration } from '../../shared/store/clusterStore';
 import { getRoleAssignment as readRoleAssignment, upsertRoleAssignment } from '../../shared/store/roleAssignmentStore';
 import { getSuppressionRule as readSuppressionRule, upsertSuppressionRule } from '../../shared/store/suppressionRuleStore';
@@ -60,6 +69,8 @@ const CLUSTER_NAME = 'matrix-cluster';
 const ALERT = { ...templateAlert(), subscriptionId: SUB };
 const MISSING_ALERT_ID = '0123456789abcdef0123456789abcdef';
 const MISSING_PRINCIPAL = 'c0000000-0000-4000-8000-00000000dead';
+const SIMULATION_ID = 'f0000000-0000-4000-8000-000000000001';
+const MISSING_SIMULATION_ID = 'f0000000-0000-4000-8000-00000000dead';
 
 let harness: ApiHarness;
 
@@ -194,6 +205,22 @@ const TABLE: Row[] = [
       return { params: { clusterName }, unchanged: async () => expect(await readClusterRegistration(harness.database, SUB, clusterName)).toBeDefined() };
     },
   },
+  { name: 'exportAlerts', handler: exportAlerts, method: 'GET', route: 'subscriptions/{subscriptionId}/export/alerts', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getExportSettings', handler: getExportSettings, method: 'GET', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  {
+    name: 'putExportSettings', handler: putExportSettings, method: 'PUT', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200,
+    body: { targets: [] },
+    input: () => ({ params: {} }),
+  },
+  { name: 'listExportDeadLetters', handler: listExportDeadLetters, method: 'GET', route: 'subscriptions/{subscriptionId}/exportSettings/deadLetters', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  {
+    // An empty alertTypes list is refused after authorization (400), so a permitted call sends nothing.
+    name: 'startSimulation', handler: startSimulation, method: 'POST', route: 'subscriptions/{subscriptionId}/simulations', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 400,
+    body: { alertTypes: [] },
+    input: () => ({ params: {} }),
+  },
+  { name: 'getSimulation', handler: getSimulation, method: 'GET', route: 'subscriptions/{subscriptionId}/simulations/{simulationId}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { simulationId: SIMULATION_ID } }) },
+  { name: 'getPipelineHealth', handler: getPipelineHealth, method: 'GET', route: 'subscriptions/{subscriptionId}/health', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'listRoleAssignments', handler: listRoleAssignments, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments', minimumRole: 'Owner', target: 'collection', operator: true, success: 200, input: () => ({ params: {} }) },
   {
     // Another principal's assignment: Owners and operators only (Reader and Admin get 403).
@@ -252,6 +279,20 @@ beforeAll(async () => {
   await upsertAlerts(harness.database, [ALERT]);
   await seedRule(SUB, RULE_NAME);
   await seedCluster(SUB, CLUSTER_NAME);
+  await createSimulationRun(harness.database, {
+    id: SIMULATION_ID,
+    subscriptionId: SUB,
+    trigger: 'onDemand',
+    requestedBy: { principalId: 'test-setup', principalName: 'test setup' },
+    requestedAtUtc: '2026-11-22T10:00:00.000Z',
+    alertTypes: ['K8S_PrivilegedContainer'],
+    eventCount: 1,
+    sentAtUtc: '2026-11-22T10:00:00.000Z',
+    deadlineUtc: '2026-11-22T10:15:00.000Z',
+    status: SimulationStatus.succeeded,
+    completedAtUtc: '2026-11-22T10:00:02.000Z',
+    expected: [],
+  });
 });
 afterAll(async () => {
   await harness.stop();
@@ -305,6 +346,7 @@ describe('404 of another tenant\'s single resource', () => {
     { label: 'POST suppression rule simulate', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
     { label: 'GET cluster', handler: getCluster, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
     { label: 'DELETE cluster', handler: deleteCluster, method: 'DELETE', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
+    { label: 'GET simulation', handler: getSimulation, method: 'GET', route: 'subscriptions/{subscriptionId}/simulations/{simulationId}', existing: { simulationId: SIMULATION_ID }, missing: { simulationId: MISSING_SIMULATION_ID } },
     { label: 'GET role assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', existing: { principalId: SUBJECT.objectId }, missing: { principalId: MISSING_PRINCIPAL } },
   ];
   const cases = probes.flatMap((probe) => (['Owner of another subscription', 'no role'] as const).map((callerName) => ({ ...probe, callerName })));

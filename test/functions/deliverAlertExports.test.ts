@@ -5,6 +5,7 @@ import { deliverAlertExports } from '../../functions/deliverAlertExports';
 import { putExportSettings } from '../../functions/putExportSettings';
 import { startWebhookReceiver } from '../../local/webhookReceiver';
 import { type Alert, AlertStatus } from '../../shared/alerts/alert';
+import { TargetCircuitBreaker } from '../../shared/export/deliveryRetry';
 import { deliverAlertChanges, deliveryIdOf } from '../../shared/export/deliverAlertChanges';
 import { deliverWebhook } from '../../shared/export/deliverWebhook';
 import { DEFAULT_MAX_ATTEMPTS } from '../../shared/export/deliveryRetry';
@@ -312,13 +313,14 @@ describe('deliverAlertExports', () => {
     const settings = (await getExportSettings(harness.database, sub)) as ExportSettings;
     const events: AlertChangedEvent[] = Array.from({ length: 8 }, () => alertChangedEventOf(alertOf(sub)));
     const threshold = 3;
+    const breaker = new TargetCircuitBreaker({ threshold });
 
     const summary = await deliverAlertChanges(events, {
       exportSettingsOf: (subscriptionId) => Promise.resolve(subscriptionId === sub ? settings : undefined),
       eventHubSender: () => new RecordingPublisher(),
       postWebhook: (request) => deliverWebhook(request, { local: true, userAgent: 'Argus/test' }),
       retry: { sleep: () => Promise.resolve() },
-      breakerThreshold: threshold,
+      breakerOf: () => breaker,
       writeDeadLetters: (letters) => writeExportDeadLetters(harness.database, letters),
       productVersion: 'test',
       now: () => new Date(),

@@ -7,7 +7,9 @@ import { listDeadLetters } from '../../shared/store/deadLetterStore';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { getUsage } from '../../shared/store/usageStore';
 import { isTransientStoreError } from '../../shared/store/transientFaults';
+import { setAlertEventPublisherForTests } from '../../shared/services';
 import { applyAppSettings } from '../support/appSettings';
+import { RecordingPublisher } from '../support/recordingPublisher';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent, triggerMetadataOf } from '../support/auditMessages';
 import { startFaultInjectingCosmos, type FaultInjectingCosmos } from '../support/faultInjectingCosmos';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
@@ -21,12 +23,16 @@ import { storedAlertsOf } from '../support/storedAlerts';
 let store: FaultInjectingCosmos;
 let restoreSettings: () => void;
 let subscriptionCounter = 0;
+const alertEvents = new RecordingPublisher();
 
 beforeAll(async () => {
   store = await startFaultInjectingCosmos();
   restoreSettings = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: store.proxy.endpoint, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
+  // The alert-events hub (there is no local Event Hubs to send to outside the runtime).
+  setAlertEventPublisherForTests(alertEvents);
 });
 afterAll(async () => {
+  setAlertEventPublisherForTests(undefined);
   restoreSettings();
   await store.close();
 });

@@ -101,11 +101,11 @@ describe('local runtime', () => {
   });
 
   describe('HTTP', () => {
-    it('when GET /api/health is called over HTTP, then the real function answers 200 healthy', async () => {
+    it('when GET /api/health is called over HTTP, then the real function answers 200 ok', async () => {
       const response = await fetch(api('/health'));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('application/json');
-      expect(await response.json()).toMatchObject({ status: 'healthy', checks: { store: { status: 'up' } } });
+      expect(await response.json()).toMatchObject({ status: 'ok', checks: { store: { status: 'up' } } });
     });
 
     it('when a request carries params, query, headers and a body, then the handler sees them and its response comes back', async () => {
@@ -253,7 +253,7 @@ describe('local runtime', () => {
     it('when a timer runs on startup and every second, then it has run more than once within three seconds', async () => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(timerRuns.length).toBeGreaterThanOrEqual(2);
-      expect(runtime.timers.nextOccurrences()[0]?.name).toBe('tick');
+      expect(runtime.timers.nextOccurrences().map((next) => next.name)).toContain('tick');
     });
   });
 

@@ -306,3 +306,28 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
+
+describe('TargetCircuitBreaker cool-down', () => {
+  const failed: WebhookAttempt = { kind: 'retryable', status: 503, reason: 'down', durationInMs: 1 };
+  const delivered: WebhookAttempt = { kind: 'delivered', status: 200, durationInMs: 1 };
+
+  it('when the breaker opened, then it stays open for the cool-down and lets one delivery through after it', () => {
+    let now = 0;
+    const breaker = new TargetCircuitBreaker({ threshold: 2, coolDownInMs: 60_000, nowInMs: () => now });
+    breaker.record(failed);
+    breaker.record(failed);
+    expect(breaker.isOpen()).toBe(true);
+    now = 59_999;
+    expect(breaker.isOpen()).toBe(true);
+    now = 60_000;
+    expect(breaker.isOpen()).toBe(false);
+    // Half open: one more failure opens it again at once.
+    breaker.record(failed);
+    expect(breaker.isOpen()).toBe(true);
+    now = 120_000;
+    expect(breaker.isOpen()).toBe(false);
+    breaker.record(delivered);
+    expect(breaker.isOpen()).toBe(false);
+    expect(breaker.consecutiveFailures).toBe(0);
+  });
+});

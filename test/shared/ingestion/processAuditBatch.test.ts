@@ -158,7 +158,7 @@ describe('processAuditBatch: exactly once in effect', () => {
     expect(usageFirst).toMatchObject({ eventsAnalyzed: 4 });
     expect(await listDeadLetters(cosmos.database, 'twice')).toHaveLength(1);
     expect(first).toEqual([expect.objectContaining({ count: 4, evidenceAuditIds: ['p1', 'p2', 'p3', 'p4'] })]);
-    expect(summary.alerts).toEqual({ created: 0, updated: 0, unchanged: 1, suppressed: 0 });
+    expect(summary.alerts).toEqual({ created: 0, updated: 0, unchanged: 1, suppressed: 0, restamped: 0 });
   });
 
   it('when a batch is delivered again cut differently (a partial replay, then an overlapping one), then every event is counted exactly once', async () => {
