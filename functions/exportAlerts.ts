@@ -5,6 +5,7 @@ import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { parseQuery } from '../shared/http/parseQuery';
+import { encodeOpaqueToken, opaqueToken, pageSize } from '../shared/http/queryValues';
 import { type AlertChangePosition, BEFORE_FIRST_CHANGE, queryAlertChanges } from '../shared/store/alertStore';
 import { getAppVersion } from '../shared/version';
 
@@ -23,36 +24,21 @@ const cursorPayload = z.strictObject({
   i: z.string().max(255),
 });
 
-const cursor = z.string().transform((token, ctx): AlertChangePosition => {
-  const invalid = (): never => {
-    ctx.addIssue({ code: 'custom', message: 'is not a valid export cursor; use the cursor of the previous response, or none to start from the beginning' });
-    return z.NEVER;
-  };
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(token)) return invalid();
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    return invalid();
-  }
-  const parsed = cursorPayload.safeParse(payload);
-  if (!parsed.success || (parsed.data.m === '') !== (parsed.data.i === '')) return invalid();
-  return { lastModifiedUtc: parsed.data.m, id: parsed.data.i };
-});
+const cursor = opaqueToken(
+  cursorPayload
+    .refine((payload) => (payload.m === '') === (payload.i === ''))
+    .transform((payload): AlertChangePosition => ({ lastModifiedUtc: payload.m, id: payload.i })),
+  'is not a valid export cursor; use the cursor of the previous response, or none to start from the beginning',
+);
 
 export function encodeExportCursor(position: AlertChangePosition): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, m: position.lastModifiedUtc, i: position.id })).toString('base64url');
+  return encodeOpaqueToken({ v: CURSOR_VERSION, m: position.lastModifiedUtc, i: position.id });
 }
 
 const exportQuery = z.object({
   format: z.enum(ExportFormat, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }).default(ExportFormat.json),
   cursor: cursor.optional(),
-  top: z
-    .string()
-    .regex(/^\d{1,5}$/, `must be an integer between 1 and ${MAX_EXPORT_PAGE_SIZE}`)
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= MAX_EXPORT_PAGE_SIZE, `must be an integer between 1 and ${MAX_EXPORT_PAGE_SIZE}`)
-    .optional(),
+  top: pageSize(MAX_EXPORT_PAGE_SIZE).optional(),
 });
 
 /**

@@ -6,6 +6,7 @@ import { Severity } from '../shared/detection/rule';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { parseQuery } from '../shared/http/parseQuery';
+import { encodeOpaqueToken, opaqueToken, pageSize } from '../shared/http/queryValues';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { type AlertFilters, type AlertPosition, queryAlerts } from '../shared/store/alertStore';
 
@@ -49,25 +50,13 @@ const continuationPayload = z.strictObject({
   i: z.string().min(1).max(255),
 });
 
-const continuation = z.string().transform((token, ctx): AlertPosition => {
-  const invalid = (): never => {
-    ctx.addIssue({ code: 'custom', message: 'is not a valid continuation token; use the nextLink of the previous page' });
-    return z.NEVER;
-  };
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(token)) return invalid();
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    return invalid();
-  }
-  const parsed = continuationPayload.safeParse(payload);
-  if (!parsed.success) return invalid();
-  return { timeGeneratedUtc: parsed.data.g, id: parsed.data.i };
-});
+const continuation = opaqueToken(
+  continuationPayload.transform((payload): AlertPosition => ({ timeGeneratedUtc: payload.g, id: payload.i })),
+  'is not a valid continuation token; use the nextLink of the previous page',
+);
 
 export function encodeAlertContinuation(position: AlertPosition): string {
-  return Buffer.from(JSON.stringify({ v: CONTINUATION_VERSION, g: position.timeGeneratedUtc, i: position.id })).toString('base64url');
+  return encodeOpaqueToken({ v: CONTINUATION_VERSION, g: position.timeGeneratedUtc, i: position.id });
 }
 
 const listAlertsQuery = z
@@ -86,12 +75,7 @@ const listAlertsQuery = z
     from: rfc3339.optional(),
     to: rfc3339.optional(),
     isSimulated: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
-    top: z
-      .string()
-      .regex(/^\d{1,4}$/, `must be an integer between 1 and ${MAX_ALERTS_PAGE_SIZE}`)
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= MAX_ALERTS_PAGE_SIZE, `must be an integer between 1 and ${MAX_ALERTS_PAGE_SIZE}`)
-      .optional(),
+    top: pageSize(MAX_ALERTS_PAGE_SIZE).optional(),
     continuation: continuation.optional(),
   })
   .superRefine((query, ctx) => {

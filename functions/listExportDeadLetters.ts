@@ -4,18 +4,14 @@ import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { parseQuery } from '../shared/http/parseQuery';
+import { pageSize } from '../shared/http/queryValues';
 import { listExportDeadLetters as readExportDeadLetters } from '../shared/store/exportDeadLetterStore';
 
 const DEFAULT_TOP = 50;
 const MAX_TOP = 200;
 
 const query = z.object({
-  top: z
-    .string()
-    .regex(/^\d{1,4}$/, `must be an integer between 1 and ${MAX_TOP}`)
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= MAX_TOP, `must be an integer between 1 and ${MAX_TOP}`)
-    .optional(),
+  top: pageSize(MAX_TOP).optional(),
 });
 
 /**

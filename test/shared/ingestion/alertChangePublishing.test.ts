@@ -1,12 +1,10 @@
 import { type Alert } from '../../../shared/alerts/alert';
-import { defaultDetectionContext } from '../../../shared/detection/detectionContext';
-import { allRules } from '../../../shared/detection/rules';
 import { processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
-import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
 import { type AlertChangedEvent, readAlertChangedEvent } from '../../../shared/messaging/alertChangedEvents';
 import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { isTransientStoreError } from '../../../shared/store/transientFaults';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent } from '../../support/auditMessages';
+import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { RecordingPublisher } from '../../support/recordingPublisher';
 import { storedAlertsOf } from '../../support/storedAlerts';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
@@ -38,17 +36,7 @@ async function enabledSubscription(): Promise<string> {
 }
 
 function dependencies(alertEvents: RecordingPublisher): IngestionDependencies {
-  return {
-    database: cosmos.database,
-    rules: allRules,
-    detectionContext: defaultDetectionContext,
-    subscriptionSettings: new CachedSubscriptionSettings(cosmos.database, 0),
-    aggregationWindowInMs: 3_600_000,
-    alertEvents,
-    exportSettleInMs: 10_000,
-    simulationSigningKey: () => Promise.resolve(Buffer.alloc(32, 7)),
-    now: () => NOW,
-  };
+  return ingestionDependencies(cosmos.database, NOW, { alertEvents });
 }
 
 /** Privileged pods created on the subscription's cluster, one message each, at 10:10:ss: an alert per pod name. */

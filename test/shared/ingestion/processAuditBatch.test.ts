@@ -1,7 +1,5 @@
 import { type Alert, AlertStatus } from '../../../shared/alerts/alert';
-import { defaultDetectionContext } from '../../../shared/detection/detectionContext';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
-import { allRules } from '../../../shared/detection/rules';
 import { processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
 import { listDeadLetters } from '../../../shared/store/deadLetterStore';
@@ -19,7 +17,7 @@ import {
 } from '../../support/auditMessages';
 import { suppressionRule } from '../../support/suppressionRuleFixtures';
 import { storedAlertsOf } from '../../support/storedAlerts';
-import { RecordingPublisher } from '../../support/recordingPublisher';
+import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
@@ -28,8 +26,6 @@ const OWNER = { principalId: 'a1000000-0000-4000-8000-000000000001', principalNa
 
 let cosmos: TestCosmos;
 let subscriptionCounter = 0;
-const alertEvents = new RecordingPublisher();
-const SIGNING_KEY = Buffer.alloc(32, 7);
 
 beforeAll(async () => {
   cosmos = await startTestCosmos();
@@ -45,18 +41,7 @@ function newSubscription(): string {
 }
 
 function dependencies(overrides: Partial<IngestionDependencies> = {}): IngestionDependencies {
-  return {
-    database: cosmos.database,
-    rules: allRules,
-    detectionContext: defaultDetectionContext,
-    subscriptionSettings: new CachedSubscriptionSettings(cosmos.database, 0),
-    aggregationWindowInMs: 3_600_000,
-    alertEvents: alertEvents,
-    exportSettleInMs: 10_000,
-    simulationSigningKey: () => Promise.resolve(SIGNING_KEY),
-    now: () => NOW,
-    ...overrides,
-  };
+  return ingestionDependencies(cosmos.database, NOW, overrides);
 }
 
 async function setPlan(subscriptionId: string, enabled: boolean, at: string): Promise<void> {

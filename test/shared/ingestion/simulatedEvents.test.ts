@@ -3,7 +3,6 @@ import { resolveClusterIdentity } from '../../../shared/clusters/clusterRegistra
 import { defaultDetectionContext } from '../../../shared/detection/detectionContext';
 import { allRules } from '../../../shared/detection/rules';
 import { FORGED_SIMULATION_REASON, processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
-import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
 import { buildSimulation } from '../../../shared/simulation/buildSimulation';
 import { simulatedClusterOf } from '../../../shared/simulation/simulatedCluster';
 import { SIMULATION_ID_ANNOTATION, SIMULATION_SIGNATURE_ANNOTATION } from '../../../shared/simulation/simulationSignature';
@@ -11,6 +10,7 @@ import { listDeadLetters } from '../../../shared/store/deadLetterStore';
 import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { getUsage, usageHourOf } from '../../../shared/store/usageStore';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent } from '../../support/auditMessages';
+import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { RecordingPublisher } from '../../support/recordingPublisher';
 import { storedAlertsOf } from '../../support/storedAlerts';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
@@ -47,18 +47,7 @@ async function newSubscription(): Promise<string> {
 }
 
 function dependencies(overrides: Partial<IngestionDependencies> = {}): IngestionDependencies {
-  return {
-    database: cosmos.database,
-    rules: allRules,
-    detectionContext: defaultDetectionContext,
-    subscriptionSettings: new CachedSubscriptionSettings(cosmos.database, 0),
-    aggregationWindowInMs: WINDOW_IN_MS,
-    alertEvents: published,
-    exportSettleInMs: 10_000,
-    simulationSigningKey: () => Promise.resolve(KEY),
-    now: () => NOW,
-    ...overrides,
-  };
+  return ingestionDependencies(cosmos.database, NOW, { alertEvents: published, simulationSigningKey: () => Promise.resolve(KEY), ...overrides });
 }
 
 function simulation(sub: string, key: Uint8Array, alertTypes = ['K8S_PrivilegedContainer']) {
