@@ -41,7 +41,15 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
       invalid.map(({ message, problem }) =>
         toDeadLetter(
           {
-            source: { ...batch, sequenceNumber: message.sequenceNumber, offset: message.offset, enqueuedTimeUtc: message.enqueuedTimeUtc, recordIndex: -1 },
+            source: {
+              eventHubName: batch.eventHubName,
+              consumerGroup: batch.consumerGroup,
+              partitionId: batch.partitionId,
+              sequenceNumber: message.sequenceNumber,
+              offset: message.offset,
+              enqueuedTimeUtc: message.enqueuedTimeUtc,
+              recordIndex: -1,
+            },
             reason: 'invalidAlertEvent',
             detail: problem,
             raw: message.body,

@@ -280,6 +280,9 @@ describe('deliverAlertExports', () => {
       [2, 'invalidAlertEvent'],
     ]);
     expect(letters[0]).toMatchObject({ eventHubName: ALERT_EVENTS_HUB, partitionId });
+    // A dead letter keeps its own event, never the rest of the batch.
+    expect(letters[0]).not.toHaveProperty('messages');
+    expect(letters[0]?.raw).toBe('not json');
   });
 
   it('when a webhook receiver refuses every delivery, then all are dead-lettered and, after the breaker opens, no more requests are made', async () => {
