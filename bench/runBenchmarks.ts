@@ -1,27 +1,30 @@
 import { parseArgs } from 'node:util';
 import { runThroughputBenchmark } from './detectionThroughput';
+import { runExportBenchmark } from './exportThroughput';
 import { DEFAULT_SEED } from './generateAuditTraffic';
 import { runIngestionBenchmark } from './ingestionLatency';
 import { positiveInteger } from './measurements';
 
 /**
- * `npm run bench`: the detection throughput benchmark, then the end-to-end ingestion benchmark, one after
- * the other in this process. `--events`, `--rounds` and `--seed` go to both; `--per-rule` to the first;
- * `--only detection|ingestion` runs one of them.
+ * `npm run bench`: the detection throughput benchmark, the end-to-end ingestion benchmark, then the export
+ * benchmark, one after the other in this process. `--events`, `--rounds` and `--seed` go to all three;
+ * `--per-rule` to the first; `--only detection|ingestion|export` runs one of them.
  */
 
 const DEFAULT_EVENTS = 50_000;
-const DEFAULT_ROUNDS = { detection: 5, ingestion: 3 } as const;
+const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3 } as const;
 
-const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion]
+const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export]
 
-  --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable)
-  --rounds    timed rounds of each pass, interleaved (default ${DEFAULT_ROUNDS.detection} for detection, ${DEFAULT_ROUNDS.ingestion} for ingestion); medians are reported
+  --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable); export: events/5 alerts
+              (at least 500) formatted and paged, events/20 (at least 200) pushed
+  --rounds    timed rounds of each pass, interleaved (default ${DEFAULT_ROUNDS.detection} for detection, ${DEFAULT_ROUNDS.ingestion} for ingestion,
+              ${DEFAULT_ROUNDS.export} for export); medians are reported
   --seed      seed of the traffic generator (default ${DEFAULT_SEED})
   --per-rule  detection: also time the decode steps alone and every rule in place in the full path
-  --only      run only the detection throughput or only the ingestion end-to-end benchmark`;
+  --only      run only the detection throughput, the ingestion end-to-end or the export benchmark`;
 
-const BENCHMARKS = ['detection', 'ingestion'] as const;
+const BENCHMARKS = ['detection', 'ingestion', 'export'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -47,7 +50,7 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
     return 0;
   }
   const only = values.only;
-  if (only !== undefined && !BENCHMARKS.includes(only as BenchmarkName)) return usageError(`--only takes ${BENCHMARKS.join(' or ')}`);
+  if (only !== undefined && !BENCHMARKS.includes(only as BenchmarkName)) return usageError(`--only takes ${BENCHMARKS.join(', ')}`);
   const events = positiveInteger(values.events ?? environment.BENCH_EVENTS, DEFAULT_EVENTS);
   const seed = positiveInteger(values.seed, DEFAULT_SEED);
   const rounds = (name: BenchmarkName): number | undefined => positiveInteger(values.rounds, DEFAULT_ROUNDS[name]);
@@ -63,6 +66,10 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   if (runs('ingestion')) {
     if (runs('detection')) print('');
     await runIngestionBenchmark({ events, seed, rounds: rounds('ingestion') as number }, print);
+  }
+  if (runs('export')) {
+    if (only === undefined) print('');
+    await runExportBenchmark({ events, seed, rounds: rounds('export') as number }, print);
   }
   return 0;
 }

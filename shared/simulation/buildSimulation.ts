@@ -7,7 +7,7 @@ import { type Rule } from '../detection/rule';
 import { alertIdentityOf, SAMPLE_ALERT_PREFIX } from '../alerts/aggregateFindings';
 import { packDiagnosticRecords } from '../messaging/packDiagnosticRecords';
 import { simulatedClusterOf } from './simulatedCluster';
-import { SIMULATION_ID_ANNOTATION, SIMULATION_SIGNATURE_ANNOTATION, signSimulatedEvent } from './simulationSignature';
+import { SIMULATION_ID_ANNOTATION, SIMULATION_SIGNATURE_ANNOTATION, signSimulatedEvent, simulatedEventContentOf } from './simulationSignature';
 
 /**
  * The attack simulation's plan: the rules' own alerting examples as audit events of the subscription's
@@ -78,6 +78,7 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
         auditID,
         clusterResourceId: cluster.resourceId,
         requestReceivedTimestamp: time,
+        content: simulatedEventContentOf(example),
       });
       events.push({
         ...example,

@@ -1,11 +1,12 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type AuditRecord } from '../kubernetes/auditEvent';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 
 /**
  * The proof that an audit event was made by the service's attack simulation: two annotations on the event,
  * the simulation's id and an HMAC-SHA256 over what identifies the event (simulation id, audit id, cluster,
- * request time) with a key only the service holds. Ingestion refuses the reserved simulated cluster for
+ * request time) and what it did (verb, request URI, user, request object) with a key only the service
+ * holds, so a signed event can neither be moved to another cluster or time nor be given another content. Ingestion refuses the reserved simulated cluster for
  * events whose signature does not verify. Pure, except for the randomness of a new key.
  */
 
@@ -18,9 +19,31 @@ export const SIMULATION_SIGNATURE_ANNOTATION = 'argus.io/simulation-signature';
 export const SIMULATION_KEY_BYTES = 32;
 
 /** Tags the serialization: a future format gets a new one and never verifies as this one. */
-const SIGNATURE_VERSION = 'argus-simulation-v1';
+const SIGNATURE_VERSION = 'argus-simulation-v2';
 /** base64url without padding of the 32-byte HMAC-SHA256. */
 const signaturePattern = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * What a simulated event did, as normalization keeps it: the verb (lower case), the request URI, the user
+ * and the request object (passed through unchanged, so its JSON is the same on both sides).
+ */
+export interface SimulatedEventContent {
+  verb: string;
+  requestURI: string;
+  username: string;
+  requestObject?: unknown;
+}
+
+/** The content of a raw audit event (as the simulation builds it), the way verification will read it. */
+export function simulatedEventContentOf(event: Record<string, unknown>): SimulatedEventContent {
+  const user = event['user'] as { username?: unknown } | undefined;
+  return {
+    verb: typeof event['verb'] === 'string' ? event['verb'] : '',
+    requestURI: typeof event['requestURI'] === 'string' ? event['requestURI'] : '',
+    username: typeof user?.username === 'string' ? user.username : '',
+    requestObject: event['requestObject'],
+  };
+}
 
 /** What a signature covers. */
 export interface SimulatedEventFields {
@@ -30,6 +53,7 @@ export interface SimulatedEventFields {
   clusterResourceId: string;
   /** Exactly as the event carries it (and as normalization keeps it). */
   requestReceivedTimestamp: string;
+  content: SimulatedEventContent;
 }
 
 /** A new random signing key. */
@@ -63,6 +87,7 @@ export function verifySimulatedRecord(key: Uint8Array, record: AuditRecord): boo
     auditID: event.auditID,
     clusterResourceId: cluster.resourceId,
     requestReceivedTimestamp: event.requestReceivedTimestamp,
+    content: { verb: event.verb, requestURI: event.requestURI, username: event.user.username, requestObject: event.requestObject },
   });
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
@@ -77,8 +102,16 @@ function mac(key: Uint8Array, fields: SimulatedEventFields): Buffer {
  * id in lower case (Azure compares resource ids without case; AKS writes them upper-case).
  */
 function signedText(fields: SimulatedEventFields): string {
-  const values = [fields.simulationId, fields.auditID, canonicalClusterId(fields.clusterResourceId), fields.requestReceivedTimestamp];
+  const values = [fields.simulationId, fields.auditID, canonicalClusterId(fields.clusterResourceId), fields.requestReceivedTimestamp, contentDigest(fields.content)];
   return [SIGNATURE_VERSION, ...values.map((value) => `${value.length}:${value}`)].join('\n');
+}
+
+/** SHA-256 of the content's JSON (the request object can be large; the signed text stays short). */
+function contentDigest(content: SimulatedEventContent): string {
+  const { verb, requestURI, username, requestObject } = content;
+  return createHash('sha256')
+    .update(JSON.stringify([verb.toLowerCase(), requestURI, username, requestObject ?? null]))
+    .digest('base64url');
 }
 
 function canonicalClusterId(resourceId: string): string {

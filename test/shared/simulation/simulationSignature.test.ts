@@ -8,6 +8,7 @@ import {
   SIMULATION_ID_ANNOTATION,
   SIMULATION_SIGNATURE_ANNOTATION,
   signSimulatedEvent,
+  simulatedEventContentOf,
   verifySimulatedRecord,
 } from '../../../shared/simulation/simulationSignature';
 
@@ -17,13 +18,23 @@ const KEY = generateSimulationSigningKey();
 const SIMULATION_ID = 'sim-2026-11-02-a';
 const AUDIT_ID = '0f5c2a7e-1b3d-8c4e-9a6f-2d7e8f9a0b1c';
 const TIME = '2026-11-02T10:20:00.000001Z';
+/** The event every signed test event is: a privileged pod created in default. */
+const EVENT = auditEvent({
+  verb: 'create',
+  resource: 'pods',
+  namespace: 'default',
+  auditID: AUDIT_ID,
+  time: TIME,
+  requestObject: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image: 'nginx', securityContext: { privileged: true } }] } },
+});
+const CONTENT = simulatedEventContentOf(EVENT);
 
 /** A simulated event as the build makes it: signed for its own fields, with the example's annotations kept. */
 function signedEvent(overrides: { simulationId?: string; signature?: string } = {}): Record<string, unknown> {
-  const event = auditEvent({ verb: 'create', resource: 'pods', namespace: 'default', auditID: AUDIT_ID, time: TIME });
+  const event = EVENT;
   const signature =
     overrides.signature ??
-    signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME });
+    signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT });
   return {
     ...event,
     annotations: {
@@ -46,7 +57,7 @@ function ingested(event: Record<string, unknown>, resourceId = CLUSTER.resourceI
 
 describe('signSimulatedEvent', () => {
   it('when an event is signed, then the signature is 32 bytes of base64url without padding, and the same fields sign the same', () => {
-    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT };
     const signature = signSimulatedEvent(KEY, fields);
     expect(signature).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(signature, 'base64url')).toHaveLength(32);
@@ -54,12 +65,12 @@ describe('signSimulatedEvent', () => {
   });
 
   it('when the cluster is written upper-case, then it signs the same as its canonical form', () => {
-    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    const fields = { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT };
     expect(signSimulatedEvent(KEY, { ...fields, clusterResourceId: CLUSTER.resourceId.toUpperCase() })).toBe(signSimulatedEvent(KEY, fields));
   });
 
   it('when a character moves from one field to its neighbour, then the signature differs', () => {
-    const base = { clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME };
+    const base = { clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT };
     expect(signSimulatedEvent(KEY, { ...base, simulationId: 'ab', auditID: 'c' })).not.toBe(signSimulatedEvent(KEY, { ...base, simulationId: 'a', auditID: 'bc' }));
     expect(signSimulatedEvent(KEY, { ...base, simulationId: 'a\n1:b', auditID: 'c' })).not.toBe(
       signSimulatedEvent(KEY, { ...base, simulationId: 'a', auditID: 'b\n1:c' }),
@@ -68,7 +79,7 @@ describe('signSimulatedEvent', () => {
 
   it('when the key is shorter than 32 bytes, then signing throws', () => {
     expect(() =>
-      signSimulatedEvent(new Uint8Array(16), { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME }),
+      signSimulatedEvent(new Uint8Array(16), { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT }),
     ).toThrow(RangeError);
   });
 });
@@ -98,6 +109,10 @@ describe('verifySimulatedRecord', () => {
     ['the request time (a microsecond later)', (event) => ({ ...event, requestReceivedTimestamp: '2026-11-02T10:20:00.000002Z' })],
     ['the request time (the same instant written differently)', (event) => ({ ...event, requestReceivedTimestamp: '2026-11-02T10:20:00.000001+00:00' })],
     ['the simulation id annotation', (event) => ({ ...event, annotations: { ...(event.annotations as object), [SIMULATION_ID_ANNOTATION]: 'sim-other' } })],
+    ['the verb', (event) => ({ ...event, verb: 'delete' })],
+    ['the request URI', (event) => ({ ...event, requestURI: '/api/v1/namespaces/kube-system/pods' })],
+    ['the user', (event) => ({ ...event, user: { username: 'mallory', groups: ['system:authenticated'] } })],
+    ['the request object', (event) => ({ ...event, requestObject: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'miner' }, spec: { containers: [{ name: 'x', image: 'xmrig/xmrig' }] } } })],
   ])('when %s is changed after signing, then the record does not verify', (_field, change) => {
     expect(verifySimulatedRecord(KEY, ingested(change(signedEvent())))).toBe(false);
   });
@@ -121,7 +136,7 @@ describe('verifySimulatedRecord', () => {
   it.each([
     ['empty', ''],
     ['garbage', 'not a signature'],
-    ['too short', signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME }).slice(0, 42)],
+    ['too short', signSimulatedEvent(KEY, { simulationId: SIMULATION_ID, auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT }).slice(0, 42)],
     ['standard base64 with padding', Buffer.alloc(32, 7).toString('base64')],
     ['all zeros', Buffer.alloc(32).toString('base64url')],
   ])('when the signature is %s, then the record does not verify', (_case, signature) => {
@@ -129,7 +144,7 @@ describe('verifySimulatedRecord', () => {
   });
 
   it('when the simulation id annotation is empty, then the record does not verify even with a signature made for an empty id', () => {
-    const signature = signSimulatedEvent(KEY, { simulationId: '', auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME });
+    const signature = signSimulatedEvent(KEY, { simulationId: '', auditID: AUDIT_ID, clusterResourceId: CLUSTER.resourceId, requestReceivedTimestamp: TIME, content: CONTENT });
     expect(verifySimulatedRecord(KEY, ingested(signedEvent({ simulationId: '', signature })))).toBe(false);
   });
 
