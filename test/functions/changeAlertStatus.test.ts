@@ -4,7 +4,10 @@ import { getAlert } from '../../functions/getAlert';
 import { type Alert } from '../../shared/alerts/alert';
 import { getAlert as readStoredAlert, upsertAlerts } from '../../shared/store/alertStore';
 import { ALERT_SUBSCRIPTION, variedAlert } from '../support/alertFixtures';
+import { type AlertChangedEvent } from '../../shared/messaging/alertChangedEvents';
+import { setAlertEventPublisherForTests } from '../../shared/services';
 import { ApiHarness, roleCast, type TestCaller } from '../support/apiHarness';
+import { RecordingPublisher } from '../support/recordingPublisher';
 
 const SUB = ALERT_SUBSCRIPTION;
 const OTHER_SUB = '11111111-2222-4333-8444-555555555555';
@@ -237,5 +240,42 @@ describe('POST /api/subscriptions/{subscriptionId}/alerts/{alertId}/{action}', (
     expect(logs).toContain(alert.id);
     expect(logs).toContain(admin.objectId);
     expect(logs).not.toContain('secret-ish remark');
+  });
+
+  describe('the push export', () => {
+    const alertEvents = new RecordingPublisher();
+    beforeAll(() => setAlertEventPublisherForTests(alertEvents));
+    afterAll(() => setAlertEventPublisherForTests(undefined));
+
+    it('when an admin changes a status, then the alert’s new state is published to the alert-events hub with its next version', async () => {
+      const alert = await seedActiveAlert();
+      alertEvents.take();
+      const response = await post(alert.id, 'resolve', { as: admin });
+      expect(response.status).toBe(200);
+      expect(alertEvents.partitionKeys).toEqual([SUB]);
+      const [event, ...more] = alertEvents.takeParsed<AlertChangedEvent>();
+      expect(more).toEqual([]);
+      expect(event).toMatchObject({ type: 'alertChanged', alertId: alert.id, subscriptionId: SUB, version: alert.version + 1, alert: { status: 'Resolved' } });
+    });
+
+    it('when the status is already the requested one, then nothing is published', async () => {
+      const alert = await seedActiveAlert();
+      alertEvents.take();
+      expect((await post(alert.id, 'activate', { as: admin })).status).toBe(200);
+      expect(alertEvents.take()).toEqual([]);
+    });
+
+    it('when the alert-events hub cannot be reached, then the change still stands (the pull export has it) and the failure is logged', async () => {
+      const alert = await seedActiveAlert();
+      alertEvents.failWith = new Error('hub unreachable');
+      try {
+        const response = await post(alert.id, 'dismiss', { as: admin });
+        expect(response.status).toBe(200);
+        expect((await readStoredAlert(harness.database, SUB, alert.id))?.alert.status).toBe('Dismissed');
+        expect(response.context.logs.some((line) => line.level === 'error' && line.message.includes('publishing the status change'))).toBe(true);
+      } finally {
+        alertEvents.failWith = undefined;
+      }
+    });
   });
 });
