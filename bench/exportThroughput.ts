@@ -44,10 +44,20 @@ import { ms, percentile, rate, seconds, summarize, table, timed, timedAsync, typ
 export const TARGET_FORMAT_RATIO = 0.25;
 /** The export's read at least this fraction of the speed of the alert list, at both page sizes. */
 export const TARGET_PULL_RATIO = 0.8;
-/** Push deliveries at least this fraction of the speed of plain keep-alive POSTs of the same bodies. */
-export const TARGET_PUSH_RATIO = 0.5;
+/**
+ * Push deliveries at least this fraction of the speed of plain POSTs that open a connection each, as every
+ * delivery does (the SSRF guard connects to the address it checked): signing and formatting cost less
+ * than two thirds of a plain POST's time.
+ */
+export const TARGET_PUSH_RATIO = 0.6;
 
 const PAGE_SIZES = [100, 1000] as const;
+/**
+ * The pull pages out at most this many alerts: the in-process Cosmos server scans and sorts the whole
+ * partition for every page (Azure serves the same queries from composite indexes), so paging everything
+ * costs the square of the alerts there: 10,000 alerts take 30 s per pass at 100 per page.
+ */
+export const MAX_PULL_ALERTS = 2_000;
 /** Formatting passes handle at least this many alerts (the alerts repeated), so that one pass is timeable. */
 const MIN_FORMATTED_PER_PASS = 20_000;
 const BENCH_SUBSCRIPTION = '00000000-0000-4000-8000-00000000be0c';
@@ -59,7 +69,7 @@ export interface ExportBenchmarkOptions {
   seed: number;
 }
 
-/** Alerts seeded and formatted: events / 5, at least 500. */
+/** Alerts formatted, and seeded for the pull up to {@link MAX_PULL_ALERTS}: events / 5, at least 500. */
 export function exportAlertCount(events: number): number {
   return Math.max(500, Math.floor(events / 5));
 }
@@ -83,7 +93,7 @@ export async function runExportBenchmark(options: ExportBenchmarkOptions, print:
   print('');
   measureFormatting(alerts, options.rounds, productVersion, print);
   print('');
-  await measurePull(alerts, options.rounds, print);
+  await measurePull(alerts.slice(0, MAX_PULL_ALERTS), alerts.length, options.rounds, print);
   print('');
   await measurePush(alerts.slice(0, pushEventCount(options.events)), options.rounds, productVersion, print);
 }
@@ -151,7 +161,7 @@ function measureFormatting(alerts: readonly Alert[], rounds: number, productVers
     `(${ms(summary.minWallInMs)}-${ms(summary.maxWallInMs)})`,
     rate(formatted, summary.wallInMs),
     rate(formatted, summary.cpuInMs),
-    (((summary.wallInMs * 1000) / formatted)).toFixed(1),
+    ((summary.wallInMs * 1000) / formatted).toFixed(1),
     `${(((characters.get(key) ?? 0) / alerts.length) / 1024).toFixed(1)} KB`,
     key === 'baseline' ? '1.00' : (baseline.wallInMs / summary.wallInMs).toFixed(2),
   ];
@@ -204,13 +214,14 @@ async function pageList(database: Database, top: number): Promise<PagingPass> {
   }
 }
 
-async function measurePull(alerts: readonly Alert[], rounds: number, print: (line: string) => void): Promise<void> {
+async function measurePull(alerts: readonly Alert[], formatted: number, rounds: number, print: (line: string) => void): Promise<void> {
   const server = await startLocalCosmosServer(0);
   const client = createCosmosClient({ endpoint: server.endpoint, databaseName: 'argus-bench', allowSelfSignedCertificate: true });
   try {
     const database = await ensureDatabase(client, 'argus-bench');
     const seeding = await timedAsync(() => upsertAlerts(database, alerts));
-    print(`pull: ${alerts.length} alerts seeded into the in-process Cosmos server (real SDK, HTTPS) in ${seconds(seeding.wallInMs)}, one subscription, all settled`);
+    const capped = alerts.length < formatted ? ` (at most ${MAX_PULL_ALERTS.toLocaleString('en-US')}: the in-process server scans the partition for every page)` : '';
+    print(`pull: ${alerts.length} alerts${capped} seeded into the in-process Cosmos server (real SDK, HTTPS) in ${seconds(seeding.wallInMs)}, one subscription, all settled`);
 
     const passes = [
       ...PAGE_SIZES.map((top) => ({ name: `baseline: queryAlerts (alert list), top ${top}`, top, run: () => pageList(database, top) })),
@@ -409,8 +420,8 @@ async function measurePush(alerts: readonly Alert[], rounds: number, productVers
       `per delivery over the plain POST on a new connection: +${(((push.wallInMs - newConnection.wallInMs) * 1000) / events.length).toFixed(0)} us wall, ` +
         `+${(((push.cpuInMs - newConnection.cpuInMs) * 1000) / events.length).toFixed(0)} us CPU (both ends of the connection run in this process)`,
     );
-    const ratio = keepAlive.wallInMs / push.wallInMs;
-    print(`target: push ratio >= ${TARGET_PUSH_RATIO} -> ${ratio >= TARGET_PUSH_RATIO ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)})`);
+    const ratio = newConnection.wallInMs / push.wallInMs;
+    print(`target: push vs new conn. >= ${TARGET_PUSH_RATIO} -> ${ratio >= TARGET_PUSH_RATIO ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)}; vs keep-alive ${(keepAlive.wallInMs / push.wallInMs).toFixed(2)})`);
   } finally {
     await receiver.close();
   }

@@ -17,7 +17,7 @@ const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3 } as const;
 const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export]
 
   --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable); export: events/5 alerts
-              (at least 500) formatted and paged, events/20 (at least 200) pushed
+              (at least 500) formatted and paged (at most 2,000), events/20 (at least 200) pushed
   --rounds    timed rounds of each pass, interleaved (default ${DEFAULT_ROUNDS.detection} for detection, ${DEFAULT_ROUNDS.ingestion} for ingestion,
               ${DEFAULT_ROUNDS.export} for export); medians are reported
   --seed      seed of the traffic generator (default ${DEFAULT_SEED})
