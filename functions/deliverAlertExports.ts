@@ -3,7 +3,7 @@ import { ArgusEnvironment } from '../shared/config';
 import { deliverAlertChanges } from '../shared/export/deliverAlertChanges';
 import { deliverWebhook } from '../shared/export/deliverWebhook';
 import { defineEventHubFunction } from '../shared/functions/defineFunction';
-import { readEventHubBatch } from '../shared/ingestion/eventHubBatch';
+import { deadLetterSourceOf, readEventHubBatch } from '../shared/ingestion/eventHubBatch';
 import { type AlertChangedEvent, readAlertChangedEvent } from '../shared/messaging/alertChangedEvents';
 import { getServices } from '../shared/services';
 import { toDeadLetter, writeDeadLetters } from '../shared/store/deadLetterStore';
@@ -41,15 +41,7 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
       invalid.map(({ message, problem }) =>
         toDeadLetter(
           {
-            source: {
-              eventHubName: batch.eventHubName,
-              consumerGroup: batch.consumerGroup,
-              partitionId: batch.partitionId,
-              sequenceNumber: message.sequenceNumber,
-              offset: message.offset,
-              enqueuedTimeUtc: message.enqueuedTimeUtc,
-              recordIndex: -1,
-            },
+            source: deadLetterSourceOf(batch, message, -1),
             reason: 'invalidAlertEvent',
             detail: problem,
             raw: message.body,

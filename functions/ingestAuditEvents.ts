@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { allRules } from '../shared/detection/rules';
 import { defineEventHubFunction } from '../shared/functions/defineFunction';
-import { readEventHubBatch, type AuditBatch } from '../shared/ingestion/eventHubBatch';
+import { deadLetterSourceOf, readEventHubBatch, type AuditBatch } from '../shared/ingestion/eventHubBatch';
 import { processAuditBatch } from '../shared/ingestion/processAuditBatch';
 import { getServices } from '../shared/services';
 import { toDeadLetter, writeDeadLetters } from '../shared/store/deadLetterStore';
@@ -56,15 +56,7 @@ export async function ingestAuditEvents(input: unknown, context: InvocationConte
     const letters = failed.messages.map((message) =>
       toDeadLetter(
         {
-          source: {
-            eventHubName: failed.eventHubName,
-            consumerGroup: failed.consumerGroup,
-            partitionId: failed.partitionId,
-            sequenceNumber: message.sequenceNumber,
-            offset: message.offset,
-            enqueuedTimeUtc: message.enqueuedTimeUtc,
-            recordIndex: -1,
-          },
+          source: deadLetterSourceOf(failed, message, -1),
           reason,
           detail,
           raw: message.body,

@@ -1,5 +1,6 @@
 import type { TriggerMetadata } from '@azure/functions';
 import { z } from 'zod';
+import { type DeadLetterSource } from '../store/deadLetterStore';
 
 /** One Event Hubs event of a batch, with where it sits in its partition. */
 export interface BatchMessage {
@@ -75,4 +76,17 @@ function withZone(value: string): string {
 /** The stream key of a partition in `ingestedThrough` positions. */
 export function streamOf(batch: Pick<AuditBatch, 'eventHubName' | 'partitionId'>): string {
   return `${batch.eventHubName.toLowerCase()}/${batch.partitionId}`;
+}
+
+/** Where a record of the batch was read, as its dead letter keeps it (`recordIndex` -1: the whole event). */
+export function deadLetterSourceOf(batch: AuditBatch, message: BatchMessage, recordIndex: number): DeadLetterSource {
+  return {
+    eventHubName: batch.eventHubName,
+    consumerGroup: batch.consumerGroup,
+    partitionId: batch.partitionId,
+    sequenceNumber: message.sequenceNumber,
+    offset: message.offset,
+    enqueuedTimeUtc: message.enqueuedTimeUtc,
+    recordIndex,
+  };
 }

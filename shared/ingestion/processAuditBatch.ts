@@ -12,11 +12,11 @@ import { type EventPublisher } from '../messaging/eventPublisher';
 import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
-import { type DeadLetterInput, type DeadLetterSource, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
+import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { type Plan } from '../store/planStore';
 import { TransientStoreError } from '../store/transientFaults';
 import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
-import { type AuditBatch, type BatchMessage, streamOf } from './eventHubBatch';
+import { type AuditBatch, type BatchMessage, deadLetterSourceOf, streamOf } from './eventHubBatch';
 import { isCoveredByPlan } from './planCoverage';
 import { type SubscriptionSettingsSource } from './subscriptionSettings';
 
@@ -211,7 +211,7 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
         sampledCategories.add(skipped.source.category);
       }
       deadLetters.push({
-        source: deadLetterSource(batch, message, skipped.source.index),
+        source: deadLetterSourceOf(batch, message, skipped.source.index),
         reason: skipped.reason,
         detail: skipped.detail,
         ...(skipped.source.category === undefined ? {} : { category: skipped.source.category }),
@@ -240,7 +240,7 @@ async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: AuditBatch,
     }
     decoded.skipped[FORGED_SIMULATION_REASON] = (decoded.skipped[FORGED_SIMULATION_REASON] ?? 0) + 1;
     decoded.deadLetters.push({
-      source: deadLetterSource(batch, message, record.source.index),
+      source: deadLetterSourceOf(batch, message, record.source.index),
       reason: FORGED_SIMULATION_REASON,
       detail: `an event of the reserved simulated cluster ${record.cluster.resourceId} without a valid service signature`,
       raw: record.event,
@@ -248,19 +248,6 @@ async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: AuditBatch,
     return false;
   });
   return simulated;
-}
-
-/** Where a record of the batch was read, as its dead letter keeps it. */
-function deadLetterSource(batch: AuditBatch, message: BatchMessage, recordIndex: number): DeadLetterSource {
-  return {
-    eventHubName: batch.eventHubName,
-    consumerGroup: batch.consumerGroup,
-    partitionId: batch.partitionId,
-    sequenceNumber: message.sequenceNumber,
-    offset: message.offset,
-    enqueuedTimeUtc: message.enqueuedTimeUtc,
-    recordIndex,
-  };
 }
 
 /** The plan of every subscription in the batch: one cached lookup per subscription, not per event. */
