@@ -27,6 +27,25 @@ export interface DetectionLists {
   secretReaders: readonly string[];
   /** Controllers that write the CA bundle of their own admission webhooks (by update or patch). */
   webhookCaInjectors: readonly string[];
+  /**
+   * Service accounts that write RBAC objects by design (GitOps controllers, operator lifecycle managers).
+   * Trusted for RBAC writes only.
+   */
+  rbacManagers: readonly string[];
+  /**
+   * Policy (empty by default, so silent until set): the registries images may come from, as image globs
+   * (`contoso.azurecr.io/*`). When set, a workload with an image from anywhere else alerts.
+   */
+  trustedRegistries: readonly string[];
+  /** Policy (empty by default): identities that must not act in the cluster at all (a departed admin, a retired pipeline). */
+  disallowedUsers: readonly string[];
+  /** Policy (empty by default): namespaces in which no workload may be created (`default`, a frozen namespace). */
+  disallowedNamespaces: readonly string[];
+  /**
+   * Policy (empty by default): the node names allowed to register (`aks-nodepool1-*`). When set, a node that
+   * registers, or tries to, under another name alerts.
+   */
+  allowedNodes: readonly string[];
 }
 
 /**
@@ -96,6 +115,11 @@ export const defaultDetectionLists: DetectionLists = {
     'mcr.microsoft.com/oss/open-policy-agent/*',
     'mcr.microsoft.com/azuredefender/*',
     'registry.k8s.io/kube-proxy*',
+    // kubeadm's static control-plane pods, whose mirror pods the kubelet creates in kube-system.
+    'registry.k8s.io/kube-apiserver*',
+    'registry.k8s.io/kube-controller-manager*',
+    'registry.k8s.io/kube-scheduler*',
+    'registry.k8s.io/etcd*',
     'registry.k8s.io/coredns/*',
     'registry.k8s.io/sig-storage/*',
   ],
@@ -154,6 +178,20 @@ export const defaultDetectionLists: DetectionLists = {
     'system:serviceaccount:istio-system:istiod',
     'system:serviceaccount:ingress-nginx:ingress-nginx-admission',
   ],
+  rbacManagers: [
+    'system:serviceaccount:argocd:argocd-application-controller',
+    'system:serviceaccount:argocd:argocd-server',
+    'system:serviceaccount:flux-system:kustomize-controller',
+    'system:serviceaccount:flux-system:helm-controller',
+    'system:serviceaccount:olm:olm-operator-serviceaccount',
+    'system:serviceaccount:kube-system:addon-manager',
+    'system:serviceaccount:gatekeeper-system:gatekeeper-admin',
+    'system:serviceaccount:kube-system:azure-policy',
+  ],
+  trustedRegistries: [],
+  disallowedUsers: [],
+  disallowedNamespaces: [],
+  allowedNodes: [],
   dangerousCapabilities: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'BPF', 'DAC_READ_SEARCH', 'ALL', 'SYS_RAWIO', 'SYS_BOOT', 'PERFMON'],
 };
 

@@ -1,4 +1,5 @@
 import { type AuditEvent, AuditStage } from '../kubernetes/auditEvent';
+import { type DetectionListOverrides } from './allowLists';
 import { type DetectionContext } from './detectionContext';
 import { type AlertEntity } from './entities';
 
@@ -46,6 +47,11 @@ export interface RuleExample {
   name: string;
   expect: 'alert' | 'none';
   event: Record<string, unknown>;
+  /**
+   * Overrides of the named lists the example is judged with (policy lists are empty by default, so a
+   * policy rule's alerting example names the policy it breaks). Default: the built-in lists.
+   */
+  lists?: DetectionListOverrides;
 }
 
 export interface RuleDefinition {

@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { mergeDetectionLists } from '../../../shared/detection/allowLists';
+import { createDetectionContext } from '../../../shared/detection/detectionContext';
 import { Intent, Severity } from '../../../shared/detection/rule';
 import { allRules } from '../../../shared/detection/rules/index';
 import { evaluate } from '../../support/ruleHarness';
@@ -53,7 +55,8 @@ describe('rule catalogue', () => {
     it.each(rule.examples.map((example) => [example.expect, example.name, example] as const))(
       'when the example (%s) "%s" is evaluated, then it behaves as declared',
       (_expect, _name, example) => {
-        const result = evaluate([rule], [example.event]);
+        const context = example.lists === undefined ? undefined : createDetectionContext(mergeDetectionLists(example.lists));
+        const result = evaluate([rule], [example.event], context);
         expect(result.failures).toEqual([]);
         expect(result.findings.length).toBe(example.expect === 'alert' ? 1 : 0);
         for (const finding of result.findings) {
