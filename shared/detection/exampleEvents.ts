@@ -395,3 +395,49 @@ export function servicePatchEvent(service: ServiceExample, patch: unknown, overr
     ...overrides,
   });
 }
+
+/** The built-in controllers' service accounts that create pods, by the kind of their owner. */
+const podCreatorOf: Record<'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Job', string> = {
+  ReplicaSet: 'system:serviceaccount:kube-system:replicaset-controller',
+  DaemonSet: 'system:serviceaccount:kube-system:daemon-set-controller',
+  StatefulSet: 'system:serviceaccount:kube-system:statefulset-controller',
+  Job: 'system:serviceaccount:kube-system:job-controller',
+};
+
+export interface ControllerPodExample extends AuditEventOverrides {
+  namespace: string;
+  owner: { kind: keyof typeof podCreatorOf; name: string };
+  /** The pod's name: generated from the owner's name unless given (a StatefulSet's pods are `<set>-<ordinal>`). */
+  podName?: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * A pod create by a built-in controller, as the API server logs it: the controller's service account, no
+ * name in the object reference (the pod is created with `generateName`), the pod's owner reference and
+ * labels in the body, and the created pod (with its generated name) in the response.
+ */
+export function controllerPodEvent(podSpec: Record<string, unknown>, example: ControllerPodExample): Record<string, unknown> {
+  const { owner, podName, labels = {}, namespace, ...overrides } = example;
+  const generateName = `${owner.name}-`;
+  const metadata = {
+    ...(owner.kind === 'StatefulSet' ? { name: podName ?? `${owner.name}-0` } : { generateName }),
+    namespace,
+    labels,
+    ownerReferences: [
+      { apiVersion: owner.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: owner.kind, name: owner.name, uid: '0c7e5a1d-9f3b-4c2e-8d6a-5b4f3e2d1c0a', controller: true, blockOwnerDeletion: true },
+    ],
+  };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: podSpec };
+  const created = { ...pod, metadata: { ...metadata, name: podName ?? `${owner.name}-x2k4q`, uid: '5e2d9c8b-7a6f-4e3d-9c2b-1a0f9e8d7c6b' } };
+  return auditEvent({
+    verb: 'create',
+    resource: 'pods',
+    namespace,
+    user: podCreatorOf[owner.kind],
+    userAgent: `kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/${podCreatorOf[owner.kind]}`,
+    requestObject: pod,
+    responseObject: created,
+    ...overrides,
+  });
+}

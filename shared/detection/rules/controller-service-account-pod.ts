@@ -1,11 +1,11 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { objectName, podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { KUBE_SYSTEM_CONTROLLERS } from '../allowLists';
 import { EntityType } from '../entities';
 import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { serviceAccountNameOf } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
+import { namespaceOf } from '../predicates/requests';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -56,22 +56,18 @@ export const controllerServiceAccountPod = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    controllerServiceAccount(event) !== undefined &&
-    !isSystemRequest(event, context),
+    isJudgedPodSpecWrite(event, context) && controllerServiceAccount(event) !== undefined,
   entities: (event) => {
     const serviceAccount = controllerServiceAccount(event);
     return [
       ...requestEntities(event),
+      ...ownerEntities(event),
       ...(serviceAccount === undefined ? [] : [{ type: EntityType.serviceAccount, name: serviceAccount, namespace: 'kube-system' }]),
       ...containerEntities(workloadContainers(event)),
     ];
   },
   details: (event) => ({ serviceAccount: controllerServiceAccount(event) ?? '' }),
-  dedupKey: (event) =>
-    `${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${controllerServiceAccount(event) ?? ''}|${event.user.username}`,
+  dedupKey: (event) => `${workloadDedupKey(event)}|${controllerServiceAccount(event) ?? ''}`,
   examples: [
     {
       name: 'a pod in kube-system runs as the clusterrole-aggregation-controller',
@@ -109,7 +105,7 @@ export const controllerServiceAccountPod = defineRule({
     },
     {
       name: 'the daemon-set controller creates the pods of such a DaemonSet',
-      expect: 'none',
+      expect: 'alert',
       event: workloadEvent('pods', runningAs('daemon-set-controller'), {
         namespace: 'kube-system',
         name: 'node-agent-x2k4q',

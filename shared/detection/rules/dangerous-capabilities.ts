@@ -4,13 +4,15 @@ import { type DetectionContext } from '../detectionContext';
 import { container, ephemeralContainerEvent, workloadEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { dangerousCapabilitiesOf, isInfrastructureWorkload } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
+import { isResource, isWrite, succeeded } from '../predicates/requests';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
-/** Pods, pod templates, and the ephemeral containers `kubectl debug --profile=...` adds to a running pod. */
-function writesContainers(event: AuditEvent): boolean {
-  return isResource(event, WORKLOAD_RESOURCES) || isResource(event, 'pods', 'ephemeralcontainers');
+/** Pod specs the pod-spec rules judge, and the ephemeral containers `kubectl debug --profile=...` adds to a running pod. */
+function writesContainers(event: AuditEvent, context: DetectionContext): boolean {
+  if (isJudgedPodSpecWrite(event, context)) return true;
+  return isWrite(event) && isResource(event, 'pods', 'ephemeralcontainers') && succeeded(event) && !isSystemRequest(event, context);
 }
 
 function containersWithDangerousCapabilities(event: AuditEvent, context: DetectionContext) {
@@ -58,14 +60,10 @@ export const dangerousCapabilities = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    writesContainers(event) &&
-    succeeded(event) &&
-    containersWithDangerousCapabilities(event, context).length > 0 &&
-    !isSystemRequest(event, context) &&
-    !isInfrastructureWorkload(event, context),
+    writesContainers(event, context) && containersWithDangerousCapabilities(event, context).length > 0 && !isInfrastructureWorkload(event, context),
   entities: (event, context) => [
     ...requestEntities(event),
+    ...ownerEntities(event),
     ...containerEntities(containersWithDangerousCapabilities(event, context).map((entry) => entry.container)),
   ],
   details: (event, context) => ({
@@ -73,7 +71,7 @@ export const dangerousCapabilities = defineRule({
       .map((entry) => `${entry.container.name}: ${entry.capabilities.join(', ')}`)
       .join('; '),
   }),
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${event.user.username}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a pod adds SYS_ADMIN',
@@ -103,8 +101,8 @@ export const dangerousCapabilities = defineRule({
       event: workloadEvent('pods', { containers: [container({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } })] }),
     },
     {
-      name: 'the replicaset controller creates a pod with NET_ADMIN',
-      expect: 'none',
+      name: 'the replicaset controller creates a pod with NET_ADMIN (its Deployment written before the plan)',
+      expect: 'alert',
       event: workloadEvent('pods', { containers: [container(adding('NET_ADMIN'))] }, { namespace: 'shop', user: 'system:serviceaccount:kube-system:replicaset-controller' }),
     },
     {

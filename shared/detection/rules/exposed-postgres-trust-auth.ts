@@ -1,9 +1,8 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { asArray, asObject, asString } from '../../kubernetes/jsonValues';
-import { type ContainerView, objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { type ContainerView, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -49,19 +48,15 @@ export const exposedPostgresTrustAuth = defineRule({
   equivalents: { defender: ['K8S_ExposedPostgresTrustAuth'], falco: [], guardDuty: [], elastic: [] },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    trustContainers(event).length > 0 &&
-    !isSystemRequest(event, context),
-  entities: (event) => [...requestEntities(event), ...containerEntities(trustContainers(event))],
+    isJudgedPodSpecWrite(event, context) && trustContainers(event).length > 0,
+  entities: (event) => [...requestEntities(event), ...ownerEntities(event), ...containerEntities(trustContainers(event))],
   details: (event) => ({
     containers: trustContainers(event)
       .map((c) => c.name)
       .join(', '),
     setting: `${AUTH_METHOD_VARIABLE}=trust`,
   }),
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${event.user.username}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a StatefulSet runs postgres with trust authentication',
@@ -97,8 +92,8 @@ export const exposedPostgresTrustAuth = defineRule({
       ),
     },
     {
-      name: 'the statefulset controller creates the pod of a trust-auth StatefulSet',
-      expect: 'none',
+      name: 'the statefulset controller creates the pod of a trust-auth StatefulSet logged without its body',
+      expect: 'alert',
       event: workloadEvent(
         'pods',
         { containers: [trustingPostgres()] },

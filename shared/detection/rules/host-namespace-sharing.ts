@@ -1,9 +1,8 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { HostNamespace, isInfrastructureWorkload, sharedHostNamespaces } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -47,16 +46,10 @@ export const hostNamespaceSharing = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    sharedNamespaces(event).length > 0 &&
-    !isSystemRequest(event, context) &&
-    !isInfrastructureWorkload(event, context),
-  entities: (event) => [...requestEntities(event), ...containerEntities(workloadContainers(event))],
+    isJudgedPodSpecWrite(event, context) && sharedNamespaces(event).length > 0 && !isInfrastructureWorkload(event, context),
+  entities: (event) => [...requestEntities(event), ...ownerEntities(event), ...containerEntities(workloadContainers(event))],
   details: (event) => ({ hostNamespaces: sharedNamespaces(event).join(', ') }),
-  dedupKey: (event) =>
-    `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${event.user.username}|${sharedNamespaces(event).join(',')}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a pod shares the node PID namespace',
@@ -79,8 +72,8 @@ export const hostNamespaceSharing = defineRule({
       event: workloadEvent('pods', { hostNetwork: false, hostPID: false, hostIPC: false, containers: [container()] }),
     },
     {
-      name: 'the daemon-set controller creates a host-network pod',
-      expect: 'none',
+      name: 'the daemon-set controller creates a host-network pod of a DaemonSet whose write was not seen',
+      expect: 'alert',
       event: workloadEvent(
         'pods',
         { hostNetwork: true, hostPID: true, containers: [container({ image: 'quay.io/prometheus/node-exporter:v1.8.2' })] },

@@ -1,14 +1,15 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import { imagesOf } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { imagesOf, isInfrastructureWorkload } from '../predicates/podSecurity';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
+import { namespaceOf } from '../predicates/requests';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
 /** The namespaces of the cluster itself, where users have no business running containers. */
-const KUBE_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public']);
+const KUBE_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 function inKubeNamespace(event: AuditEvent): boolean {
   const namespace = namespaceOf(event);
@@ -20,8 +21,9 @@ export const kubeSystemContainer = defineRule({
   alertType: 'K8S_KubeSystemContainer',
   displayName: 'New container in the kube-system namespace detected',
   description:
-    'A pod or workload with containers was created or changed in kube-system or kube-public by an identity that is not one of ' +
-    'the cluster\'s own (control plane, controllers, AKS add-on manager). These namespaces hold the platform\'s components and ' +
+    'A pod or workload with containers was created or changed in kube-system, kube-public or kube-node-lease by an identity that ' +
+    'is not one of the cluster\'s own (control plane, controllers, AKS add-on manager), or a controller created a pod there that ' +
+    'does not run only platform images (its owner\'s write may not have been logged). These namespaces hold the platform\'s components and ' +
     'their powerful service accounts; attackers hide backdoors there under names that look like system pods. Defender learns ' +
     'which containers normally run in kube-system; without that history this rule looks at who wrote the container instead, ' +
     'and does not trust an image because it comes from a platform registry (an attacker can run those images too).',
@@ -53,20 +55,20 @@ export const kubeSystemContainer = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
     inKubeNamespace(event) &&
-    succeeded(event) &&
+    isJudgedPodSpecWrite(event, context) &&
     workloadContainers(event).length > 0 &&
-    !isSystemRequest(event, context),
-  entities: (event) => [...requestEntities(event), ...containerEntities(workloadContainers(event))],
+    // A person's write is judged whatever the image; a controller's pod create says nothing of who wrote its
+    // owner, so there the workload itself decides: platform images in the platform's namespace are expected.
+    (!isSystemRequest(event, context) || !isInfrastructureWorkload(event, context)),
+  entities: (event) => [...requestEntities(event), ...ownerEntities(event), ...containerEntities(workloadContainers(event))],
   details: (event) => ({
     containers: workloadContainers(event)
       .map((c) => c.name)
       .join(', '),
     images: imagesOf(workloadContainers(event)).join(', '),
   }),
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${event.user.username}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a user creates a pod named like a system pod in kube-system',
@@ -129,6 +131,20 @@ export const kubeSystemContainer = defineRule({
         'pods',
         { containers: [container({ name: 'coredns', image: 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3' })] },
         { namespace: 'kube-system', name: 'coredns-6f9c8d7b5-q8w2e', user: 'system:serviceaccount:kube-system:replicaset-controller' },
+      ),
+    },
+    {
+      name: 'a pod created in kube-node-lease',
+      expect: 'alert',
+      event: workloadEvent('pods', { containers: [container({ name: 'lease', image: 'docker.io/library/busybox:1.36' })] }, { namespace: 'kube-node-lease', name: 'lease-helper' }),
+    },
+    {
+      name: 'the replicaset controller creates a kube-system pod with an image from outside the platform registries',
+      expect: 'alert',
+      event: workloadEvent(
+        'pods',
+        { containers: [container({ name: 'agent', image: 'ghcr.io/example/agent:1.0' })] },
+        { namespace: 'kube-system', name: 'agent-6f9c8d7b5-q8w2e', user: 'system:serviceaccount:kube-system:replicaset-controller' },
       ),
     },
     {

@@ -1,11 +1,10 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { type ContainerView, objectName, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
+import { type ContainerView, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
 import { container, workloadEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { commandLineOf, imagesOf } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
 import { redactText } from '../redaction';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
@@ -68,17 +67,13 @@ export const miningContainerImage = defineRule({
   equivalents: { defender: ['K8S_MaliciousContainerImage'], falco: [], guardDuty: [], elastic: [] },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    minerContainers(event, context).length > 0 &&
-    !isSystemRequest(event, context),
+    isJudgedPodSpecWrite(event, context) && minerContainers(event, context).length > 0,
   entities: (event, context) => {
     const found = minerContainers(event, context);
     const processes = found
       .filter((m) => m.signal === 'command')
       .map((m): AlertEntity => ({ type: EntityType.process, commandLine: redactText(commandLineOf(m.container)) }));
-    return [...requestEntities(event), ...containerEntities(found.map((m) => m.container)), ...processes];
+    return [...requestEntities(event), ...ownerEntities(event), ...containerEntities(found.map((m) => m.container)), ...processes];
   },
   details: (event, context) => {
     const found = minerContainers(event, context);
@@ -88,7 +83,7 @@ export const miningContainerImage = defineRule({
       indicators: found.map((m) => `${m.signal}: ${redactText(m.indicator)}`).join('; '),
     };
   },
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${objectName(event) ?? ''}|${event.user.username}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a deployment runs an xmrig image',
@@ -123,7 +118,7 @@ export const miningContainerImage = defineRule({
     },
     {
       name: 'the replicaset controller creates the pod of a miner deployment',
-      expect: 'none',
+      expect: 'alert',
       event: workloadEvent('pods', { containers: [xmrig()] }, { user: 'system:serviceaccount:kube-system:replicaset-controller' }),
     },
     {

@@ -1,8 +1,7 @@
 import { WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { auditEvent, container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { isInfrastructureWorkload, isPrivileged } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -38,20 +37,15 @@ export const privilegedContainer = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    workloadContainers(event).some(isPrivileged) &&
-    !isSystemRequest(event, context) &&
-    !isInfrastructureWorkload(event, context),
-  entities: (event) => [...requestEntities(event), ...containerEntities(workloadContainers(event).filter(isPrivileged))],
+    isJudgedPodSpecWrite(event, context) && workloadContainers(event).some(isPrivileged) && !isInfrastructureWorkload(event, context),
+  entities: (event) => [...requestEntities(event), ...ownerEntities(event), ...containerEntities(workloadContainers(event).filter(isPrivileged))],
   details: (event) => ({
     privilegedContainers: workloadContainers(event)
       .filter(isPrivileged)
       .map((c) => c.name)
       .join(', '),
   }),
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${event.user.username}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a developer creates a privileged pod',
@@ -80,9 +74,31 @@ export const privilegedContainer = defineRule({
       event: workloadEvent('pods', { containers: [container()] }),
     },
     {
-      name: 'the replicaset controller creates the pods of a privileged DaemonSet',
+      name: 'the daemon-set controller creates a privileged pod of a DaemonSet whose own write was not seen',
+      expect: 'alert',
+      event: workloadEvent(
+        'pods',
+        { containers: [privileged()] },
+        { namespace: 'monitoring', name: 'node-agent-x7k2p', user: 'system:serviceaccount:kube-system:daemon-set-controller' },
+      ),
+    },
+    {
+      name: 'the daemon-set controller creates a privileged kube-proxy pod in kube-system',
       expect: 'none',
-      event: workloadEvent('pods', { containers: [privileged()] }, { namespace: 'monitoring', user: 'system:serviceaccount:kube-system:daemon-set-controller' }),
+      event: workloadEvent(
+        'pods',
+        { containers: [container({ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2', securityContext: { privileged: true } })] },
+        { namespace: 'kube-system', name: 'kube-proxy-7xk2p', user: 'system:serviceaccount:kube-system:daemon-set-controller' },
+      ),
+    },
+    {
+      name: 'the deployment controller writes the ReplicaSet of a privileged Deployment (its pods and the Deployment are judged)',
+      expect: 'none',
+      event: workloadEvent(
+        'replicasets',
+        { containers: [privileged()] },
+        { namespace: 'shop', name: 'web-7d9f8c6b5', user: 'system:serviceaccount:kube-system:deployment-controller' },
+      ),
     },
     {
       name: 'a privileged pod the API server refused',

@@ -3,9 +3,8 @@ import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../kuberne
 import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
 import { container, workloadEvent, workloadPatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { hostPathVolumes, isInfrastructureWorkload, mountedVolumeNames, sensitiveHostPathPattern } from '../predicates/podSecurity';
-import { isResource, isWrite, namespaceOf, succeeded } from '../predicates/requests';
+import { isJudgedPodSpecWrite, ownerEntities, workloadDedupKey } from '../predicates/podSpecWrites';
 import { containerEntities, requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
 
@@ -74,17 +73,13 @@ export const sensitiveHostMount = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   match: (event, context) =>
-    isWrite(event) &&
-    isResource(event, WORKLOAD_RESOURCES) &&
-    succeeded(event) &&
-    sensitiveVolumes(event, context).length > 0 &&
-    !isSystemRequest(event, context) &&
-    !isInfrastructureWorkload(event, context),
+    isJudgedPodSpecWrite(event, context) && sensitiveVolumes(event, context).length > 0 && !isInfrastructureWorkload(event, context),
   entities: (event, context) => {
     const volumes = sensitiveVolumes(event, context);
     const paths = [...new Set(volumes.map((volume) => volume.path))];
     return [
       ...requestEntities(event),
+      ...ownerEntities(event),
       ...containerEntities(mountingContainers(event, volumes)),
       ...paths.map((path): AlertEntity => ({ type: EntityType.file, name: path })),
     ];
@@ -98,10 +93,7 @@ export const sensitiveHostMount = defineRule({
       ...(containers.length > 0 ? { containers: containers.join(', ') } : {}),
     };
   },
-  dedupKey: (event, context) =>
-    `${namespaceOf(event) ?? ''}|${event.objectRef?.resource ?? ''}|${event.user.username}|${sensitiveVolumes(event, context)
-      .map((volume) => volume.path)
-      .join(',')}`,
+  dedupKey: workloadDedupKey,
   examples: [
     {
       name: 'a pod mounts the node root file system',
@@ -168,8 +160,8 @@ export const sensitiveHostMount = defineRule({
       }),
     },
     {
-      name: 'the daemon-set controller creates a pod that mounts /proc',
-      expect: 'none',
+      name: 'the daemon-set controller creates a pod that mounts /proc (the DaemonSet write was not seen)',
+      expect: 'alert',
       event: workloadEvent(
         'pods',
         {
