@@ -102,8 +102,13 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
   };
 }
 
+/**
+ * The rule's alerting examples that alert under any deployment's lists. An example that names list
+ * overrides (a policy rule's: trusted registries, disallowed users, ...) breaks a policy the deployment
+ * may not have, or has otherwise: it is not simulated.
+ */
 function alertingExamplesOf(rule: Rule): Record<string, unknown>[] {
-  return rule.examples.filter((example) => example.expect === 'alert').map((example) => example.event);
+  return rule.examples.filter((example) => example.expect === 'alert' && example.lists === undefined).map((example) => example.event);
 }
 
 /** What ingestion will decode from the messages; a record it would skip is a defect of the examples or of the build. */

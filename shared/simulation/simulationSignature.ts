@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type AuditRecord } from '../kubernetes/auditEvent';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
+import { normalizeAuditEvent } from '../kubernetes/normalizeAuditEvent';
 
 /**
  * The proof that an audit event was made by the service's attack simulation: two annotations on the event,
@@ -34,8 +35,17 @@ export interface SimulatedEventContent {
   requestObject?: unknown;
 }
 
-/** The content of a raw audit event (as the simulation builds it), the way verification will read it. */
+/**
+ * The content of a raw audit event (as the simulation builds it), the way verification will read it: through
+ * the same normalization as ingestion (a verb in capitals, a missing user repaired to the unknown identity).
+ */
 export function simulatedEventContentOf(event: Record<string, unknown>): SimulatedEventContent {
+  const normalized = normalizeAuditEvent(event);
+  if (normalized.ok) {
+    const { verb, requestURI, user, requestObject } = normalized.event;
+    return { verb, requestURI, username: user.username, requestObject };
+  }
+  // Ingestion would skip such an event anyway; its signature then covers what the event says.
   const user = event['user'] as { username?: unknown } | undefined;
   return {
     verb: typeof event['verb'] === 'string' ? event['verb'] : '',

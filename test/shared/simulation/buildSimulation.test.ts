@@ -42,8 +42,9 @@ function decoded(plan: SimulationPlan): AuditRecord[] {
   });
 }
 
+/** The examples the simulation can send: alerting ones that need no policy of the deployment's. */
 function alertingExamples(rule: Rule): Record<string, unknown>[] {
-  return rule.examples.filter((example) => example.expect === 'alert').map((example) => example.event);
+  return rule.examples.filter((example) => example.expect === 'alert' && example.lists === undefined).map((example) => example.event);
 }
 
 const fullPlan = planOf();
@@ -52,7 +53,7 @@ const fullRecords = decoded(fullPlan);
 describe('simulatedAlertTypes', () => {
   it('when the library is asked for, then it lists each alert type with an alerting example once, sorted', () => {
     const types = simulatedAlertTypes(allRules);
-    expect(types).toEqual([...new Set(allRules.map((rule) => rule.alertType))].sort());
+    expect(types).toEqual([...new Set(allRules.filter((rule) => alertingExamples(rule).length > 0).map((rule) => rule.alertType))].sort());
     expect(types).toContain('K8S_PrivilegedContainer');
   });
 
@@ -60,6 +61,16 @@ describe('simulatedAlertTypes', () => {
     const [first, second] = allRules as [Rule, Rule];
     const quiet: Rule = { ...second, examples: second.examples.filter((example) => example.expect === 'none') };
     expect(simulatedAlertTypes([first, quiet])).toEqual([first.alertType]);
+  });
+
+  it("when a rule's alerting examples all need list overrides (a policy the deployment may not have), then its alert type is not listed", () => {
+    const [first, second] = allRules as [Rule, Rule];
+    const policy: Rule = {
+      ...second,
+      examples: second.examples.map((example) => (example.expect === 'alert' ? { ...example, lists: { disallowedUsers: ['dana@contoso.com'] } } : example)),
+    };
+    expect(simulatedAlertTypes([first, policy])).toEqual([first.alertType]);
+    expect(simulatedAlertTypes([first, second]).sort()).toEqual([first.alertType, second.alertType].sort());
   });
 });
 
