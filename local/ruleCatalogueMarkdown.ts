@@ -1,4 +1,4 @@
-import { type Rule } from '../shared/detection/rule';
+import { policyListsOf, type Rule } from '../shared/detection/rule';
 
 /**
  * The rule catalogue as Markdown (`docs/detections.md`, written by `npm run docs:rules`): a coverage
@@ -40,6 +40,7 @@ export function renderRuleCatalogueMarkdown(rules: readonly Rule[]): string {
       '',
       rule.description,
       '',
+      ...policyNote(rule),
       'Remediation:',
       ...rule.remediation.map((step) => `- ${step}`),
       '',
@@ -59,6 +60,13 @@ export function renderRuleCatalogueMarkdown(rules: readonly Rule[]): string {
 export function coverageCells(rule: Rule, list: (names: readonly string[]) => string): string[] {
   const { defender, falco, guardDuty, elastic } = rule.equivalents;
   return [rule.techniques, defender, falco, guardDuty, elastic].map(list);
+}
+
+/** A policy rule says which list turns it on. */
+function policyNote(rule: Rule): string[] {
+  const lists = policyListsOf(rule);
+  if (lists.length === 0) return [];
+  return [`Policy rule: silent until ${lists.map((name) => `\`${name}\``).join(' and ')} is set (empty by default; see Tuning the detections in the README).`, ''];
 }
 
 function severitySource(rule: Rule): string {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type Rule } from '../shared/detection/rule';
+import { policyListsOf, type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
 import { formatTable, type TableColumn } from './alertTable';
 import { type CliIo } from './cliIo';
@@ -27,6 +27,8 @@ export interface RuleSummary {
   references: readonly string[];
   equivalents: Rule['equivalents'];
   exampleCount: number;
+  /** The policy lists the rule needs set (empty: it alerts with the built-in lists). */
+  policyLists: string[];
 }
 
 export function summarizeRule(rule: Rule): RuleSummary {
@@ -44,6 +46,7 @@ export function summarizeRule(rule: Rule): RuleSummary {
     references: rule.references,
     equivalents: rule.equivalents,
     exampleCount: rule.examples.length,
+    policyLists: policyListsOf(rule),
   };
 }
 

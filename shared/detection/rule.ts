@@ -104,3 +104,13 @@ const defaultStages: readonly AuditStage[] = [AuditStage.ResponseComplete];
 export function defineRule(definition: RuleDefinition): Rule {
   return { ...definition, stages: definition.stages ?? defaultStages };
 }
+
+/**
+ * The named lists a policy rule needs set: those its alerting examples override. A rule whose every alerting
+ * example needs a list (the policy lists are empty by default) is silent until the deployment sets it.
+ */
+export function policyListsOf(rule: RuleDefinition): string[] {
+  const alerting = rule.examples.filter((example) => example.expect === 'alert');
+  if (alerting.length === 0 || alerting.some((example) => example.lists === undefined)) return [];
+  return [...new Set(alerting.flatMap((example) => Object.keys(example.lists ?? {})))].sort();
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { policyListsOf, type Rule } from '../../shared/detection/rule';
 import { allRules } from '../../shared/detection/rules';
 import { renderRuleCatalogueMarkdown } from '../../local/ruleCatalogueMarkdown';
 
@@ -16,5 +17,19 @@ describe('docs/detections.md', () => {
       expect(markdown).toContain(`\n## ${rule.id}\n`);
     }
     expect(markdown).toContain('| `K8S_ExposedDashboard` | High | Defender |');
+  });
+
+  it('when a rule alerts only with a policy list set, then its section says which list turns it on, and other rules say nothing of policy', () => {
+    const [plain] = allRules as [Rule];
+    const policy: Rule = {
+      ...plain,
+      id: 'policy-probe',
+      examples: plain.examples.map((example) => (example.expect === 'alert' ? { ...example, lists: { disallowedUsers: ['x'] } } : example)),
+    };
+    expect(policyListsOf(policy)).toEqual(['disallowedUsers']);
+    expect(policyListsOf(plain)).toEqual([]);
+    const markdown = renderRuleCatalogueMarkdown([plain, policy]);
+    expect(markdown).toContain('Policy rule: silent until `disallowedUsers` is set');
+    expect(markdown.match(/Policy rule:/g)).toHaveLength(1);
   });
 });
