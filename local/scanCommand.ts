@@ -15,6 +15,7 @@ import { allRules } from '../shared/detection/rules';
 import { type AuditRecord, type ClusterIdentity } from '../shared/kubernetes/auditEvent';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
+import { type RepairReason } from '../shared/kubernetes/repairReason';
 import { SkipReason } from '../shared/kubernetes/skipReason';
 import { formatAlertTable } from './alertTable';
 import { type CliIo, formatCount } from './cliIo';
@@ -25,8 +26,11 @@ export const SCAN_USAGE = `Usage: argus scan [options] <file|directory|->...
 Reads Kubernetes audit logs and prints the alerts Argus raises, one JSON object per line (or a table);
 a summary goes to stderr. Accepted: AKS diagnostic records (Event Hubs messages {"records":[...]}, or
 storage-account blobs such as PT1H.json with one record per line), audit Events, EventLists (what the
-audit webhook POSTs), JSON arrays and NDJSON of either. A directory is read recursively (*.json,
-*.jsonl, *.ndjson, *.log, *.txt); - reads standard input.
+audit webhook POSTs), JSON arrays and NDJSON of either. Also audit logs that went through a log
+pipeline: events without kind/apiVersion, auditID, stage or user, with other time formats or vendor
+fields (Datadog, Panther, Sumo Logic), EKS's CloudWatch Logs payloads (plain, base64 or gzip), Elastic
+kubernetes.audit documents and Splunk export rows; the summary counts every repair by reason.
+A directory is read recursively (*.json, *.jsonl, *.ndjson, *.log, *.txt, *.gz); - reads standard input.
   --cluster <resourceId>  the cluster of raw audit events, which carry none (diagnostic records carry
                           their own), e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/
                           Microsoft.ContainerService/managedClusters/<name>
@@ -48,7 +52,9 @@ const PROGRESS_THRESHOLD_IN_BYTES = MIB;
 const CHUNK_MAX_LINES = 5000;
 const CHUNK_MAX_CHARS = 4 * MIB;
 /** The extensions read when a directory is walked; other files are counted and ignored. */
-export const SCANNED_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.jsonl', '.ndjson', '.log', '.txt']);
+export const SCANNED_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.jsonl', '.ndjson', '.log', '.txt', '.gz']);
+/** gzip files (a CloudWatch Logs subscription payload, a compressed log) are read whole: lines mean nothing in them. */
+const WHOLE_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.gz']);
 const MAX_LISTED_FAILURES = 20;
 const MAX_WINDOW_IN_MINUTES = 7 * 24 * 60;
 
@@ -96,6 +102,10 @@ export interface ScanResult {
   /** The same request at the same stage seen again (kube-audit and kube-audit-admin both exported). */
   duplicateEvents: number;
   skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Events used after at least one repair (a field a log pipeline dropped or reformatted, its wrapper). */
+  repairedEvents: number;
+  /** Repairs by reason; an event with several repairs counts under each. */
+  repairedByReason: Partial<Record<RepairReason, number>>;
   failures: RuleFailure[];
   failureCount: number;
   /** Inputs read line by line rather than whole. */
@@ -292,6 +302,8 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
   const findings: Finding[] = [];
   const seenFindings = new Set<string>();
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  const repairedByReason: Partial<Record<RepairReason, number>> = {};
+  let repairedEvents = 0;
   const failures: RuleFailure[] = [];
   let failureCount = 0;
   let events = 0;
@@ -301,7 +313,8 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
   let bytesBefore = 0;
 
   for (const input of inputs) {
-    const streamed = input.kind === 'stdin' || !input.regular || input.bytes > threshold;
+    const streamed =
+      input.kind === 'stdin' || (!WHOLE_FILE_EXTENSIONS.has(extname(input.path).toLowerCase()) && (!input.regular || input.bytes > threshold));
     if (streamed) streamedInputs++;
     let inputBytes = 0;
     const onBytes = (bytes: number): void => {
@@ -315,6 +328,10 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
         const decoded = decodeAuditInput(chunk, { startIndex, ...(options.cluster === undefined ? {} : { cluster: options.cluster }) });
         startIndex = decoded.nextIndex;
         for (const skipped of decoded.skipped) skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
+        repairedEvents += decoded.repairedEvents;
+        for (const [reason, count] of Object.entries(decoded.repaired) as [RepairReason, number][]) {
+          repairedByReason[reason] = (repairedByReason[reason] ?? 0) + count;
+        }
         events += decoded.records.length;
         const evaluation = evaluateRules(decoded.records, { rules: options.rules, context: options.context });
         duplicateEvents += evaluation.stats.duplicateEvents;
@@ -339,7 +356,7 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
     (a, b) =>
       a.startTimeUtc.localeCompare(b.startTimeUtc) || a.alertType.localeCompare(b.alertType) || a.id.localeCompare(b.id),
   );
-  return { alerts, events, duplicateEvents, skippedByReason, failures, failureCount, streamedInputs, chunks };
+  return { alerts, events, duplicateEvents, skippedByReason, repairedEvents, repairedByReason, failures, failureCount, streamedInputs, chunks };
 }
 
 /** A finding keeps its event until the end: drop the request and response bodies, which alerts never show. */
@@ -411,7 +428,10 @@ function describeFsError(error: unknown): string {
   }
 }
 
-/** `scanned 3 files, 12,345 events in 1.2 s; skipped 12 (otherCategory 10, truncatedJson 2); 7 alerts: K8S_... 2, ...` */
+/**
+ * `scanned 3 files, 12,345 events in 1.2 s; skipped 12 (otherCategory 10, truncatedJson 2);
+ * repaired 40 (derivedAuditId 40, defaultedStage 12); 7 alerts: K8S_... 2, ...`
+ */
 export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elapsedInMs: number): string {
   const files = resolved.inputs.filter((input) => input.kind === 'file').length;
   const stdin = resolved.inputs.some((input) => input.kind === 'stdin');
@@ -423,6 +443,10 @@ export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elap
   const skipped = Object.entries(result.skippedByReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   const skippedTotal = skipped.reduce((sum, [, count]) => sum + count, 0);
   if (skippedTotal > 0) parts.push(`skipped ${formatCount(skippedTotal)} (${skipped.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
+  if (result.repairedEvents > 0) {
+    const repaired = Object.entries(result.repairedByReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    parts.push(`repaired ${formatCount(result.repairedEvents)} (${repaired.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
+  }
   if (result.duplicateEvents > 0) parts.push(`${formatCount(result.duplicateEvents)} duplicate events counted once`);
   const byType = new Map<string, number>();
   for (const alert of result.alerts) byType.set(alert.alertType, (byType.get(alert.alertType) ?? 0) + 1);

@@ -1,4 +1,5 @@
 import { AuditStage } from '../kubernetes/auditEvent';
+import { CERTIFICATES_GROUP, CSR_RESOURCE } from './predicates/certificateRequests';
 import { RBAC_API_GROUP, type RoleRef } from './predicates/rbacBindings';
 
 /**
@@ -440,4 +441,72 @@ export function controllerPodEvent(podSpec: Record<string, unknown>, example: Co
     responseObject: created,
     ...overrides,
   });
+}
+
+/** A Node object as the kubelet registers it. */
+export const nodeObject = (name: string): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: {
+    name,
+    labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+    annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+  },
+  spec: {},
+});
+
+/** The kubelet of the node creates its Node object (`create` by `system:node:<name>`, unless overridden). */
+export const nodeCreateEvent = (name: string, overrides: AuditEventOverrides = {}): Record<string, unknown> =>
+  auditEvent({
+    verb: 'create',
+    resource: 'nodes',
+    name,
+    user: `system:node:${name}`,
+    userAgent: EXAMPLE_KUBELET_USER_AGENT,
+    sourceIP: '10.224.0.9',
+    requestObject: nodeObject(name),
+    ...overrides,
+  });
+
+/** A kubelet client-certificate CSR (signer `kube-apiserver-client-kubelet`), created by a bootstrap token unless overridden. */
+export const nodeCsrEvent = (request: string | undefined, overrides: AuditEventOverrides = {}): Record<string, unknown> =>
+  auditEvent({
+    verb: 'create',
+    resource: CSR_RESOURCE,
+    apiGroup: CERTIFICATES_GROUP,
+    user: { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:aks', 'system:authenticated'] },
+    userAgent: EXAMPLE_KUBELET_USER_AGENT,
+    sourceIP: '10.224.0.9',
+    ...(request === undefined
+      ? {}
+      : {
+          requestObject: {
+            apiVersion: 'certificates.k8s.io/v1',
+            kind: 'CertificateSigningRequest',
+            metadata: { generateName: 'csr-' },
+            spec: { request, signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] },
+          },
+        }),
+    ...overrides,
+  });
+
+/** PKCS#10 request for CN=system:node:rogue-node-01, O=system:nodes (public data; its key was thrown away). */
+export const ROGUE_NODE_CSR =
+  'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIM01JR2RBZ0VBTURzeEZUQVRCZ05WQkFvTURITjVjM1JsYlRwdWIyUmxjekVpTUNBR0ExVUVBd3daYzNsegpkR1Z0T201dlpHVTZjbTluZFdVdGJtOWtaUzB3TVRCWk1CTUdCeXFHU000OUFnRUdDQ3FHU000OUF3RUhBMElBCkJNa2srZ0JmL3ByMm90SkJLQWdVcmI5TTBTOEQxQ240eXo2TG43SVhlUWJxeS9xVE9SZmI0Q0E2cmdOZUorb1gKUmYwSjEzWjVDMXoxY2xyZmc0SG5BN09nQURBS0JnZ3Foa2pPUFFRREFnTkpBREJHQWlFQXBtZlU3c0JRUDNZYgpjSkdHb0pacjQrUWFEY0R1blVLeE91YUJDdStpUElnQ0lRQ1dNSGROV0xNVUVEM1lOSDVObHlXUmIxOElaQkNICkl2dkpOMjVmSitBSkVRPT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg==';
+
+/** PKCS#10 request for CN=system:node:aks-nodepool1-12345678-vmss000002, O=system:nodes. */
+export const POOL_NODE_CSR =
+  'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlJQkNqQ0JzUUlCQURCUE1SVXdFd1lEVlFRS0RBeHplWE4wWlcwNmJtOWtaWE14TmpBMEJnTlZCQU1NTFhONQpjM1JsYlRwdWIyUmxPbUZyY3kxdWIyUmxjRzl2YkRFdE1USXpORFUyTnpndGRtMXpjekF3TURBd01qQlpNQk1HCkJ5cUdTTTQ5QWdFR0NDcUdTTTQ5QXdFSEEwSUFCSk1Pb2pYMGM3cXF0WDRlSWZLU1ZLOVJzOURkR2JGampNUVUKV1MyT3V6emlFcVVHRE9rZzFTUEZaY3JSODJvejZSRFBSYjNMS3dWY2dJMUpKdFhhd0hDZ0FEQUtCZ2dxaGtqTwpQUVFEQWdOSUFEQkZBaUJoYXJjWlpwQWcxUE5lQVhnbm5ZYUprRVVCd3UrK2l2c0toR0V0dmFUYnVRSWhBTGpZCldYYWRCS2FPNVlSY3dyckM4ZUF4cXBxL1lhR1FLcEhlNWROTEwvdFEKLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg==';
+
+/**
+ * What the API server writes for a request whose credentials failed (401): ResponseStarted, no user, no
+ * authorization annotations.
+ */
+export function unauthenticatedEvent(example: AuditEventExample): Record<string, unknown> {
+  return {
+    ...auditEvent({ ...example, code: 401, stage: AuditStage.ResponseStarted }),
+    user: {},
+    annotations: {},
+    responseStatus: { metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 },
+  };
 }

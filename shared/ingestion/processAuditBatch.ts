@@ -46,8 +46,13 @@ export interface BatchSummary {
   messages: number;
   /** Audit events decoded. */
   events: number;
-  /** Records that could not be used, by reason (dead-lettered; other categories only sampled). */
+  /** Records that could not be used, by reason (dead-lettered; other categories and CloudWatch control messages only sampled). */
   skipped: Record<string, number>;
+  /**
+   * Events decoded after a repair (a field a log pipeline dropped or reformatted, a pipeline's wrapper), by
+   * reason (RepairReason); an event with several repairs counts under each.
+   */
+  repaired: Record<string, number>;
   /** Events of subscriptions whose plan did not cover them, by subscription. */
   gated: Record<string, number>;
   /** Events the rules ran over (and that usage counts). */
@@ -157,6 +162,7 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
       messages: batch.messages.length,
       events: decoded.records.length,
       skipped: decoded.skipped,
+      repaired: decoded.repaired,
       gated,
       analyzed: analyzed.length,
       simulated: simulated.size,
@@ -182,6 +188,8 @@ interface DecodedBatch {
   messageOf: Map<AuditRecord, BatchMessage>;
   /** Every record that could not be used, by reason. */
   skipped: Record<string, number>;
+  /** Repairs of the usable events, by reason. */
+  repaired: Record<string, number>;
   deadLetters: DeadLetterInput[];
 }
 
@@ -190,12 +198,14 @@ interface DecodedBatch {
  * unusable record is dead-lettered, except records of other diagnostic categories (klog text of
  * kube-apiserver, guard, ...), which are not audit data at all: they are counted, and only the first of
  * each category per batch is kept as a sample, so that a diagnostic setting that routes every category
- * to the audit hub shows up without costing one write per log line.
+ * to the audit hub shows up without costing one write per log line. CloudWatch Logs control messages
+ * (reachability checks of a subscription filter) are sampled the same way. Repairs are counted by reason.
  */
 function decodeBatch(batch: AuditBatch): DecodedBatch {
   const records: DecodedBatch['records'] = [];
   const messageOf = new Map<AuditRecord, BatchMessage>();
   const skippedByReason: Record<string, number> = {};
+  const repairedByReason: Record<string, number> = {};
   const sampledCategories = new Set<string | undefined>();
   const deadLetters: DeadLetterInput[] = [];
   for (const message of batch.messages) {
@@ -204,11 +214,14 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
       records.push({ record, message });
       messageOf.set(record, message);
     }
+    for (const [reason, count] of Object.entries(decoded.repaired)) repairedByReason[reason] = (repairedByReason[reason] ?? 0) + count;
     for (const skipped of decoded.skipped) {
       skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
-      if (skipped.reason === SkipReason.otherCategory) {
-        if (sampledCategories.has(skipped.source.category)) continue;
-        sampledCategories.add(skipped.source.category);
+      if (skipped.reason === SkipReason.otherCategory || skipped.reason === SkipReason.controlMessage) {
+        // A CloudWatch control message is no audit data either: sampled like a category of its own.
+        const sample = skipped.reason === SkipReason.controlMessage ? SkipReason.controlMessage : skipped.source.category;
+        if (sampledCategories.has(sample)) continue;
+        sampledCategories.add(sample);
       }
       deadLetters.push({
         source: deadLetterSourceOf(batch, message, skipped.source.index),
@@ -219,7 +232,7 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
       });
     }
   }
-  return { records, messageOf, skipped: skippedByReason, deadLetters };
+  return { records, messageOf, skipped: skippedByReason, repaired: repairedByReason, deadLetters };
 }
 
 /**

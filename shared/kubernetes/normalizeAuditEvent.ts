@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { type AuditEvent, AuditStage } from './auditEvent';
+import { deriveAuditId, isUnconvertedTime, repairAuditEvent } from './repairAuditEvent';
+import { RepairReason } from './repairReason';
 import { SkipReason } from './skipReason';
 
 export type NormalizeResult =
-  | { ok: true; event: AuditEvent }
+  | { ok: true; event: AuditEvent; /** What had to be repaired; empty for a complete event. */ repairs: readonly RepairReason[] }
   | { ok: false; reason: typeof SkipReason.notAnAuditEvent | typeof SkipReason.invalidAuditEvent; detail: string };
 
 const auditApiVersions = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
@@ -69,6 +71,8 @@ const lenientUserInfo = z.object({
  * must still be right. Catching costs time on every field, so it is not the first try.
  */
 const lenientAuditEventSchema = auditEventSchema.extend({
+  // Absent only when the repairs removed an empty one: it is derived after validation.
+  auditID: z.string().min(1).optional(),
   level: z.string().catch(''),
   requestURI: z.string().catch(''),
   user: lenientUserInfo,
@@ -81,7 +85,17 @@ const lenientAuditEventSchema = auditEventSchema.extend({
   annotations: z.record(z.string(), z.string()).catch({}).default({}),
 });
 
-/** Validates one decoded JSON value as an audit event (v1, v1beta1, or without apiVersion) and normalizes it. */
+const NO_REPAIRS: readonly RepairReason[] = Object.freeze([]);
+const KIND_AND_API_VERSION_MISSING: readonly RepairReason[] = Object.freeze([RepairReason.missingKindAndApiVersion]);
+
+/**
+ * Validates one decoded JSON value as an audit event (v1, v1beta1, or without apiVersion) and normalizes it.
+ *
+ * A complete event takes the fast path: one strict parse. An event a log pipeline trimmed or reformatted
+ * fails it and takes the slow path ({@link repairAuditEvent}): missing `auditID` derived, missing or unknown
+ * `stage` taken as ResponseComplete, missing `user` an unknown person, times in other formats converted;
+ * every repair is returned by reason. Vendor fields (`p_*`, `_id`, `@timestamp`, ...) are not kept.
+ */
 export function normalizeAuditEvent(value: unknown): NormalizeResult {
   if (!isAuditEventLike(value)) {
     return { ok: false, reason: SkipReason.notAnAuditEvent, detail: 'not an audit.k8s.io Event' };
@@ -97,17 +111,29 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
       ? { ...object, requestReceivedTimestamp: object.timestamp }
       : object;
   const fast = auditEventSchema.safeParse(candidate);
-  const parsed = fast.success ? fast : lenientAuditEventSchema.safeParse(candidate);
+  if (fast.success && !isUnconvertedTime(fast.data.stageTimestamp)) {
+    const repairs = apiVersion === undefined && object.kind === undefined ? KIND_AND_API_VERSION_MISSING : NO_REPAIRS;
+    return { ok: true, event: toAuditEvent(fast.data, fast.data.auditID), repairs };
+  }
+  const repaired = repairAuditEvent(candidate);
+  const parsed = lenientAuditEventSchema.safeParse(repaired.candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(event)';
     return { ok: false, reason: SkipReason.invalidAuditEvent, detail: `${field}: ${issue?.message ?? 'invalid'}` };
   }
   const data = parsed.data;
+  const auditID = data.auditID ?? deriveAuditId(data);
+  return { ok: true, event: toAuditEvent(data, auditID), repairs: repaired.repairs };
+}
+
+type ParsedAuditEvent = Omit<z.infer<typeof auditEventSchema>, 'auditID'>;
+
+function toAuditEvent(data: ParsedAuditEvent, auditID: string): AuditEvent {
   // Every event gets the same fields in the same order (absent ones undefined): one object shape, so
   // the property reads of ~40 rules over every event stay fast (monomorphic) in the JavaScript engine.
-  const event: AuditEvent = {
-    auditID: data.auditID,
+  return {
+    auditID,
     level: data.level,
     stage: data.stage,
     verb: data.verb.toLowerCase(),
@@ -124,12 +150,27 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
     stageTimestamp: data.stageTimestamp,
     annotations: data.annotations,
   };
-  return { ok: true, event };
 }
 
-/** An object that claims to be an audit event: `kind: Event` of the audit API, or the tell-tale `auditID`. */
+/**
+ * An object that claims to be an audit event: `kind: Event` of the audit API, the tell-tale `auditID`, or,
+ * for events a pipeline stripped of both, the audit fields themselves: a `verb`, what it acted on
+ * (`objectRef` or `requestURI`) and who asked (`user` or `sourceIPs`).
+ */
 export function isAuditEventLike(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  return 'auditID' in record || (record.kind === 'Event' && typeof record.apiVersion === 'string' && record.apiVersion.startsWith('audit.k8s.io/'));
+  return (
+    'auditID' in record ||
+    (record.kind === 'Event' && typeof record.apiVersion === 'string' && record.apiVersion.startsWith('audit.k8s.io/')) ||
+    hasAuditFields(record)
+  );
+}
+
+function hasAuditFields(record: Record<string, unknown>): boolean {
+  return (
+    typeof record.verb === 'string' &&
+    (typeof record.objectRef === 'object' || typeof record.requestURI === 'string') &&
+    (typeof record.user === 'object' || Array.isArray(record.sourceIPs))
+  );
 }

@@ -12,6 +12,10 @@ export const SkipReason = {
   invalidAuditEvent: 'invalidAuditEvent',
   /** No cluster to attribute the event to: no usable `resourceId`, and the caller supplied none. */
   missingClusterIdentity: 'missingClusterIdentity',
+  /** A CloudWatch Logs `CONTROL_MESSAGE`: the subscription filter checking that its destination is reachable; no log data. */
+  controlMessage: 'controlMessage',
+  /** Base64 or gzip data (a CloudWatch Logs subscription payload, a .gz file) that does not decode. */
+  invalidCompressedData: 'invalidCompressedData',
   /** Nothing to read: an empty message or file. */
   emptyInput: 'emptyInput',
 } as const;

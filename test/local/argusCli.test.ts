@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Alert } from '../../shared/alerts/alert';
 import { createDetectionContext } from '../../shared/detection/detectionContext';
-import { auditEvent, container, podObject } from '../../shared/detection/exampleEvents';
+import { auditEvent, container, execEvent, podObject } from '../../shared/detection/exampleEvents';
 import { defineRule } from '../../shared/detection/rule';
 import { allRules } from '../../shared/detection/rules';
 import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
@@ -255,14 +255,19 @@ describe('argus scan', () => {
     expect(out.alerts().map((a) => a.alertType)).toEqual(['K8S_PrivilegedContainer']);
   });
 
-  it('when --lists adds the user to the system identities, then the privileged pod raises nothing', async () => {
+  it('when --lists adds the user to the system identities, then her exec into a pod raises nothing', async () => {
+    // Pod-spec rules judge a pod whoever creates it; exec-into-pod still spares system identities.
+    const exec = ndjson([execEvent({ namespace: 'shop', pod: 'web-1', container: 'web', command: ['sh'], auditID: 'x-1' })]);
     const lists = write(JSON.stringify({ systemIdentities: { add: ['dana@contoso.com'] } }));
+    const without = captureIo();
     const out = captureIo();
 
-    expect(await main(['scan', '--lists', lists, '--rule', 'privileged-container', '--cluster', CLUSTER_ARG, write(ndjson(attackEvents()))], out.io)).toBe(0);
+    expect(await main(['scan', '--rule', 'exec-into-pod', '--cluster', CLUSTER_ARG, write(exec)], without.io)).toBe(0);
+    expect(await main(['scan', '--lists', lists, '--rule', 'exec-into-pod', '--cluster', CLUSTER_ARG, write(exec)], out.io)).toBe(0);
 
+    expect(without.alerts().map((a) => a.alertType)).toEqual(['K8S_ExecIntoPod']);
     expect(out.stdout()).toBe('');
-    expect(out.stderr()).toContain('3 events');
+    expect(out.stderr()).toContain('1 events');
   });
 
   it.each([

@@ -3,25 +3,11 @@ import { asObject, asString, asStringArray, getPath, objectsAt } from '../../kub
 import { objectName, writtenObject } from '../../kubernetes/workloads';
 import { auditEvent, type AuditEventOverrides, EXAMPLE_KUBELET_USER_AGENT } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
-import { apiGroupOf, isCreate, isResource, succeeded } from '../predicates/requests';
+import { CERTIFICATES_GROUP, CSR_RESOURCE, isBootstrapIdentity, isCsrCreate, type RequestedSubject, requestedSubject } from '../predicates/certificateRequests';
+import { apiGroupOf, isResource, succeeded } from '../predicates/requests';
 import { redactText } from '../redaction';
 import { requestEntities } from '../requestEntities';
 import { defineRule, Intent, Severity } from '../rule';
-
-const CERTIFICATES_GROUP = 'certificates.k8s.io';
-const CSR_RESOURCE = 'certificatesigningrequests';
-
-/** Kubelet TLS bootstrapping: a bootstrap token creates the node's first client CSR. */
-function isBootstrapIdentity(event: AuditEvent): boolean {
-  return (
-    event.impersonatedUser === undefined &&
-    (event.user.username.startsWith('system:bootstrap:') || event.user.groups.includes('system:bootstrappers'))
-  );
-}
-
-function isCsrCreate(event: AuditEvent): boolean {
-  return isCreate(event) && isResource(event, CSR_RESOURCE);
-}
 
 /** An approval request (`kubectl certificate approve`) that approves: a denial is not a credential issued. */
 function isCsrApproval(event: AuditEvent): boolean {
@@ -30,41 +16,6 @@ function isCsrApproval(event: AuditEvent): boolean {
   // The body was not logged: an approval request, of which we cannot tell the decision, counts.
   if (conditions.length === 0) return true;
   return conditions.some((condition) => condition.type === 'Approved' && condition.status !== 'False');
-}
-
-const OID_COMMON_NAME = '\x06\x03\x55\x04\x03';
-const OID_ORGANIZATION = '\x06\x03\x55\x04\x0a';
-const MAX_REQUEST_LENGTH = 64 * 1024;
-
-interface RequestedSubject {
-  commonName?: string;
-  organizations: string[];
-}
-
-/**
- * The subject the CSR asks for (CN = user, O = groups), read from `spec.request` (base64 of a PEM PKCS#10
- * request) by locating the attribute OIDs in the DER. Short string values only; anything odd gives nothing.
- */
-function requestedSubject(event: AuditEvent): RequestedSubject {
-  const request = asString(getPath(writtenObject(event), 'spec', 'request'));
-  if (request === undefined || request.length > MAX_REQUEST_LENGTH) return { organizations: [] };
-  const pem = Buffer.from(request, 'base64').toString('latin1');
-  const der = Buffer.from(pem.replace(/-----[A-Z ]{1,40}-----/g, '').replace(/\s/g, ''), 'base64').toString('latin1');
-  const commonName = attributeValues(der, OID_COMMON_NAME)[0];
-  return { ...(commonName === undefined ? {} : { commonName }), organizations: attributeValues(der, OID_ORGANIZATION) };
-}
-
-function attributeValues(der: string, oid: string): string[] {
-  const values: string[] = [];
-  for (let at = der.indexOf(oid); at !== -1 && values.length < 16; at = der.indexOf(oid, at + oid.length)) {
-    // OID, then the string's tag (UTF8String, PrintableString, ...) and a short-form length.
-    const lengthAt = at + oid.length + 1;
-    const length = der.charCodeAt(lengthAt);
-    if (length > 0 && length < 0x80 && lengthAt + 1 + length <= der.length) {
-      values.push(Buffer.from(der.slice(lengthAt + 1, lengthAt + 1 + length), 'latin1').toString('utf8'));
-    }
-  }
-  return values;
 }
 
 /** The certificate would authenticate as a control-plane identity or into a `system:` group (system:masters). */

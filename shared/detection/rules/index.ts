@@ -38,6 +38,23 @@ import { controllerServiceAccountPod } from './controller-service-account-pod';
 import { miningContainerImage } from './mining-container-image';
 import { pentestToolActivity } from './pentest-tool-activity';
 import { cronjobPersistence } from './cronjob-persistence';
+import { untrustedRegistryImage } from './untrusted-registry-image';
+import { disallowedUserActivity } from './disallowed-user-activity';
+import { disallowedNamespaceWorkload } from './disallowed-namespace-workload';
+import { secretReadRefused } from './secret-read-refused';
+import { forbiddenWriteAttempt } from './forbidden-write-attempt';
+import { workloadContainerInjected } from './workload-container-injected';
+import { serviceAccountTokenSecret } from './service-account-token-secret';
+import { untrustedNodeJoined } from './untrusted-node-joined';
+import { untrustedNodeJoinAttempt } from './untrusted-node-join-attempt';
+import { ingressWithoutTls } from './ingress-without-tls';
+import { privilegedBuiltInRoleBinding } from './privileged-built-in-role-binding';
+import { sensitiveWriteRole } from './sensitive-write-role';
+import { rbacModifiedByServiceAccount } from './rbac-modified-by-service-account';
+import { crossNamespaceServiceAccountBinding } from './cross-namespace-service-account-binding';
+import { filesCopiedFromContainer } from './files-copied-from-container';
+import { awsAuthConfigmapModified } from './aws-auth-configmap-modified';
+import { destructiveDeleteByUser } from './destructive-delete-by-user';
 
 /** Every rule of the library. A catalogue test checks that each file in this folder is listed here. */
 export const allRules: readonly Rule[] = [
@@ -80,4 +97,21 @@ export const allRules: readonly Rule[] = [
   miningContainerImage,
   pentestToolActivity,
   cronjobPersistence,
+  untrustedRegistryImage,
+  disallowedUserActivity,
+  disallowedNamespaceWorkload,
+  secretReadRefused,
+  forbiddenWriteAttempt,
+  workloadContainerInjected,
+  serviceAccountTokenSecret,
+  untrustedNodeJoined,
+  untrustedNodeJoinAttempt,
+  ingressWithoutTls,
+  privilegedBuiltInRoleBinding,
+  sensitiveWriteRole,
+  rbacModifiedByServiceAccount,
+  crossNamespaceServiceAccountBinding,
+  filesCopiedFromContainer,
+  awsAuthConfigmapModified,
+  destructiveDeleteByUser,
 ];

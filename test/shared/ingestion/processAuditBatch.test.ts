@@ -64,6 +64,19 @@ function privilegedPods(subscriptionId: string, ids: readonly string[], minute =
 }
 
 describe('processAuditBatch: decoding and dead letters', () => {
+  it('when records carry events a log pipeline trimmed and CloudWatch control messages arrive, then the summary counts the repairs and the control messages, sampled once', async () => {
+    const sub = newSubscription();
+    await setPlan(sub, true, PLAN_ENABLED_AT);
+    const { auditID: _id, stage: _stage, ...trimmed } = privilegedPodEvent('unused', '2026-11-22T10:03:00.000000Z');
+    const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [] };
+    const batch = auditBatch([aksMessage([diagnosticRecord(trimmed, { resourceId: aksResourceId(sub) })]), control, control], { partitionId: 'repaired' });
+
+    const { summary } = await processAuditBatch(batch, dependencies());
+
+    expect(summary).toMatchObject({ events: 1, repaired: { derivedAuditId: 1, defaultedStage: 1 }, skipped: { controlMessage: 2 }, deadLettered: 1 });
+    expect((await alertsOf(sub)).map((a) => a.alertType)).toContain('K8S_PrivilegedContainer');
+  });
+
   it('when a batch mixes good records with klog text, a truncated log, a BOM and an unknown category, then the good ones alert and the bad ones are dead-lettered with their position, without throwing', async () => {
     const sub = newSubscription();
     await setPlan(sub, true, PLAN_ENABLED_AT);
