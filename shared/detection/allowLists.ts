@@ -22,7 +22,7 @@ export interface DetectionLists {
   dangerousCapabilities: readonly string[];
   /**
    * Operators that watch every Secret of the cluster by design (certificate, secret-sync, GitOps and mesh
-   * controllers). Trusted for reading secrets only, not for anything else.
+   * controllers, metrics exporters). Trusted for reading secrets only, not for anything else.
    */
   secretReaders: readonly string[];
   /** Controllers that write the CA bundle of their own admission webhooks (by update or patch). */
@@ -33,17 +33,29 @@ export interface DetectionLists {
    */
   rbacManagers: readonly string[];
   /**
-   * Policy (empty by default, so silent until set): the registries images may come from, as image globs
-   * (`contoso.azurecr.io/*`). When set, a workload with an image from anywhere else alerts.
+   * Policy (empty by default, so silent until set): the registries images may come from, as globs over the image's
+   * full form (`contoso.azurecr.io/*`, `docker.io/library/nginx:1.*`). Docker Hub short names are compared in full
+   * (`nginx` is `docker.io/library/nginx:latest`): list `docker.io/*` to trust Docker Hub. When set, an image from
+   * anywhere else alerts: in a pod created by anyone, or in another workload or a debug container written by a
+   * person or workload. Listed infrastructure images in infrastructure namespaces are trusted.
    */
   trustedRegistries: readonly string[];
-  /** Policy (empty by default): identities that must not act in the cluster at all (a departed admin, a retired pipeline). */
+  /**
+   * Policy (empty by default): identities that must not act in the cluster at all (a departed admin, a retired
+   * pipeline), as the audit log names them (`carl@contoso.com`, `system:serviceaccount:ci:deployer`). Any request by
+   * one, or impersonating one, alerts: High when allowed, Medium when refused.
+   */
   disallowedUsers: readonly string[];
-  /** Policy (empty by default): namespaces in which no workload may be created (`default`, a frozen namespace). */
+  /**
+   * Policy (empty by default): namespaces in which no workload may be created (`default`, `legacy-*`). Creating a
+   * pod (by anyone) or a workload (by a person or workload) in one alerts, and so does creating such a namespace.
+   */
   disallowedNamespaces: readonly string[];
   /**
-   * Policy (empty by default): the node names allowed to register (`aks-nodepool1-*`). When set, a node that
-   * registers, or tries to, under another name alerts.
+   * Policy (empty by default): the node names allowed to register (`aks-nodepool1-*`; `system:node:<name>` works
+   * too). When set, a node that registers under another name alerts, by creating its Node object or by asking for
+   * a certificate for its `system:node:` identity; a refused registration (401/403), or one the log cannot name,
+   * is a separate alert.
    */
   allowedNodes: readonly string[];
 }
@@ -79,6 +91,10 @@ export const defaultDetectionLists: DetectionLists = {
     'masterclient',
     'nodeclient',
     'hcp-cloud-controller-manager',
+    // EKS control plane: managed node groups and Fargate profiles keep their roles in aws-auth themselves.
+    'eks:node-manager',
+    'eks:fargate-manager',
+    'eks:kms-storage-migrator',
     'system:serviceaccount:kube-system:cloud-node-manager',
     'system:serviceaccount:kube-system:azure-cloud-provider',
     'system:serviceaccount:kube-system:addon-manager',
@@ -89,8 +105,14 @@ export const defaultDetectionLists: DetectionLists = {
     'system:serviceaccount:kube-system:csi-azuredisk-node-sa',
     'system:serviceaccount:kube-system:csi-azurefile-node-sa',
     'system:serviceaccount:kube-system:ama-logs',
+    // Container Insights before it was renamed ama-logs (2022); still the account of older Arc extension versions.
+    'system:serviceaccount:kube-system:omsagent',
     'system:serviceaccount:kube-system:azure-policy',
     'system:serviceaccount:gatekeeper-system:gatekeeper-admin',
+    // AKS CSI controllers, run in the managed control plane: they create PersistentVolumes and, for Azure Files, the
+    // storage-account key Secret in the claim's namespace.
+    'system:serviceaccount:kube-system:csi-azuredisk-controller-sa',
+    'system:serviceaccount:kube-system:csi-azurefile-controller-sa',
   ],
   infrastructureNamespaces: [
     'kube-system',
@@ -170,6 +192,13 @@ export const defaultDetectionLists: DetectionLists = {
     'system:serviceaccount:flux-system:helm-controller',
     'system:serviceaccount:ingress-nginx:ingress-nginx',
     'system:serviceaccount:app-routing-system:nginx',
+    // The Secrets Store CSI driver syncs mounted Key Vault secrets into Secrets: its filtered informer lists and watches
+    // the Secrets it manages (label secrets-store.csi.k8s.io/managed=true) in every namespace.
+    'system:serviceaccount:kube-system:secrets-store-csi-driver',
+    // kube-state-metrics exports every Secret's metadata (kube_secret_info): it lists and watches Secrets cluster-wide.
+    // Where the prometheus-community chart and kube-prometheus install it.
+    'system:serviceaccount:monitoring:kube-state-metrics',
+    'system:serviceaccount:kube-system:kube-state-metrics',
   ],
   webhookCaInjectors: [
     'system:serviceaccount:cert-manager:cert-manager-cainjector',

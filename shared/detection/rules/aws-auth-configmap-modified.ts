@@ -15,12 +15,6 @@ const KUBE_SYSTEM = 'kube-system';
 const AWS_AUTH = 'aws-auth';
 const MAPPING_KEYS: readonly string[] = ['mapRoles', 'mapUsers', 'mapAccounts'];
 
-/**
- * The EKS service identities that maintain aws-auth themselves: managed node groups add their node role, Fargate profiles
- * their pod execution role. Local until the systemIdentities list carries them (EKS entries are not in it yet).
- */
-const EKS_AWS_AUTH_MAINTAINERS: ReadonlySet<string> = new Set(['eks:node-manager', 'eks:fargate-manager']);
-
 const IAM_ARN = /arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+/g;
 const ACCOUNT_ID = /\b\d{12}\b/g;
 /** EKS's authorizer names the access policy that allowed a request (access entries' authorization). */
@@ -37,7 +31,8 @@ function isAwsAuthRequest(event: AuditEvent): boolean {
 }
 
 function isTrustedWriter(event: AuditEvent, context: DetectionContext): boolean {
-  return isSystemRequest(event, context) || (EKS_AWS_AUTH_MAINTAINERS.has(event.user.username) && event.impersonatedUser === undefined);
+  // EKS's own service identities (eks:node-manager, eks:fargate-manager) are listed system identities.
+  return isSystemRequest(event, context);
 }
 
 /** The mapping text the request wrote (mapRoles, mapUsers, mapAccounts), by key. Only identities are taken from it. */

@@ -1,7 +1,7 @@
 import { objectName } from '../../kubernetes/workloads';
 import { auditEvent, roleEvent, roleObject } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
 import { RBAC_API_GROUP as RBAC_API } from '../predicates/rbacBindings';
+import { isTrustedRbacWriter } from '../predicates/rbacWriters';
 import { DangerousPermission, dangerousPermissions, dangerousPermissionsOfRule, describePolicyRule, isRoleResource, writtenRoleRules, ROLE_RESOURCES } from '../predicates/rbacRoles';
 import { isWrite, namespaceOf, succeeded } from '../predicates/requests';
 import { redactText } from '../redaction';
@@ -53,7 +53,7 @@ export const highPrivilegesRole = defineRule({
     isRoleResource(event) &&
     isWrite(event) &&
     succeeded(event) &&
-    !isSystemRequest(event, context) &&
+    !isTrustedRbacWriter(event, context) &&
     dangerousPermissions(writtenRoleRules(event)).length > 0,
   entities: (event) => requestEntities(event),
   details: (event) => {
@@ -71,6 +71,14 @@ export const highPrivilegesRole = defineRule({
   },
   dedupKey: (event) => `${event.objectRef?.resource ?? ''}|${namespaceOf(event) ?? ''}|${objectName(event) ?? ''}|${event.user.username}`,
   examples: [
+    {
+      name: 'Argo CD applies the kube-state-metrics ClusterRole, which lists secrets, from Git',
+      expect: 'none',
+      event: roleEvent(
+        { name: 'kube-state-metrics', rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps', 'pods'], verbs: ['list', 'watch'] }] },
+        { user: 'system:serviceaccount:argocd:argocd-application-controller', userAgent: 'argocd-application-controller/v2.13.1' },
+      ),
+    },
     {
       name: 'a user creates a ClusterRole with every verb on every resource',
       expect: 'alert',

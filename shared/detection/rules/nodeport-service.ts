@@ -1,5 +1,6 @@
 import { serviceEvent, type ServiceExample, servicePatchEvent } from '../exampleEvents';
-import { isSystemRequest } from '../predicates/identities';
+import { type AuditEvent } from '../../kubernetes/auditEvent';
+import { isSystemRequest, serviceAccountOf } from '../predicates/identities';
 import { isWrite, succeeded } from '../predicates/requests';
 import {
   isServiceResource,
@@ -14,6 +15,16 @@ import { defineRule, Intent, Severity } from '../rule';
 
 const nodePortSpec = { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] };
 const nodePortWeb: ServiceExample = { name: 'web', namespace: 'shop', spec: nodePortSpec };
+
+/**
+ * cert-manager's ACME HTTP-01 solver: a short-lived Service (NodePort by default) that cert-manager itself creates
+ * with its solver label while a certificate is issued, and deletes after. The label alone is not trusted: anyone
+ * can set it, so the writer must be a cert-manager service account too.
+ */
+function isAcmeSolverService(event: AuditEvent): boolean {
+  const account = serviceAccountOf(event.user.username);
+  return account?.name === 'cert-manager' && event.impersonatedUser === undefined && writtenService(event)?.labels['acme.cert-manager.io/http01-solver'] === 'true';
+}
 
 export const nodeportService = defineRule({
   id: 'nodeport-service',
@@ -47,7 +58,12 @@ export const nodeportService = defineRule({
   },
   resources: ['services'],
   match: (event, context) =>
-    isWrite(event) && isServiceResource(event) && succeeded(event) && writtenService(event)?.type === 'NodePort' && !isSystemRequest(event, context),
+    isWrite(event) &&
+    isServiceResource(event) &&
+    succeeded(event) &&
+    writtenService(event)?.type === 'NodePort' &&
+    !isSystemRequest(event, context) &&
+    !isAcmeSolverService(event),
   entities: (event) => {
     const service = serviceAfterRequest(event);
     return service === undefined ? requestEntities(event) : serviceEntities(event, service);
@@ -60,6 +76,19 @@ export const nodeportService = defineRule({
   },
   dedupKey: (event) => serviceDedupKey(event),
   examples: [
+    {
+      name: "cert-manager creates its ACME HTTP-01 solver Service (NodePort by default) while renewing a certificate",
+      expect: 'none',
+      event: serviceEvent(
+        { name: 'cm-acme-http-solver-x7k2p', namespace: 'shop', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, spec: { ...nodePortSpec, ports: [{ port: 8089, targetPort: 8089, nodePort: 31202 }] } },
+        { user: 'system:serviceaccount:cert-manager:cert-manager', userAgent: 'cert-manager-challenges/v1.16.2 (linux/amd64) cert-manager/d9f3a2c' },
+      ),
+    },
+    {
+      name: 'a developer creates a NodePort Service with the ACME solver label',
+      expect: 'alert',
+      event: serviceEvent({ name: 'cm-acme-http-solver-fake', namespace: 'shop', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, spec: nodePortSpec }),
+    },
     {
       name: 'kubectl expose --type=NodePort',
       expect: 'alert',

@@ -1,4 +1,5 @@
 import { type AuditEvent, AuditStage } from '../../kubernetes/auditEvent';
+import { type DetectionContext } from '../detectionContext';
 import { EntityType } from '../entities';
 import { auditEvent, execEvent } from '../exampleEvents';
 import { isSystemRequest, serviceAccountOf, sourceIp } from '../predicates/identities';
@@ -56,6 +57,27 @@ function deniedTarget(event: AuditEvent): DeniedTarget | undefined {
   return undefined;
 }
 
+/** Reads that reach no credential, code execution or permission: refused to a platform component now and then. */
+const STARTUP_READ_TARGETS: ReadonlySet<DeniedTarget> = new Set<DeniedTarget>([DeniedTarget.clusterWideList, DeniedTarget.rbacRead, DeniedTarget.nodes]);
+
+/**
+ * A platform component's service account (an infrastructure namespace's: CoreDNS, kube-proxy, ...) refused a
+ * plain read: after an API-server restart or an upgrade, the authorizer refuses their first list and watch
+ * calls until it has loaded their bindings. Their refused reads of secrets, tokens, exec and RBAC writes
+ * still alert: those are what a stolen platform token is used for.
+ */
+function isPlatformStartupRead(event: AuditEvent, context: DetectionContext): boolean {
+  const account = serviceAccountOf(event.user.username);
+  const target = deniedTarget(event);
+  return (
+    account !== undefined &&
+    context.lists.infrastructureNamespaces.matches(account.namespace) &&
+    RBAC_READ_VERBS.has(event.verb) &&
+    target !== undefined &&
+    STARTUP_READ_TARGETS.has(target)
+  );
+}
+
 export const serviceAccountRequestDenied = defineRule({
   id: 'service-account-request-denied',
   alertType: 'K8S_ServiceAccountRequestDenied',
@@ -102,7 +124,8 @@ export const serviceAccountRequestDenied = defineRule({
     serviceAccountOf(event.user.username) !== undefined &&
     authorizationDenied(event) &&
     deniedTarget(event) !== undefined &&
-    !isSystemRequest(event, context),
+    !isSystemRequest(event, context) &&
+    !isPlatformStartupRead(event, context),
   entities: (event) => {
     const account = serviceAccountOf(event.user.username);
     return [
@@ -120,6 +143,31 @@ export const serviceAccountRequestDenied = defineRule({
   // One probing session from one place is one alert, whatever it tries.
   dedupKey: (event) => `${event.user.username}|${sourceIp(event) ?? ''}`,
   examples: [
+    {
+      name: 'CoreDNS is refused its first cluster-wide list of endpoint slices after an API-server restart',
+      expect: 'none',
+      event: auditEvent({
+        verb: 'list',
+        resource: 'endpointslices',
+        apiGroup: 'discovery.k8s.io',
+        user: 'system:serviceaccount:kube-system:coredns',
+        userAgent: 'coredns/v1.11.3 (linux/amd64) kubernetes/v1.31.2',
+        sourceIP: '10.244.1.12',
+        code: 403,
+      }),
+    },
+    {
+      name: "CoreDNS's token is used to list secrets in every namespace",
+      expect: 'alert',
+      event: auditEvent({
+        verb: 'list',
+        resource: 'secrets',
+        user: 'system:serviceaccount:kube-system:coredns',
+        userAgent: 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46',
+        sourceIP: '203.0.113.77',
+        code: 403,
+      }),
+    },
     {
       name: 'a stolen token tries to list secrets in every namespace',
       expect: 'alert',
