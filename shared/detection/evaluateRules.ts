@@ -42,7 +42,7 @@ export function evaluateRules(records: readonly AuditRecord[], options: Evaluate
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
-  const seenEvents = new Map<string, AuditRecord[]>();
+  const seenEvents = new Map<string, AuditRecord | AuditRecord[]>();
   const matchedRequests = new Set<string>();
   let duplicateEvents = 0;
 
@@ -89,15 +89,18 @@ export function evaluateRules(records: readonly AuditRecord[], options: Evaluate
  * True when the same request at the same stage of the same cluster was already seen. Keyed by audit id
  * alone (short, hashed fast); the rare same-id records are compared in full.
  */
-function isDuplicate(seen: Map<string, AuditRecord[]>, record: AuditRecord): boolean {
+function isDuplicate(seen: Map<string, AuditRecord | AuditRecord[]>, record: AuditRecord): boolean {
   const { auditID, stage } = record.event;
   const earlier = seen.get(auditID);
   if (earlier === undefined) {
-    seen.set(auditID, [record]);
+    // Most ids come once: keep the record itself, and a list only for the few that come again.
+    seen.set(auditID, record);
     return false;
   }
-  if (earlier.some((other) => other.event.stage === stage && other.cluster.resourceId === record.cluster.resourceId)) return true;
-  earlier.push(record);
+  const others = Array.isArray(earlier) ? earlier : [earlier];
+  if (others.some((other) => other.event.stage === stage && other.cluster.resourceId === record.cluster.resourceId)) return true;
+  others.push(record);
+  if (others !== earlier) seen.set(auditID, others);
   return false;
 }
 
