@@ -1,7 +1,7 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
 import { type ContainerView, WORKLOAD_RESOURCES, workloadContainers } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
-import { auditEvent, container, ephemeralContainerEvent, workloadEvent, workloadPatchEvent } from '../exampleEvents';
+import { container, controllerPodEvent, ephemeralContainerEvent, workloadEvent, workloadPatchEvent } from '../exampleEvents';
 import { isSystemRequest } from '../predicates/identities';
 import { canonicalImage, imageForms, parseImageReference } from '../predicates/imageReferences';
 import { imagesOf } from '../predicates/podSecurity';
@@ -113,23 +113,10 @@ export const untrustedRegistryImage = defineRule({
       name: 'the replicaset controller creates a pod from a look-alike registry host',
       expect: 'alert',
       lists: policy,
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'shop',
-        user: 'system:serviceaccount:kube-system:replicaset-controller',
-        requestObject: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            generateName: 'web-7d9f8c6b5-',
-            namespace: 'shop',
-            labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' },
-            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c6b5', controller: true, blockOwnerDeletion: true }],
-          },
-          spec: { containers: [container({ image: 'contoso.azurecr.io.attacker.example/shop/web:1.4.2' })] },
-        },
-      }),
+      event: controllerPodEvent(
+        { containers: [container({ image: 'contoso.azurecr.io.attacker.example/shop/web:1.4.2' })] },
+        { namespace: 'shop', owner: { kind: 'ReplicaSet', name: 'web-7d9f8c6b5' }, labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' } },
+      ),
     },
     {
       name: 'a JSON patch that swaps a deployment\'s image for one from Docker Hub',

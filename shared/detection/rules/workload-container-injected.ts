@@ -3,7 +3,7 @@ import { asObject, asString, getPath, type JsonObject, objectsAt } from '../../k
 import { isJsonPatch } from '../../kubernetes/patchDocuments';
 import { type ContainerView, ContainerKind, objectName, writtenObject } from '../../kubernetes/workloads';
 import { type AlertEntity, EntityType } from '../entities';
-import { auditEvent, container, workloadObject, workloadPatchEvent } from '../exampleEvents';
+import { auditEvent, container, controllerPodEvent, workloadObject, workloadPatchEvent } from '../exampleEvents';
 import { isDryRun } from '../predicates/dryRun';
 import { isSystemRequest } from '../predicates/identities';
 import { commandLineOf, imagesOf } from '../predicates/podSecurity';
@@ -357,18 +357,10 @@ export const workloadContainerInjected = defineRule({
     {
       name: 'the mesh injects its proxy into a pod the ReplicaSet creates',
       expect: 'none',
-      event: auditEvent({
-        verb: 'create',
-        resource: 'pods',
-        namespace: 'shop',
-        user: 'system:serviceaccount:kube-system:replicaset-controller',
-        requestObject: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { generateName: 'web-6f7d9c8b5-', namespace: 'shop' },
-          spec: { containers: [web(), container({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.23.2' })] },
-        },
-      }),
+      event: controllerPodEvent(
+        { containers: [web(), container({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.23.2' })] },
+        { namespace: 'shop', owner: { kind: 'ReplicaSet', name: 'web-6f7d9c8b5' } },
+      ),
     },
     {
       name: 'a listed system identity appends a container',
