@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { evidenceIdOf } from '../shared/detection/detectionRecord';
 import { evaluateRules } from '../shared/detection/evaluateRules';
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules/index';
@@ -155,7 +156,7 @@ function fullPass(traffic: AuditTraffic, rules: readonly Rule[]): FullPassResult
     result.failures += evaluation.failures.length;
     result.findings += evaluation.findings.length;
     for (const finding of evaluation.findings) {
-      const scenario = traffic.scenarioByAuditId.get(finding.record.event.auditID) ?? '';
+      const scenario = traffic.scenarioByAuditId.get(evidenceIdOf(finding.record)) ?? '';
       const attack = ATTACK_SCENARIOS.has(scenario);
       if (attack) result.detectedScenarios.add(scenario);
       const counts = result.findingsByRule.get(finding.rule.id) ?? { attack: 0, benign: 0 };
@@ -325,16 +326,12 @@ function clockRules(rules: readonly Rule[]): ClockedRules {
       }
     };
   };
-  const wrapped = rules.map(
-    (rule): Rule => ({
-      ...rule,
-      match: clock(rule.id, rule.match),
-      entities: clock(rule.id, rule.entities),
-      dedupKey: clock(rule.id, rule.dedupKey),
-      ...(rule.details === undefined ? {} : { details: clock(rule.id, rule.details) }),
-      ...(rule.severityFor === undefined ? {} : { severityFor: clock(rule.id, rule.severityFor) }),
-    }),
-  );
+  // The wrapped functions keep their signatures; the union of rule kinds is restored by the cast.
+  const wrapped = rules.map((rule): Rule => {
+    const logic = rule as unknown as Record<'match' | 'entities' | 'dedupKey' | 'details' | 'severityFor', ((...args: unknown[]) => unknown) | undefined>;
+    const clocked = (name: keyof typeof logic) => (logic[name] === undefined ? {} : { [name]: clock(rule.id, logic[name]) });
+    return { ...rule, ...clocked('match'), ...clocked('entities'), ...clocked('dedupKey'), ...clocked('details'), ...clocked('severityFor') } as Rule;
+  });
   const reset = (): void => rules.forEach((rule) => elapsed.set(rule.id, { inMs: 0, calls: 0 }));
   reset();
   return {

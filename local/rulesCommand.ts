@@ -21,7 +21,12 @@ export interface RuleSummary {
   severity: string;
   intent: string;
   techniques: readonly string[];
-  stages: readonly string[];
+  /** The signal the rule reads. */
+  source: string;
+  /** Audit rules: the stages they look at. */
+  stages?: readonly string[];
+  /** Node rules: the event types they look at (empty: any, Falco alerts by name). */
+  eventTypes?: readonly string[];
   remediation: readonly string[];
   falsePositives: readonly string[];
   references: readonly string[];
@@ -40,7 +45,8 @@ export function summarizeRule(rule: Rule): RuleSummary {
     severity: rule.severity,
     intent: rule.intent,
     techniques: rule.techniques,
-    stages: rule.stages,
+    source: rule.source,
+    ...(rule.source === 'audit' ? { stages: rule.stages } : { eventTypes: rule.eventTypes ?? [] }),
     remediation: rule.remediation,
     falsePositives: rule.falsePositives,
     references: rule.references,

@@ -8,11 +8,12 @@ import { type Alert } from '../shared/alerts/alert';
 import { aggregateFindings } from '../shared/alerts/aggregateFindings';
 import { detectionListOverridesSchema, mergeDetectionLists } from '../shared/detection/allowLists';
 import { createDetectionContext, type DetectionContext } from '../shared/detection/detectionContext';
+import { type DetectionRecord, evidenceIdOf, isNodeRecord } from '../shared/detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../shared/detection/evaluateRules';
 import { type Finding } from '../shared/detection/finding';
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
-import { type AuditRecord, type ClusterIdentity } from '../shared/kubernetes/auditEvent';
+import { type ClusterIdentity } from '../shared/kubernetes/auditEvent';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { type RepairReason } from '../shared/kubernetes/repairReason';
@@ -338,7 +339,7 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
         failureCount += evaluation.failures.length;
         failures.push(...evaluation.failures.slice(0, Math.max(0, MAX_LISTED_FAILURES - failures.length)));
         for (const finding of evaluation.findings) {
-          const key = `${finding.rule.id}|${finding.record.cluster.resourceId}|${finding.record.event.auditID}`;
+          const key = `${finding.rule.id}|${finding.record.cluster.resourceId}|${evidenceIdOf(finding.record)}`;
           if (seenFindings.has(key)) continue;
           seenFindings.add(key);
           findings.push({ ...finding, record: withoutBodies(finding.record) });
@@ -360,7 +361,8 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
 }
 
 /** A finding keeps its event until the end: drop the request and response bodies, which alerts never show. */
-function withoutBodies(record: AuditRecord): AuditRecord {
+function withoutBodies(record: DetectionRecord): DetectionRecord {
+  if (isNodeRecord(record)) return record;
   const { requestObject: _request, responseObject: _response, ...event } = record.event;
   return { ...record, event };
 }

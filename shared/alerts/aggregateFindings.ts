@@ -1,3 +1,4 @@
+import { actorOf, evidenceIdOf, occurredAtOf, recordPropertiesOf } from '../detection/detectionRecord';
 import { type AlertEntity, EntityType } from '../detection/entities';
 import { type Finding } from '../detection/finding';
 import { type Severity } from '../detection/rule';
@@ -37,8 +38,8 @@ export interface FindingAlertIdentity {
  * epoch, so every instance and every re-delivery computes the same id.
  */
 export function alertIdentityOf(finding: Finding, windowInMs: number): FindingAlertIdentity {
-  const { event, cluster } = finding.record;
-  const timeInMs = Date.parse(event.requestReceivedTimestamp);
+  const { cluster } = finding.record;
+  const timeInMs = Date.parse(occurredAtOf(finding.record));
   const windowStartUtc = new Date(Math.floor(timeInMs / windowInMs) * windowInMs).toISOString();
   const id = createAlertId({
     subscriptionId: cluster.subscriptionId,
@@ -62,8 +63,8 @@ export function aggregateFindings(findings: readonly Finding[], options: Aggrega
   const entityKeys = new Map<string, Set<string>>();
 
   for (const finding of findings) {
-    const { event } = finding.record;
-    const time = new Date(Date.parse(event.requestReceivedTimestamp)).toISOString();
+    const time = new Date(Date.parse(occurredAtOf(finding.record))).toISOString();
+    const evidenceId = evidenceIdOf(finding.record);
     const { id, windowStartUtc } = alertIdentityOf(finding, options.windowInMs);
     let alert = alerts.get(id);
     if (alert === undefined) {
@@ -76,8 +77,8 @@ export function aggregateFindings(findings: readonly Finding[], options: Aggrega
       if (time > alert.endTimeUtc) alert.endTimeUtc = time;
       if (severityRank[finding.severity] > severityRank[alert.severity]) alert.severity = finding.severity;
     }
-    if (alert.evidenceAuditIds.length < maxEvidence && !alert.evidenceAuditIds.includes(event.auditID)) {
-      alert.evidenceAuditIds.push(event.auditID);
+    if (alert.evidenceAuditIds.length < maxEvidence && !alert.evidenceAuditIds.includes(evidenceId)) {
+      alert.evidenceAuditIds.push(evidenceId);
     }
     const seen = entityKeys.get(id) as Set<string>;
     for (const entity of finding.entities) {
@@ -93,15 +94,14 @@ export function aggregateFindings(findings: readonly Finding[], options: Aggrega
 
 function newAlert(finding: Finding, id: string, time: string, windowStartUtc: string, options: AggregateFindingsOptions): Alert {
   const { rule, record } = finding;
-  const { cluster, event } = record;
+  const { cluster } = record;
   const clusterEntity: AlertEntity = { type: EntityType.cluster, name: cluster.clusterName };
-  const principal = event.impersonatedUser?.username ?? event.user.username;
   return {
     id,
     systemAlertId: id,
     subscriptionId: cluster.subscriptionId,
-    alertType: rule.alertType,
-    alertDisplayName: options.isSimulated === true ? `${SAMPLE_ALERT_PREFIX}${rule.displayName}` : rule.displayName,
+    alertType: finding.alertType,
+    alertDisplayName: options.isSimulated === true ? `${SAMPLE_ALERT_PREFIX}${finding.displayName}` : finding.displayName,
     description: rule.description,
     severity: finding.severity,
     intent: rule.intent,
@@ -116,14 +116,11 @@ function newAlert(finding: Finding, id: string, time: string, windowStartUtc: st
     extendedProperties: {
       ...finding.details,
       resourceGroup: cluster.resourceGroup,
-      ...(event.objectRef?.namespace === undefined ? {} : { namespace: event.objectRef.namespace }),
-      verb: event.verb,
-      ...(event.objectRef?.resource === undefined ? {} : { resource: resourcePath(event.objectRef.resource, event.objectRef.subresource) }),
-      ...(event.userAgent === undefined ? {} : { userAgent: event.userAgent.slice(0, 256) }),
+      ...recordPropertiesOf(record),
       ruleId: rule.id,
     },
     remediationSteps: [...rule.remediation],
-    correlationKey: createCorrelationKey(cluster.resourceId, principal),
+    correlationKey: createCorrelationKey(cluster.resourceId, actorOf(record)),
     productName: PRODUCT_NAME,
     vendorName: VENDOR_NAME,
     isSimulated: options.isSimulated ?? false,
@@ -137,8 +134,4 @@ function newAlert(finding: Finding, id: string, time: string, windowStartUtc: st
     version: 1,
     lastModifiedUtc: options.now.toISOString(),
   };
-}
-
-function resourcePath(resource: string, subresource: string | undefined): string {
-  return subresource === undefined ? resource : `${resource}/${subresource}`;
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { bundledThreatLists } from '../intel/bundledThreatLists';
+import { nodeHostListDefaults } from './nodeHostLists';
+import { nodeProcessListDefaults } from './nodeProcessLists';
 
 /**
  * The named lists the rules consult, as data. Every list can be replaced or extended by configuration
@@ -58,6 +61,46 @@ export interface DetectionLists {
    * is a separate alert.
    */
   allowedNodes: readonly string[];
+
+  // Node events (Tetragon, Falco). Entries match a process by its binary's path or file name unless said otherwise.
+
+  /** Web servers and application runtimes whose children are the application's: a shell under one is a web shell. */
+  webServers: readonly string[];
+  /** Command interpreters (sh, bash, busybox, ...). */
+  shells: readonly string[];
+  /** Commands an intruder runs first to look around (whoami, id, uname, ...); under a web server they betray a web shell. */
+  reconCommands: readonly string[];
+  /** Crypto-miner executables (xmrig, minerd, ...). */
+  minerBinaries: readonly string[];
+  /** Network scanners, post-exploitation and container-escape toolkits, C2 agents (nmap, masscan, linpeas, cdk, Caldera's sandcat). */
+  attackToolBinaries: readonly string[];
+  /** Security and monitoring agents whose stopping or killing blinds the defenders. */
+  securityAgents: readonly string[];
+  /** Tools that fetch from the network (curl, wget, ...), for download-and-run. */
+  downloadTools: readonly string[];
+  /** Files on a node or in a container whose read gives credentials away (`/etc/shadow`, kubelet PKI, SSH keys); globs over the path. */
+  sensitiveNodeFiles: readonly string[];
+  /** Processes that read the sensitive files by design (kubelet, sshd, PAM helpers). */
+  credentialReaders: readonly string[];
+  /** Container runtime sockets (containerd, CRI-O, Docker); globs over the path. */
+  containerRuntimeSockets: readonly string[];
+  /** Processes that talk to a runtime socket by design (kubelet, containerd shims, crictl on the host). */
+  runtimeSocketClients: readonly string[];
+  /** Processes expected to call the cloud's instance metadata service (Azure CNI, kubelet, cloud-node-manager, identity agents). */
+  metadataCallers: readonly string[];
+  /**
+   * The platform's own node agents, trusted for host-level actions (setns, mount, module loading, iptables), as
+   * `<namespace>/<workload>` globs (`kube-system/kube-proxy`, `kube-system/cilium`). Host processes are judged by `credentialReaders` and friends.
+   */
+  systemWorkloads: readonly string[];
+  /** Mining pool domains (bundled threat list, see shared/intel/data), matched against arguments and connection names. */
+  miningPoolDomains: readonly string[];
+  /** Ports mining pools listen on (stratum), as strings. */
+  miningPoolPorts: readonly string[];
+  /** Addresses on the bundled threat lists (C2, scanners), exact IPv4/IPv6 or globs. */
+  threatIntelAddresses: readonly string[];
+  /** Domains on the bundled threat lists (C2, malware distribution), globs. */
+  threatIntelDomains: readonly string[];
 }
 
 /**
@@ -222,6 +265,9 @@ export const defaultDetectionLists: DetectionLists = {
   disallowedNamespaces: [],
   allowedNodes: [],
   dangerousCapabilities: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'BPF', 'DAC_READ_SEARCH', 'ALL', 'SYS_RAWIO', 'SYS_BOOT', 'PERFMON'],
+  ...nodeProcessListDefaults,
+  ...nodeHostListDefaults,
+  ...bundledThreatLists,
 };
 
 const listNames = Object.keys(defaultDetectionLists) as (keyof DetectionLists)[];

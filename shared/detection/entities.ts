@@ -18,6 +18,8 @@ export const EntityType = {
   ip: 'ip',
   process: 'process',
   file: 'file',
+  /** A node (virtual machine) of the cluster, as Defender names hosts. */
+  host: 'host',
 } as const;
 export type EntityType = (typeof EntityType)[keyof typeof EntityType];
 
@@ -34,4 +36,15 @@ export interface AlertEntity {
   imageId?: string;
   /** Redacted command line of a `process` entity. */
   commandLine?: string;
+  /** Port of an `ip` entity (the remote port of a connection). */
+  port?: number;
+  /** Process id of a `process` entity, as the node saw it. */
+  processId?: number;
+  /**
+   * Where a `process` entity sits in the process tree: `process` (the acting one), `parent`, or `ancestor`;
+   * the image's executable path is `name`.
+   */
+  role?: 'process' | 'parent' | 'ancestor';
+  /** Name of the host a `process`, `file` or `container` entity was seen on. */
+  hostName?: string;
 }

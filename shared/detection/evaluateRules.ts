@@ -1,7 +1,8 @@
-import { type AuditRecord } from '../kubernetes/auditEvent';
+import { NodeEventType, type NodeRecord } from '../node/nodeEvent';
 import { type DetectionContext, defaultDetectionContext } from './detectionContext';
+import { type DetectionRecord, evidenceIdOf, isNodeRecord } from './detectionRecord';
 import { type Finding } from './finding';
-import { type Rule } from './rule';
+import { type AuditRule, type NodeRule, type Rule } from './rule';
 
 export interface EvaluateRulesOptions {
   rules: readonly Rule[];
@@ -11,6 +12,7 @@ export interface EvaluateRulesOptions {
 /** A rule that threw on an event: the event and the rest of the batch are still evaluated. */
 export interface RuleFailure {
   ruleId: string;
+  /** The audit id or node event id. */
   auditId: string;
   message: string;
 }
@@ -18,7 +20,10 @@ export interface RuleFailure {
 export interface EvaluationStats {
   /** Records given to the engine. */
   events: number;
-  /** Records skipped because the same request at the same stage was already seen in the batch (kube-audit and kube-audit-admin both streamed). */
+  /**
+   * Records skipped because the same event was already seen in the batch: the same request at the same stage
+   * (kube-audit and kube-audit-admin both streamed), or the same node event twice (two shippers).
+   */
   duplicateEvents: number;
   findings: number;
   findingsByRule: Record<string, number>;
@@ -32,51 +37,65 @@ export interface EvaluationResult {
 }
 
 /**
- * Runs every rule over a batch of records. Pure: no I/O, no clock. A rule that throws is isolated (reported
- * in `failures` with its id and the audit id) and never stops the batch. Each request is counted once per
- * rule even when it appears at several stages (exec streams log `ResponseStarted`, then maybe `ResponseComplete`).
+ * Runs every rule over a batch of records of any signal: audit records meet the audit rules of their stage
+ * and resource, node records the node rules of their event type. Pure: no I/O, no clock. A rule that throws
+ * is isolated (reported in `failures` with its id and the event id) and never stops the batch. Each audit
+ * request is counted once per rule even when it appears at several stages (exec streams log
+ * `ResponseStarted`, then maybe `ResponseComplete`). A Falco alert raises the node rules that name its
+ * Falco rule among their equivalents (the sensor has judged it), and otherwise the rules that take every
+ * Falco alert.
  */
-export function evaluateRules(records: readonly AuditRecord[], options: EvaluateRulesOptions): EvaluationResult {
+export function evaluateRules(records: readonly DetectionRecord[], options: EvaluateRulesOptions): EvaluationResult {
   const context = options.context ?? defaultDetectionContext;
-  const rulesByStage = indexOf(options.rules);
+  const index = indexOf(options.rules);
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
-  const seenEvents = new Map<string, AuditRecord | AuditRecord[]>();
+  const seenEvents = new Map<string, DetectionRecord | DetectionRecord[]>();
   const matchedRequests = new Set<string>();
   let duplicateEvents = 0;
 
+  const evaluate = <Event>(rule: Rule, record: DetectionRecord, event: Event, judged: boolean): void => {
+    const logic = rule as unknown as RuleLogicOf<Event>;
+    try {
+      if (!judged && !logic.match(event, context)) return;
+      if (rule.source === 'audit' && rule.stages.length > 1) {
+        const requestKey = `${rule.id}|${record.cluster.resourceId}|${evidenceIdOf(record)}`;
+        if (matchedRequests.has(requestKey)) return;
+        matchedRequests.add(requestKey);
+      }
+      findings.push({
+        rule,
+        alertType: logic.alertTypeFor?.(event) ?? rule.alertType,
+        displayName: logic.displayNameFor?.(event) ?? rule.displayName,
+        severity: logic.severityFor?.(event, context) ?? rule.severity,
+        record,
+        entities: logic.entities(event, context),
+        details: logic.details?.(event, context) ?? {},
+        dedupKey: logic.dedupKey(event, context),
+      });
+      findingsByRule[rule.id] = (findingsByRule[rule.id] ?? 0) + 1;
+    } catch (error) {
+      failures.push({ ruleId: rule.id, auditId: evidenceIdOf(record), message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
   for (const record of records) {
-    const { event } = record;
     if (isDuplicate(seenEvents, record)) {
       duplicateEvents++;
       continue;
     }
-    const index = rulesByStage.get(event.stage);
-    if (index === undefined) continue;
-    const resource = event.objectRef?.resource;
-    const rules = (resource === undefined ? undefined : index.byResource.get(resource)) ?? index.anyResource;
-    for (const rule of rules) {
-      try {
-        if (!rule.match(event, context)) continue;
-        if (rule.stages.length > 1) {
-          const requestKey = `${rule.id}|${record.cluster.resourceId}|${event.auditID}`;
-          if (matchedRequests.has(requestKey)) continue;
-          matchedRequests.add(requestKey);
-        }
-        findings.push({
-          rule,
-          severity: rule.severityFor?.(event, context) ?? rule.severity,
-          record,
-          entities: rule.entities(event, context),
-          details: rule.details?.(event, context) ?? {},
-          dedupKey: rule.dedupKey(event, context),
-        });
-        findingsByRule[rule.id] = (findingsByRule[rule.id] ?? 0) + 1;
-      } catch (error) {
-        failures.push({ ruleId: rule.id, auditId: event.auditID, message: error instanceof Error ? error.message : String(error) });
-      }
+    if (isNodeRecord(record)) {
+      const { rules, judged } = nodeRulesFor(index.node, record);
+      for (const rule of rules) evaluate(rule, record, record.event, judged);
+      continue;
     }
+    const { event } = record;
+    const stageRules = index.audit.get(event.stage);
+    if (stageRules === undefined) continue;
+    const resource = event.objectRef?.resource;
+    const rules = (resource === undefined ? undefined : stageRules.byResource.get(resource)) ?? stageRules.anyResource;
+    for (const rule of rules) evaluate(rule, record, event, false);
   }
   return {
     findings,
@@ -85,44 +104,86 @@ export function evaluateRules(records: readonly AuditRecord[], options: Evaluate
   };
 }
 
+/** The logic of a rule over its own signal's events (the index guarantees the signal). */
+interface RuleLogicOf<Event> {
+  alertTypeFor?: (event: Event) => string;
+  displayNameFor?: (event: Event) => string;
+  severityFor?: (event: Event, context: DetectionContext) => Rule['severity'];
+  match: (event: Event, context: DetectionContext) => boolean;
+  entities: (event: Event, context: DetectionContext) => Finding['entities'];
+  details?: (event: Event, context: DetectionContext) => Record<string, string>;
+  dedupKey: (event: Event, context: DetectionContext) => string;
+}
+
+/** The node rules offered a node record, and whether the sensor already judged it (a mapped Falco alert). */
+function nodeRulesFor(index: NodeRuleIndex, record: NodeRecord): { rules: readonly NodeRule[]; judged: boolean } {
+  const { event } = record;
+  if (event.falco !== undefined) {
+    const named = index.byFalcoRule.get(event.falco.rule.toLowerCase());
+    if (named !== undefined) return { rules: named, judged: true };
+  }
+  return { rules: index.byEventType.get(event.type) ?? index.anyEventType, judged: false };
+}
+
 /**
- * True when the same request at the same stage of the same cluster was already seen. Keyed by audit id
- * alone (short, hashed fast); the rare same-id records are compared in full.
+ * True when the same event of the same cluster was already seen: for audit, the same request at the same
+ * stage. Keyed by event id alone (short, hashed fast); the rare same-id records are compared in full.
  */
-function isDuplicate(seen: Map<string, AuditRecord | AuditRecord[]>, record: AuditRecord): boolean {
-  const { auditID, stage } = record.event;
-  const earlier = seen.get(auditID);
+function isDuplicate(seen: Map<string, DetectionRecord | DetectionRecord[]>, record: DetectionRecord): boolean {
+  const id = evidenceIdOf(record);
+  const earlier = seen.get(id);
   if (earlier === undefined) {
     // Most ids come once: keep the record itself, and a list only for the few that come again.
-    seen.set(auditID, record);
+    seen.set(id, record);
     return false;
   }
   const others = Array.isArray(earlier) ? earlier : [earlier];
-  if (others.some((other) => other.event.stage === stage && other.cluster.resourceId === record.cluster.resourceId)) return true;
+  if (others.some((other) => isSameEvent(other, record))) return true;
   others.push(record);
-  if (others !== earlier) seen.set(auditID, others);
+  if (others !== earlier) seen.set(id, others);
   return false;
 }
 
-/** The rules of one stage: those for any request, and per resource those plus the resource's own, in library order. */
-interface StageRules {
-  anyResource: Rule[];
-  byResource: Map<string, Rule[]>;
+function isSameEvent(a: DetectionRecord, b: DetectionRecord): boolean {
+  if (a.cluster.resourceId !== b.cluster.resourceId) return false;
+  if (isNodeRecord(a) || isNodeRecord(b)) return isNodeRecord(a) && isNodeRecord(b);
+  return a.event.stage === b.event.stage;
 }
 
-const indexes = new WeakMap<readonly Rule[], Map<string, StageRules>>();
+/** The audit rules of one stage: those for any request, and per resource those plus the resource's own, in library order. */
+interface StageRules {
+  anyResource: AuditRule[];
+  byResource: Map<string, AuditRule[]>;
+}
+
+/** The node rules: per event type those for any event plus the type's own, in library order; per Falco rule name (lower case) the rules naming it. */
+interface NodeRuleIndex {
+  anyEventType: NodeRule[];
+  byEventType: Map<string, NodeRule[]>;
+  byFalcoRule: Map<string, NodeRule[]>;
+}
+
+interface RuleIndex {
+  audit: Map<string, StageRules>;
+  node: NodeRuleIndex;
+}
+
+const indexes = new WeakMap<readonly Rule[], RuleIndex>();
 
 /** The index of a rule set, built once: the pipeline evaluates every batch with the same library. */
-function indexOf(rules: readonly Rule[]): Map<string, StageRules> {
+function indexOf(rules: readonly Rule[]): RuleIndex {
   let index = indexes.get(rules);
   if (index === undefined) {
-    index = indexRules(rules);
+    index = {
+      audit: indexAuditRules(rules.filter((rule): rule is AuditRule => rule.source === 'audit')),
+      node: indexNodeRules(rules.filter((rule): rule is NodeRule => rule.source === 'node')),
+    };
     indexes.set(rules, index);
   }
   return index;
 }
 
-function indexRules(rules: readonly Rule[]): Map<string, StageRules> {
+function indexAuditRules(rules: readonly AuditRule[]): Map<string, StageRules> {
   const byStage = new Map<string, StageRules>();
   for (const stage of new Set(rules.flatMap((rule) => rule.stages))) {
     const stageRules = rules.filter((rule) => rule.stages.includes(stage));
@@ -135,4 +196,26 @@ function indexRules(rules: readonly Rule[]): Map<string, StageRules> {
     });
   }
   return byStage;
+}
+
+function indexNodeRules(rules: readonly NodeRule[]): NodeRuleIndex {
+  const byFalcoRule = new Map<string, NodeRule[]>();
+  for (const rule of rules) {
+    for (const name of rule.equivalents.falco) {
+      const key = name.toLowerCase();
+      byFalcoRule.set(key, [...(byFalcoRule.get(key) ?? []), rule]);
+    }
+  }
+  const eventTypes = Object.values(NodeEventType);
+  return {
+    // A rule without event types takes any event, except Falco alerts, which only reach rules that ask for them.
+    anyEventType: rules.filter((rule) => rule.eventTypes === undefined),
+    byEventType: new Map(
+      eventTypes.map((type) => [
+        type,
+        rules.filter((rule) => (rule.eventTypes === undefined ? type !== NodeEventType.falcoAlert : rule.eventTypes.includes(type))),
+      ]),
+    ),
+    byFalcoRule,
+  };
 }

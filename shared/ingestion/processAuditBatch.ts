@@ -2,6 +2,7 @@ import type { Database } from '@azure/cosmos';
 import { alertIdentityOf } from '../alerts/aggregateFindings';
 import { type AlertOccurrence } from '../alerts/foldOccurrences';
 import { type DetectionContext } from '../detection/detectionContext';
+import { type DetectionRecord } from '../detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
 import { type AuditRecord } from '../kubernetes/auditEvent';
@@ -185,7 +186,7 @@ export async function processAuditBatch(batch: AuditBatch, dependencies: Ingesti
 
 interface DecodedBatch {
   records: { record: AuditRecord; message: BatchMessage }[];
-  messageOf: Map<AuditRecord, BatchMessage>;
+  messageOf: Map<DetectionRecord, BatchMessage>;
   /** Every record that could not be used, by reason. */
   skipped: Record<string, number>;
   /** Repairs of the usable events, by reason. */
@@ -203,7 +204,7 @@ interface DecodedBatch {
  */
 function decodeBatch(batch: AuditBatch): DecodedBatch {
   const records: DecodedBatch['records'] = [];
-  const messageOf = new Map<AuditRecord, BatchMessage>();
+  const messageOf = new Map<DetectionRecord, BatchMessage>();
   const skippedByReason: Record<string, number> = {};
   const repairedByReason: Record<string, number> = {};
   const sampledCategories = new Set<string | undefined>();
@@ -241,8 +242,8 @@ function decodeBatch(batch: AuditBatch): DecodedBatch {
  * the batch and dead-lettered, so nobody outside the service can make a real event look simulated.
  * Returns the verified simulated records.
  */
-async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: AuditBatch, dependencies: IngestionDependencies): Promise<Set<AuditRecord>> {
-  const simulated = new Set<AuditRecord>();
+async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: AuditBatch, dependencies: IngestionDependencies): Promise<Set<DetectionRecord>> {
+  const simulated = new Set<DetectionRecord>();
   if (!decoded.records.some(({ record }) => isReservedSimulationCluster(record.cluster))) return simulated;
   const key = await dependencies.simulationSigningKey();
   decoded.records = decoded.records.filter(({ record, message }) => {

@@ -83,6 +83,8 @@ export interface RecordSource {
 
 /** One normalized audit event with the cluster it belongs to: the unit the detection engine works on. */
 export interface AuditRecord {
+  /** Tells audit records from node records (shared/node) where both meet (the engine, alerts); absent means audit. */
+  signal?: 'audit';
   event: AuditEvent;
   cluster: ClusterIdentity;
   source: RecordSource;

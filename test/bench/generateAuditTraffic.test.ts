@@ -1,4 +1,5 @@
 import { ATTACK_SCENARIOS, type AuditTraffic, generateAuditTraffic } from '../../bench/generateAuditTraffic';
+import { evidenceIdOf } from '../../shared/detection/detectionRecord';
 import { evaluateRules } from '../../shared/detection/evaluateRules';
 import { allRules } from '../../shared/detection/rules/index';
 import { type AuditRecord } from '../../shared/kubernetes/auditEvent';
@@ -92,7 +93,7 @@ describe('generateAuditTraffic', () => {
 
     const { findings, failures } = evaluateRules(records, { rules: allRules });
     expect(failures).toEqual([]);
-    const detected = new Set(findings.map((finding) => finding.record.event.auditID).filter((id) => attackIds.has(id)));
+    const detected = new Set(findings.map((finding) => evidenceIdOf(finding.record)).filter((id) => attackIds.has(id)));
     expect(detected.size).toBeGreaterThan(attackIds.size / 2);
   });
 
@@ -100,7 +101,7 @@ describe('generateAuditTraffic', () => {
     const { findings } = evaluateRules(records, { rules: allRules });
     for (const [scenario, ruleId] of [['privileged-pod', 'privileged-container'], ['alert-test', 'alert-test-trigger']] as const) {
       const ids = [...traffic.scenarioByAuditId].filter(([, name]) => name === scenario).map(([id]) => id);
-      const raised = new Set(findings.filter((finding) => finding.rule.id === ruleId).map((finding) => finding.record.event.auditID));
+      const raised = new Set(findings.filter((finding) => finding.rule.id === ruleId).map((finding) => evidenceIdOf(finding.record)));
       expect(ids.length).toBeGreaterThan(0);
       expect(ids.filter((id) => !raised.has(id))).toEqual([]);
     }

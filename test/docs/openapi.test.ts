@@ -13,7 +13,7 @@ import { SuppressionConditionField, SuppressionReason, SuppressionRuleState } fr
 import { SubscriptionRole } from '../../shared/auth/roles';
 import { EntityType } from '../../shared/detection/entities';
 import { Intent, Severity } from '../../shared/detection/rule';
-import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
 import { TargetCircuitBreaker } from '../../shared/export/deliveryRetry';
 import { deliverAlertChanges } from '../../shared/export/deliverAlertChanges';
 import { type WebhookRequest } from '../../shared/export/deliverWebhook';

@@ -6,7 +6,7 @@ import { createDetectionContext } from '../../shared/detection/detectionContext'
 import { auditEvent, container, execEvent, podObject } from '../../shared/detection/exampleEvents';
 import { defineRule } from '../../shared/detection/rule';
 import { allRules } from '../../shared/detection/rules';
-import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
 import { type ClusterIdentity } from '../../shared/kubernetes/auditEvent';
 import { parseClusterResourceId } from '../../shared/kubernetes/clusterIdentity';
 import { main } from '../../local/argus';

@@ -17,7 +17,7 @@ async function problemsIn(path: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`);
 }
 
-describe('the pure detection core (shared/kubernetes, shared/detection)', () => {
+describe('the pure detection core (shared/kubernetes, shared/node, shared/intel, shared/detection)', () => {
   it.each([
     ["import { CosmosClient } from '@azure/cosmos';", 'no-restricted-imports'],
     ["import { readFileSync } from 'node:fs';", 'no-restricted-imports'],
@@ -28,7 +28,7 @@ describe('the pure detection core (shared/kubernetes, shared/detection)', () => 
     ["export const mode = process.env['MODE'];", 'no-restricted-globals'],
     ["export const load = () => fetch('https://example.com');", 'no-restricted-globals'],
   ])('when a core module does `%s`, then lint fails with %s', async (code, rule) => {
-    for (const folder of ['shared/detection/rules', 'shared/kubernetes']) {
+    for (const folder of ['shared/detection/rules/node', 'shared/kubernetes', 'shared/node', 'shared/intel']) {
       const problems = await problemsIn(`${folder}/probe.ts`, code);
       expect(problems.some((p) => p.startsWith(`${rule}:`))).toBe(true);
     }

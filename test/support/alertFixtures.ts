@@ -2,7 +2,7 @@ import { aggregateFindings } from '../../shared/alerts/aggregateFindings';
 import { type Alert, AlertStatus } from '../../shared/alerts/alert';
 import { createAlertId } from '../../shared/alerts/alertId';
 import { auditEvent, container, podObject } from '../../shared/detection/exampleEvents';
-import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
 import { type Severity } from '../../shared/detection/rule';
 import { evaluate, TEST_CLUSTER } from './ruleHarness';
 

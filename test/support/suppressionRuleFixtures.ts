@@ -2,8 +2,8 @@ import { aggregateFindings } from '../../shared/alerts/aggregateFindings';
 import { type Alert } from '../../shared/alerts/alert';
 import { type SuppressionRule } from '../../shared/alerts/suppressionRule';
 import { auditEvent, container, podObject } from '../../shared/detection/exampleEvents';
-import { execIntoPod } from '../../shared/detection/rules/exec-into-pod';
-import { privilegedContainer } from '../../shared/detection/rules/privileged-container';
+import { execIntoPod } from '../../shared/detection/rules/audit/exec-into-pod';
+import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
 import { evaluate } from './ruleHarness';
 
 export interface PrivilegedPodAlertOptions {

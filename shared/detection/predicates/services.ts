@@ -4,7 +4,7 @@ import { isJsonPatch } from '../../kubernetes/patchDocuments';
 import { writtenObject } from '../../kubernetes/workloads';
 import { type DetectionContext } from '../detectionContext';
 import { type AlertEntity, EntityType } from '../entities';
-import { type RuleDefinition } from '../rule';
+import { type AuditRuleDefinition } from '../rule';
 import { requestEntities } from '../requestEntities';
 import { isSystemRequest } from './identities';
 import { apiGroupOf, isMainResource, isResource, isWrite, namespaceOf, succeeded } from './requests';
@@ -333,7 +333,7 @@ export type ExposureCheck = (service: ServiceView, event: AuditEvent) => Record<
  * The match, entities, details and dedup key of a rule about an external load balancer in front of some
  * application: {@link exposedLoadBalancer} and then the rule's own check.
  */
-export function loadBalancerExposure(check: ExposureCheck): Pick<RuleDefinition, 'match' | 'entities' | 'details' | 'dedupKey'> {
+export function loadBalancerExposure(check: ExposureCheck): Pick<AuditRuleDefinition, 'match' | 'entities' | 'details' | 'dedupKey'> {
   const found = (event: AuditEvent, context: DetectionContext): { service: ServiceView; facts: Record<string, string> } | undefined => {
     const service = exposedLoadBalancer(event, context);
     const facts = service === undefined ? undefined : check(service, event);

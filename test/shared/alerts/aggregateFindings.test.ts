@@ -1,6 +1,6 @@
 import { aggregateFindings } from '../../../shared/alerts/aggregateFindings';
 import { auditEvent, container, podObject } from '../../../shared/detection/exampleEvents';
-import { privilegedContainer } from '../../../shared/detection/rules/privileged-container';
+import { privilegedContainer } from '../../../shared/detection/rules/audit/privileged-container';
 import { evaluate } from '../../support/ruleHarness';
 
 const now = new Date('2026-11-02T12:00:00.000Z');

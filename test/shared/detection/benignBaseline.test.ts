@@ -3,12 +3,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { mergeDetectionLists } from '../../../shared/detection/allowLists';
 import { createDetectionContext, defaultDetectionContext } from '../../../shared/detection/detectionContext';
+import { evidenceIdOf } from '../../../shared/detection/detectionRecord';
 import { evaluateRules, type EvaluationResult } from '../../../shared/detection/evaluateRules';
 import { type Finding } from '../../../shared/detection/finding';
 import { isJudgedPodSpecWrite } from '../../../shared/detection/predicates/podSpecWrites';
 import { addedCapabilities, hostPathVolumes, isInfrastructureWorkload, isPrivileged, sharedHostNamespaces } from '../../../shared/detection/predicates/podSecurity';
 import { allRules } from '../../../shared/detection/rules/index';
-import { type ClusterIdentity } from '../../../shared/kubernetes/auditEvent';
+import { type AuditRecord, type ClusterIdentity } from '../../../shared/kubernetes/auditEvent';
 import { parseClusterResourceId } from '../../../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput, type DecodedAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
 import { SkipReason } from '../../../shared/kubernetes/skipReason';
@@ -132,7 +133,7 @@ const findingKey = (ruleId: string, auditId: string): string => `${ruleId}|${aud
 
 /** One line an engineer can act on: which rule, which request, by whom, on what. */
 function describeFinding(file: string, finding: Finding): string {
-  const { event } = finding.record;
+  const { event } = finding.record as AuditRecord;
   const ref = event.objectRef;
   const resource = ref?.resource === undefined ? event.requestURI : `${ref.apiGroup ? `${ref.apiGroup}/` : ''}${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}${ref.name ? ` ${ref.name}` : ''}`;
   return (
@@ -177,7 +178,7 @@ describe('benign baseline', () => {
     const known = new Set(knownFalsePositiveSchema.parse(readKnownFalsePositives()).map((entry) => findingKey(entry.ruleId, entry.auditId)));
     const unexpected = runs.flatMap((run) =>
       run.evaluation.findings
-        .filter((finding) => !known.has(findingKey(finding.rule.id, finding.record.event.auditID)))
+        .filter((finding) => !known.has(findingKey(finding.rule.id, evidenceIdOf(finding.record))))
         .map((finding) => describeFinding(run.fixture.file, finding)),
     );
     expect(unexpected).toEqual([]);
@@ -197,7 +198,7 @@ describe('benign baseline', () => {
     const known = new Set(knownFalsePositiveSchema.parse(readKnownFalsePositives()).map((entry) => findingKey(entry.ruleId, entry.auditId)));
     const unexpected = runs.flatMap((run) =>
       evaluateRules(run.decoded.records, { rules: allRules, context })
-        .findings.filter((finding) => !known.has(findingKey(finding.rule.id, finding.record.event.auditID)))
+        .findings.filter((finding) => !known.has(findingKey(finding.rule.id, evidenceIdOf(finding.record))))
         .map((finding) => describeFinding(run.fixture.file, finding)),
     );
     expect(unexpected).toEqual([]);
@@ -239,7 +240,7 @@ describe('benign baseline', () => {
   });
 
   it('when the known false positives are read, then each still alerts (no stale entries)', () => {
-    const alerting = new Set(runs.flatMap((run) => run.evaluation.findings.map((finding) => findingKey(finding.rule.id, finding.record.event.auditID))));
+    const alerting = new Set(runs.flatMap((run) => run.evaluation.findings.map((finding) => findingKey(finding.rule.id, evidenceIdOf(finding.record)))));
     const stale = knownFalsePositiveSchema
       .parse(readKnownFalsePositives())
       .filter((entry) => !alerting.has(findingKey(entry.ruleId, entry.auditId)))

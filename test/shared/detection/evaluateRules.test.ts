@@ -1,10 +1,11 @@
-import { AuditStage } from '../../../shared/kubernetes/auditEvent';
+import { type AuditRecord, AuditStage } from '../../../shared/kubernetes/auditEvent';
+import { evidenceIdOf } from '../../../shared/detection/detectionRecord';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
 import { requestEntities } from '../../../shared/detection/requestEntities';
-import { defineRule, Intent, type RuleDefinition, Severity } from '../../../shared/detection/rule';
+import { defineRule, Intent, type AuditRuleDefinition, Severity } from '../../../shared/detection/rule';
 import { evaluate } from '../../support/ruleHarness';
 
-function testRule(overrides: Partial<RuleDefinition>): ReturnType<typeof defineRule> {
+function testRule(overrides: Partial<AuditRuleDefinition>): ReturnType<typeof defineRule> {
   return defineRule({
     id: 'test-rule',
     alertType: 'K8S_Test',
@@ -39,7 +40,7 @@ describe('evaluateRules', () => {
     const healthy = testRule({ id: 'healthy' });
     const result = evaluate([throwing, healthy], [create('bad'), create('good')]);
     expect(result.failures).toEqual([{ ruleId: 'throws', auditId: 'bad', message: 'boom' }]);
-    expect(result.findings.map((f) => `${f.rule.id}:${f.record.event.auditID}`)).toEqual(['healthy:bad', 'throws:good', 'healthy:good']);
+    expect(result.findings.map((f) => `${f.rule.id}:${evidenceIdOf(f.record)}`)).toEqual(['healthy:bad', 'throws:good', 'healthy:good']);
     expect(result.stats.ruleFailures).toBe(1);
     expect(result.stats.findingsByRule).toEqual({ healthy: 2, throws: 1 });
   });
@@ -47,13 +48,13 @@ describe('evaluateRules', () => {
   it('when a rule looks only at ResponseComplete, then the other stages of the request are ignored', () => {
     const result = evaluate([testRule({})], [create('r1', AuditStage.RequestReceived), create('r1', AuditStage.ResponseStarted), create('r1')]);
     expect(result.findings).toHaveLength(1);
-    expect(result.findings[0]?.record.event.stage).toBe(AuditStage.ResponseComplete);
+    expect((result.findings[0]?.record as AuditRecord | undefined)?.event.stage).toBe(AuditStage.ResponseComplete);
   });
 
   it('when a streaming rule sees both ResponseStarted and ResponseComplete of one request, then it is counted once', () => {
     const rule = testRule({ stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete] });
     const result = evaluate([rule], [create('s1', AuditStage.ResponseStarted), create('s1', AuditStage.ResponseComplete), create('s2', AuditStage.ResponseComplete)]);
-    expect(result.findings.map((f) => f.record.event.auditID)).toEqual(['s1', 's2']);
+    expect(result.findings.map((f) => evidenceIdOf(f.record))).toEqual(['s1', 's2']);
   });
 
   it('when the same event arrives twice in a batch (kube-audit and kube-audit-admin), then it is evaluated once', () => {

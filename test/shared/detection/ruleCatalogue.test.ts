@@ -2,21 +2,38 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { mergeDetectionLists } from '../../../shared/detection/allowLists';
 import { createDetectionContext } from '../../../shared/detection/detectionContext';
-import { Intent, Severity } from '../../../shared/detection/rule';
+import { Intent, type Rule, Severity, SignalSource } from '../../../shared/detection/rule';
 import { allRules } from '../../../shared/detection/rules/index';
+import { NodeEventType } from '../../../shared/node/nodeEvent';
 import { evaluate } from '../../support/ruleHarness';
 
 const rulesDirectory = path.join(__dirname, '../../../shared/detection/rules');
 const techniqueId = /^T\d{4}(\.\d{3})?$/;
-const alertTypeStyle = /^K8S_[A-Za-z0-9]+$/;
+/** Defender's styles: `K8S_` for the audit plane, `K8S.NODE_` for the node plane. */
+const alertTypeStyle: Record<SignalSource, RegExp> = { audit: /^K8S_[A-Za-z0-9]+$/, node: /^K8S\.NODE_[A-Za-z0-9]+$/ };
+const anyAlertTypeStyle = /^K8S(\.NODE)?_[A-Za-z0-9]+$/;
+
+function checkSignalMetadata(rule: Rule): void {
+  if (rule.source === 'audit') {
+    expect(rule.stages.length).toBeGreaterThan(0);
+    for (const resource of rule.resources ?? []) expect(resource).toMatch(/^[a-z]+$/);
+  } else {
+    for (const type of rule.eventTypes ?? []) expect(Object.values(NodeEventType)).toContain(type);
+  }
+}
 
 describe('rule catalogue', () => {
-  it('when the rules folder is listed, then every rule file is registered in the index under its own id', () => {
-    const files = readdirSync(rulesDirectory)
+  it.each(Object.values(SignalSource))('when the %s rules folder is listed, then every rule file is registered in the index under its own id and source', (source) => {
+    const files = readdirSync(path.join(rulesDirectory, source))
       .filter((file) => file.endsWith('.ts') && file !== 'index.ts')
       .map((file) => file.replace(/\.ts$/, ''))
       .sort();
-    expect(allRules.map((rule) => rule.id).sort()).toEqual(files);
+    expect(allRules.filter((rule) => rule.source === source).map((rule) => rule.id).sort()).toEqual(files);
+  });
+
+  it('when the rules folder is listed, then it holds only the folders of the signal sources', () => {
+    const entries = readdirSync(rulesDirectory).filter((entry) => entry !== 'index.ts').sort();
+    expect(entries).toEqual(Object.values(SignalSource).sort());
   });
 
   it('when ids and alert types are compared, then each is unique', () => {
@@ -29,7 +46,7 @@ describe('rule catalogue', () => {
   describe.each(allRules.map((rule) => [rule.id, rule] as const))('%s', (_id, rule) => {
     it('when its metadata is checked, then every required field is present and well-formed', () => {
       expect(rule.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-      expect(rule.alertType).toMatch(alertTypeStyle);
+      expect(rule.alertType).toMatch(alertTypeStyle[rule.source]);
       expect(rule.displayName.length).toBeGreaterThan(5);
       expect(rule.description.length).toBeGreaterThan(40);
       expect(Object.values(Severity)).toContain(rule.severity);
@@ -40,9 +57,8 @@ describe('rule catalogue', () => {
       expect(rule.references.length).toBeGreaterThan(0);
       for (const reference of rule.references) expect(reference).toMatch(/^https:\/\//);
       for (const name of ['defender', 'falco', 'guardDuty', 'elastic'] as const) expect(Array.isArray(rule.equivalents[name])).toBe(true);
-      for (const defenderType of rule.equivalents.defender) expect(defenderType).toMatch(alertTypeStyle);
-      expect(rule.stages.length).toBeGreaterThan(0);
-      for (const resource of rule.resources ?? []) expect(resource).toMatch(/^[a-z]+$/);
+      for (const defenderType of rule.equivalents.defender) expect(defenderType).toMatch(anyAlertTypeStyle);
+      checkSignalMetadata(rule);
     });
 
     it('when its examples are counted, then there is at least one that alerts and one that does not', () => {
