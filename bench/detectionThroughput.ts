@@ -330,7 +330,7 @@ function clockRules(rules: readonly Rule[]): ClockedRules {
   const wrapped = rules.map((rule): Rule => {
     const logic = rule as unknown as Record<'match' | 'entities' | 'dedupKey' | 'details' | 'severityFor', ((...args: unknown[]) => unknown) | undefined>;
     const clocked = (name: keyof typeof logic) => (logic[name] === undefined ? {} : { [name]: clock(rule.id, logic[name]) });
-    return { ...rule, ...clocked('match'), ...clocked('entities'), ...clocked('dedupKey'), ...clocked('details'), ...clocked('severityFor') } as Rule;
+    return { ...rule, ...clocked('match'), ...clocked('entities'), ...clocked('dedupKey'), ...clocked('details'), ...clocked('severityFor') };
   });
   const reset = (): void => rules.forEach((rule) => elapsed.set(rule.id, { inMs: 0, calls: 0 }));
   reset();
