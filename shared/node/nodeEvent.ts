@@ -178,6 +178,11 @@ export interface NodeEvent {
   socket?: NodeSocket;
   /** falco_alert. */
   falco?: FalcoAlert;
+  /**
+   * Set only on the service's own simulated events: the simulation id and signature the simulation adds at the top
+   * level of the raw event (`argus_simulation_id`, `argus_simulation_signature`); verified by ingestion.
+   */
+  simulation?: { id: string; signature: string };
 }
 
 /** One decoded node event with the cluster it belongs to: the unit the detection engine works on. */
