@@ -77,3 +77,8 @@ export interface Alert {
 
 export const PRODUCT_NAME = 'Argus';
 export const VENDOR_NAME = 'Argus';
+
+/** Node alerts say so in their extended properties (`signal: node`, see detectionRecord.ts); audit alerts carry no signal. */
+export function isNodeAlert(alert: Pick<Alert, 'extendedProperties'>): boolean {
+  return alert.extendedProperties['signal'] === 'node';
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AlertEntity, EntityType } from '../detection/entities';
 import { Severity } from '../detection/rule';
-import { type Alert, AlertStatus } from './alert';
+import { type Alert, AlertStatus, isNodeAlert } from './alert';
 
 /**
  * Suppression rules in the shape of Defender for Cloud's `alertsSuppressionRules`: an alert type (or
@@ -42,13 +42,16 @@ export const SuppressionConditionField = {
   namespace: 'namespace',
   /** Account entities (users, service accounts, the impersonated and the real one). */
   account: 'account',
-  /** IP entities (the client address). */
+  /**
+   * IP entities of audit alerts: the address the request came from. Not the remote addresses of node alerts
+   * (see `remoteAddress`): a rule that trusts a client must not start trusting the destinations of connections.
+   */
   ip: 'ip',
-  /** Container image entities (`imageId`). */
+  /** Container image entities (`imageId`), of audit and node alerts. */
   image: 'image',
-  /** Pod entities. */
+  /** Pod entities, of audit and node alerts. */
   pod: 'pod',
-  /** Container entities. */
+  /** Container entities, of audit and node alerts. */
   container: 'container',
   /** `extendedProperties.userAgent`. */
   userAgent: 'userAgent',
@@ -58,6 +61,23 @@ export const SuppressionConditionField = {
   verb: 'verb',
   /** The detection rule's id (`ruleId`), e.g. `privileged-container`. */
   ruleId: 'ruleId',
+  /** The node of a node alert: host entities and `extendedProperties.node`. */
+  node: 'node',
+  /**
+   * The executable path (`name`) of the acting process and of its parent: process entities whose role is
+   * `process` or `parent`. Not the ancestors: they are nearly always the container runtime or init, so a
+   * condition on them would dismiss every alert of a container.
+   */
+  processBinary: 'processBinary',
+  /**
+   * The (redacted) command line of the same process entities as `processBinary`, and of the process
+   * entities of audit alerts (the command of an exec request or of a written container, which have no role).
+   */
+  commandLine: 'commandLine',
+  /** IP entities of node alerts (`address`): the remote end of a connection, without the port. */
+  remoteAddress: 'remoteAddress',
+  /** File entities (`name`, the path): files a node process touched, paths in a written pod spec. */
+  filePath: 'filePath',
 } as const;
 export type SuppressionConditionField = (typeof SuppressionConditionField)[keyof typeof SuppressionConditionField];
 export const suppressionConditionFields: readonly SuppressionConditionField[] = Object.values(SuppressionConditionField);
@@ -177,7 +197,7 @@ export function fieldValues(alert: Alert, field: SuppressionConditionField): str
     case 'account':
       return present(entityValues(entities, EntityType.account, (e) => e.name));
     case 'ip':
-      return present(entityValues(entities, EntityType.ip, (e) => e.address));
+      return isNodeAlert(alert) ? [] : present(entityValues(entities, EntityType.ip, (e) => e.address));
     case 'image':
       return present(entityValues(entities, EntityType.image, (e) => e.imageId));
     case 'pod':
@@ -192,7 +212,23 @@ export function fieldValues(alert: Alert, field: SuppressionConditionField): str
       return present([props['verb']]);
     case 'ruleId':
       return present([alert.ruleId]);
+    case 'node':
+      return present([...entityValues(entities, EntityType.host, (e) => e.name), props['node']]);
+    case 'processBinary':
+      return present(conditionProcesses(entities).map((e) => e.name));
+    case 'commandLine':
+      return present(conditionProcesses(entities).map((e) => e.commandLine));
+    case 'remoteAddress':
+      return isNodeAlert(alert) ? present(entityValues(entities, EntityType.ip, (e) => e.address)) : [];
+    case 'filePath':
+      return present(entityValues(entities, EntityType.file, (e) => e.name));
   }
+}
+
+
+/** The process entities `processBinary` and `commandLine` look at: the acting process and its parent (and role-less ones). */
+function conditionProcesses(entities: readonly AlertEntity[]): AlertEntity[] {
+  return entities.filter((entity) => entity.type === EntityType.process && entity.role !== 'ancestor');
 }
 
 function entityValues(entities: readonly AlertEntity[], type: EntityType, value: (entity: AlertEntity) => string | undefined): (string | undefined)[] {

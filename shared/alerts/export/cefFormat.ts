@@ -19,9 +19,17 @@
  *   cat         the intent (Defender's tactic name, e.g. PrivilegeEscalation)
  *   cnt         how many requests the alert aggregates
  *   msg         the description
- *   suser       the first `account` entity's name (who made the request)
- *   src         the first `ip` entity's address (where the request came from)
+ *   suser       the first `account` entity's name (who made the request; node alerts have none)
+ *   src         audit alerts: the first `ip` entity's address (where the request came from)
  *   requestClientApplication  the request's user agent (extendedProperties.userAgent)
+ *   Node alerts (extendedProperties.signal = node) only:
+ *   dvchost     the node (the host the sensor saw the activity on): the first `host` entity, else
+ *               extendedProperties.node
+ *   dhost       the node, when the alert names no remote address (the node is where it happened)
+ *   shost       the node instead, when it does (the node opened the connection)
+ *   dst, dpt    the first `ip` entity's address and port: the remote end of the connection
+ *   sproc, spid the acting process (the `process` entity of role `process`): executable path, pid
+ *   fname, filePath  the first `file` entity: its base name and its path
  *   cs1Label=cluster       cs1  clusterResourceId
  *   cs2Label=namespace     cs2  extendedProperties.namespace, else the first K8s-namespace entity,
  *                               else the first K8s-pod entity's namespace
@@ -32,10 +40,14 @@
  *   cn1Label=alertVersion  cn1  version (1 when raised, +1 per change)
  *   flexString1Label=isSimulated    flexString1  true | false (a simulation's alert, not an attack)
  *   flexString2Label=correlationKey flexString2  groups alerts about the same cluster and entity
+ *   ArgusArgusCommandLine  node alerts: the acting process's command line (redacted by the rule). CEF has no
+ *               key for it and cs1..cs6 and flexString1..2 are taken, so it is a custom extension, named
+ *               <Vendor><Product><Key> as the specification's user-defined extensions are (last, as it is
+ *               the longest and most hostile value)
  * `act` and `outcome` are left out: Argus observes, it does not block, so there is no action or outcome.
  * Each label comes right before its value. Pure: no I/O, no clock.
  */
-import { type Alert } from '../alert';
+import { type Alert, isNodeAlert } from '../alert';
 import { type AlertEntity, EntityType } from '../../detection/entities';
 import { type Severity } from '../../detection/rule';
 
@@ -94,9 +106,13 @@ export function toCefLine(alert: Alert, options: CefFormatOptions): string {
   return `${header}|${extension}`;
 }
 
+/** The custom extension key of a node alert's command line (<Vendor><Product><Key>). */
+export const CEF_COMMAND_LINE_KEY = 'ArgusArgusCommandLine';
+
 /** The extension's keys in their fixed order, with the alert's values (undefined: left out). */
 function cefExtensionFields(alert: Alert): [string, string | undefined][] {
   const pod = firstEntity(alert, EntityType.pod);
+  const node = isNodeAlert(alert) ? nodeFieldsOf(alert) : undefined;
   return [
     ['rt', epochMs(alert.timeGeneratedUtc)],
     ['start', epochMs(alert.startTimeUtc)],
@@ -106,8 +122,9 @@ function cefExtensionFields(alert: Alert): [string, string | undefined][] {
     ['cnt', String(alert.count)],
     ['msg', alert.description],
     ['suser', firstEntity(alert, EntityType.account)?.name],
-    ['src', firstEntity(alert, EntityType.ip)?.address],
+    ['src', node === undefined ? firstEntity(alert, EntityType.ip)?.address : undefined],
     ['requestClientApplication', alert.extendedProperties['userAgent']],
+    ...(node?.fields ?? []),
     ...labelled('cs1', 'cluster', alert.clusterResourceId),
     ...labelled('cs2', 'namespace', namespaceOf(alert)),
     ...labelled('cs3', 'alertType', alert.alertType),
@@ -117,7 +134,37 @@ function cefExtensionFields(alert: Alert): [string, string | undefined][] {
     ...labelled('cn1', 'alertVersion', String(alert.version)),
     ...labelled('flexString1', 'isSimulated', String(alert.isSimulated)),
     ...labelled('flexString2', 'correlationKey', alert.correlationKey),
+    [CEF_COMMAND_LINE_KEY, node?.commandLine],
   ];
+}
+
+
+/** The standard keys of a node alert (the node, the remote end, the process, the file) and its command line. */
+function nodeFieldsOf(alert: Alert): { fields: [string, string | undefined][]; commandLine: string | undefined } {
+  const nodeName = firstEntity(alert, EntityType.host)?.name || alert.extendedProperties['node'];
+  const remote = firstEntity(alert, EntityType.ip);
+  const process = alert.entities.find((entity) => entity.type === EntityType.process && entity.role === 'process');
+  const filePath = firstEntity(alert, EntityType.file)?.name;
+  const hasRemote = remote?.address !== undefined && remote.address !== '';
+  return {
+    fields: [
+      ['dvchost', nodeName],
+      [hasRemote ? 'shost' : 'dhost', nodeName],
+      ['dst', remote?.address],
+      ['dpt', hasRemote && remote.port !== undefined ? String(remote.port) : undefined],
+      ['sproc', process?.name],
+      ['spid', process?.processId === undefined ? undefined : String(process.processId)],
+      ['fname', filePath === undefined ? undefined : baseName(filePath)],
+      ['filePath', filePath],
+    ],
+    commandLine: process?.commandLine,
+  };
+}
+
+/** The last segment of a path (the path itself when it ends with a separator or has none). */
+function baseName(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name === '' ? path : name;
 }
 
 /** `<key>Label=<label> <key>=<value>`, or nothing when there is no value. */

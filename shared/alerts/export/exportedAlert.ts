@@ -3,6 +3,8 @@ import { type Alert } from '../alert';
 /**
  * An alert as the JSON export serves it: the alert's own shape (Defender's schema plus Argus' fields,
  * with `id` and `version` naming the state) without the ingestion pipeline's internal bookkeeping.
+ * Alerts of every signal export alike: a node alert keeps its node entities whole (host, process role,
+ * pid and command line, remote port, file) and its extended properties (`signal`, `node`, `eventType`).
  */
 export type ExportedAlert = Omit<Alert, 'ingestedThrough'>;
 

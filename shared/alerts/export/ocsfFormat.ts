@@ -29,14 +29,31 @@
  *   `T1552.007` as technique T1552 plus sub-technique T1552.007; only ids, no names (Argus has no table
  *   of technique names); the tactic from the intent (Defender's intents that are not ATT&CK
  *   Enterprise tactics, PreAttack, Probing and Exploitation, carry no tactic).
- * - `resources`: the cluster (uid = its Azure resource id), then the namespace, pod, workload and
- *   service account entities; the namespace of a namespaced object is in its `data` (`namespace` is not
- *   a 1.3.0 resource attribute).
+ * - `resources`: the cluster (uid = its Azure resource id), then the namespace, pod, workload, service
+ *   account and node (host) entities; the namespace of a namespaced object is in its `data` (`namespace`
+ *   is not a 1.3.0 resource attribute).
+ * - `evidences[0]`: audit alerts: the account (`actor.user`), the client address (`src_endpoint.ip`) and
+ *   the container. Node alerts (extendedProperties.signal = node; evidences gained `device` and
+ *   `container` in 1.2.0 and 1.3.0, `process`, `file` and `dst_endpoint` earlier):
+ *   - `device`: the node, `hostname`, `type_id` 6 Virtual (AKS nodes are VM scale set instances);
+ *   - `process`: the acting process: `name` (the executable's base name), `pid`, `cmd_line` (redacted by
+ *     the rule), `file` (`name`, `path`, `type_id` 1 Regular File), `parent_process` (same shape), and
+ *     `lineage` (the executable paths of the known ancestors, oldest first, then the parent's and the
+ *     process's) when the alert names ancestors. 1.3.0 requires a process to have `pid` or `uid`: a
+ *     process the sensor gave no pid (some Falco alerts) goes to `data.process` in the same shape instead;
+ *   - `file`: the first file entity (`name`, `path`, `type_id` 0 Unknown: the sensor does not say);
+ *   - `dst_endpoint`: the first ip entity, the remote end of a connection (`ip`, `port`);
+ *   - `container`: as for audit alerts (name, and the image when the pairing is certain).
+ *   Further file and ip entities of a node alert are evidences of their own (`{ file }`, `{ dst_endpoint }`).
+ * - `observables`: the cluster, the account, the client address (audit) and the resources' names, the
+ *   image; for node alerts also the node (Hostname 1), the remote address (IP Address 2, in
+ *   `dst_endpoint`), the process's name (Process Name 9) and command line (Command Line 13), the file's
+ *   name (File Name 7).
  * - `unmapped`: Argus' own fields (ruleId, version, isSimulated, correlationKey, evidenceAuditIds,
  *   subscriptionId, extendedProperties).
  * Pure: no I/O, no clock.
  */
-import { type Alert, type AlertStatus } from '../alert';
+import { type Alert, type AlertStatus, isNodeAlert } from '../alert';
 import { type AlertEntity, EntityType } from '../../detection/entities';
 import { type Intent, type Severity } from '../../detection/rule';
 
@@ -114,10 +131,43 @@ export interface OcsfUser {
   name: string;
 }
 
+export interface OcsfFile {
+  name: string;
+  path: string;
+  type_id: number;
+  type: string;
+}
+
+export interface OcsfProcess {
+  name?: string;
+  pid?: number;
+  cmd_line?: string;
+  file?: OcsfFile;
+  parent_process?: OcsfProcess;
+  lineage?: string[];
+}
+
+export interface OcsfDevice {
+  hostname: string;
+  type_id: number;
+  type: string;
+}
+
+export interface OcsfNetworkEndpoint {
+  ip: string;
+  port?: number;
+}
+
 export interface OcsfEvidence {
   actor?: { user: OcsfUser };
   src_endpoint?: { ip: string };
   container?: { name: string; image?: { name: string } };
+  device?: OcsfDevice;
+  process?: OcsfProcess;
+  file?: OcsfFile;
+  dst_endpoint?: OcsfNetworkEndpoint;
+  /** A process without a pid (1.3.0 requires `pid` or `uid` of a Process object). */
+  data?: { process: OcsfProcess };
 }
 
 export interface OcsfRemediation {
@@ -211,15 +261,25 @@ const resourceTypes: Partial<Record<EntityType, string>> = {
   [EntityType.pod]: 'Kubernetes Pod',
   [EntityType.workload]: 'Kubernetes Workload',
   [EntityType.serviceAccount]: 'Kubernetes Service Account',
+  [EntityType.host]: 'Kubernetes Node',
 };
 
 /** Observable type ids of OCSF 1.3.0 used here. */
 const ObservableType = {
+  Hostname: { id: 1, name: 'Hostname' },
   IpAddress: { id: 2, name: 'IP Address' },
   UserName: { id: 4, name: 'User Name' },
+  FileName: { id: 7, name: 'File Name' },
+  ProcessName: { id: 9, name: 'Process Name' },
   ResourceUid: { id: 10, name: 'Resource UID' },
+  CommandLine: { id: 13, name: 'Command Line' },
   Other: { id: 99, name: 'Other' },
 } as const;
+
+/** AKS nodes are virtual machines (VM scale set instances): device type 6 Virtual. */
+const NODE_DEVICE_TYPE = { id: 6, name: 'Virtual' } as const;
+/** An executed file is a regular file; a file a rule names may be anything (a socket, a directory). */
+const FileType = { Unknown: { id: 0, name: 'Unknown' }, RegularFile: { id: 1, name: 'Regular File' } } as const;
 
 /** The alert as an OCSF 1.3.0 Detection Finding. */
 export function toOcsfDetectionFinding(alert: Alert, options: OcsfFormatOptions): OcsfDetectionFinding {
@@ -231,7 +291,7 @@ export function toOcsfDetectionFinding(alert: Alert, options: OcsfFormatOptions)
   const attacks = attacksOf(alert);
   const account = firstEntity(alert, EntityType.account);
   const user = account?.name === undefined || account.name === '' ? undefined : { name: account.name };
-  const evidence = evidenceOf(alert, user);
+  const evidences = evidencesOf(alert, user);
   const finding: OcsfDetectionFinding = {
     activity_id: activityId,
     activity_name: activityName,
@@ -272,9 +332,9 @@ export function toOcsfDetectionFinding(alert: Alert, options: OcsfFormatOptions)
     },
     ...(attacks.length > 0 ? { attacks } : {}),
     resources: resourcesOf(alert),
-    observables: observablesOf(alert),
+    observables: observablesOf(alert, evidences[0]),
     ...(user === undefined ? {} : { actor: { user } }),
-    ...(evidence === undefined ? {} : { evidences: [evidence] }),
+    ...(evidences.length === 0 ? {} : { evidences }),
     ...(alert.remediationSteps.length > 0 ? { remediation: { desc: alert.remediationSteps.join('\n') } } : {}),
     unmapped: {
       ruleId: alert.ruleId,
@@ -323,13 +383,13 @@ function resourcesOf(alert: Alert): OcsfResourceDetails[] {
   return [cluster, ...others];
 }
 
-function observablesOf(alert: Alert): OcsfObservable[] {
+function observablesOf(alert: Alert, evidence: OcsfEvidence | undefined): OcsfObservable[] {
   const observables: OcsfObservable[] = [
     observable('resources.uid', ObservableType.ResourceUid, alert.clusterResourceId),
   ];
   const account = firstEntity(alert, EntityType.account)?.name;
   if (account) observables.push(observable('actor.user.name', ObservableType.UserName, account));
-  const ip = firstEntity(alert, EntityType.ip)?.address;
+  const ip = evidence?.src_endpoint?.ip;
   if (ip) observables.push(observable('evidences.src_endpoint.ip', ObservableType.IpAddress, ip));
   for (const entity of alert.entities) {
     const type = resourceTypes[entity.type];
@@ -337,6 +397,19 @@ function observablesOf(alert: Alert): OcsfObservable[] {
   }
   const image = firstEntity(alert, EntityType.image)?.imageId;
   if (image) observables.push(observable('evidences.container.image.name', { id: ObservableType.Other.id, name: 'Container Image' }, image));
+  if (evidence !== undefined) observables.push(...nodeObservablesOf(evidence));
+  return observables;
+}
+
+/** The node, the remote address, the process and the file of a node alert's first evidence. */
+function nodeObservablesOf(evidence: OcsfEvidence): OcsfObservable[] {
+  const observables: OcsfObservable[] = [];
+  if (evidence.device) observables.push(observable('evidences.device.hostname', ObservableType.Hostname, evidence.device.hostname));
+  if (evidence.dst_endpoint) observables.push(observable('evidences.dst_endpoint.ip', ObservableType.IpAddress, evidence.dst_endpoint.ip));
+  const [process, processPath] = evidence.process ? [evidence.process, 'evidences.process'] : [evidence.data?.process, 'evidences.data.process'];
+  if (process?.name) observables.push(observable(`${processPath}.name`, ObservableType.ProcessName, process.name));
+  if (process?.cmd_line) observables.push(observable(`${processPath}.cmd_line`, ObservableType.CommandLine, process.cmd_line));
+  if (evidence.file) observables.push(observable('evidences.file.name', ObservableType.FileName, evidence.file.name));
   return observables;
 }
 
@@ -344,19 +417,89 @@ function observable(name: string, type: { id: number; name: string }, value: str
   return { name, type_id: type.id, type: type.name, value };
 }
 
-function evidenceOf(alert: Alert, user: OcsfUser | undefined): OcsfEvidence | undefined {
-  const ip = firstEntity(alert, EntityType.ip)?.address;
+/** The first evidence (what the alert is about), then, for node alerts, one per further file and remote address. */
+function evidencesOf(alert: Alert, user: OcsfUser | undefined): OcsfEvidence[] {
+  const isNode = isNodeAlert(alert);
+  const ip = isNode ? undefined : firstEntity(alert, EntityType.ip)?.address;
   const containers = alert.entities.filter((entity) => entity.type === EntityType.container && entity.name);
   const images = alert.entities.filter((entity) => entity.type === EntityType.image && entity.imageId);
   // A container with its image only when the pairing is certain: one container and one image.
   const [container] = containers;
   const image = containers.length === 1 && images.length === 1 ? images[0]?.imageId : undefined;
+  const files = isNode ? alert.entities.flatMap((entity) => (entity.type === EntityType.file && entity.name ? [fileOf(entity.name, FileType.Unknown)] : [])) : [];
+  const endpoints = isNode ? alert.entities.flatMap((entity) => (entity.type === EntityType.ip && entity.address ? [endpointOf(entity.address, entity.port)] : [])) : [];
+  const [file, ...moreFiles] = files;
+  const [endpoint, ...moreEndpoints] = endpoints;
   const evidence: OcsfEvidence = {
     ...(user === undefined ? {} : { actor: { user: { ...user } } }),
     ...(ip ? { src_endpoint: { ip } } : {}),
     ...(container?.name ? { container: { name: container.name, ...(image ? { image: { name: image } } : {}) } } : {}),
+    ...(isNode ? nodeEvidenceOf(alert) : {}),
+    ...(file === undefined ? {} : { file }),
+    ...(endpoint === undefined ? {} : { dst_endpoint: endpoint }),
   };
-  return Object.keys(evidence).length > 0 ? evidence : undefined;
+  return [
+    ...(Object.keys(evidence).length > 0 ? [evidence] : []),
+    ...moreFiles.map((more): OcsfEvidence => ({ file: more })),
+    ...moreEndpoints.map((more): OcsfEvidence => ({ dst_endpoint: more })),
+  ];
+}
+
+
+/** The node (`device`) and the process tree of a node alert. */
+function nodeEvidenceOf(alert: Alert): Pick<OcsfEvidence, 'device' | 'process' | 'data'> {
+  const nodeName = firstEntity(alert, EntityType.host)?.name || alert.extendedProperties['node'];
+  const device = nodeName ? { device: { hostname: nodeName, type_id: NODE_DEVICE_TYPE.id, type: NODE_DEVICE_TYPE.name } } : {};
+  const process = processTreeOf(alert);
+  if (process === undefined) return device;
+  return { ...device, ...(process.pid === undefined ? { data: { process } } : { process }) };
+}
+
+/**
+ * The acting process with its parent and lineage. Entities list each finding's tree together (process, parent,
+ * ancestors nearest first), so the tree is the run of process entities that starts at the first acting one.
+ */
+function processTreeOf(alert: Alert): OcsfProcess | undefined {
+  const start = alert.entities.findIndex((entity) => entity.type === EntityType.process && entity.role === 'process');
+  const acting = alert.entities[start];
+  if (acting === undefined) return undefined;
+  const rest = alert.entities.slice(start + 1);
+  const end = rest.findIndex((entity) => entity.type !== EntityType.process || entity.role === 'process' || entity.role === undefined);
+  const tree = end < 0 ? rest : rest.slice(0, end);
+  const parent = tree.find((entity) => entity.role === 'parent');
+  const ancestors = tree.filter((entity) => entity.role === 'ancestor');
+  const parentProcess = parent === undefined ? undefined : processOf(parent);
+  const lineage = [...ancestors.reverse(), ...(parent === undefined ? [] : [parent]), acting].map((entity) => entity.name).filter((name): name is string => !!name);
+  return {
+    ...processOf(acting),
+    // 1.3.0 requires a pid of a Process object: a parent without one is left out.
+    ...(parentProcess?.pid === undefined ? {} : { parent_process: parentProcess }),
+    ...(ancestors.length > 0 ? { lineage } : {}),
+  };
+}
+
+function processOf(entity: AlertEntity): OcsfProcess {
+  const path = entity.name;
+  return {
+    ...(path ? { name: baseName(path) } : {}),
+    ...(entity.processId === undefined ? {} : { pid: entity.processId }),
+    ...(entity.commandLine ? { cmd_line: entity.commandLine } : {}),
+    ...(path ? { file: fileOf(path, FileType.RegularFile) } : {}),
+  };
+}
+
+function fileOf(path: string, type: { id: number; name: string }): OcsfFile {
+  return { name: baseName(path), path, type_id: type.id, type: type.name };
+}
+
+function endpointOf(ip: string, port: number | undefined): OcsfNetworkEndpoint {
+  return { ip, ...(port === undefined ? {} : { port }) };
+}
+
+/** The last segment of a path (the path itself when it ends with a separator or has none). */
+function baseName(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name === '' ? path : name;
 }
 
 function firstEntity(alert: Alert, type: EntityType): AlertEntity | undefined {

