@@ -18,5 +18,11 @@ export const SkipReason = {
   invalidCompressedData: 'invalidCompressedData',
   /** Nothing to read: an empty message or file. */
   emptyInput: 'emptyInput',
+  /** JSON, but neither a Tetragon event nor a Falco alert (e.g. an audit event on the node events hub). */
+  notANodeEvent: 'notANodeEvent',
+  /** Looks like a Tetragon event or a Falco alert but a required field is missing or has the wrong type. */
+  invalidNodeEvent: 'invalidNodeEvent',
+  /** A Tetragon event of a type Argus does not read (`process_loader`, `process_throttle`, `rate_limit_info`, ...): counted, not dead-lettered. */
+  unsupportedNodeEventType: 'unsupportedNodeEventType',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
