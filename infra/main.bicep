@@ -39,6 +39,11 @@ param auditEventHubName string = 'insights-logs-kube-audit'
 @maxValue(32)
 param auditEventHubPartitionCount int = 4
 
+@description('Partitions of the node-events hub: the upper bound of parallel node ingestion instances (fixed once created).')
+@minValue(1)
+@maxValue(32)
+param nodeEventHubPartitionCount int = 4
+
 @description('Days the Event Hubs keep events (1 to 7 on the Standard tier).')
 @minValue(1)
 @maxValue(7)
@@ -101,6 +106,9 @@ var names = {
 // The hub of alert changes (ALERT_EVENTS_EVENTHUB_NAME, config.ts's default): known at compile time, like
 // auditEventHubName, because the role assignments module names resources after it (what-if needs that).
 var alertEventsHubName = 'alert-events'
+// The hub the node webhook forwards the node sensors' events to (NODE_EVENTHUB_NAME, config.ts's default),
+// known at compile time for the same reason.
+var nodeEventHubName = 'node-events'
 
 // The Send-only rule the AKS diagnostic settings use (see modules/eventHubs.bicep for why one exists).
 var diagnosticsSendRuleName = 'aks-diagnostics-send'
@@ -133,6 +141,8 @@ module eventHubs 'modules/eventHubs.bicep' = {
     namespaceName: names.eventHubNamespace
     auditHubName: auditEventHubName
     auditHubPartitionCount: auditEventHubPartitionCount
+    nodeHubName: nodeEventHubName
+    nodeHubPartitionCount: nodeEventHubPartitionCount
     alertEventsHubName: alertEventsHubName
     messageRetentionInDays: eventHubMessageRetentionInDays
     diagnosticsSendRuleName: diagnosticsSendRuleName
@@ -168,6 +178,8 @@ module functionApp 'modules/functionApp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     auditEventHubName: eventHubs.outputs.auditHubName
     auditEventHubConsumerGroup: eventHubs.outputs.ingestionConsumerGroupName
+    nodeEventHubName: eventHubs.outputs.nodeHubName
+    nodeEventHubConsumerGroup: eventHubs.outputs.nodeIngestionConsumerGroupName
     alertEventsHubName: eventHubs.outputs.alertEventsHubName
     alertEventsConsumerGroup: eventHubs.outputs.exportConsumerGroupName
     alertAggregationWindowInMinutes: alertAggregationWindowInMinutes
@@ -192,6 +204,7 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     storageAccountName: names.storage
     eventHubNamespaceName: names.eventHubNamespace
     auditEventHubName: auditEventHubName
+    nodeEventHubName: nodeEventHubName
     alertEventsHubName: alertEventsHubName
     cosmosAccountName: names.cosmos
     applicationInsightsName: names.applicationInsights
@@ -221,6 +234,12 @@ output AUDIT_EVENTHUB_NAME string = eventHubs.outputs.auditHubName
 
 @description('Consumer group the ingestion function reads the audit hub with.')
 output AUDIT_EVENTHUB_CONSUMER_GROUP string = eventHubs.outputs.ingestionConsumerGroupName
+
+@description('Name of the node-events hub: what the node webhook (POST /api/ingest/node) forwards the node sensors\' events to.')
+output NODE_EVENTHUB_NAME string = eventHubs.outputs.nodeHubName
+
+@description('Consumer group the node ingestion function reads the node-events hub with.')
+output NODE_EVENTHUB_CONSUMER_GROUP string = eventHubs.outputs.nodeIngestionConsumerGroupName
 
 @description('Name of the alert-events hub: every alert creation and change, read by the push export.')
 output ALERT_EVENTS_EVENTHUB_NAME string = eventHubs.outputs.alertEventsHubName

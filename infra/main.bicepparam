@@ -6,6 +6,7 @@ param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'argus')
 // Required: the API app registration's client id or application id URI (no default on purpose).
 param authAudience = readEnvironmentVariable('ARGUS_AUTH_AUDIENCE')
 param auditEventHubPartitionCount = int(readEnvironmentVariable('ARGUS_AUDIT_HUB_PARTITIONS', '4'))
+param nodeEventHubPartitionCount = int(readEnvironmentVariable('ARGUS_NODE_HUB_PARTITIONS', '4'))
 param cosmosAutoscaleMaxThroughput = int(readEnvironmentVariable('ARGUS_COSMOS_AUTOSCALE_MAX_RU', '0'))
 param alertAggregationWindowInMinutes = int(readEnvironmentVariable('ARGUS_ALERT_AGGREGATION_WINDOW_IN_MINUTES', '60'))
 param subscriptionSettingsCacheTtlInSeconds = int(readEnvironmentVariable('ARGUS_SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', '60'))

@@ -1,6 +1,6 @@
-// The Event Hubs namespace: the audit hub the AKS clusters stream to, the alert-events hub Argus publishes
-// alert changes to (read by the push export, deliverAlertExports), and the consumer groups the functions
-// read with.
+// The Event Hubs namespace: the audit hub the AKS clusters stream to, the node-events hub the node webhook
+// (ingestNodeWebhook) forwards the node sensors' events to, the alert-events hub Argus publishes alert
+// changes to (read by the push export, deliverAlertExports), and the consumer groups the functions read with.
 //
 // Local (SAS) auth stays ENABLED on this namespace, deliberately: Azure Monitor diagnostic settings can
 // only send to an Event Hub through a namespace authorization rule (eventHubAuthorizationRuleId, a SAS
@@ -30,6 +30,14 @@ param auditHubName string
 @minValue(1)
 @maxValue(32)
 param auditHubPartitionCount int
+
+@description('Name of the hub the node webhook forwards the node sensors\' events (Tetragon, Falco) to and the node ingestion reads.')
+param nodeHubName string
+
+@description('Partitions of the node-events hub (fixed once created on the Standard tier): the upper bound of parallel node ingestion instances.')
+@minValue(1)
+@maxValue(32)
+param nodeHubPartitionCount int
 
 @description('Days the hubs keep events (Standard tier: 1 to 7).')
 @minValue(1)
@@ -82,6 +90,21 @@ resource ingestionConsumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consume
   name: 'argus-ingestion'
 }
 
+resource nodeHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
+  parent: namespace
+  name: nodeHubName
+  properties: {
+    partitionCount: nodeHubPartitionCount
+    messageRetentionInDays: messageRetentionInDays
+  }
+}
+
+// Read by the node ingestion (ingestNodeEvents), for the same reason as the audit hub's group.
+resource nodeIngestionConsumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2024-01-01' = {
+  parent: nodeHub
+  name: 'argus-ingestion'
+}
+
 resource alertEventsHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
   parent: namespace
   name: alertEventsHubName
@@ -113,11 +136,17 @@ output fullyQualifiedNamespace string = split(split(namespace.properties.service
 @description('Name of the audit hub.')
 output auditHubName string = auditHub.name
 
+@description('Name of the node-events hub.')
+output nodeHubName string = nodeHub.name
+
 @description('Name of the alert-events hub.')
 output alertEventsHubName string = alertEventsHub.name
 
 @description('Consumer group of the ingestion function on the audit hub.')
 output ingestionConsumerGroupName string = ingestionConsumerGroup.name
+
+@description('Consumer group of the node ingestion function on the node-events hub.')
+output nodeIngestionConsumerGroupName string = nodeIngestionConsumerGroup.name
 
 @description('Consumer group of the export on the alert-events hub.')
 output exportConsumerGroupName string = exportConsumerGroup.name

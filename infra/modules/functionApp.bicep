@@ -47,6 +47,12 @@ param auditEventHubName string
 @description('Consumer group the ingestion function reads the audit hub with (AUDIT_EVENTHUB_CONSUMER_GROUP).')
 param auditEventHubConsumerGroup string
 
+@description('Name of the node-events hub the node webhook forwards to and the node ingestion reads (NODE_EVENTHUB_NAME).')
+param nodeEventHubName string
+
+@description('Consumer group the node ingestion function reads the node-events hub with (NODE_EVENTHUB_CONSUMER_GROUP).')
+param nodeEventHubConsumerGroup string
+
 @description('Name of the alert-events hub the ingestion and the status API publish alert changes to and the push export reads (ALERT_EVENTS_EVENTHUB_NAME).')
 param alertEventsHubName string
 
@@ -171,6 +177,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     DETECTION_LISTS: detectionLists
     AUDIT_EVENTHUB_NAME: auditEventHubName
     AUDIT_EVENTHUB_CONSUMER_GROUP: auditEventHubConsumerGroup
+    NODE_EVENTHUB_NAME: nodeEventHubName
+    NODE_EVENTHUB_CONSUMER_GROUP: nodeEventHubConsumerGroup
     EVENTHUB__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
     ALERT_AGGREGATION_WINDOW_IN_MINUTES: string(alertAggregationWindowInMinutes)
     SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: string(subscriptionSettingsCacheTtlInSeconds)

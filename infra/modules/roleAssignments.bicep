@@ -16,6 +16,9 @@ param eventHubNamespaceName string
 @description('Name of the audit hub: the app reads it (ingestAuditEvents) and sends to it (ingestAuditWebhook).')
 param auditEventHubName string
 
+@description('Name of the node-events hub: the app reads it (ingestNodeEvents) and sends to it (ingestNodeWebhook).')
+param nodeEventHubName string
+
 @description('Name of the alert-events hub: the app sends alert changes to it (ingestion, status API) and reads it (deliverAlertExports).')
 param alertEventsHubName string
 
@@ -46,6 +49,9 @@ var storageRoles = [ roles.storageBlobDataOwner, roles.storageQueueDataContribut
 // partitions with it); Sender for ingestAuditWebhook, which forwards webhook audit events to the same hub,
 // and for the attack simulation, which publishes its audit events there.
 var auditHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
+// Node-events hub: Receiver for the ingestNodeEvents trigger; Sender for ingestNodeWebhook, which forwards
+// the node sensors' events to it, and for the attack simulation's node events.
+var nodeHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
 // Alert-events hub: Sender for the ingestion and the status API, which publish every alert creation and
 // change; Receiver for the deliverAlertExports trigger (consumer group ALERT_EVENTS_CONSUMER_GROUP).
 var alertEventsHubRoles = [ roles.eventHubsDataReceiver, roles.eventHubsDataSender ]
@@ -61,6 +67,11 @@ resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing =
 resource auditHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
   parent: eventHubNamespace
   name: auditEventHubName
+}
+
+resource nodeHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
+  parent: eventHubNamespace
+  name: nodeEventHubName
 }
 
 resource alertEventsHub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' existing = {
@@ -92,6 +103,18 @@ resource auditHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-0
   for roleId in auditHubRoles: {
     name: guid(auditHub.id, functionAppName, roleId)
     scope: auditHub
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+resource nodeHubRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in nodeHubRoles: {
+    name: guid(nodeHub.id, functionAppName, roleId)
+    scope: nodeHub
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'

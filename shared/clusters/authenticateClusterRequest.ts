@@ -27,7 +27,7 @@ export async function authenticateClusterRequest(request: HttpRequest, context: 
 }
 
 function refused(context: InvocationContext, reason: string): ClusterAuthentication {
-  context.warn(`audit webhook refused: ${reason} (invocation ${context.invocationId})`);
+  context.warn(`cluster ingestion refused: ${reason} (invocation ${context.invocationId})`);
   return {
     kind: 'rejected',
     response: errorResponse(401, 'Unauthorized', 'A valid cluster ingestion key is required.', { 'www-authenticate': 'Bearer' }),

@@ -683,7 +683,7 @@ function describeWithBicep(bicepPath: string): void {
       expect(JSON.stringify(resource.properties)).not.toMatch(/listKeys|listConnectionStrings|AccountKey=/i);
     });
 
-    it('when the hubs are compared with the code, then both hubs have config.ts\'s default names and the consumer groups exist', () => {
+    it('when the hubs are compared with the code, then every hub has config.ts\'s default name and its consumer group exists', () => {
       const main = compiled(join(infraDir, 'main.bicep'));
       const defaults = bindingExpressionSettings(configWith());
       expect(prop(main.parameters, 'auditEventHubName', 'defaultValue')).toBe(defaults['AUDIT_EVENTHUB_NAME']);
@@ -691,6 +691,7 @@ function describeWithBicep(bicepPath: string): void {
       expect(hubs.map((hub) => [hub.name, hub.consumerGroups]).sort()).toEqual(
         [
           [defaults['AUDIT_EVENTHUB_NAME'], [defaults['AUDIT_EVENTHUB_CONSUMER_GROUP']]],
+          [defaults['NODE_EVENTHUB_NAME'], [defaults['NODE_EVENTHUB_CONSUMER_GROUP']]],
           [defaults['ALERT_EVENTS_EVENTHUB_NAME'], [defaults['ALERT_EVENTS_CONSUMER_GROUP']]],
         ].sort(),
       );
@@ -702,9 +703,23 @@ function describeWithBicep(bicepPath: string): void {
       const { settings } = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
       const defaults = bindingExpressionSettings(configWith());
       expect(Object.keys(defaults)).toEqual(
-        expect.arrayContaining(['AUDIT_EVENTHUB_NAME', 'AUDIT_EVENTHUB_CONSUMER_GROUP', 'ALERT_EVENTS_EVENTHUB_NAME', 'ALERT_EVENTS_CONSUMER_GROUP', 'SIMULATION_SCHEDULE']),
+        expect.arrayContaining([
+          'AUDIT_EVENTHUB_NAME',
+          'AUDIT_EVENTHUB_CONSUMER_GROUP',
+          'NODE_EVENTHUB_NAME',
+          'NODE_EVENTHUB_CONSUMER_GROUP',
+          'ALERT_EVENTS_EVENTHUB_NAME',
+          'ALERT_EVENTS_CONSUMER_GROUP',
+          'SIMULATION_SCHEDULE',
+        ]),
       );
-      expect(defaults).toMatchObject({ AUDIT_EVENTHUB_CONSUMER_GROUP: 'argus-ingestion', ALERT_EVENTS_CONSUMER_GROUP: 'argus-export', SIMULATION_SCHEDULE: '0 0 */6 * * *' });
+      expect(defaults).toMatchObject({
+        AUDIT_EVENTHUB_CONSUMER_GROUP: 'argus-ingestion',
+        NODE_EVENTHUB_NAME: 'node-events',
+        NODE_EVENTHUB_CONSUMER_GROUP: 'argus-ingestion',
+        ALERT_EVENTS_CONSUMER_GROUP: 'argus-export',
+        SIMULATION_SCHEDULE: '0 0 */6 * * *',
+      });
       for (const [setting, fallback] of Object.entries(defaults)) expect([setting, settings[setting]]).toEqual([setting, fallback]);
     });
 
@@ -738,6 +753,12 @@ function describeWithBicep(bicepPath: string): void {
       consumerGroup: '%AUDIT_EVENTHUB_CONSUMER_GROUP%',
       connection: 'EVENTHUB',
     };
+    /** The binding the node ingestion (ingestNodeEvents) declares: the node-events hub, its own consumer group, EVENTHUB. */
+    const nodeIngestionBinding: EventHubTriggerBinding = {
+      eventHubName: '%NODE_EVENTHUB_NAME%',
+      consumerGroup: '%NODE_EVENTHUB_CONSUMER_GROUP%',
+      connection: 'EVENTHUB',
+    };
     /** The binding the push export (deliverAlertExports) declares: the alert-events hub, argus-export, EVENTHUB. */
     const alertExportBinding: EventHubTriggerBinding = {
       eventHubName: '%ALERT_EVENTS_EVENTHUB_NAME%',
@@ -747,9 +768,10 @@ function describeWithBicep(bicepPath: string): void {
     const eventHubFunctions = (): EventHubFunctionDefinition[] =>
       functionDefinitions().filter((d): d is EventHubFunctionDefinition => d.kind === 'eventHub');
 
-    it('when the functions are loaded, then the audit ingestion and the push export are among the Event Hub triggers, with the bindings checked below', () => {
+    it('when the functions are loaded, then the audit and node ingestions and the push export are among the Event Hub triggers, with the bindings checked below', () => {
       const byName = new Map(eventHubFunctions().map((d) => [d.name, d.options]));
       expect(byName.get('ingestAuditEvents')).toMatchObject(auditIngestionBinding);
+      expect(byName.get('ingestNodeEvents')).toMatchObject(nodeIngestionBinding);
       expect(byName.get('deliverAlertExports')).toMatchObject(alertExportBinding);
     });
 
@@ -764,6 +786,13 @@ function describeWithBicep(bicepPath: string): void {
       expect(eventHubTriggerProblems(auditIngestionBinding, deployment)).toEqual([]);
       expect(resolveBindingExpression(auditIngestionBinding.eventHubName, deployment.settings)).toBe('insights-logs-kube-audit');
       expect(resolveBindingExpression(auditIngestionBinding.consumerGroup!, deployment.settings)).toBe('argus-ingestion');
+    });
+
+    it('when the node ingestion\'s binding is resolved, then the node-events hub, argus-ingestion and the EVENTHUB identity connection are deployed', () => {
+      const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
+      expect(eventHubTriggerProblems(nodeIngestionBinding, deployment)).toEqual([]);
+      expect(resolveBindingExpression(nodeIngestionBinding.eventHubName, deployment.settings)).toBe('node-events');
+      expect(resolveBindingExpression(nodeIngestionBinding.consumerGroup!, deployment.settings)).toBe('argus-ingestion');
     });
 
     it('when the push export\'s binding is resolved, then the alert-events hub, argus-export, the EVENTHUB identity connection and a Data Receiver role on the hub are deployed', () => {
@@ -853,21 +882,28 @@ function describeWithBicep(bicepPath: string): void {
       }
     });
 
-    it('when the app identity\'s Event Hubs roles are resolved, then it may receive from and send to the audit and alert-events hubs only, with nothing at namespace scope', () => {
+    it('when the app identity\'s Event Hubs roles are resolved, then it may receive from and send to the audit, node-events and alert-events hubs only, with nothing at namespace scope', () => {
       const deployment = readEventHubsDeployment(compiled(join(infraDir, 'main.bicep')));
       const hubId = (setting: string): string | undefined => deployment.hubs.find((hub) => hub.name === deployment.settings[setting])?.id;
-      const [auditHub, alertEventsHub] = [hubId('AUDIT_EVENTHUB_NAME'), hubId('ALERT_EVENTS_EVENTHUB_NAME')];
-      expect([auditHub, alertEventsHub]).toEqual([expect.stringMatching(/\/eventhubs\/insights-logs-kube-audit$/), expect.stringMatching(/\/eventhubs\/alert-events$/)]);
+      const [auditHub, nodeHub, alertEventsHub] = [hubId('AUDIT_EVENTHUB_NAME'), hubId('NODE_EVENTHUB_NAME'), hubId('ALERT_EVENTS_EVENTHUB_NAME')];
+      expect([auditHub, nodeHub, alertEventsHub]).toEqual([
+        expect.stringMatching(/\/eventhubs\/insights-logs-kube-audit$/),
+        expect.stringMatching(/\/eventhubs\/node-events$/),
+        expect.stringMatching(/\/eventhubs\/alert-events$/),
+      ]);
       const eventHubAssignments = deployment.appRoleAssignments
         .filter((a) => a.scope.startsWith('Microsoft.EventHub/'))
         .map((a) => ({ role: a.roleDefinitionId.split('/').pop(), scope: a.scope }));
-      // Audit hub: ingestAuditEvents reads, ingestAuditWebhook and the simulation send. Alert-events hub: the
-      // ingestion and the status API send alert changes, deliverAlertExports reads them.
-      expect(eventHubAssignments).toHaveLength(4);
+      // Audit hub: ingestAuditEvents reads, ingestAuditWebhook and the simulation send. Node-events hub:
+      // ingestNodeEvents reads, ingestNodeWebhook and the simulation send. Alert-events hub: the ingestion and
+      // the status API send alert changes, deliverAlertExports reads them.
+      expect(eventHubAssignments).toHaveLength(6);
       expect(eventHubAssignments).toEqual(
         expect.arrayContaining([
           { role: eventHubsRoles.dataReceiver, scope: auditHub },
           { role: eventHubsRoles.dataSender, scope: auditHub },
+          { role: eventHubsRoles.dataReceiver, scope: nodeHub },
+          { role: eventHubsRoles.dataSender, scope: nodeHub },
           { role: eventHubsRoles.dataReceiver, scope: alertEventsHub },
           { role: eventHubsRoles.dataSender, scope: alertEventsHub },
         ]),
