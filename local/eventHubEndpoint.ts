@@ -9,8 +9,8 @@ const MAX_EVENTS_PER_REQUEST = 10_000;
 /**
  * `POST /api/local/eventhubs/{hubName}/messages`: what a producer (AKS diagnostic settings, the webhook
  * function, a test) would send to the hub. A JSON array is a batch of events, one per element; any other
- * JSON value is one event; a non-JSON content type sends the body as one text event. String elements
- * are sent as their text, anything else as its JSON. Answers 202 with the count accepted.
+ * JSON value is one event; any other content type (text, NDJSON of node events) sends the body as one text
+ * event. String elements are sent as their text, anything else as its JSON. Answers 202 with the count accepted.
  */
 export function createEventHubEndpoint(hubs: LocalEventHubs): HttpEndpoint {
   return {
@@ -47,7 +47,7 @@ async function readEventBodies(request: HttpRequest): Promise<string[] | HttpRes
   const text = await request.text();
   if (text.trim() === '') return errorResponse(400, 'EmptyBody', 'The request body is empty: send one event or a JSON array of events.');
   const contentType = (request.headers.get('content-type') ?? 'application/json').toLowerCase();
-  if (!contentType.includes('json')) return [text];
+  if (!isJsonDocumentType(contentType)) return [text];
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -61,4 +61,10 @@ async function readEventBodies(request: HttpRequest): Promise<string[] | HttpRes
     return errorResponse(413, 'TooManyEvents', `At most ${MAX_EVENTS_PER_REQUEST} events per request; got ${events.length}.`);
   }
   return events.map((event) => (typeof event === 'string' ? event : JSON.stringify(event)));
+}
+
+/** `application/json` and `+json` types hold one JSON document; `application/x-ndjson` and the like do not. */
+function isJsonDocumentType(contentType: string): boolean {
+  const mediaType = contentType.split(';')[0]?.trim() ?? '';
+  return mediaType === 'application/json' || mediaType.endsWith('+json');
 }

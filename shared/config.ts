@@ -56,6 +56,17 @@ export interface AuditStreamConfig {
   managedIdentityClientId?: string;
 }
 
+/**
+ * Where the node sensors' events are streamed (Tetragon's JSON export, falcosidekick): the same Event Hubs
+ * namespace and identity as the audit stream, another hub.
+ */
+export interface NodeStreamConfig {
+  /** `NODE_EVENTHUB_NAME`: the Event Hub that receives the node sensors' events (default node-events). */
+  eventHubName: string;
+  /** `NODE_EVENTHUB_CONSUMER_GROUP`: the consumer group the node ingestion function reads with (default argus-ingestion). */
+  consumerGroup: string;
+}
+
 /** How the ingestion pipeline turns audit events into alerts. */
 export interface IngestionConfig {
   /** `ALERT_AGGREGATION_WINDOW_IN_MINUTES`: findings of one rule, cluster and entity within one window are one alert. */
@@ -100,6 +111,7 @@ export interface Config {
   cosmos: CosmosConfig;
   auth: AuthConfig;
   auditStream: AuditStreamConfig;
+  nodeStream: NodeStreamConfig;
   ingestion: IngestionConfig;
   alertEvents: AlertEventsConfig;
   export: ExportConfig;
@@ -170,6 +182,8 @@ const commonSchema = z.object({
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
   AUDIT_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
+  NODE_EVENTHUB_NAME: eventHubName.default('node-events'),
+  NODE_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
   ALERT_EVENTS_EVENTHUB_NAME: eventHubName.default('alert-events'),
   ALERT_EVENTS_CONSUMER_GROUP: consumerGroupName.default('argus-export'),
   EXPORT_SETTLE_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
@@ -247,6 +261,7 @@ export function loadConfig(env: Env): Config {
       consumerGroup: c.AUDIT_EVENTHUB_CONSUMER_GROUP,
       ...(c.EVENTHUB__clientId === undefined ? {} : { managedIdentityClientId: c.EVENTHUB__clientId }),
     },
+    nodeStream: { eventHubName: c.NODE_EVENTHUB_NAME, consumerGroup: c.NODE_EVENTHUB_CONSUMER_GROUP },
     ingestion: {
       aggregationWindowInMs: c.ALERT_AGGREGATION_WINDOW_IN_MINUTES * 60_000,
       subscriptionSettingsCacheTtlInMs: c.SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS * 1000,
@@ -266,6 +281,8 @@ export function bindingExpressionSettings(config: Config): Record<string, string
   return {
     AUDIT_EVENTHUB_NAME: config.auditStream.eventHubName,
     AUDIT_EVENTHUB_CONSUMER_GROUP: config.auditStream.consumerGroup,
+    NODE_EVENTHUB_NAME: config.nodeStream.eventHubName,
+    NODE_EVENTHUB_CONSUMER_GROUP: config.nodeStream.consumerGroup,
     ALERT_EVENTS_EVENTHUB_NAME: config.alertEvents.eventHubName,
     ALERT_EVENTS_CONSUMER_GROUP: config.alertEvents.consumerGroup,
     SIMULATION_SCHEDULE: config.simulation.schedule,

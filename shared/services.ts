@@ -22,6 +22,8 @@ export interface Services {
   tokenValidator: TokenValidator;
   /** The audit Event Hub's producer (the audit webhook, the simulation), created on first use: most functions never send. */
   readonly auditEventPublisher: EventPublisher;
+  /** The node-events hub's producer (the node webhook, the simulation), created on first use. */
+  readonly nodeEventPublisher: EventPublisher;
   /** The alert-events hub's producer (every alert creation and change, for the push export), created on first use. */
   readonly alertEventPublisher: EventPublisher;
   /** The ingestion pipeline's per-instance state, created on first use. */
@@ -51,6 +53,7 @@ export interface IngestionState {
 
 let current: Services | undefined;
 let auditEventPublisher: EventPublisher | undefined;
+let nodeEventPublisher: EventPublisher | undefined;
 let alertEventPublisher: EventPublisher | undefined;
 let ingestion: IngestionState | undefined;
 let exportDelivery: ExportDeliveryState | undefined;
@@ -59,6 +62,7 @@ const targetSenders = new Map<string, EventPublisher>();
 let eventHubSenderForTests: ((target: EventHubTarget) => EventPublisher) | undefined;
 /** Publishers tests put in place of the real ones; they outlive `resetServices()`. */
 let auditEventPublisherForTests: EventPublisher | undefined;
+let nodeEventPublisherForTests: EventPublisher | undefined;
 let alertEventPublisherForTests: EventPublisher | undefined;
 
 export function getServices(): Services {
@@ -72,6 +76,9 @@ export function getServices(): Services {
     tokenValidator: createTokenValidatorFromConfig(config.auth),
     get auditEventPublisher() {
       return auditEventPublisherForTests ?? (auditEventPublisher ??= createEventPublisher(config, config.auditStream.eventHubName));
+    },
+    get nodeEventPublisher() {
+      return nodeEventPublisherForTests ?? (nodeEventPublisher ??= createEventPublisher(config, config.nodeStream.eventHubName));
     },
     get alertEventPublisher() {
       return alertEventPublisherForTests ?? (alertEventPublisher ??= createEventPublisher(config, config.alertEvents.eventHubName));
@@ -129,6 +136,11 @@ export function setAuditEventPublisherForTests(publisher: EventPublisher | undef
   auditEventPublisherForTests = publisher;
 }
 
+/** Replaces the node-events hub producer in tests (`undefined` restores the real one). */
+export function setNodeEventPublisherForTests(publisher: EventPublisher | undefined): void {
+  nodeEventPublisherForTests = publisher;
+}
+
 /** Replaces the Event Hubs producers of export targets in tests (`undefined` restores the real ones). */
 export function setExportEventHubSenderForTests(factory: ((target: EventHubTarget) => EventPublisher) | undefined): void {
   eventHubSenderForTests = factory;
@@ -146,6 +158,8 @@ export function resetServices(): void {
   // Closing only releases the AMQP connection; nothing waits for it.
   auditEventPublisher?.close().catch(() => undefined);
   auditEventPublisher = undefined;
+  nodeEventPublisher?.close().catch(() => undefined);
+  nodeEventPublisher = undefined;
   alertEventPublisher?.close().catch(() => undefined);
   alertEventPublisher = undefined;
   ingestion = undefined;

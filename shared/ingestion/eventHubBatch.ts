@@ -12,8 +12,8 @@ export interface BatchMessage {
   enqueuedTimeUtc: string;
 }
 
-/** A batch as the pipeline works on it: the events of one partition, in order. */
-export interface AuditBatch {
+/** A batch as the pipeline works on it: the events of one partition of one hub (audit, node events, alert events), in order. */
+export interface EventBatch {
   eventHubName: string;
   consumerGroup: string;
   partitionId: string;
@@ -33,7 +33,7 @@ const batchMetadataSchema = z.object({
   enqueuedTimeUtcArray: z.array(z.string().refine((value) => !Number.isNaN(Date.parse(withZone(value))), 'must be a time')),
 });
 
-export type BatchReading = { ok: true; batch: AuditBatch } | { ok: false; problem: string };
+export type BatchReading = { ok: true; batch: EventBatch } | { ok: false; problem: string };
 
 /**
  * The batch from what the Event Hub trigger (cardinality many) passes: the events and `triggerMetadata`
@@ -74,12 +74,12 @@ function withZone(value: string): string {
 }
 
 /** The stream key of a partition in `ingestedThrough` positions. */
-export function streamOf(batch: Pick<AuditBatch, 'eventHubName' | 'partitionId'>): string {
+export function streamOf(batch: Pick<EventBatch, 'eventHubName' | 'partitionId'>): string {
   return `${batch.eventHubName.toLowerCase()}/${batch.partitionId}`;
 }
 
 /** Where a record of the batch was read, as its dead letter keeps it (`recordIndex` -1: the whole event). */
-export function deadLetterSourceOf(batch: AuditBatch, message: BatchMessage, recordIndex: number): DeadLetterSource {
+export function deadLetterSourceOf(batch: EventBatch, message: BatchMessage, recordIndex: number): DeadLetterSource {
   return {
     eventHubName: batch.eventHubName,
     consumerGroup: batch.consumerGroup,

@@ -5,10 +5,10 @@ import { emptyFoldRequestStats, foldIntoDocument, type FoldRequestStats } from '
 import { withoutSystemProperties } from './systemProperties';
 
 /**
- * The usage container: audit events analyzed per subscription per hour, what the plan would be billed
- * on. One document per subscription and hour (by when the events reached the hub), partition
- * `/subscriptionId`. Like alerts, each document remembers per stream the last event counted, so a
- * re-delivered batch adds nothing.
+ * The usage container: events analyzed per subscription per hour, what the plan would be billed on, metered
+ * per signal (audit events; node sensor events). One document per subscription and hour (by when the
+ * events reached the hub), partition `/subscriptionId`. Like alerts, each document remembers per stream
+ * (hub and partition) the last event counted, so a re-delivered batch adds nothing.
  */
 
 const CONTAINER = 'usage';
@@ -19,9 +19,14 @@ export interface UsageRecord {
   id: string;
   subscriptionId: string;
   hourStartUtc: string;
+  /** Audit events analyzed (the name predates the node meter). */
   eventsAnalyzed: number;
-  /** Per cluster name. */
+  /** Audit events per cluster name. */
   eventsByCluster: Record<string, number>;
+  /** Node sensor events analyzed; absent in documents written before node events were metered. */
+  nodeEventsAnalyzed?: number;
+  /** Node sensor events per cluster name; absent like `nodeEventsAnalyzed`. */
+  nodeEventsByCluster?: Record<string, number>;
   ingestedThrough: Record<string, number>;
   updatedAtUtc: string;
 }
@@ -29,10 +34,14 @@ export interface UsageRecord {
 /** Events of one message for one subscription: counted once, by the message's position. */
 export interface UsageIncrement {
   subscriptionId: string;
+  /** Which meter the events count on. */
+  signal: UsageSignal;
   hourStartUtc: string;
   position: StreamPosition;
   eventsByCluster: Record<string, number>;
 }
+
+export type UsageSignal = 'audit' | 'node';
 
 export type UsageWriteStats = FoldRequestStats;
 
@@ -69,13 +78,16 @@ function addIncrements(stored: UsageRecord | undefined, increments: readonly Usa
   const fresh = increments.filter(({ position }) => position.sequenceNumber > (counted[position.stream] ?? -1));
   if (fresh.length === 0) return undefined;
   const first = fresh[0] as UsageIncrement;
-  const eventsByCluster = { ...(stored?.eventsByCluster ?? {}) };
+  const meters: Record<UsageSignal, { analyzed: number; byCluster: Record<string, number> }> = {
+    audit: { analyzed: stored?.eventsAnalyzed ?? 0, byCluster: { ...(stored?.eventsByCluster ?? {}) } },
+    node: { analyzed: stored?.nodeEventsAnalyzed ?? 0, byCluster: { ...(stored?.nodeEventsByCluster ?? {}) } },
+  };
   const ingestedThrough = { ...counted };
-  let eventsAnalyzed = stored?.eventsAnalyzed ?? 0;
-  for (const { position, eventsByCluster: counts } of fresh) {
+  for (const { signal, position, eventsByCluster: counts } of fresh) {
+    const meter = meters[signal];
     for (const [cluster, events] of Object.entries(counts)) {
-      eventsByCluster[cluster] = (eventsByCluster[cluster] ?? 0) + events;
-      eventsAnalyzed += events;
+      meter.byCluster[cluster] = (meter.byCluster[cluster] ?? 0) + events;
+      meter.analyzed += events;
     }
     ingestedThrough[position.stream] = Math.max(ingestedThrough[position.stream] ?? -1, position.sequenceNumber);
   }
@@ -83,8 +95,10 @@ function addIncrements(stored: UsageRecord | undefined, increments: readonly Usa
     id: first.hourStartUtc,
     subscriptionId: first.subscriptionId,
     hourStartUtc: first.hourStartUtc,
-    eventsAnalyzed,
-    eventsByCluster,
+    eventsAnalyzed: meters.audit.analyzed,
+    eventsByCluster: meters.audit.byCluster,
+    nodeEventsAnalyzed: meters.node.analyzed,
+    nodeEventsByCluster: meters.node.byCluster,
     ingestedThrough,
     updatedAtUtc: now.toISOString(),
   };

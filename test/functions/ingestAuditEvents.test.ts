@@ -2,7 +2,7 @@ import { InvocationContext, type RetryOptions } from '@azure/functions';
 import { ingestAuditEvents, ingestAuditEventsFunction } from '../../functions/ingestAuditEvents';
 import { invokeWithRetry } from '../../local/invokeWithRetry';
 import { type Alert } from '../../shared/alerts/alert';
-import { type AuditBatch } from '../../shared/ingestion/eventHubBatch';
+import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { getUsage } from '../../shared/store/usageStore';
@@ -48,7 +48,7 @@ async function enabledSubscription(): Promise<string> {
   return subscriptionId;
 }
 
-function attackBatch(subscriptionId: string, partitionId: string, pods = 6): AuditBatch {
+function attackBatch(subscriptionId: string, partitionId: string, pods = 6): EventBatch {
   return auditBatch(
     Array.from({ length: pods }, (_, i) =>
       aksMessage([diagnosticRecord(privilegedPodEvent(`${partitionId}-${i}`, `2026-11-22T10:00:${String(i).padStart(2, '0')}.000000Z`), { resourceId: aksResourceId(subscriptionId) })]),
@@ -57,7 +57,7 @@ function attackBatch(subscriptionId: string, partitionId: string, pods = 6): Aud
   );
 }
 
-function contextFor(batch: AuditBatch, retryCount?: number): InvocationContext & { logs: { level: string; message: string }[] } {
+function contextFor(batch: EventBatch, retryCount?: number): InvocationContext & { logs: { level: string; message: string }[] } {
   const logs: { level: string; message: string }[] = [];
   const context = new InvocationContext({
     functionName: 'ingestAuditEvents',
@@ -70,7 +70,7 @@ function contextFor(batch: AuditBatch, retryCount?: number): InvocationContext &
 }
 
 /** The function under its own retry policy, with the waits shortened so that the test is quick. */
-async function deliver(batch: AuditBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
+async function deliver(batch: EventBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
   const policy = ingestAuditEventsFunction.options.retry as RetryOptions;
   const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } };
   const errors: unknown[] = [];

@@ -1,4 +1,5 @@
-import type { InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { createEventHubEndpoint } from '../../local/eventHubEndpoint';
 import { LocalEventHubs, type LocalEventHubsOptions } from '../../local/localEventHubs';
 import { createMemoryLogger } from '../../local/localLogger';
 import { defineEventHubFunction, type EventHubFunctionDefinition } from '../../shared/functions/defineFunction';
@@ -127,5 +128,45 @@ describe('LocalEventHubs state across restarts', () => {
     const hubs = localHubs([]);
     const orphan = { hubName: 'gone', firstSequenceNumber: 0, nextOffset: 1, events: [{ body: '1', sequenceNumber: 0, offset: '0', enqueuedTimeUtc: '2026-11-22T10:00:00.000' }], checkpoints: {} };
     expect(hubs.restoreState([orphan])).toEqual(['gone']);
+  });
+});
+
+describe('createEventHubEndpoint (POST /api/local/eventhubs/{hubName}/messages)', () => {
+  /** A node-events hub whose consumer records what it is handed, as the Node worker hands it over. */
+  function nodeHub(): { hubs: LocalEventHubs; seen: unknown[] } {
+    const seen: unknown[] = [];
+    const hubs = localHubs([
+      defineEventHubFunction('consumeNodeEvents', {
+        eventHubName: 'node-events',
+        connection: 'EVENTHUB',
+        cardinality: 'many',
+        handler: (messages) => {
+          seen.push(...(messages as unknown[]));
+          return Promise.resolve();
+        },
+      }),
+    ]);
+    return { hubs, seen };
+  }
+  const post = (hubs: LocalEventHubs, body: string, contentType: string) =>
+    createEventHubEndpoint(hubs).handler(
+      new HttpRequest({ url: 'http://127.0.0.1/api/local/eventhubs/node-events/messages', method: 'POST', headers: { 'content-type': contentType }, body: { string: body }, params: { hubName: 'node-events' } }),
+      new InvocationContext({ functionName: 'local.eventHubs' }),
+    );
+
+  it('when NDJSON is posted, then the whole body is one text event (as the node webhook sends it), not a JSON document', async () => {
+    const { hubs, seen } = nodeHub();
+    const body = '{"process_exec":{"process":{"binary":"/bin/sh"}}}\n{"process_exec":{"process":{"binary":"/bin/id"}}}';
+    expect(await post(hubs, body, 'application/x-ndjson')).toMatchObject({ status: 202, jsonBody: { hubName: 'node-events', accepted: 1 } });
+    await hubs.whenIdle();
+    expect(seen).toEqual([body]);
+  });
+
+  it('when a JSON array is posted as application/json (or a +json type), then each element is one event', async () => {
+    const { hubs, seen } = nodeHub();
+    expect(await post(hubs, '[{"a":1},"line"]', 'application/json; charset=utf-8')).toMatchObject({ status: 202, jsonBody: { accepted: 2 } });
+    expect(await post(hubs, '{"b":2}', 'application/cloudevents+json')).toMatchObject({ status: 202, jsonBody: { accepted: 1 } });
+    await hubs.whenIdle();
+    expect(seen).toEqual([{ a: 1 }, 'line', { b: 2 }]);
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigurationError, LOCAL_AUDIENCE, LOCAL_TENANT_ID, loadConfig } from '../../shared/config';
+import { bindingExpressionSettings, ConfigurationError, LOCAL_AUDIENCE, LOCAL_TENANT_ID, loadConfig } from '../../shared/config';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const production = {
@@ -173,6 +173,27 @@ describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualified
       ]);
     },
   );
+});
+
+describe('loadConfig node stream (NODE_EVENTHUB_NAME, NODE_EVENTHUB_CONSUMER_GROUP)', () => {
+  it('when nothing is set, then the hub is node-events read by argus-ingestion (in production and locally alike)', () => {
+    const expected = { eventHubName: 'node-events', consumerGroup: 'argus-ingestion' };
+    expect(loadConfig(production).nodeStream).toEqual(expected);
+    expect(loadConfig({ ARGUS_ENVIRONMENT: 'local' }).nodeStream).toEqual(expected);
+  });
+
+  it('when both are set, then they are read and the trigger binding expressions resolve to them', () => {
+    const config = loadConfig({ ...production, NODE_EVENTHUB_NAME: 'argus_node-1.prod', NODE_EVENTHUB_CONSUMER_GROUP: '$Default' });
+    expect(config.nodeStream).toEqual({ eventHubName: 'argus_node-1.prod', consumerGroup: '$Default' });
+    expect(bindingExpressionSettings(config)).toMatchObject({ NODE_EVENTHUB_NAME: 'argus_node-1.prod', NODE_EVENTHUB_CONSUMER_GROUP: '$Default' });
+  });
+
+  it('when the name or the consumer group is malformed, then the error names the setting', () => {
+    expect(problemsOf({ ...production, NODE_EVENTHUB_NAME: '-node', NODE_EVENTHUB_CONSUMER_GROUP: 'has space' })).toEqual([
+      expect.stringMatching(/^NODE_EVENTHUB_NAME must be an Event Hub name/),
+      expect.stringMatching(/^NODE_EVENTHUB_CONSUMER_GROUP must be a consumer group name/),
+    ]);
+  });
 });
 
 describe('loadConfig ingestion (ALERT_AGGREGATION_WINDOW_IN_MINUTES, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS)', () => {

@@ -1,5 +1,5 @@
 import { container, execEvent, workloadEvent } from '../../shared/detection/exampleEvents';
-import { type AuditBatch, type BatchMessage } from '../../shared/ingestion/eventHubBatch';
+import { type EventBatch, type BatchMessage } from '../../shared/ingestion/eventHubBatch';
 
 /**
  * Real-shaped audit traffic for pipeline tests: Event Hubs messages exactly as AKS diagnostic settings
@@ -77,7 +77,7 @@ export interface BatchOptions {
 }
 
 /** A batch of messages as the pipeline gets it: consecutive sequence numbers and offsets of one partition. */
-export function auditBatch(bodies: readonly unknown[], options: BatchOptions = {}): AuditBatch {
+export function auditBatch(bodies: readonly unknown[], options: BatchOptions = {}): EventBatch {
   const first = options.firstSequenceNumber ?? 0;
   return {
     eventHubName: options.eventHubName ?? AUDIT_HUB,
@@ -95,7 +95,7 @@ export function auditBatch(bodies: readonly unknown[], options: BatchOptions = {
 }
 
 /** The trigger metadata the Functions host passes with a batch (cardinality many), for the same batch. */
-export function triggerMetadataOf(batch: AuditBatch): Record<string, unknown> {
+export function triggerMetadataOf(batch: EventBatch): Record<string, unknown> {
   return {
     partitionContext: { eventHubName: batch.eventHubName, consumerGroup: batch.consumerGroup, partitionId: batch.partitionId, fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net' },
     sequenceNumberArray: batch.messages.map((m) => m.sequenceNumber),

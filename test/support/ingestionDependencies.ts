@@ -1,7 +1,7 @@
 import type { Database } from '@azure/cosmos';
 import { defaultDetectionContext } from '../../shared/detection/detectionContext';
 import { allRules } from '../../shared/detection/rules';
-import { type IngestionDependencies } from '../../shared/ingestion/processAuditBatch';
+import { type IngestionDependencies } from '../../shared/ingestion/processEventBatch';
 import { CachedSubscriptionSettings } from '../../shared/ingestion/subscriptionSettings';
 import { RecordingPublisher } from './recordingPublisher';
 
@@ -9,7 +9,7 @@ import { RecordingPublisher } from './recordingPublisher';
 export const TEST_SIMULATION_KEY = Buffer.alloc(32, 7);
 
 /**
- * What processAuditBatch needs in a pipeline test: every rule, the default lists, the store without a
+ * What processEventBatch needs in a pipeline test: every rule, the default lists, the store without a
  * settings cache, a one-hour window, a recording alert-events hub, a 10 s export settle time, the test
  * signing key and a fixed clock; `overrides` replace any of them.
  */

@@ -1,5 +1,6 @@
 import { type Alert } from '../../../shared/alerts/alert';
-import { processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
+import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
+import { type IngestionDependencies } from '../../../shared/ingestion/processEventBatch';
 import { type AlertChangedEvent, readAlertChangedEvent } from '../../../shared/messaging/alertChangedEvents';
 import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { isTransientStoreError } from '../../../shared/store/transientFaults';

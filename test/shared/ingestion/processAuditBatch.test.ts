@@ -1,6 +1,7 @@
 import { type Alert, AlertStatus } from '../../../shared/alerts/alert';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
-import { processAuditBatch, type IngestionDependencies } from '../../../shared/ingestion/processAuditBatch';
+import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
+import { type IngestionDependencies } from '../../../shared/ingestion/processEventBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
 import { listDeadLetters } from '../../../shared/store/deadLetterStore';
 import { changePlan, getPlan, upsertPlan } from '../../../shared/store/planStore';

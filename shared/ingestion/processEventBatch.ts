@@ -1,0 +1,287 @@
+import type { Database } from '@azure/cosmos';
+import { alertIdentityOf } from '../alerts/aggregateFindings';
+import { type AlertOccurrence } from '../alerts/foldOccurrences';
+import { type DetectionContext } from '../detection/detectionContext';
+import { type DetectionRecord, occurredAtOf } from '../detection/detectionRecord';
+import { evaluateRules, type RuleFailure } from '../detection/evaluateRules';
+import { type Rule } from '../detection/rule';
+import { publishAlertChanges } from '../messaging/alertChangedEvents';
+import { type EventPublisher } from '../messaging/eventPublisher';
+import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
+import { verifySimulatedRecord } from '../simulation/simulationSignature';
+import { writeAlertOccurrences } from '../store/alertIngestionStore';
+import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
+import { type Plan } from '../store/planStore';
+import { TransientStoreError } from '../store/transientFaults';
+import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
+import { type BatchSignal, type SignalName } from './batchSignal';
+import { type BatchMessage, deadLetterSourceOf, type EventBatch, streamOf } from './eventHubBatch';
+import { isCoveredByPlan } from './planCoverage';
+import { type SubscriptionSettingsSource } from './subscriptionSettings';
+
+export interface IngestionDependencies {
+  database: Database;
+  rules: readonly Rule[];
+  detectionContext: DetectionContext;
+  subscriptionSettings: SubscriptionSettingsSource;
+  aggregationWindowInMs: number;
+  /** Where every alert creation and change is published, after its write (the push export reads it). */
+  alertEvents: EventPublisher;
+  /** The pull export's settle time: a slower alert write is stamped again (see writeAlertOccurrences). */
+  exportSettleInMs: number;
+  /** The key the simulation signs its events with; read only when a batch has events of the reserved cluster. */
+  simulationSigningKey: () => Promise<Uint8Array>;
+  now: () => Date;
+}
+
+/** Why events of the reserved simulated cluster without a valid service signature are dead-lettered. */
+export const FORGED_SIMULATION_REASON = 'forgedSimulation';
+
+/** What one batch did: the content of the batch's single log line (counts only, never payloads). */
+export interface BatchSummary {
+  /** Which hub's data: audit events or node sensor events. */
+  signal: SignalName;
+  stream: string;
+  firstSequenceNumber: number;
+  lastSequenceNumber: number;
+  messages: number;
+  /** Events decoded. */
+  events: number;
+  /**
+   * Records that could not be used, by reason (dead-lettered; other diagnostic categories, CloudWatch control
+   * messages and node event types no rule reads only sampled).
+   */
+  skipped: Record<string, number>;
+  /**
+   * Events decoded after a repair (a field a log pipeline dropped or reformatted, a pipeline's wrapper), by
+   * reason (RepairReason); an event with several repairs counts under each.
+   */
+  repaired: Record<string, number>;
+  /** Events of subscriptions whose plan did not cover them, by subscription. */
+  gated: Record<string, number>;
+  /** Events the rules ran over (and that usage counts). */
+  analyzed: number;
+  /** The same event seen twice in the batch (kube-audit and kube-audit-admin both streamed; a sensor's resend). */
+  duplicates: number;
+  findings: number;
+  ruleFailures: number;
+  /** Events of the service's own simulation (verified), analyzed but not metered. */
+  simulated: number;
+  alerts: { created: number; updated: number; unchanged: number; suppressed: number; restamped: number };
+  /** alertChanged events published to the alert-events hub. */
+  published: number;
+  deadLettered: number;
+  cosmos: { reads: number; writes: number; conflicts: number };
+  durationInMs: number;
+}
+
+export interface BatchOutcome {
+  summary: BatchSummary;
+  /** Rules that threw, isolated by the engine (logged by the caller, without payloads). */
+  ruleFailures: RuleFailure[];
+}
+
+/**
+ * One Event Hubs batch of either signal through the pipeline: decode (the only signal-specific step),
+ * dead-letter what cannot be used, gate by plan, detect, aggregate into alerts (suppression rules decide
+ * the status of new ones), persist, meter usage.
+ *
+ * Exactly once in effect: alerts and usage remember per partition the last event they counted, and dead
+ * letters have ids derived from where the record was read, so running a batch again changes nothing.
+ * Transient store faults are thrown for the trigger's retry policy; bad data never throws.
+ */
+export async function processEventBatch(batch: EventBatch, signal: BatchSignal, dependencies: IngestionDependencies): Promise<BatchOutcome> {
+  const startedAt = dependencies.now();
+  const stream = streamOf(batch);
+  const decoded = decodeBatch(batch, signal);
+  const simulated = await sortOutSimulatedRecords(decoded, batch, dependencies);
+
+  const plans = await loadPlans(decoded.records, dependencies.subscriptionSettings);
+  const analyzed: DetectionRecord[] = [];
+  const gated: Record<string, number> = {};
+  const usage = new Map<string, UsageIncrement>();
+  for (const { record, message } of decoded.records) {
+    const { subscriptionId, clusterName } = record.cluster;
+    if (!isCoveredByPlan(plans.get(subscriptionId), Date.parse(occurredAtOf(record)))) {
+      gated[subscriptionId] = (gated[subscriptionId] ?? 0) + 1;
+      continue;
+    }
+    analyzed.push(record);
+    // The service's own canary is not the customer's traffic: it is not metered.
+    if (simulated.has(record)) continue;
+    const key = `${subscriptionId}\n${message.sequenceNumber}`;
+    let increment = usage.get(key);
+    if (increment === undefined) {
+      increment = {
+        subscriptionId,
+        signal: signal.name,
+        hourStartUtc: usageHourOf(Date.parse(message.enqueuedTimeUtc)),
+        position: { stream, sequenceNumber: message.sequenceNumber },
+        eventsByCluster: {},
+      };
+      usage.set(key, increment);
+    }
+    increment.eventsByCluster[clusterName] = (increment.eventsByCluster[clusterName] ?? 0) + 1;
+  }
+
+  const evaluation = evaluateRules(analyzed, { rules: dependencies.rules, context: dependencies.detectionContext });
+  const occurrencesByAlert = new Map<string, AlertOccurrence[]>();
+  for (const finding of evaluation.findings) {
+    const message = decoded.messageOf.get(finding.record) as BatchMessage;
+    const { id } = alertIdentityOf(finding, dependencies.aggregationWindowInMs);
+    const occurrence: AlertOccurrence = {
+      finding,
+      position: { stream, sequenceNumber: message.sequenceNumber },
+      ...(simulated.has(finding.record) ? { simulated: true } : {}),
+    };
+    const list = occurrencesByAlert.get(id);
+    if (list === undefined) occurrencesByAlert.set(id, [occurrence]);
+    else list.push(occurrence);
+  }
+
+  const now = dependencies.now();
+  const [written, deadLettered, usageWrites] = await settleAll([
+    writeAlertOccurrences(dependencies.database, occurrencesByAlert, {
+      windowInMs: dependencies.aggregationWindowInMs,
+      clock: dependencies.now,
+      restampAfterInMs: dependencies.exportSettleInMs / 2,
+      suppressionRulesOf: (subscriptionId) => dependencies.subscriptionSettings.suppressionRules(subscriptionId),
+    }),
+    writeDeadLetters(dependencies.database, decoded.deadLetters.map((letter) => toDeadLetter(letter, now))),
+    recordUsage(dependencies.database, [...usage.values()], now),
+  ] as const);
+  const alerts = written.stats;
+  try {
+    // After the writes: a retried batch finds its alerts counted and publishes their states again, so
+    // every change is published at least once.
+    await publishAlertChanges(dependencies.alertEvents, written.alerts);
+  } catch (error) {
+    throw new TransientStoreError(`publishing ${written.alerts.length} alert changes failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  const sequenceNumbers = batch.messages.map((message) => message.sequenceNumber);
+  return {
+    summary: {
+      signal: signal.name,
+      stream,
+      firstSequenceNumber: sequenceNumbers.length === 0 ? -1 : Math.min(...sequenceNumbers),
+      lastSequenceNumber: sequenceNumbers.length === 0 ? -1 : Math.max(...sequenceNumbers),
+      messages: batch.messages.length,
+      events: decoded.records.length,
+      skipped: decoded.skipped,
+      repaired: decoded.repaired,
+      gated,
+      analyzed: analyzed.length,
+      simulated: simulated.size,
+      duplicates: evaluation.stats.duplicateEvents,
+      findings: evaluation.stats.findings,
+      ruleFailures: evaluation.stats.ruleFailures,
+      alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed, restamped: alerts.restamped },
+      published: written.alerts.length,
+      deadLettered,
+      cosmos: {
+        reads: alerts.reads + usageWrites.reads,
+        writes: alerts.writes + usageWrites.writes + deadLettered,
+        conflicts: alerts.conflicts + usageWrites.conflicts,
+      },
+      durationInMs: dependencies.now().getTime() - startedAt.getTime(),
+    },
+    ruleFailures: evaluation.failures,
+  };
+}
+
+interface DecodedBatch {
+  records: { record: DetectionRecord; message: BatchMessage }[];
+  messageOf: Map<DetectionRecord, BatchMessage>;
+  /** Every record that could not be used, by reason. */
+  skipped: Record<string, number>;
+  /** Repairs of the usable events, by reason. */
+  repaired: Record<string, number>;
+  deadLetters: DeadLetterInput[];
+}
+
+/**
+ * Decodes every message on its own, so each record keeps the position of the event it came in. Every
+ * unusable record is dead-lettered, except those the signal only samples (data that is not the signal's
+ * at all, such as other diagnostic categories on the audit hub or event types no node rule reads): they
+ * are counted, and only the first of each sample key per batch is kept, so that a source that routes
+ * everything to the hub shows up without costing one write per record. Repairs are counted by reason.
+ */
+function decodeBatch(batch: EventBatch, signal: BatchSignal): DecodedBatch {
+  const records: DecodedBatch['records'] = [];
+  const messageOf = new Map<DetectionRecord, BatchMessage>();
+  const skippedByReason: Record<string, number> = {};
+  const repairedByReason: Record<string, number> = {};
+  const sampled = new Set<string>();
+  const deadLetters: DeadLetterInput[] = [];
+  for (const message of batch.messages) {
+    const decoded = signal.decode(message.body);
+    for (const record of decoded.records) {
+      records.push({ record, message });
+      messageOf.set(record, message);
+    }
+    for (const [reason, count] of Object.entries(decoded.repaired)) repairedByReason[reason] = (repairedByReason[reason] ?? 0) + (count ?? 0);
+    for (const skipped of decoded.skipped) {
+      skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
+      const sampleKey = signal.sampleKeyOf(skipped);
+      if (sampleKey !== undefined) {
+        if (sampled.has(sampleKey)) continue;
+        sampled.add(sampleKey);
+      }
+      deadLetters.push({
+        source: deadLetterSourceOf(batch, message, skipped.source.index),
+        reason: skipped.reason,
+        detail: skipped.detail,
+        ...(skipped.source.category === undefined ? {} : { category: skipped.source.category }),
+        raw: skipped.raw,
+      });
+    }
+  }
+  return { records, messageOf, skipped: skippedByReason, repaired: repairedByReason, deadLetters };
+}
+
+/**
+ * Events of a subscription's reserved simulated cluster are the service's own canary only if they carry
+ * its signature: a forged one (sent to the hub or through the webhook by anyone else) is taken out of
+ * the batch and dead-lettered, so nobody outside the service can make a real event look simulated.
+ * Returns the verified simulated records.
+ */
+async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: EventBatch, dependencies: IngestionDependencies): Promise<Set<DetectionRecord>> {
+  const simulated = new Set<DetectionRecord>();
+  if (!decoded.records.some(({ record }) => isReservedSimulationCluster(record.cluster))) return simulated;
+  const key = await dependencies.simulationSigningKey();
+  decoded.records = decoded.records.filter(({ record, message }) => {
+    if (!isReservedSimulationCluster(record.cluster)) return true;
+    if (verifySimulatedRecord(key, record)) {
+      simulated.add(record);
+      return true;
+    }
+    decoded.skipped[FORGED_SIMULATION_REASON] = (decoded.skipped[FORGED_SIMULATION_REASON] ?? 0) + 1;
+    decoded.deadLetters.push({
+      source: deadLetterSourceOf(batch, message, record.source.index),
+      reason: FORGED_SIMULATION_REASON,
+      detail: `an event of the reserved simulated cluster ${record.cluster.resourceId} without a valid service signature`,
+      raw: record.event,
+    });
+    return false;
+  });
+  return simulated;
+}
+
+/** The plan of every subscription in the batch: one cached lookup per subscription, not per event. */
+async function loadPlans(records: DecodedBatch['records'], settings: SubscriptionSettingsSource): Promise<Map<string, Plan | undefined>> {
+  const subscriptionIds = [...new Set(records.map(({ record }) => record.cluster.subscriptionId))];
+  const plans = await Promise.all(subscriptionIds.map((id) => settings.plan(id)));
+  return new Map(subscriptionIds.map((id, index) => [id, plans[index]]));
+}
+
+/**
+ * Like Promise.all, but waits for every write to settle before throwing the first failure, so that no
+ * write of a failed batch is still running when the retry starts.
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
