@@ -1,0 +1,341 @@
+import { type NodeEvent, NodeEventType, type NodeProcess } from '../../node/nodeEvent';
+import { type DetectionContext } from '../detectionContext';
+import { type PatternList } from '../patternList';
+
+/**
+ * Small, well-named facts about the processes of a node event: names, arguments, lineage, where the process
+ * runs (container or host) and whether its workload belongs to the platform. Pure and total: every function
+ * accepts the odd events sensors send (no binary, no arguments, no parent).
+ */
+
+/** The last component of a path (`/usr/bin/bash` -> `bash`); the path itself when it has no `/`. */
+export function baseName(path: string): string {
+  const trimmed = path.endsWith('/') ? path.replace(/\/+$/, '') : path;
+  const slash = trimmed.lastIndexOf('/');
+  return slash === -1 ? trimmed : trimmed.slice(slash + 1);
+}
+
+/** The file name of the process's binary (`bash`); `''` when the sensor did not say. */
+export function processName(process: NodeProcess | undefined): string {
+  return process === undefined ? '' : baseName(process.binary);
+}
+
+/**
+ * True when a process list names the process: node lists match a binary by its full path or its file name,
+ * so an entry can be `bash` (anywhere) or `/tmp/*` (a location).
+ */
+export function processInList(process: NodeProcess | undefined, list: PatternList): boolean {
+  if (process === undefined || process.binary === '') return false;
+  return list.matches(process.binary) || list.matches(baseName(process.binary));
+}
+
+/** The list entry that names the process, for explaining an alert. */
+export function findProcessInList(process: NodeProcess | undefined, list: PatternList): string | undefined {
+  if (process === undefined || process.binary === '') return undefined;
+  return list.find(process.binary) ?? list.find(baseName(process.binary));
+}
+
+/** The options of BusyBox's ash (`-c`, `-i`, `-l`, `-s`, `-e`, `-x`), as opposed to another applet's (`wget -qO-`). */
+const BUSYBOX_SHELL_OPTIONS = /^-[cilsexv]+$/;
+
+/**
+ * True when the process is a command interpreter (`context.lists.shells`). BusyBox counts only when it runs one of
+ * its shells (`busybox sh -c ...`), not its other applets (`busybox wget ...`).
+ */
+export function isShell(process: NodeProcess | undefined, context: DetectionContext): boolean {
+  if (!processInList(process, context.lists.shells)) return false;
+  if (processName(process).toLowerCase() !== 'busybox') return true;
+  // Reported as BusyBox itself (a resolved symlink, or `busybox sh`): a shell when the applet is one, or when the
+  // arguments are a shell's (`-c ...`, none); `busybox wget ...` is not.
+  const applet = argumentList(process)[0];
+  if (applet === undefined || BUSYBOX_SHELL_OPTIONS.test(applet)) return true;
+  return applet.toLowerCase() !== 'busybox' && context.lists.shells.matches(baseName(applet));
+}
+
+/** Script interpreters whose first argument names the program they run. */
+const SCRIPT_INTERPRETER = /^(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|node|nodejs|php[\d.]*|bash|sh|dash|ash|zsh|ksh)$/i;
+
+/**
+ * The name of the program a process runs: the file name of its binary, or of the script an interpreter runs
+ * (`python3 /usr/bin/unattended-upgrade` -> `unattended-upgrade`, `sh /usr/lib/apt/apt.systemd.daily` -> `apt.systemd.daily`).
+ */
+export function programName(process: NodeProcess | undefined): string {
+  const name = processName(process);
+  if (process === undefined || !SCRIPT_INTERPRETER.test(name)) return name;
+  const script = argumentList(process).find((arg) => !arg.startsWith('-'));
+  return script === undefined || argumentList(process).includes('-c') ? name : baseName(script);
+}
+
+/** The process's arguments as one string (without the binary); `''` when none. */
+export function argumentsOf(process: NodeProcess | undefined): string {
+  return process?.arguments ?? '';
+}
+
+/**
+ * The arguments split as a shell would split simple words: white space separates them, single or double
+ * quotes group them (Tetragon writes an argument that holds spaces in double quotes), a backslash escapes the
+ * next character outside single quotes. No expansion, no operators: enough to find `-c` and its script.
+ */
+export function argumentList(process: NodeProcess | undefined): string[] {
+  return splitArguments(argumentsOf(process));
+}
+
+/** {@link argumentList} over a string. */
+export function splitArguments(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charAt(index);
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+      else if (char === '\\' && quote === '"' && (text.charAt(index + 1) === '"' || text.charAt(index + 1) === '\\')) {
+        word += text.charAt(index + 1);
+        index += 1;
+      } else word += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\' && index + 1 < text.length) {
+      word += text.charAt(index + 1);
+      index += 1;
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += char;
+      inWord = true;
+    }
+  }
+  // An unclosed quote keeps what it holds: sensors truncate long arguments.
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** The binary and its arguments as one string, unredacted, for matching (alerts use `commandLineOf`). */
+export function commandLineText(process: NodeProcess | undefined): string {
+  if (process === undefined) return '';
+  const args = argumentsOf(process);
+  return args === '' ? process.binary : `${process.binary} ${args}`;
+}
+
+/** `[options] -c <script...>` of a shell: the options before the one holding `c`, then the rest of the line. */
+const SHELL_COMMAND_OPTION = /^\s*(?:[-+]o\s+\S+\s+|-[abd-zA-Z]+\s+|--[\w-]+\s+|[+][a-zA-Z]+\s+)*-[a-zA-Z]*c[a-zA-Z]*(?:\s+|$)([\s\S]*)$/;
+
+/**
+ * The script a shell runs with `-c` (`sh -c "curl ... | sh"` -> `curl ... | sh`), or undefined when the process
+ * is not `<shell> [-opts] -c <script>`. Combined flags count (`bash -lc`, `sh -ec`). The script is taken from the raw
+ * argument string, not re-split: Tetragon wraps an argument holding spaces in double quotes without escaping the
+ * quotes inside it, and Falco's `proc.cmdline` does not quote at all; one pair of surrounding quotes is removed.
+ */
+export function shellScript(process: NodeProcess | undefined, context: DetectionContext): string | undefined {
+  if (process === undefined || !isShell(process, context)) return undefined;
+  // `busybox sh -c ...`: the applet name comes first.
+  const busyboxApplet = processName(process).toLowerCase() === 'busybox' && !BUSYBOX_SHELL_OPTIONS.test(argumentList(process)[0] ?? '-');
+  const args = busyboxApplet ? argumentsOf(process).replace(/^\s*\S+/, '') : argumentsOf(process);
+  const rest = SHELL_COMMAND_OPTION.exec(args)?.[1]?.trim();
+  if (rest === undefined || rest === '') return undefined;
+  const first = rest.charAt(0);
+  return (first === '"' || first === "'") && rest.length >= 2 && rest.endsWith(first) ? rest.slice(1, -1) : rest;
+}
+
+/**
+ * The texts the command-line rules read, each parsed on its own: the command line, then the `-c` script when the
+ * process is a shell (so `sh -c "curl x | sh"` is also read as `curl x | sh`, whatever the quoting).
+ */
+export function commandTexts(process: NodeProcess | undefined, context: DetectionContext): string[] {
+  const script = shellScript(process, context);
+  const line = commandLineText(process);
+  return script === undefined ? [line] : [line, script];
+}
+
+/** {@link commandTexts} joined by a new line, for patterns that look at the whole. */
+export function commandSearchText(process: NodeProcess | undefined, context: DetectionContext): string {
+  return commandTexts(process, context).join('\n');
+}
+
+/** The commands of the command line and of its `-c` script, split into pipelines (see {@link shellPipelines}). */
+export function commandPipelines(process: NodeProcess | undefined, context: DetectionContext): string[][] {
+  return commandTexts(process, context).flatMap((text) => shellPipelines(text));
+}
+
+/** True when the event's process runs in a pod's container. */
+export function isInContainer(event: NodeEvent): boolean {
+  return event.process.pod !== undefined;
+}
+
+/** True when the event's process runs on the node itself, outside any pod. */
+export function isHostProcess(event: NodeEvent): boolean {
+  return event.process.pod === undefined;
+}
+
+/** The process and the processes that started it, nearest first: `[process, parent, ...ancestors]`. */
+export function lineage(event: NodeEvent): NodeProcess[] {
+  return [event.process, ...(event.parent === undefined ? [] : [event.parent]), ...event.ancestors];
+}
+
+/** True when the parent or an older ancestor (not the process itself) satisfies the predicate. */
+export function hasAncestor(event: NodeEvent, predicate: (process: NodeProcess) => boolean): boolean {
+  return lineage(event).slice(1).some(predicate);
+}
+
+/** The parent, then the older ancestors, up to `depth` of them (1 = the parent only). */
+export function ancestorsUpTo(event: NodeEvent, depth: number): NodeProcess[] {
+  return lineage(event).slice(1, 1 + depth);
+}
+
+/** True for a process start (`process_exec`). */
+export function isExec(event: NodeEvent): boolean {
+  return event.type === NodeEventType.processExec;
+}
+
+/**
+ * True when the event's pod belongs to the platform: its `<namespace>/<workload>` (or `<namespace>/<pod>` when
+ * the sensor names no workload) is in `systemWorkloads`, or its image is an infrastructure image running in an
+ * infrastructure namespace. Host processes are not workloads: false.
+ */
+export function isSystemWorkload(event: NodeEvent, context: DetectionContext): boolean {
+  const pod = event.process.pod;
+  if (pod === undefined) return false;
+  const workload = pod.workload !== undefined && pod.workload !== '' ? pod.workload : pod.name;
+  if (context.lists.systemWorkloads.matches(`${pod.namespace}/${workload}`)) return true;
+  const image = pod.container?.image?.name ?? pod.container?.image?.id;
+  return (
+    image !== undefined &&
+    image !== '' &&
+    context.lists.infrastructureNamespaces.matches(pod.namespace) &&
+    context.lists.infrastructureImages.matches(image)
+  );
+}
+
+/** True when Tetragon flags the exec as possibly a kubelet exec probe (liveness, readiness, startup). */
+export function isExecProbe(event: NodeEvent): boolean {
+  return event.process.pod?.container?.maybeExecProbe === true;
+}
+
+/** Container runtime processes that start a container's processes: the parents of `kubectl exec` sessions. */
+const CONTAINER_RUNTIME_NAMES: ReadonlySet<string> = new Set([
+  'runc',
+  'crun',
+  'containerd-shim',
+  'containerd-shim-runc-v1',
+  'containerd-shim-runc-v2',
+  'conmon',
+  'runsc',
+  'kata-runtime',
+  'containerd-shim-kata-v2',
+]);
+
+/** True when the process is a container runtime or shim (`runc`, `containerd-shim-runc-v2`, `conmon`, ...). */
+export function isContainerRuntime(process: NodeProcess | undefined): boolean {
+  const name = processName(process).toLowerCase();
+  return CONTAINER_RUNTIME_NAMES.has(name) || name.startsWith('containerd-shim');
+}
+
+/**
+ * Shell text split into pipelines, outside quotes: pipelines end at `;`, `&&`, `||`, a lone `&` and new lines; the
+ * commands of a pipeline are separated by `|` (or `|&`). Redirections such as `2>&1` or `>& /dev/tcp/...` stay whole.
+ * `curl -s x | sh; id` -> `[['curl -s x', 'sh'], ['id']]`.
+ */
+export function shellPipelines(text: string): string[][] {
+  const pipelines: string[][] = [];
+  let pipeline: string[] = [];
+  let command = '';
+  let quote: '"' | "'" | undefined;
+  const endCommand = (): void => {
+    const trimmed = command.trim();
+    if (trimmed !== '') pipeline.push(trimmed);
+    command = '';
+  };
+  const endPipeline = (): void => {
+    endCommand();
+    if (pipeline.length > 0) pipelines.push(pipeline);
+    pipeline = [];
+  };
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charAt(index);
+    const next = text.charAt(index + 1);
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+      command += char;
+      // A backslash escapes the next character inside double quotes, not inside single ones.
+      if (char === '\\' && quote === '"' && index + 1 < text.length) {
+        command += next;
+        index += 1;
+      }
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      command += char;
+    } else if (char === '\\' && index + 1 < text.length) {
+      command += char + next;
+      index += 1;
+    } else if ((char === '&' && next === '&') || (char === '|' && next === '|')) {
+      endPipeline();
+      index += 1;
+    } else if (char === '|') {
+      endCommand();
+      if (next === '&') index += 1;
+    } else if (char === ';' || char === '\n') {
+      endPipeline();
+    } else if (char === '&' && next !== '>' && !/[<>]/.test(text.charAt(index - 1))) {
+      endPipeline();
+    } else {
+      command += char;
+    }
+  }
+  endPipeline();
+  return pipelines;
+}
+
+/** Words that run the command after them: `sudo curl`, `env A=1 curl`, `nohup ./x`, `timeout 5 sh`, `busybox wget`. */
+const COMMAND_WRAPPERS: ReadonlySet<string> = new Set(['sudo', 'doas', 'env', 'nohup', 'exec', 'command', 'builtin', 'nice', 'ionice', 'setsid', 'stdbuf', 'timeout', 'busybox', 'chroot', 'time', 'xargs']);
+
+/**
+ * The words of one shell command from the command it runs on: wrappers (`sudo`, `env`, `nohup`, `exec`,
+ * `timeout 5`, `busybox`), their options, variable assignments (`A=1`) and grouping (`(`, `{`, `$(`) are skipped.
+ * `sudo -E env A=1 /usr/bin/curl -s x` -> `['/usr/bin/curl', '-s', 'x']`.
+ */
+export function commandWords(command: string): string[] {
+  const words = splitArguments(command.replace(/^[\s({$`]+/, ''));
+  let index = 0;
+  while (index < words.length) {
+    const word = words[index] ?? '';
+    const name = baseName(word).toLowerCase();
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) {
+      index += 1;
+    } else if (COMMAND_WRAPPERS.has(name)) {
+      index += 1;
+      // The wrapper's own options, and the duration of `timeout`.
+      while (index < words.length && ((words[index] ?? '').startsWith('-') || (name === 'timeout' && /^\d/.test(words[index] ?? '')))) index += 1;
+    } else {
+      break;
+    }
+  }
+  return words.slice(index);
+}
+
+/** The file name of the program a shell command runs (see {@link commandWords}); `''` when none. */
+export function commandNameOf(command: string): string {
+  return baseName(commandWords(command)[0] ?? '');
+}
+
+/** The IPv4 or IPv6 loopback and "this host" addresses, and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const lower = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return lower === 'localhost' || lower.endsWith('.localhost') || lower.startsWith('127.') || lower === '::1' || lower === '0.0.0.0' || lower === '::';
+}
+
+/** Private, shared, link-local and unique-local addresses (RFC 1918, RFC 6598, RFC 3927, RFC 4193): not the internet. */
+export function isPrivateAddress(address: string): boolean {
+  const lower = address.toLowerCase();
+  if (isLoopbackHost(lower)) return true;
+  const octets = lower.split('.').map((part) => Number(part));
+  if (octets.length === 4 && octets.every((octet) => Number.isInteger(octet) && octet >= 0 && octet <= 255)) {
+    const [a = 0, b = 0] = octets;
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  }
+  return lower.includes(':') && (lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:'));
+}
