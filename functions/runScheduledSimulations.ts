@@ -16,9 +16,9 @@ const SUBSCRIPTION_CONCURRENCY = 4;
 /**
  * The pipeline's canary (NCRONTAB `%SIMULATION_SCHEDULE%`, default every 6 hours): for every subscription
  * whose plan is enabled and whose owner opted in (`scheduledSimulation`), judges the previous scheduled
- * run (by now long past its deadline) and starts a new one through the real audit hub. The last judged
- * runs are the subscription's pipeline health (`GET .../health`); how many of them failed, without
- * naming anyone, is what the anonymous `GET /api/health` reports.
+ * run (by now long past its deadline) and starts a new one through the real audit and node-events hubs.
+ * The last judged runs are the subscription's pipeline health (`GET .../health`); how many of them failed,
+ * without naming anyone, is what the anonymous `GET /api/health` reports.
  */
 export async function runScheduledSimulations(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = getServices();

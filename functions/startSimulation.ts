@@ -27,9 +27,11 @@ const bodySchema = z.strictObject({
 /**
  * `POST /api/subscriptions/{subscriptionId}/simulations` with `{ "alertTypes"?: [...] }` (SecurityAdmin or
  * higher): sends the rules' own attack examples, stamped now and signed by the service, on the
- * subscription's reserved simulated cluster through the real audit hub. 202 with the run (and its
- * `Location`); `GET .../simulations/{id}` reports which expected sample alerts arrived and how fast. The
- * plan must be enabled (the pipeline raises nothing otherwise), and one run at a time per subscription.
+ * subscription's reserved simulated cluster through the real hubs (audit events through the audit hub,
+ * node events through the node-events hub). 202 with the run (and its `Location`); `GET .../simulations/{id}`
+ * reports which expected sample alerts arrived and how fast. The plan must be enabled (the pipeline raises
+ * nothing otherwise), and one run at a time per subscription. A hub that refuses the events is 503
+ * `AuditHubUnavailable` or `NodeHubUnavailable`.
  */
 export async function startSimulation(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin, target: 'collection' });
@@ -59,9 +61,11 @@ export async function startSimulation(request: HttpRequest, context: InvocationC
         'InvalidRequestBody',
         `alertTypes has types no simulation raises: ${outcome.alertTypes.join(', ')}. The simulated types are ${simulatedAlertTypes(allRules).join(', ')}.`,
       );
-    case 'send-failed':
-      context.error(`simulation ${outcome.run.id} of subscription ${subscriptionId}: the audit hub did not accept the events: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
-      return errorResponse(503, 'AuditHubUnavailable', 'The simulated events could not be sent to the audit hub; try again later.', { 'retry-after': '30' });
+    case 'send-failed': {
+      const hub = outcome.hub === 'node' ? { name: 'node-events hub', code: 'NodeHubUnavailable' } : { name: 'audit hub', code: 'AuditHubUnavailable' };
+      context.error(`simulation ${outcome.run.id} of subscription ${subscriptionId}: the ${hub.name} did not accept the events: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
+      return errorResponse(503, hub.code, `The simulated events could not be sent to the ${hub.name}; try again later.`, { 'retry-after': '30' });
+    }
     case 'started':
       context.log(`simulation ${outcome.run.id} started for subscription ${subscriptionId} by principal ${principal.objectId}: ${outcome.run.eventCount} events, ${outcome.run.expected.length} expected alerts`);
       return {

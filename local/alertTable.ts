@@ -59,7 +59,7 @@ const alertColumns: readonly TableColumn[] = [
   { header: 'alertType', maxWidth: 40 },
   { header: 'cluster', maxWidth: 24 },
   { header: 'namespace', maxWidth: 20 },
-  { header: 'account', maxWidth: 32 },
+  { header: 'actor', maxWidth: 48 },
   { header: 'count', maxWidth: 7, align: 'right' },
   { header: 'name', maxWidth: 80 },
 ];
@@ -73,9 +73,23 @@ export function formatAlertTable(alerts: readonly Alert[], widthInColumns = DEFA
     alert.alertType,
     alert.compromisedEntity,
     alert.extendedProperties['namespace'] ?? alert.entities.find((e) => e.type === EntityType.namespace)?.name ?? '',
-    alert.entities.find((e) => e.type === EntityType.account)?.name ?? '',
+    actorOf(alert),
     String(alert.count),
     alert.alertDisplayName,
   ]);
   return formatTable(alertColumns, rows, { widthInColumns });
+}
+
+/**
+ * Who acted: the account of an audit alert; for a node alert, the pod (the node, for a host process) and the
+ * acting process's binary.
+ */
+function actorOf(alert: Alert): string {
+  const account = alert.entities.find((e) => e.type === EntityType.account)?.name;
+  if (account !== undefined) return account;
+  const process = alert.entities.find((e) => e.type === EntityType.process && e.role === 'process')?.name;
+  if (process === undefined) return '';
+  const pod = alert.entities.find((e) => e.type === EntityType.pod)?.name;
+  const host = alert.entities.find((e) => e.type === EntityType.host)?.name;
+  return `${pod ?? (host === undefined ? '' : `node ${host}`)} ${process}`.trim();
 }

@@ -6,8 +6,10 @@ import { webhookReceiverCommand } from './webhookReceiver';
 const USAGE = `Usage: argus <command> [options]
 
 Commands:
-  scan <file|directory|->...   scan Kubernetes audit logs and print the alerts (JSON lines or a table)
-  rules [--json]               list the detection rules and their equivalents in other products
+  scan <file|directory|->...   scan Kubernetes audit logs and node events (Tetragon exports, Falco
+                               alerts) and print the alerts (JSON lines or a table)
+  rules [--json] [--source audit|node]
+                               list the detection rules and their equivalents in other products
   webhook-receiver --secret <whsec_...> [--port 8089] [--host 127.0.0.1]
                                receive webhook deliveries locally and check their signatures
 

@@ -15,26 +15,32 @@ import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
 import { type ClusterIdentity } from '../shared/kubernetes/auditEvent';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
+import { isGzip } from '../shared/kubernetes/cloudWatchLogs';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { type RepairReason } from '../shared/kubernetes/repairReason';
 import { SkipReason } from '../shared/kubernetes/skipReason';
+import { decodeNodeInput } from '../shared/node/decodeNodeInput';
+import { isNodeEventLike } from '../shared/node/normalizeNodeEvent';
 import { formatAlertTable } from './alertTable';
 import { type CliIo, formatCount } from './cliIo';
 import { createProgressBar, type ProgressBar } from './progressBar';
 
 export const SCAN_USAGE = `Usage: argus scan [options] <file|directory|->...
 
-Reads Kubernetes audit logs and prints the alerts Argus raises, one JSON object per line (or a table);
-a summary goes to stderr. Accepted: AKS diagnostic records (Event Hubs messages {"records":[...]}, or
-storage-account blobs such as PT1H.json with one record per line), audit Events, EventLists (what the
-audit webhook POSTs), JSON arrays and NDJSON of either. Also audit logs that went through a log
-pipeline: events without kind/apiVersion, auditID, stage or user, with other time formats or vendor
-fields (Datadog, Panther, Sumo Logic), EKS's CloudWatch Logs payloads (plain, base64 or gzip), Elastic
-kubernetes.audit documents and Splunk export rows; the summary counts every repair by reason.
+Reads Kubernetes audit logs and node security events and prints the alerts Argus raises, one JSON
+object per line (or a table); a summary goes to stderr. Accepted: AKS diagnostic records (Event Hubs
+messages {"records":[...]}, or storage-account blobs such as PT1H.json with one record per line), audit
+Events, EventLists (what the audit webhook POSTs), JSON arrays and NDJSON of either. Also audit logs
+that went through a log pipeline: events without kind/apiVersion, auditID, stage or user, with other
+time formats or vendor fields (Datadog, Panther, Sumo Logic), EKS's CloudWatch Logs payloads (plain,
+base64 or gzip), Elastic kubernetes.audit documents and Splunk export rows; the summary counts every
+repair by reason. Node events, told apart by their shape in each file: Cilium Tetragon's JSON export
+(one GetEventsResponse per line) and Falco alerts as falcosidekick sends them (one alert, an array,
+or NDJSON); one run may mix audit and node files.
 A directory is read recursively (*.json, *.jsonl, *.ndjson, *.log, *.txt, *.gz); - reads standard input.
-  --cluster <resourceId>  the cluster of raw audit events, which carry none (diagnostic records carry
-                          their own), e.g. /subscriptions/<id>/resourceGroups/<rg>/providers/
-                          Microsoft.ContainerService/managedClusters/<name>
+  --cluster <resourceId>  the cluster of raw audit events and node events, which carry none (diagnostic
+                          records carry their own), e.g. /subscriptions/<id>/resourceGroups/<rg>/
+                          providers/Microsoft.ContainerService/managedClusters/<name>
   --format json|table     output format (default json)
   --rule <id>             run only this rule; repeatable (\`argus rules\` lists them)
   --lists <file.json>     overrides of the named lists, e.g. {"systemIdentities":{"add":["ci-deployer"]}}
@@ -84,7 +90,7 @@ export interface ResolvedInputs {
 export interface ScanOptions {
   rules: readonly Rule[];
   context: DetectionContext;
-  /** The cluster of raw audit events; without it they are skipped as `missingClusterIdentity`. */
+  /** The cluster of raw audit events and node events without one; without it they are skipped as `missingClusterIdentity`. */
   cluster?: ClusterIdentity;
   windowInMs: number;
   /** When the alerts are generated. */
@@ -100,9 +106,17 @@ export interface ScanResult {
   alerts: Alert[];
   /** Audit events decoded and evaluated. */
   events: number;
-  /** The same request at the same stage seen again (kube-audit and kube-audit-admin both exported). */
+  /** Node events (Tetragon events, Falco alerts) decoded and evaluated. */
+  nodeEvents: number;
+  /**
+   * The same event seen again: an audit request at the same stage (kube-audit and kube-audit-admin both
+   * exported), a node event with the same id (two exports of one node).
+   */
   duplicateEvents: number;
+  /** Audit records that could not be used, by reason. */
   skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Node records (lines, alerts) that could not be used, by reason. */
+  nodeSkippedByReason: Partial<Record<SkipReason, number>>;
   /** Events used after at least one repair (a field a log pipeline dropped or reformatted, its wrapper). */
   repairedEvents: number;
   /** Repairs by reason; an event with several repairs counts under each. */
@@ -303,11 +317,13 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
   const findings: Finding[] = [];
   const seenFindings = new Set<string>();
   const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  const nodeSkippedByReason: Partial<Record<SkipReason, number>> = {};
   const repairedByReason: Partial<Record<RepairReason, number>> = {};
   let repairedEvents = 0;
   const failures: RuleFailure[] = [];
   let failureCount = 0;
   let events = 0;
+  let nodeEvents = 0;
   let duplicateEvents = 0;
   let streamedInputs = 0;
   let chunks = 0;
@@ -320,20 +336,25 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
     let inputBytes = 0;
     const onBytes = (bytes: number): void => {
       inputBytes = bytes;
-      options.onProgress?.(bytesBefore + inputBytes, events);
+      options.onProgress?.(bytesBefore + inputBytes, events + nodeEvents);
     };
     let startIndex = 0;
+    // Told once per input, from its first piece: a file holds one signal (an audit log, a Tetragon export, Falco alerts).
+    let signal: InputSignal | undefined;
     try {
       for await (const chunk of streamed ? streamChunks(input, options.stdin, onBytes) : wholeFile(input, onBytes)) {
         chunks++;
-        const decoded = decodeAuditInput(chunk, { startIndex, ...(options.cluster === undefined ? {} : { cluster: options.cluster }) });
+        signal ??= inputSignalOf(chunk);
+        const decoded = decodeChunk(chunk, signal, { startIndex, ...(options.cluster === undefined ? {} : { cluster: options.cluster }) });
         startIndex = decoded.nextIndex;
-        for (const skipped of decoded.skipped) skippedByReason[skipped.reason] = (skippedByReason[skipped.reason] ?? 0) + 1;
+        const skippedCounts = signal === 'node' ? nodeSkippedByReason : skippedByReason;
+        for (const skipped of decoded.skipped) skippedCounts[skipped.reason] = (skippedCounts[skipped.reason] ?? 0) + 1;
         repairedEvents += decoded.repairedEvents;
         for (const [reason, count] of Object.entries(decoded.repaired) as [RepairReason, number][]) {
           repairedByReason[reason] = (repairedByReason[reason] ?? 0) + count;
         }
-        events += decoded.records.length;
+        if (signal === 'node') nodeEvents += decoded.records.length;
+        else events += decoded.records.length;
         const evaluation = evaluateRules(decoded.records, { rules: options.rules, context: options.context });
         duplicateEvents += evaluation.stats.duplicateEvents;
         failureCount += evaluation.failures.length;
@@ -344,7 +365,7 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
           seenFindings.add(key);
           findings.push({ ...finding, record: withoutBodies(finding.record) });
         }
-        options.onProgress?.(bytesBefore + inputBytes, events);
+        options.onProgress?.(bytesBefore + inputBytes, events + nodeEvents);
       }
     } catch (error) {
       if (error instanceof InputError) throw error;
@@ -357,7 +378,83 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
     (a, b) =>
       a.startTimeUtc.localeCompare(b.startTimeUtc) || a.alertType.localeCompare(b.alertType) || a.id.localeCompare(b.id),
   );
-  return { alerts, events, duplicateEvents, skippedByReason, repairedEvents, repairedByReason, failures, failureCount, streamedInputs, chunks };
+  return {
+    alerts,
+    events,
+    nodeEvents,
+    duplicateEvents,
+    skippedByReason,
+    nodeSkippedByReason,
+    repairedEvents,
+    repairedByReason,
+    failures,
+    failureCount,
+    streamedInputs,
+    chunks,
+  };
+}
+
+/** The signal of an input: its decoder and the counts it goes to. */
+export type InputSignal = 'audit' | 'node';
+
+/**
+ * Whether an input holds node events (Tetragon's export, falcosidekick's alerts) or audit events, by the shape
+ * of its first JSON value: the first line that parses (NDJSON; a bad first line does not decide), else the
+ * whole text (a pretty-printed alert or array); the first element of an array. Anything else, gzip included
+ * (EKS's CloudWatch Logs payloads), is for the audit decoder, which reports what it cannot use.
+ */
+export function inputSignalOf(chunk: string | Uint8Array): InputSignal {
+  if (typeof chunk !== 'string' && isGzip(chunk)) return 'audit';
+  const first = firstJsonValueOf(typeof chunk === 'string' ? chunk : utf8.decode(chunk));
+  return isNodeEventLike(unwrapped(Array.isArray(first) ? first[0] : first)) ? 'node' : 'audit';
+}
+
+/** The event inside a log shipper's wrapper (Fluent Bit's `log`, Vector's `message`: a JSON line or an object), else the value. */
+function unwrapped(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || isNodeEventLike(value)) return value;
+  for (const key of ['log', 'message']) {
+    const inner = (value as Record<string, unknown>)[key];
+    if (typeof inner === 'object' && inner !== null) return inner;
+    if (typeof inner === 'string' && inner.trimStart().startsWith('{')) return parseJson(inner);
+  }
+  return value;
+}
+
+/** Lines looked at for the first JSON value before the whole text is tried. */
+const SNIFFED_LINES = 20;
+const utf8 = new TextDecoder('utf-8');
+
+function firstJsonValueOf(text: string): unknown {
+  const lines = text.replace(/^\uFEFF/, '').split('\n', SNIFFED_LINES);
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const value = parseJson(line);
+    if (value !== undefined) return value;
+  }
+  return lines.length > 1 ? parseJson(text.replace(/^\uFEFF/, '')) : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One piece of an input, decoded by its signal's decoder into the same shape. */
+interface DecodedChunk {
+  records: DetectionRecord[];
+  skipped: { reason: SkipReason }[];
+  repairedEvents: number;
+  repaired: Partial<Record<RepairReason, number>>;
+  nextIndex: number;
+}
+
+function decodeChunk(chunk: string | Uint8Array, signal: InputSignal, options: { startIndex: number; cluster?: ClusterIdentity }): DecodedChunk {
+  if (signal === 'audit') return decodeAuditInput(chunk, options);
+  const decoded = decodeNodeInput(chunk, options);
+  return { records: decoded.records, skipped: decoded.skipped, repairedEvents: 0, repaired: {}, nextIndex: decoded.nextIndex };
 }
 
 /** A finding keeps its event until the end: drop the request and response bodies, which alerts never show. */
@@ -438,13 +535,20 @@ export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elap
   const files = resolved.inputs.filter((input) => input.kind === 'file').length;
   const stdin = resolved.inputs.some((input) => input.kind === 'stdin');
   const sources = [...(files > 0 || !stdin ? [`${formatCount(files)} ${files === 1 ? 'file' : 'files'}`] : []), ...(stdin ? ['standard input'] : [])].join(' and ');
-  const parts = [`scanned ${sources}, ${formatCount(result.events)} events in ${(elapsedInMs / 1000).toFixed(1)} s`];
+  const counted =
+    result.nodeEvents === 0
+      ? `${formatCount(result.events)} events`
+      : result.events === 0 && Object.keys(result.skippedByReason).length === 0
+        ? `${formatCount(result.nodeEvents)} node events`
+        : `${formatCount(result.events)} audit events and ${formatCount(result.nodeEvents)} node events`;
+  const parts = [`scanned ${sources}, ${counted} in ${(elapsedInMs / 1000).toFixed(1)} s`];
   if (resolved.ignoredFiles > 0) {
     parts.push(`ignored ${formatCount(resolved.ignoredFiles)} other files (scanned: ${[...SCANNED_EXTENSIONS].join(' ')})`);
   }
-  const skipped = Object.entries(result.skippedByReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-  const skippedTotal = skipped.reduce((sum, [, count]) => sum + count, 0);
-  if (skippedTotal > 0) parts.push(`skipped ${formatCount(skippedTotal)} (${skipped.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
+  const skipped = formatByReason(result.skippedByReason);
+  if (skipped !== undefined) parts.push(`skipped ${skipped}`);
+  const nodeSkipped = formatByReason(result.nodeSkippedByReason, ' node records');
+  if (nodeSkipped !== undefined) parts.push(`skipped ${nodeSkipped}`);
   if (result.repairedEvents > 0) {
     const repaired = Object.entries(result.repairedByReason).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
     parts.push(`repaired ${formatCount(result.repairedEvents)} (${repaired.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`);
@@ -459,10 +563,21 @@ export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elap
   if ((result.skippedByReason[SkipReason.missingClusterIdentity] ?? 0) > 0) {
     lines.push('raw audit events carry no cluster: give it with --cluster <cluster resource id>');
   }
+  if ((result.nodeSkippedByReason[SkipReason.missingClusterIdentity] ?? 0) > 0) {
+    lines.push('node events without cluster_resource_id carry no cluster: give it with --cluster <cluster resource id>');
+  }
   if (result.failureCount > 0) {
     lines.push(`${formatCount(result.failureCount)} rule failures (a rule threw; the other rules still ran):`);
-    for (const failure of result.failures) lines.push(`  rule ${failure.ruleId} on audit id ${failure.auditId}: ${failure.message}`);
+    for (const failure of result.failures) lines.push(`  rule ${failure.ruleId} on event ${failure.auditId}: ${failure.message}`);
     if (result.failureCount > result.failures.length) lines.push(`  ... and ${formatCount(result.failureCount - result.failures.length)} more`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `12 (invalidJson 10, truncatedJson 2)`, most frequent first, the noun after the total; undefined when nothing was counted. */
+function formatByReason(counts: Partial<Record<string, number>>, noun = ''): string | undefined {
+  const entries = (Object.entries(counts) as [string, number][]).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return undefined;
+  return `${formatCount(total)}${noun} (${entries.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ')})`;
 }

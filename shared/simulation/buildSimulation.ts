@@ -1,25 +1,39 @@
 import { createHash } from 'node:crypto';
-import { type AuditRecord } from '../kubernetes/auditEvent';
+import { type ClusterIdentity } from '../kubernetes/auditEvent';
 import { decodeAuditInput } from '../kubernetes/decodeAuditInput';
 import { type DetectionContext } from '../detection/detectionContext';
+import { type DetectionRecord } from '../detection/detectionRecord';
 import { evaluateRules } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
 import { alertIdentityOf, SAMPLE_ALERT_PREFIX } from '../alerts/aggregateFindings';
 import { packDiagnosticRecords } from '../messaging/packDiagnosticRecords';
+import { packNodeEvents } from '../messaging/packNodeEvents';
+import { CLUSTER_RESOURCE_ID_KEY } from '../node/nodeClusterIdentity';
+import { decodeNodeInput } from '../node/decodeNodeInput';
+import { normalizeNodeEvent } from '../node/normalizeNodeEvent';
 import { simulatedClusterOf } from './simulatedCluster';
-import { SIMULATION_ID_ANNOTATION, SIMULATION_SIGNATURE_ANNOTATION, signSimulatedEvent, simulatedEventContentOf } from './simulationSignature';
+import {
+  NODE_SIMULATION_ID_FIELD,
+  NODE_SIMULATION_SIGNATURE_FIELD,
+  SIMULATION_ID_ANNOTATION,
+  SIMULATION_SIGNATURE_ANNOTATION,
+  signSimulatedEvent,
+  simulatedEventContentOf,
+  simulatedNodeContentOf,
+} from './simulationSignature';
 
 /**
- * The attack simulation's plan: the rules' own alerting examples as audit events of the subscription's
- * reserved simulated cluster, stamped with the given time and signed, packed as the Event Hubs messages the
- * audit hub carries, plus the alerts the pipeline must raise from them. The prediction decodes the packed
- * messages and runs the rules exactly as ingestion will, so it sees what ingestion sees. Pure: the time and
- * the signing key are parameters.
+ * The attack simulation's plan: the rules' own alerting examples as events of the subscription's reserved
+ * simulated cluster, stamped with the given time and signed, packed as the Event Hubs messages each hub
+ * carries (audit events as AKS diagnostic records for the audit hub; node events, Tetragon's and Falco's, as
+ * NDJSON for the node-events hub), plus the alerts the pipeline must raise from them. The prediction decodes
+ * the packed messages and runs the rules exactly as ingestion will, so it sees what ingestion sees. Pure: the
+ * time and the signing key are parameters.
  */
 
 export interface SimulationRequest {
   subscriptionId: string;
-  /** Names the simulation: in every event's annotations, and the seed of the events' audit ids. */
+  /** Names the simulation: in every event (annotations, node events' top level), and the seed of the events' ids. */
   simulationId: string;
   /** The alert types to simulate; default every alert type with an alerting example. Case-sensitive. */
   alertTypes?: readonly string[];
@@ -43,9 +57,11 @@ export interface ExpectedAlert {
 }
 
 export interface SimulationPlan {
-  /** Event Hubs message bodies in the AKS diagnostic shape (`{"records":[...]}`), ready to publish. */
-  messages: string[];
-  /** Events in the messages. */
+  /** Audit hub message bodies in the AKS diagnostic shape (`{"records":[...]}`), ready to publish. */
+  auditMessages: string[];
+  /** Node-events hub message bodies: NDJSON of raw Tetragon events and Falco alerts, ready to publish. */
+  nodeMessages: string[];
+  /** Events in the messages of both hubs. */
   eventCount: number;
   /** Sorted by alert type, then alert id. */
   expected: ExpectedAlert[];
@@ -67,39 +83,95 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
   if (unknown.length > 0) return { kind: 'unknown-alert-types', alertTypes: unknown };
 
   const cluster = simulatedClusterOf(request.subscriptionId);
-  const events: Record<string, unknown>[] = [];
+  const auditEvents: Record<string, unknown>[] = [];
+  const nodeEvents: Record<string, unknown>[] = [];
+  // One clock for both signals: every event has its own time, in the order of the rules.
+  let offset = 0;
   for (const rule of request.rules) {
     if (!requested.has(rule.alertType)) continue;
     alertingExamplesOf(rule).forEach((example, index) => {
-      const auditID = simulatedAuditId(request.simulationId, rule.id, index);
-      const time = microsecondsAfter(request.now, events.length);
-      const signature = signSimulatedEvent(request.signingKey, {
-        simulationId: request.simulationId,
-        auditID,
-        clusterResourceId: cluster.resourceId,
-        requestReceivedTimestamp: time,
-        content: simulatedEventContentOf(example),
-      });
-      events.push({
-        ...example,
-        auditID,
-        requestReceivedTimestamp: time,
-        stageTimestamp: time,
-        annotations: {
-          ...annotationsOf(example),
-          [SIMULATION_ID_ANNOTATION]: request.simulationId,
-          [SIMULATION_SIGNATURE_ANNOTATION]: signature,
-        },
-      });
+      const stamp: EventStamp = { request, cluster, eventUuid: simulatedEventUuid(request.simulationId, rule.id, index), offset: offset++ };
+      if (rule.source === 'node') nodeEvents.push(simulatedNodeEvent(example, stamp));
+      else auditEvents.push(simulatedAuditEvent(example, stamp));
     });
   }
 
-  const packed = packDiagnosticRecords(events, { resourceId: cluster.resourceId, nowUtc: request.now.toISOString() });
-  const records = decodedRecordsOf(packed.messages);
+  const packed = packDiagnosticRecords(auditEvents, { resourceId: cluster.resourceId, nowUtc: request.now.toISOString() });
+  const packedNode = packNodeEvents(nodeEvents, { resourceId: cluster.resourceId });
+  if (packedNode.tooLarge > 0) throw new Error(`buildSimulation: ${packedNode.tooLarge} node examples are too large for a message.`);
+  const records = [...decodedAuditRecordsOf(packed.messages), ...decodedNodeRecordsOf(packedNode.messages)];
   return {
     kind: 'built',
-    plan: { messages: packed.messages, eventCount: packed.accepted, expected: expectedAlertsOf(records, request) },
+    plan: {
+      auditMessages: packed.messages,
+      nodeMessages: packedNode.messages,
+      eventCount: packed.accepted + packedNode.accepted,
+      expected: expectedAlertsOf(records, request),
+    },
   };
+}
+
+/** What makes one simulated event its own: the simulation, the example's own id, its place on the clock. */
+interface EventStamp {
+  request: SimulationRequest;
+  cluster: ClusterIdentity;
+  /** A UUID unique to the simulation, rule and example: the audit id, or a Falco alert's `uuid`. */
+  eventUuid: string;
+  /** Microseconds after `now`. */
+  offset: number;
+}
+
+/** An audit example with its own audit id and time, the simulation's annotations beside its own. */
+function simulatedAuditEvent(example: Record<string, unknown>, { request, cluster, eventUuid, offset }: EventStamp): Record<string, unknown> {
+  const time = timeAfter(request.now, offset, 6);
+  const signature = signSimulatedEvent(request.signingKey, {
+    simulationId: request.simulationId,
+    eventId: eventUuid,
+    clusterResourceId: cluster.resourceId,
+    time,
+    content: simulatedEventContentOf(example),
+  });
+  return {
+    ...example,
+    auditID: eventUuid,
+    requestReceivedTimestamp: time,
+    stageTimestamp: time,
+    annotations: {
+      ...annotationsOf(example),
+      [SIMULATION_ID_ANNOTATION]: request.simulationId,
+      [SIMULATION_SIGNATURE_ANNOTATION]: signature,
+    },
+  };
+}
+
+/**
+ * A node example (a Tetragon event, a Falco alert) of the simulated cluster at its own time (a Falco alert
+ * with its own `uuid` too), with the simulation's id and signature at the top level. The signed id, time and
+ * content are read from the stamped event normalized as ingestion will, so both sides see the same thing.
+ */
+function simulatedNodeEvent(example: Record<string, unknown>, { request, cluster, eventUuid, offset }: EventStamp): Record<string, unknown> {
+  const stamped: Record<string, unknown> = {
+    ...example,
+    ...(isFalcoAlert(example) ? { uuid: eventUuid } : {}),
+    [CLUSTER_RESOURCE_ID_KEY]: cluster.resourceId,
+    time: timeAfter(request.now, offset, 9),
+  };
+  const normalized = normalizeNodeEvent(stamped);
+  if (!normalized.ok) throw new Error(`buildSimulation: a node example would not be ingested (${normalized.reason}: ${normalized.detail}).`);
+  const { event } = normalized;
+  const signature = signSimulatedEvent(request.signingKey, {
+    simulationId: request.simulationId,
+    eventId: event.id,
+    clusterResourceId: cluster.resourceId,
+    time: event.time,
+    content: simulatedNodeContentOf(event),
+  });
+  return { ...stamped, [NODE_SIMULATION_ID_FIELD]: request.simulationId, [NODE_SIMULATION_SIGNATURE_FIELD]: signature };
+}
+
+/** falcosidekick's alert names its Falco rule at the top level; a Tetragon `GetEventsResponse` never has one. */
+function isFalcoAlert(event: Record<string, unknown>): boolean {
+  return typeof event['rule'] === 'string';
 }
 
 /**
@@ -111,21 +183,34 @@ function alertingExamplesOf(rule: Rule): Record<string, unknown>[] {
   return rule.examples.filter((example) => example.expect === 'alert' && example.lists === undefined).map((example) => example.event);
 }
 
-/** What ingestion will decode from the messages; a record it would skip is a defect of the examples or of the build. */
-function decodedRecordsOf(messages: readonly string[]): AuditRecord[] {
-  const records: AuditRecord[] = [];
+/** What ingestion will decode from the audit messages; a record it would skip is a defect of the examples or of the build. */
+function decodedAuditRecordsOf(messages: readonly string[]): DetectionRecord[] {
+  const records: DetectionRecord[] = [];
   for (const message of messages) {
     const decoded = decodeAuditInput(message, { startIndex: records.length });
-    const [skipped] = decoded.skipped;
-    if (skipped !== undefined) {
-      throw new Error(`buildSimulation: a simulated event would not be ingested (${skipped.reason}: ${skipped.detail}).`);
-    }
+    failOnSkipped(decoded.skipped);
     records.push(...decoded.records);
   }
   return records;
 }
 
-function expectedAlertsOf(records: readonly AuditRecord[], request: SimulationRequest): ExpectedAlert[] {
+/** What ingestion will decode from the node messages, likewise. */
+function decodedNodeRecordsOf(messages: readonly string[]): DetectionRecord[] {
+  const records: DetectionRecord[] = [];
+  for (const message of messages) {
+    const decoded = decodeNodeInput(message, { startIndex: records.length });
+    failOnSkipped(decoded.skipped);
+    records.push(...decoded.records);
+  }
+  return records;
+}
+
+function failOnSkipped(skipped: readonly { reason: string; detail: string }[]): void {
+  const [first] = skipped;
+  if (first !== undefined) throw new Error(`buildSimulation: a simulated event would not be ingested (${first.reason}: ${first.detail}).`);
+}
+
+function expectedAlertsOf(records: readonly DetectionRecord[], request: SimulationRequest): ExpectedAlert[] {
   const { findings } = evaluateRules(records, { rules: request.rules, context: request.detectionContext });
   const alerts = new Map<string, ExpectedAlert>();
   for (const finding of findings) {
@@ -135,8 +220,8 @@ function expectedAlertsOf(records: readonly AuditRecord[], request: SimulationRe
       alert.occurrences++;
       continue;
     }
-    const { rule } = finding;
-    alerts.set(alertId, { alertId, alertType: rule.alertType, ruleId: rule.id, alertDisplayName: `${SAMPLE_ALERT_PREFIX}${rule.displayName}`, occurrences: 1 });
+    // The finding's type and name: a rule may raise another type for a particular event (alertTypeFor).
+    alerts.set(alertId, { alertId, alertType: finding.alertType, ruleId: finding.rule.id, alertDisplayName: `${SAMPLE_ALERT_PREFIX}${finding.displayName}`, occurrences: 1 });
   }
   return [...alerts.values()].sort((a, b) => compareText(a.alertType, b.alertType) || compareText(a.alertId, b.alertId));
 }
@@ -149,21 +234,24 @@ function annotationsOf(event: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * A UUID-shaped audit id (version 8: name-based, custom) from the simulation, the rule and the example, so that
+ * A UUID-shaped id (version 8: name-based, custom) from the simulation, the rule and the example, so that
  * re-building a simulation gives the same ids and two simulations never share one.
  */
-function simulatedAuditId(simulationId: string, ruleId: string, exampleIndex: number): string {
+function simulatedEventUuid(simulationId: string, ruleId: string, exampleIndex: number): string {
   const hex = createHash('sha256').update(JSON.stringify(['argus-simulation-audit-id', simulationId, ruleId, exampleIndex]), 'utf8').digest('hex');
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** RFC 3339 with microseconds, as the API server writes it: `now` plus `offset` microseconds. */
-function microsecondsAfter(now: Date, offset: number): string {
+/**
+ * RFC 3339 in UTC, `now` plus `offset` microseconds, with the fraction as the source writes it: microseconds
+ * (6 digits) as the API server does, nanoseconds (9 digits) as Tetragon and Falco do.
+ */
+function timeAfter(now: Date, offset: number, fractionDigits: 6 | 9): string {
   const micros = now.getTime() * 1000 + offset;
   const seconds = Math.floor(micros / 1_000_000);
-  const fraction = micros - seconds * 1_000_000;
-  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${String(fraction).padStart(6, '0')}Z`;
+  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0').padEnd(fractionDigits, '0');
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
 function compareText(a: string, b: string): number {

@@ -12,8 +12,9 @@ import { judgeSimulationRun, type SimulationRun, SimulationStatus, type Simulati
 
 /**
  * The attack simulation's I/O: start a run (build the signed events, note the alerts' counts before,
- * send the events through the audit hub exactly as a cluster's would go) and judge a run against what
- * arrived in the alerts container. Used by the on-demand API and the scheduled canary alike.
+ * send the audit events through the audit hub and the node events through the node-events hub, exactly
+ * as a cluster's would go) and judge a run against what arrived in the alerts container. Used by the
+ * on-demand API and the scheduled canary alike.
  */
 
 export interface SimulationDependencies {
@@ -24,8 +25,10 @@ export interface SimulationDependencies {
   /** How long expected alerts may take to arrive before the run fails. */
   timeoutInMs: number;
   signingKey: () => Promise<Uint8Array>;
-  /** The audit hub: the real path into the pipeline. */
+  /** The audit hub: the real path of audit events into the pipeline. */
   auditEvents: EventPublisher;
+  /** The node-events hub: the real path of the nodes' sensor events (Tetragon, Falco) into the pipeline. */
+  nodeEvents: EventPublisher;
   now: () => Date;
   newId?: () => string;
 }
@@ -44,8 +47,11 @@ export type StartSimulationOutcome =
   /** One run per subscription at a time: arrivals are judged by alert counts, which two runs would share. */
   | { kind: 'already-running'; run: SimulationRun }
   | { kind: 'unknown-alert-types'; alertTypes: string[] }
-  /** The audit hub did not take the events; the run is recorded as failed. */
-  | { kind: 'send-failed'; run: SimulationRun; error: unknown };
+  /** A hub did not take its events; the run is recorded as failed. */
+  | { kind: 'send-failed'; hub: SimulationHub; run: SimulationRun; error: unknown };
+
+/** The hubs a simulation sends through. */
+export type SimulationHub = 'audit' | 'node';
 
 export async function startSimulation(dependencies: SimulationDependencies, request: StartSimulationRequest): Promise<StartSimulationOutcome> {
   const { database, now } = dependencies;
@@ -81,15 +87,18 @@ export async function startSimulation(dependencies: SimulationDependencies, requ
       (alert) => [alert.id, alert.count],
     ),
   );
+  // The alert types of the rules asked for, as their findings name them (a rule may raise several types);
+  // other rules that also fire on the sent events are expected too, but not what the run was asked for.
+  const requestedRules = new Set(
+    dependencies.rules.filter((rule) => request.alertTypes === undefined || request.alertTypes.includes(rule.alertType)).map((rule) => rule.id),
+  );
   const run: SimulationRun = {
     id,
     subscriptionId,
     trigger: request.trigger,
     requestedBy: request.requestedBy,
     requestedAtUtc: startedAt.toISOString(),
-    alertTypes: [...new Set(simulation.expected.map((expected) => expected.alertType))].filter(
-      (type) => request.alertTypes === undefined || request.alertTypes.includes(type),
-    ),
+    alertTypes: [...new Set(simulation.expected.filter((expected) => requestedRules.has(expected.ruleId)).map((expected) => expected.alertType))],
     eventCount: simulation.eventCount,
     deadlineUtc: new Date(startedAt.getTime() + dependencies.timeoutInMs).toISOString(),
     status: SimulationStatus.running,
@@ -98,13 +107,21 @@ export async function startSimulation(dependencies: SimulationDependencies, requ
   await createSimulationRun(database, run);
 
   const sendingAt = now();
-  try {
-    await dependencies.auditEvents.publish(simulation.messages);
-  } catch (error) {
-    const failedAt = now().toISOString();
-    const failed: SimulationRun = { ...run, status: SimulationStatus.failed, completedAtUtc: failedAt, failure: 'The audit hub did not accept the simulated events.' };
-    await saveSimulationRun(database, failed);
-    return { kind: 'send-failed', run: failed, error };
+  const sends: readonly { hub: SimulationHub; publisher: EventPublisher; messages: readonly string[]; name: string }[] = [
+    { hub: 'audit', publisher: dependencies.auditEvents, messages: simulation.auditMessages, name: 'audit hub' },
+    { hub: 'node', publisher: dependencies.nodeEvents, messages: simulation.nodeMessages, name: 'node-events hub' },
+  ];
+  for (const send of sends) {
+    if (send.messages.length === 0) continue;
+    try {
+      await send.publisher.publish(send.messages);
+    } catch (error) {
+      // Events already taken by the other hub still raise their alerts; the run fails all the same, as a canary must.
+      const failedAt = now().toISOString();
+      const failed: SimulationRun = { ...run, status: SimulationStatus.failed, completedAtUtc: failedAt, failure: `The ${send.name} did not accept the simulated events.` };
+      await saveSimulationRun(database, failed);
+      return { kind: 'send-failed', hub: send.hub, run: failed, error };
+    }
   }
   // Latency counts from the moment the events were handed to the hub, as a cluster's would be.
   const sent: SimulationRun = { ...run, sentAtUtc: sendingAt.toISOString(), deadlineUtc: new Date(sendingAt.getTime() + dependencies.timeoutInMs).toISOString() };

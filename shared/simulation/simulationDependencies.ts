@@ -2,7 +2,7 @@ import { allRules } from '../detection/rules';
 import { type Services } from '../services';
 import { type SimulationDependencies } from './runSimulation';
 
-/** The simulation's dependencies from the instance's shared services: the real audit hub, rules and store. */
+/** The simulation's dependencies from the instance's shared services: the real audit and node-events hubs, rules and store. */
 export function simulationDependenciesOf(services: Services): SimulationDependencies {
   return {
     database: services.database,
@@ -12,6 +12,7 @@ export function simulationDependenciesOf(services: Services): SimulationDependen
     timeoutInMs: services.config.simulation.timeoutInMs,
     signingKey: services.ingestion.simulationSigningKey,
     auditEvents: services.auditEventPublisher,
+    nodeEvents: services.nodeEventPublisher,
     now: () => new Date(),
   };
 }

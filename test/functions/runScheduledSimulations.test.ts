@@ -3,8 +3,10 @@ import { getPipelineHealth } from '../../functions/getPipelineHealth';
 import { health } from '../../functions/health';
 import { runScheduledSimulations, SCHEDULER } from '../../functions/runScheduledSimulations';
 import { defaultDetectionContext } from '../../shared/detection/detectionContext';
+import { nodeSignal } from '../../shared/ingestion/batchSignal';
 import { processAuditBatch } from '../../shared/ingestion/processAuditBatch';
-import { setAuditEventPublisherForTests } from '../../shared/services';
+import { processEventBatch } from '../../shared/ingestion/processEventBatch';
+import { setAuditEventPublisherForTests, setNodeEventPublisherForTests } from '../../shared/services';
 import { SimulationStatus, SimulationTrigger } from '../../shared/simulation/simulationRun';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { getOrCreateSimulationSigningKey, getPipelineHealthSummary } from '../../shared/store/serviceStateStore';
@@ -13,11 +15,12 @@ import { ApiHarness, roleCast } from '../support/apiHarness';
 import { auditBatch } from '../support/auditMessages';
 import { httpRequest, invocationContext } from '../support/httpRequests';
 import { ingestionDependencies } from '../support/ingestionDependencies';
+import { nodeBatch } from '../support/nodeMessages';
 import { RecordingPublisher } from '../support/recordingPublisher';
 
 /*
  * The scheduled canary: every subscription with the plan on that opted in gets a run through the audit
- * hub; the next round judges it; the subscription's health and the anonymous health follow.
+ * and node-events hubs; the next round judges it; the subscription's health and the anonymous health follow.
  */
 
 const OPTED_IN = '9a000000-0000-4000-8000-000000000001';
@@ -29,10 +32,12 @@ const TIMER: Timer = { isPastDue: false, schedule: { adjustForDST: false }, sche
 const cast = roleCast('9');
 let harness: ApiHarness;
 const auditHub = new RecordingPublisher();
+const nodeHub = new RecordingPublisher();
 
 beforeAll(async () => {
   harness = await new ApiHarness().start();
   setAuditEventPublisherForTests(auditHub);
+  setNodeEventPublisherForTests(nodeHub);
   await harness.grant(OPTED_IN, cast.reader, 'SecurityReader');
   const now = new Date(Date.now() - 60_000);
   await upsertPlan(harness.database, changePlan(OPTED_IN, undefined, { enabled: true, scheduledSimulation: true, by: OWNER, now }));
@@ -42,16 +47,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   setAuditEventPublisherForTests(undefined);
+  setNodeEventPublisherForTests(undefined);
   await harness.stop();
 });
 
-/** Runs what the timer sent through the pipeline, as the ingestion function would. */
+/** Runs what the timer sent through the pipeline, as the ingestion functions of both hubs would. */
 async function ingestWhatWasSent(partitionId: string): Promise<void> {
   const key = await getOrCreateSimulationSigningKey(harness.database, () => new Uint8Array(32), new Date());
-  await processAuditBatch(
-    auditBatch(auditHub.take(), { partitionId }),
-    ingestionDependencies(harness.database, new Date(), { detectionContext: defaultDetectionContext, simulationSigningKey: () => Promise.resolve(key) }),
-  );
+  const dependencies = ingestionDependencies(harness.database, new Date(), { detectionContext: defaultDetectionContext, simulationSigningKey: () => Promise.resolve(key) });
+  await processAuditBatch(auditBatch(auditHub.take(), { partitionId }), dependencies);
+  const nodeBodies = nodeHub.take();
+  if (nodeBodies.length > 0) await processEventBatch(nodeBatch(nodeBodies, { partitionId }), nodeSignal, dependencies);
 }
 
 async function pipelineHealthOf(subscriptionId: string): Promise<Record<string, unknown>> {
@@ -61,7 +67,7 @@ async function pipelineHealthOf(subscriptionId: string): Promise<Record<string, 
 }
 
 describe('runScheduledSimulations', () => {
-  it('when the timer fires, then only the opted-in subscription with the plan on gets a scheduled run, sent through the audit hub', async () => {
+  it('when the timer fires, then only the opted-in subscription with the plan on gets a scheduled run, sent through the audit and node-events hubs', async () => {
     await runScheduledSimulations(TIMER, invocationContext('runScheduledSimulations'));
 
     const run = await latestSimulationRun(harness.database, OPTED_IN, SimulationTrigger.scheduled);
@@ -69,6 +75,7 @@ describe('runScheduledSimulations', () => {
     expect(await latestSimulationRun(harness.database, NOT_OPTED_IN)).toBeUndefined();
     expect(await latestSimulationRun(harness.database, DISABLED)).toBeUndefined();
     expect(auditHub.bodies.length).toBeGreaterThan(0);
+    expect(nodeHub.bodies.length).toBeGreaterThan(0);
     expect(await pipelineHealthOf(OPTED_IN)).toMatchObject({ status: 'unknown', scheduledSimulation: true, latestRun: { trigger: 'scheduled', status: 'running' } });
   });
 
@@ -91,6 +98,7 @@ describe('runScheduledSimulations', () => {
   it('when a run’s alerts never arrive by its deadline, then the next round judges it failed: the subscription is degraded and the anonymous health says degraded without naming it', async () => {
     // The second run's events are lost (never ingested), and its deadline has passed.
     auditHub.take();
+    nodeHub.take();
     const lost = await latestSimulationRun(harness.database, OPTED_IN, SimulationTrigger.scheduled);
     if (lost === undefined) throw new Error('no scheduled run');
     await saveSimulationRun(harness.database, { ...lost.run, deadlineUtc: new Date(Date.now() - 1000).toISOString() }, lost.etag);

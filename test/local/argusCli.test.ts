@@ -222,14 +222,14 @@ describe('argus scan', () => {
     expect(out.alerts().map((a) => a.alertType)).toEqual(['K8S_ArgusAlertTest', 'K8S_PrivilegedContainer']);
   });
 
-  it('when --format table is given, then it prints a plain table with the cluster, namespace and account', async () => {
+  it('when --format table is given, then it prints a plain table with the cluster, namespace and actor (the account, or the pod and process of a node alert)', async () => {
     const out = captureIo();
 
     expect(await main(['scan', ...WATCHED_RULES, '--format', 'table', '--cluster', CLUSTER_ARG, write(ndjson(attackEvents()))], out.io)).toBe(0);
 
     const lines = out.stdout().trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^time\s+severity\s+alertType\s+cluster\s+namespace\s+account\s+count\s+name$/);
+    expect(lines[0]).toMatch(/^time\s+severity\s+alertType\s+cluster\s+namespace\s+actor\s+count\s+name$/);
     expect(lines[1]).toMatch(/^-+( +-+){7}$/);
     expect(lines[3]).toMatch(/^2026-11-02 10:15:30 +Informational +K8S_PrivilegedContainer +aks-shop +default +dana@contoso\.com +1 +Privileged container detected$/);
     expect(out.stdout()).toMatch(/^[\x20-\x7e\n]*$/);
@@ -326,7 +326,7 @@ describe('argus scan', () => {
     const summary = formatSummary(result, resolved, 1200);
     expect(summary).toContain('scanned 1 file, 3 events in 1.2 s; 1 alert: K8S_PrivilegedContainer 1');
     expect(summary).toContain('3 rule failures');
-    expect(summary).toContain('rule always-throws on audit id a-1: kaboom');
+    expect(summary).toContain('rule always-throws on event a-1: kaboom');
   });
 
   describe('a file larger than the streaming threshold', () => {
@@ -410,7 +410,36 @@ describe('argus rules', () => {
       expect(Object.keys(summary.equivalents).sort()).toEqual(['defender', 'elastic', 'falco', 'guardDuty']);
       expect(summary).not.toHaveProperty('match');
       expect(summary).not.toHaveProperty('examples');
+      expect(summary.source).toBe(rule?.source);
+      if (rule?.source === 'node') {
+        expect(summary.eventTypes).toEqual(rule.eventTypes ?? []);
+        expect(summary).not.toHaveProperty('stages');
+      } else {
+        expect(summary.stages).toEqual(rule?.stages);
+        expect(summary).not.toHaveProperty('eventTypes');
+      }
     }
+    expect(new Set(rules.map((rule) => rule.source))).toEqual(new Set(allRules.map((rule) => rule.source)));
+  });
+
+  it.each(['audit', 'node'] as const)('when asked for --source %s, then only the rules of that signal are listed', async (source) => {
+    const out = captureIo();
+
+    expect(await main(['rules', '--json', '--source', source], out.io)).toBe(0);
+
+    const rules = JSON.parse(out.stdout()) as RuleSummary[];
+    expect(rules.map((r) => r.id)).toEqual(
+      allRules
+        .filter((rule) => rule.source === source)
+        .map((r) => r.id)
+        .sort((a, b) => a.localeCompare(b)),
+    );
+  });
+
+  it('when --source names no signal, then it exits 2 naming the signals', async () => {
+    const out = captureIo();
+    expect(await main(['rules', '--source', 'syslog'], out.io)).toBe(2);
+    expect(out.stderr()).toContain("--source must be audit or node; got 'syslog'");
   });
 
   it('when asked without options, then it prints a table with a line per rule', async () => {
@@ -419,9 +448,12 @@ describe('argus rules', () => {
     expect(await main(['rules'], out.io)).toBe(0);
 
     const lines = out.stdout().trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^id\s+alertType\s+severity\s+intent\s+techniques\s+defender\s+falco\s+guardDuty\s+elastic$/);
+    expect(lines[0]).toMatch(/^id\s+source\s+alertType\s+severity\s+intent\s+techniques\s+defender\s+falco\s+guardDuty\s+elastic$/);
     expect(lines.slice(2).map((line) => line.split(' ')[0])).toEqual(allRules.map((r) => r.id).sort((a, b) => a.localeCompare(b)));
-    expect(out.stdout()).toMatch(/K8S_PrivilegedContainer +Informational +PrivilegeEscalation +T1611; T1610 +K8S_PrivilegedContainer +Create Privileged Pod/);
+    expect(out.stdout()).toMatch(/privileged-container +audit +K8S_PrivilegedContainer +Informational +PrivilegeEscalation +T1611; T1610 +K8S_PrivilegedContainer +Create Privileged Pod/);
+    expect(out.stdout()).toMatch(/\nreverse-shell +node +K8S\.NODE_ReverseShell /);
+    const count = (source: string): number => allRules.filter((rule) => rule.source === source).length;
+    expect(out.stderr()).toContain(`${allRules.length} rules (${count('audit')} audit, ${count('node')} node)`);
   });
 
   it('when given an unknown option, then it exits 2', async () => {

@@ -20,9 +20,9 @@ interface SimulationView {
 
 /*
  * Issue 6's "done when", as a test: on the runtime behind `npm start`, an admin starts a simulation; the
- * signed sample events go through the embedded audit hub and the real ingestion; every expected sample
- * alert arrives; they are pulled as CEF and OCSF; and they are pushed to a local webhook receiver that
- * verifies each signature.
+ * signed sample events go through the embedded audit hub and node-events hub and the real ingestion of
+ * each; every expected sample alert (audit rules' and node rules') arrives; they are pulled as CEF and
+ * OCSF; and they are pushed to a local webhook receiver that verifies each signature.
  */
 describe('attack simulation end to end: POST a simulation, sample alerts through the pipeline, pulled and pushed', () => {
   const harness = new LocalRuntimeHarness();
@@ -82,6 +82,9 @@ describe('attack simulation end to end: POST a simulation, sample alerts through
     expect(response.headers.get('location')).toBe(`${runtime.url}/api/subscriptions/${SUB}/simulations/${run.id}`);
     expect(run.status).toBe('running');
     expect(run.expected.length).toBeGreaterThanOrEqual(39);
+    const nodeExpected = run.expected.filter((expected) => expected.alertType.startsWith('K8S.NODE_'));
+    expect(nodeExpected.length).toBeGreaterThan(0);
+    expect(nodeExpected.map((expected) => expected.alertType)).toContain('K8S.NODE_ReverseShell');
 
     let view = run;
     while (view.status === 'running' && Date.now() - started < ARRIVAL_TIMEOUT_IN_MS) {
@@ -98,12 +101,22 @@ describe('attack simulation end to end: POST a simulation, sample alerts through
       `full local simulation: ${view.eventCount} events, ${view.summary.expected} alerts, all arrived in ${elapsedInMs} ms; latency p50 ${view.summary.latencyInMs?.p50} ms, max ${view.summary.latencyInMs?.max} ms\n`,
     );
 
-    const alerts = ((await (await api(reader, 'GET', `/subscriptions/${SUB}/alerts?isSimulated=true&top=200`)).json()) as { value: Alert[] }).value;
+    // More sample alerts than a page holds (audit and node rules): follow the nextLinks.
+    const alerts: Alert[] = [];
+    for (let next: string | undefined = `/subscriptions/${SUB}/alerts?isSimulated=true&top=200`; next !== undefined; ) {
+      const page = (await (await api(reader, 'GET', next)).json()) as { value: Alert[]; nextLink?: string };
+      alerts.push(...page.value);
+      next = page.nextLink;
+    }
     expect(alerts.map((alert) => alert.id).sort()).toEqual(run.expected.map((expected) => expected.alertId).sort());
     for (const alert of alerts) {
       expect(alert.isSimulated).toBe(true);
       expect(alert.alertDisplayName.startsWith(SAMPLE_ALERT_PREFIX)).toBe(true);
     }
+    // The node rules' sample alerts came through the node-events hub and its ingestion, on the simulated cluster.
+    const nodeAlerts = alerts.filter((alert) => alert.alertType.startsWith('K8S.NODE_'));
+    expect(nodeAlerts.map((alert) => alert.id).sort()).toEqual(nodeExpected.map((expected) => expected.alertId).sort());
+    expect(nodeAlerts.every((alert) => alert.extendedProperties['signal'] === 'node')).toBe(true);
 
     // Pulled: the export serves changes once they are EXPORT_SETTLE_SECONDS (1 s here) old.
     await new Promise((resolve) => setTimeout(resolve, 1100));

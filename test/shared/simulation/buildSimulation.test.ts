@@ -1,13 +1,17 @@
 import { type AuditRecord } from '../../../shared/kubernetes/auditEvent';
 import { decodeAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
 import { createDetectionContext } from '../../../shared/detection/detectionContext';
+import { type DetectionRecord } from '../../../shared/detection/detectionRecord';
 import { evaluateRules } from '../../../shared/detection/evaluateRules';
 import { type Rule } from '../../../shared/detection/rule';
-import { allRules } from '../../../shared/detection/rules';
+import { allRules, auditRules } from '../../../shared/detection/rules';
 import { aggregateFindings } from '../../../shared/alerts/aggregateFindings';
+import { decodeNodeInput } from '../../../shared/node/decodeNodeInput';
+import { type NodeRecord } from '../../../shared/node/nodeEvent';
 import { buildSimulation, type SimulationPlan, type SimulationRequest, simulatedAlertTypes } from '../../../shared/simulation/buildSimulation';
 import { isReservedSimulationCluster, simulatedClusterOf } from '../../../shared/simulation/simulatedCluster';
 import { SIMULATION_ID_ANNOTATION, verifySimulatedRecord } from '../../../shared/simulation/simulationSignature';
+import { webShell, withNodeRule } from './simulationTestRules';
 
 const SUB = '6b1e0c3d-2f4a-4b5c-8d6e-7f8091a2b3c4';
 const NOW = new Date('2026-11-02T10:20:00.000Z');
@@ -35,12 +39,21 @@ function planOf(overrides: Partial<SimulationRequest> = {}): SimulationPlan {
 }
 
 function decoded(plan: SimulationPlan): AuditRecord[] {
-  return plan.messages.flatMap((message) => {
+  return plan.auditMessages.flatMap((message) => {
     const { records, skipped } = decodeAuditInput(message);
     expect(skipped).toEqual([]);
     return records;
   });
 }
+
+function decodedNode(plan: SimulationPlan): NodeRecord[] {
+  return plan.nodeMessages.flatMap((message) => {
+    const { records, skipped } = decodeNodeInput(message);
+    expect(skipped).toEqual([]);
+    return records;
+  });
+}
+
 
 /** The examples the simulation can send: alerting ones that need no policy of the deployment's. */
 function alertingExamples(rule: Rule): Record<string, unknown>[] {
@@ -49,6 +62,7 @@ function alertingExamples(rule: Rule): Record<string, unknown>[] {
 
 const fullPlan = planOf();
 const fullRecords = decoded(fullPlan);
+const fullNodeRecords = decodedNode(fullPlan);
 
 describe('simulatedAlertTypes', () => {
   it('when the library is asked for, then it lists each alert type with an alerting example once, sorted', () => {
@@ -75,20 +89,24 @@ describe('simulatedAlertTypes', () => {
 });
 
 describe('buildSimulation', () => {
-  it('when every alert type is built, then every alert type appears among the expected alerts', () => {
-    const types = simulatedAlertTypes(allRules);
-    const expectedTypes = new Set(fullPlan.expected.map((alert) => alert.alertType));
-    expect(types.filter((alertType) => !expectedTypes.has(alertType))).toEqual([]);
+  it('when every alert type is built, then every rule of every simulated alert type has its alerts among the expected ones', () => {
+    const types = new Set(simulatedAlertTypes(allRules));
+    const expectedRules = new Set(fullPlan.expected.map((alert) => alert.ruleId));
+    const simulatedRules = allRules.filter((rule) => types.has(rule.alertType) && alertingExamples(rule).length > 0).map((rule) => rule.id);
+    expect(simulatedRules.length).toBeGreaterThan(0);
+    expect(simulatedRules.filter((ruleId) => !expectedRules.has(ruleId))).toEqual([]);
     expect(fullPlan.expected.every((alert) => alert.occurrences >= 1)).toBe(true);
   });
 
   it('when every alert type is built, then there is one event per alerting example and each raises the rule it was taken from', () => {
-    const examples = allRules.flatMap((rule) => alertingExamples(rule).map(() => rule));
+    const bySignal = (source: Rule['source']): Rule[] => allRules.filter((rule) => rule.source === source).flatMap((rule) => alertingExamples(rule).map(() => rule));
+    const examples = [...bySignal('audit'), ...bySignal('node')];
+    const records: DetectionRecord[] = [...fullRecords, ...fullNodeRecords];
     expect(fullPlan.eventCount).toBe(examples.length);
-    expect(fullRecords).toHaveLength(examples.length);
-    const { findings, failures } = evaluateRules(fullRecords, { rules: allRules, context });
+    expect(records).toHaveLength(examples.length);
+    const { findings, failures } = evaluateRules(records, { rules: allRules, context });
     expect(failures).toEqual([]);
-    const silent = fullRecords
+    const silent = records
       .map((record, index) => ({ record, rule: examples[index] as Rule }))
       .filter(({ record, rule }) => !findings.some((finding) => finding.record === record && finding.rule.id === rule.id))
       .map(({ rule }) => rule.id);
@@ -106,7 +124,7 @@ describe('buildSimulation', () => {
   });
 
   it("when the plan is built, then the examples' own annotations are kept beside the simulation's", () => {
-    const examples = allRules.flatMap(alertingExamples);
+    const examples = auditRules.flatMap(alertingExamples);
     expect(fullRecords).toHaveLength(examples.length);
     fullRecords.forEach((record, index) => {
       const own = (examples[index]?.annotations ?? {}) as Record<string, string>;
@@ -128,7 +146,7 @@ describe('buildSimulation', () => {
   });
 
   it('when more than a thousand microseconds are needed, then the time carries into the next millisecond', () => {
-    const many = Array.from({ length: 11 }, () => allRules).flat();
+    const many = Array.from({ length: 11 }, () => auditRules).flat();
     const times = decoded(planOf({ rules: many })).map((record) => record.event.requestReceivedTimestamp);
     expect(times.length).toBeGreaterThan(1000);
     expect(times[1000]).toBe('2026-11-02T10:20:00.001000Z');
@@ -142,8 +160,8 @@ describe('buildSimulation', () => {
   });
 
   it('when the plan is built, then each message body is an AKS diagnostic message under 1 MiB', () => {
-    expect(fullPlan.messages.length).toBeGreaterThan(0);
-    for (const message of fullPlan.messages) {
+    expect(fullPlan.auditMessages.length).toBeGreaterThan(0);
+    for (const message of fullPlan.auditMessages) {
       expect(Buffer.byteLength(message, 'utf8')).toBeLessThan(1024 * 1024);
       const body = JSON.parse(message) as { records: { category: string; resourceId: string; properties: { log: string } }[] };
       expect(body.records.every((record) => record.category === 'kube-audit' && record.resourceId === simulatedClusterOf(SUB).resourceId)).toBe(true);
@@ -158,7 +176,9 @@ describe('buildSimulation', () => {
   });
 
   it('when the same simulation is built twice, then the messages are identical', () => {
-    expect(planOf().messages).toEqual(fullPlan.messages);
+    const again = planOf();
+    expect(again.auditMessages).toEqual(fullPlan.auditMessages);
+    expect(again.nodeMessages).toEqual(fullPlan.nodeMessages);
   });
 
   it('when the plan is built, then expected alerts are sorted by alert type, then alert id', () => {
@@ -169,7 +189,7 @@ describe('buildSimulation', () => {
   });
 
   it('when the expected alerts are compared with what aggregateFindings makes of the findings, then ids, rules, sample-alert names and counts agree', () => {
-    const { findings } = evaluateRules(fullRecords, { rules: allRules, context });
+    const { findings } = evaluateRules([...fullRecords, ...fullNodeRecords], { rules: allRules, context });
     const alerts = aggregateFindings(findings, { windowInMs: WINDOW_IN_MS, now: NOW, isSimulated: true });
     const fromAggregation = alerts
       .map((alert) => ({ alertId: alert.id, alertType: alert.alertType, ruleId: alert.ruleId, alertDisplayName: alert.alertDisplayName, occurrences: alert.count }))
@@ -189,6 +209,7 @@ describe('buildSimulation', () => {
     const examples = alertingExamples(rule);
     const records = decoded(plan);
     expect(plan.eventCount).toBe(examples.length);
+    expect(plan.nodeMessages).toEqual([]);
     expect(records.map((record) => record.event.requestObject)).toEqual(examples.map((example) => example.requestObject));
     expect(plan.expected.some((alert) => alert.alertType === 'K8S_PrivilegedContainer' && alert.ruleId === rule.id)).toBe(true);
     expect(plan.expected.length).toBeLessThan(fullPlan.expected.length);
@@ -203,5 +224,92 @@ describe('buildSimulation', () => {
 
   it('when now is not a valid time, then the build throws', () => {
     expect(() => buildSimulation(request({ now: new Date(Number.NaN) }))).toThrow(RangeError);
+  });
+});
+
+describe('buildSimulation (node events)', () => {
+  const plan = planOf({ rules: withNodeRule });
+  const nodeRecords = decodedNode(plan);
+  const nodeExamples = alertingExamples(webShell);
+
+  it('when a node rule has alerting examples, then its alert type can be simulated', () => {
+    expect(simulatedAlertTypes(withNodeRule)).toContain('K8S.NODE_TestWebShell');
+  });
+
+  it('when the plan is built, then the node examples go to the node-events hub as NDJSON bodies under 1 MiB, one event per line, and the audit ones to the audit hub', () => {
+    expect(plan.nodeMessages.length).toBeGreaterThan(0);
+    expect(decoded(plan)).toHaveLength(auditRules.flatMap(alertingExamples).length);
+    const lines = plan.nodeMessages.flatMap((message) => {
+      expect(Buffer.byteLength(message, 'utf8')).toBeLessThan(1024 * 1024);
+      return message.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    });
+    expect(lines).toHaveLength(nodeExamples.length);
+    for (const line of lines) {
+      expect(line['cluster_resource_id']).toBe(simulatedClusterOf(SUB).resourceId);
+      expect(line['argus_simulation_id']).toBe('sim-a');
+      expect(line['argus_simulation_signature']).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    }
+    expect(plan.eventCount).toBe(auditRules.flatMap(alertingExamples).length + nodeExamples.length);
+  });
+
+  it('when the node messages are decoded as ingestion does, then every record is of the reserved cluster, carries the simulation and verifies with the key', () => {
+    expect(nodeRecords).toHaveLength(nodeExamples.length);
+    for (const record of nodeRecords) {
+      expect(record.cluster).toEqual(simulatedClusterOf(SUB));
+      expect(record.event.simulation?.id).toBe('sim-a');
+      expect(verifySimulatedRecord(KEY, record)).toBe(true);
+      expect(verifySimulatedRecord(new Uint8Array(32), record)).toBe(false);
+    }
+    expect(nodeRecords.map((record) => record.event.type).sort()).toEqual(['falco_alert', 'process_exec', 'process_kprobe']);
+  });
+
+  it("when the plan is built, then node events keep what the examples did but get the simulation's own times, after the audit events' and strictly increasing", () => {
+    const lastAuditTime = decoded(plan).at(-1)?.event.requestReceivedTimestamp ?? '';
+    const times = nodeRecords.map((record) => record.event.time);
+    times.forEach((time, index) => {
+      expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(NOW.getTime());
+      expect(time.slice(0, 26) > lastAuditTime.slice(0, 26)).toBe(true);
+      if (index > 0) expect(time > (times[index - 1] as string)).toBe(true);
+    });
+    const shell = nodeRecords.find((record) => record.event.type === 'process_exec');
+    expect(shell?.event.process.binary).toBe('/bin/bash');
+    expect(shell?.event.parent?.binary).toBe('/usr/sbin/nginx');
+  });
+
+  it("when two simulations are built, then a Falco alert gets each simulation's own uuid, Tetragon events the ids of their own times, and they expect the same alerts", () => {
+    const ids = new Set(nodeRecords.map((record) => record.event.id));
+    expect(ids.size).toBe(nodeRecords.length);
+    const sameTime = decodedNode(planOf({ rules: withNodeRule, simulationId: 'sim-b' }));
+    expect(sameTime.filter((record) => ids.has(record.event.id)).map((record) => record.event.type).sort()).toEqual(['process_exec', 'process_kprobe']);
+    const later = planOf({ rules: withNodeRule, simulationId: 'sim-b', now: new Date(NOW.getTime() + 1) });
+    expect(decodedNode(later).some((record) => ids.has(record.event.id))).toBe(false);
+    expect(planOf({ rules: withNodeRule, simulationId: 'sim-b' }).expected).toEqual(plan.expected);
+  });
+
+  it("when the plan is built, then the node rule's alert is expected with every node example folded in, as aggregation makes it", () => {
+    const expected = plan.expected.filter((alert) => alert.ruleId === webShell.id);
+    expect(expected.map((alert) => alert.alertType)).toEqual(expect.arrayContaining(['K8S.NODE_TestWebShell']));
+    expect(expected.reduce((sum, alert) => sum + alert.occurrences, 0)).toBe(nodeExamples.length);
+    const { findings } = evaluateRules([...decoded(plan), ...nodeRecords], { rules: withNodeRule, context });
+    const alerts = aggregateFindings(findings, { windowInMs: WINDOW_IN_MS, now: NOW, isSimulated: true });
+    expect(alerts.filter((alert) => alert.ruleId === webShell.id).map((alert) => alert.id).sort()).toEqual(expected.map((alert) => alert.alertId).sort());
+  });
+
+  it('when only the node alert type is asked for, then only node messages are built', () => {
+    const only = planOf({ rules: withNodeRule, alertTypes: ['K8S.NODE_TestWebShell'] });
+    expect(only.auditMessages).toEqual([]);
+    expect(decodedNode(only)).toHaveLength(nodeExamples.length);
+    expect(only.eventCount).toBe(nodeExamples.length);
+    expect(new Set(only.expected.map((alert) => alert.ruleId))).toEqual(new Set([webShell.id]));
+  });
+
+  it('when the library is built, then every node rule with an alerting example that needs no lists is expected, under the alert types its findings name', () => {
+    const nodeRuleIds = allRules.filter((rule) => rule.source === 'node' && alertingExamples(rule).length > 0).map((rule) => rule.id);
+    const expectedRules = new Set(fullPlan.expected.map((alert) => alert.ruleId));
+    expect(nodeRuleIds.length).toBeGreaterThan(0);
+    expect(nodeRuleIds.filter((ruleId) => !expectedRules.has(ruleId))).toEqual([]);
+    expect(fullPlan.expected.filter((alert) => nodeRuleIds.includes(alert.ruleId)).every((alert) => /^K8S\.NODE_[A-Za-z0-9]+$/.test(alert.alertType))).toBe(true);
+    expect(fullNodeRecords).toHaveLength(allRules.filter((rule) => rule.source === 'node').flatMap(alertingExamples).length);
   });
 });
