@@ -1,3 +1,4 @@
+import { evidenceIdOf } from '../detection/detectionRecord';
 import { type Finding } from '../detection/finding';
 import { type Alert } from './alert';
 import { aggregateFindings, DEFAULT_MAX_ENTITIES, DEFAULT_MAX_EVIDENCE, severityRank } from './aggregateFindings';
@@ -33,13 +34,18 @@ export interface FoldOccurrencesOptions {
  *
  * Exactly once in effect: an occurrence counts only if its event comes after the alert's
  * `ingestedThrough` position for its stream. Event Hubs delivers a partition in order, so a batch
- * delivered again, whole or re-cut, finds its events already counted. Returns undefined when there is
- * nothing new to write. A stored alert keeps its status, history and `timeGeneratedUtc`; a new alert
+ * delivered again, whole or re-cut, finds its events already counted. An event sent again at a new
+ * position (a shipper's or webhook's retry, the same export file posted twice) is found by its id among
+ * the alert's evidence: while that list is not full it holds the id of every event counted, so the resent
+ * event counts nothing. Returns undefined when there is nothing new to write. A stored alert keeps its status, history and `timeGeneratedUtc`; a new alert
  * that a suppression rule matches starts Dismissed, the rule named in its history.
  */
 export function foldOccurrences(stored: Alert | undefined, occurrences: readonly AlertOccurrence[], options: FoldOccurrencesOptions): Alert | undefined {
   const counted = stored?.ingestedThrough ?? {};
-  const fresh = occurrences.filter(({ position }) => position.sequenceNumber > (counted[position.stream] ?? -1));
+  const evidence = completeEvidenceOf(stored, limits(options).maxEvidence);
+  const fresh = occurrences.filter(
+    ({ position, finding }) => position.sequenceNumber > (counted[position.stream] ?? -1) && !evidence.has(evidenceIdOf(finding.record)),
+  );
   if (fresh.length === 0) return undefined;
   const ingestedThrough = { ...counted };
   for (const { position } of fresh) {
@@ -92,6 +98,12 @@ export function mergeAlert(stored: Alert, delta: Alert, options: { maxEvidence?:
     entities,
     extendedProperties: { ...stored.extendedProperties, occurrences: String(count) },
   };
+}
+
+/** The ids of every event counted in the alert, when its evidence list holds them all (it is not full); else none. */
+function completeEvidenceOf(stored: Alert | undefined, maxEvidence: number): ReadonlySet<string> {
+  if (stored === undefined || stored.evidenceAuditIds.length >= maxEvidence) return new Set();
+  return new Set(stored.evidenceAuditIds);
 }
 
 function limits(options: { maxEvidence?: number; maxEntities?: number }): { maxEvidence: number; maxEntities: number } {

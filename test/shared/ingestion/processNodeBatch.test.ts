@@ -160,6 +160,20 @@ describe('processEventBatch (node signal): exactly once in effect', () => {
     expect(summary.alerts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
   });
 
+  it('when a shipper sends the same events again at new positions, then the alerts count nothing twice; a new event of the same alert still counts', async () => {
+    const sub = await enabledSubscription();
+    const events = [onCluster(reverseShellEvent(nodeTime(7)), sub), onCluster(minerEvent(nodeTime(8)), sub)];
+    await processNodeBatch(nodeBatch([ndjson(events)], { partitionId: 'resend', firstSequenceNumber: 0 }));
+    const first = await alertsOf(sub);
+
+    const { summary } = await processNodeBatch(nodeBatch([ndjson(events)], { partitionId: 'resend', firstSequenceNumber: 1 }));
+
+    expect(summary.alerts).toMatchObject({ created: 0, updated: 0 });
+    expect(await alertsOf(sub)).toEqual(first);
+    await processNodeBatch(nodeBatch([ndjson([onCluster(reverseShellEvent(nodeTime(7, 5)), sub)])], { partitionId: 'resend', firstSequenceNumber: 2 }));
+    expect((await alertsOf(sub)).map((a) => a.count).sort()).toEqual([1, 2]);
+  });
+
   it('when audit and node batches of one subscription arrive in the same hour, then each signal counts on its own meter of the same usage document', async () => {
     const sub = await enabledSubscription();
     const audit = auditBatch([aksMessage([diagnosticRecord(privilegedPodEvent('meter-1', '2026-11-22T10:07:00.000000Z'), { resourceId: aksResourceId(sub) })])], { partitionId: 'meters' });
