@@ -7,7 +7,7 @@ import { connectionOf, isNonPublicAddress, listedAddress, listedDomainIn, listed
 import { commandLineText, isExec, isInContainer, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
-type IndicatorKind = 'threat-intel address' | 'threat-intel domain' | 'mining pool domain' | 'mining pool port';
+type IndicatorKind = 'threat-intel address' | 'threat-intel domain' | 'mining pool port';
 
 interface ThreatIndicator {
   kind: IndicatorKind;
@@ -24,8 +24,8 @@ const IPV4_IN_TEXT = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/g;
 
 /**
  * A connection to a listed threat address (any process), or from a container to a public address on a mining
- * pool port; the commands that name a listed address, a mining pool domain or a threat domain (connect events carry
- * no names). Platform pods are not judged.
+ * pool port; the commands that name a listed address or threat domain (connect events carry no names). A command
+ * naming a mining pool is crypto-mining-process's (one alert per miner, not two). Platform pods are not judged.
  */
 function threatIndicatorOf(event: NodeEvent, context: DetectionContext): ThreatIndicator | undefined {
   if (isSystemWorkload(event, context)) return undefined;
@@ -48,8 +48,6 @@ function threatIndicatorOf(event: NodeEvent, context: DetectionContext): ThreatI
     const entry = listedAddress(seen, context.lists.threatIntelAddresses);
     if (entry !== undefined) return { kind: 'threat-intel address', entry, seen, address: seen };
   }
-  const pool = listedDomainIn(text, context.lists.miningPoolDomains);
-  if (pool !== undefined) return { kind: 'mining pool domain', entry: pool.entry, seen: pool.host };
   const threat = listedDomainIn(text, context.lists.threatIntelDomains);
   return threat === undefined ? undefined : { kind: 'threat-intel domain', entry: threat.entry, seen: threat.host };
 }
@@ -62,8 +60,9 @@ export const threatIntelConnection = defineNodeRule({
   displayName: 'Connection to a known malicious address or mining pool',
   description:
     'A process connected to an address on the bundled threat-intelligence lists (command-and-control servers, malware ' +
-    'hosts, scanners), or a command line named such an address, a known mining pool domain or a threat-intelligence ' +
-    'domain (connection events carry addresses only, so domains are seen in the commands that use them). At lower ' +
+    'hosts, scanners), or a command line named such an address or a threat-intelligence domain (connection events ' +
+    'carry addresses only, so domains are seen in the commands that use them; a miner naming its pool is the mining ' +
+    'rule\'s). At lower ' +
     'severity: a container connecting to a public address on a port mining pools listen on (stratum), when the ' +
     'port is not also an ordinary web or mail port. The lists are data (shared/intel), refreshed with Argus and ' +
     'replaceable through configuration.',
@@ -137,8 +136,8 @@ export const threatIntelConnection = defineNodeRule({
       lists: { threatIntelDomains: ['*.c2-staging.example.net'] },
     },
     {
-      name: 'a command names a listed mining pool',
-      expect: 'alert',
+      name: 'a command names a listed mining pool: the mining rule alerts, not this one',
+      expect: 'none',
       event: processExecEvent({ binary: '/tmp/.cache/sys', arguments: '-o stratum+tcp://xmr.pool.example.org:443 -u 4AbC...', parent: { binary: '/bin/sh' } }),
       lists: { miningPoolDomains: ['pool.example.org'] },
     },
