@@ -89,6 +89,23 @@ export interface DetectionLists {
   /** Processes expected to call the cloud's instance metadata service (Azure CNI, kubelet, cloud-node-manager, identity agents). */
   metadataCallers: readonly string[];
   /**
+   * The distribution's setuid-root helpers (sudo, su, passwd, mount, ping, ...), whose becoming root is what sudoers,
+   * PAM and polkit allow. A file name counts only in a system binary directory (`/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`,
+   * `/usr/lib*`, `/usr/libexec`), so a copy in /tmp is not trusted; a full path (`/opt/vendor/bin/helper`) counts where it is.
+   */
+  setuidHelpers: readonly string[];
+  /**
+   * Package managers (dpkg, apt, rpm, dnf, apk, ...): their maintainer scripts add users, write units and cron files and
+   * read shadow, so what they and their children do to node files is expected. Matched over the whole process tree;
+   * an interpreted one also by its script (`python3 /usr/bin/unattended-upgrade`).
+   */
+  packageManagers: readonly string[];
+  /**
+   * Node provisioning agents (cloud-init, the Azure VM agent and its extensions), which create the admin user, its SSH
+   * keys and the node's units: trusted for host processes they start, not for containers. Matched like `packageManagers`.
+   */
+  provisioningAgents: readonly string[];
+  /**
    * The platform's own node agents, trusted for host-level actions (setns, mount, module loading, iptables), as
    * `<namespace>/<workload>` globs (`kube-system/kube-proxy`, `kube-system/cilium`). Host processes are judged by `credentialReaders` and friends.
    */

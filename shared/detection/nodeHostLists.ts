@@ -7,7 +7,15 @@ import { type DetectionLists } from './allowLists';
  */
 export const nodeHostListDefaults: Pick<
   DetectionLists,
-  'sensitiveNodeFiles' | 'credentialReaders' | 'containerRuntimeSockets' | 'runtimeSocketClients' | 'metadataCallers' | 'systemWorkloads'
+  | 'sensitiveNodeFiles'
+  | 'credentialReaders'
+  | 'containerRuntimeSockets'
+  | 'runtimeSocketClients'
+  | 'metadataCallers'
+  | 'setuidHelpers'
+  | 'packageManagers'
+  | 'provisioningAgents'
+  | 'systemWorkloads'
 > = {
   sensitiveNodeFiles: [
     // Node paths start with `*/` so that they also match through a host mount in a container (`/host/etc/shadow`).
@@ -177,6 +185,62 @@ export const nodeHostListDefaults: Pick<
     'blobplugin',
     'secrets-store-csi-driver-provider-azure',
   ],
+  setuidHelpers: [
+    // pkexec is left out on purpose: nodes never need it, and its flaws (CVE-2021-4034) are the escalation.
+    'sudo',
+    'sudoedit',
+    'doas',
+    'su',
+    'newgrp',
+    'sg',
+    'passwd',
+    'chsh',
+    'chfn',
+    'gpasswd',
+    'chage',
+    'expiry',
+    'unix_chkpwd',
+    'pam_timestamp_check',
+    'mount',
+    'umount',
+    'fusermount',
+    'fusermount3',
+    'newuidmap',
+    'newgidmap',
+    'ssh-keysign',
+    'dbus-daemon-launch-helper',
+    'polkit-agent-helper-1',
+    'Xorg.wrap',
+    'at',
+    'crontab',
+    'snap-confine',
+    'dmcrypt-get-device',
+    // BusyBox's setuid applets on Alpine (busybox-suid).
+    'bbsuid',
+    // Network tools that are setuid-root on older distributions and carry file capabilities (cap_net_raw) on newer ones.
+    'ping',
+    'ping6',
+    'arping',
+    'clockdiff',
+    'mtr-packet',
+  ],
+  packageManagers: [
+    'dpkg',
+    'apt',
+    'apt-get',
+    'aptitude',
+    'unattended-upgrade',
+    'unattended-upgrades',
+    'rpm',
+    'yum',
+    'dnf',
+    'tdnf',
+    'microdnf',
+    'zypper',
+    'apk',
+    'snapd',
+  ],
+  provisioningAgents: ['cloud-init', 'waagent', 'WALinuxAgent'],
   systemWorkloads: [
     'kube-system/kube-proxy',
     'kube-system/azure-cns',

@@ -28,6 +28,22 @@ export interface ExamplePod {
   workload?: string;
   workloadKind?: string;
   labels?: Record<string, string>;
+  /**
+   * Tetragon's `container.maybe_exec_probe`: the process's binary and arguments are those of the container's liveness
+   * or readiness exec probe. Set on the acting process only: a parent or ancestor that inherits this pod does not inherit it.
+   */
+  maybeExecProbe?: boolean;
+}
+
+/** Tetragon's `process.binary_properties` of an exec (see `NodeBinaryProperties`). */
+export interface ExampleBinaryProperties {
+  /** The effective uid a set-user-ID file gave (0: setuid-root). */
+  setuid?: number;
+  setgid?: number;
+  /** `PRIVILEGES_RAISED_EXEC_FILE_SETUID`, `PRIVILEGES_RAISED_EXEC_FILE_SETGID`, `PRIVILEGES_RAISED_EXEC_FILE_CAP`. */
+  privilegesChanged?: string[];
+  /** The executed file has no name on disk (memfd, shared memory, deleted): `links` 0. The inode number is made up. */
+  file?: { path?: string; links?: number };
 }
 
 export interface ExampleProcess {
@@ -40,6 +56,10 @@ export interface ExampleProcess {
   pod?: ExamplePod | null;
   execId?: string;
   flags?: string;
+  /** Tetragon's `in_init_tree`: true for the container's entrypoint and its children, false for `kubectl exec` sessions. Absent by default (older sensors). */
+  inInitTree?: boolean;
+  /** Tetragon's `binary_properties` (setuid, privileges raised, no link on disk). Absent by default. */
+  binaryProperties?: ExampleBinaryProperties;
 }
 
 export interface ExampleEventOptions {
@@ -335,8 +355,10 @@ function processTree(options: ExampleEventOptions, execTime?: string): RawEvent 
     })),
   ];
   const execIds = chain.map(({ process, pid }) => process.execId ?? execIdOf(node, process, pid));
+  // Tetragon judges the probe hint per process (its binary and arguments): the processes above do not share it.
+  const inherited = pod === null ? null : withoutProbeHint(pod);
   const rendered = chain.map(({ process, pid, startTime }, index) =>
-    rawProcess({ ...process, pod: process.pod === undefined ? pod : process.pod }, pid, startTime, execIds[index] ?? '', execIds[index + 1]),
+    rawProcess({ ...process, pod: process.pod !== undefined ? process.pod : index === 0 ? pod : inherited }, pid, startTime, execIds[index] ?? '', execIds[index + 1]),
   );
   const [first, second, ...rest] = rendered;
   return {
@@ -366,7 +388,28 @@ function rawProcess(process: ExampleProcess & { pod: ExamplePod | null }, pid: n
   }
   if (parentExecId !== undefined) raw.parent_exec_id = parentExecId;
   raw.tid = pid;
+  if (process.binaryProperties !== undefined) raw.binary_properties = rawBinaryProperties(process.binaryProperties, process.binary);
+  if (process.inInitTree !== undefined) raw.in_init_tree = process.inInitTree;
   return raw;
+}
+
+/** `binary_properties` as Tetragon writes it: UInt32Value ids, enum names, a uint64 inode number as a string. */
+function rawBinaryProperties(properties: ExampleBinaryProperties, binary: string): RawEvent {
+  const raw: RawEvent = {};
+  if (properties.setuid !== undefined) raw.setuid = properties.setuid;
+  if (properties.setgid !== undefined) raw.setgid = properties.setgid;
+  if (properties.privilegesChanged !== undefined && properties.privilegesChanged.length > 0) raw.privileges_changed = properties.privilegesChanged;
+  if (properties.file !== undefined) {
+    const inode = { number: String(parseInt(sha256Hex(`inode:${binary}`).slice(0, 7), 16)), links: properties.file.links ?? 0 };
+    raw.file = { inode, ...(properties.file.path === undefined ? {} : { path: properties.file.path }) };
+  }
+  return raw;
+}
+
+function withoutProbeHint(pod: ExamplePod): ExamplePod {
+  const copy = { ...pod };
+  delete copy.maybeExecProbe;
+  return copy;
 }
 
 function rawPod(pod: ExamplePod, pid: number): { pod: RawEvent; containerId: string } {
@@ -388,6 +431,7 @@ function rawPod(pod: ExamplePod, pid: number): { pod: RawEvent; containerId: str
         image: { id: `${splitImage(image).repository}@sha256:${sha256Hex(`image:${image}`)}`, name: image },
         start_time: EXAMPLE_CONTAINER_START,
         pid: (pid % 97) + 1,
+        ...(pod.maybeExecProbe === undefined ? {} : { maybe_exec_probe: pod.maybeExecProbe }),
       },
       pod_labels: pod.labels ?? { app: workload, ...(workloadKind === 'Deployment' ? { 'pod-template-hash': '7d4b9c6f5' } : {}) },
       workload,

@@ -63,6 +63,28 @@ export interface NodeCredentials {
   fsgid?: number;
 }
 
+/**
+ * Tetragon's `binary_properties` of an exec (newer Tetragon, with process credentials enabled): what the kernel did
+ * because of the executed file itself. Set on `process_exec` only, and only when there is something to say.
+ */
+export interface NodeBinaryProperties {
+  /** The effective uid the exec switched to because the file is set-user-ID (0 for a setuid-root file). */
+  setuid?: number;
+  /** The effective gid the exec switched to because the file is set-group-ID. */
+  setgid?: number;
+  /**
+   * Why the exec raised the process's privileges (`ProcessPrivilegesChanged`): `PRIVILEGES_RAISED_EXEC_FILE_SETUID`,
+   * `PRIVILEGES_RAISED_EXEC_FILE_SETGID` (a non-root process ran a setuid/setgid-root file), `PRIVILEGES_RAISED_EXEC_FILE_CAP`
+   * (a file with capabilities). Empty when none.
+   */
+  privilegesChanged: string[];
+  /**
+   * Set only when the executed file has no name on disk: a memfd (`memfd_create`), an anonymous shared memory file,
+   * or a file deleted before the exec. `links` is the inode's link count (0: the file lives only in memory).
+   */
+  file?: { path?: string; links?: number };
+}
+
 /** A process as Tetragon describes it. Host processes have no `pod`. */
 export interface NodeProcess {
   execId?: string;
@@ -83,6 +105,8 @@ export interface NodeProcess {
   credentials?: NodeCredentials;
   /** True for processes in the container's init tree (started by the runtime, not by `exec`). */
   inInitTree?: boolean;
+  /** What the executed file did to the process (setuid, file capabilities, no link on disk); `process_exec` only. */
+  binaryProperties?: NodeBinaryProperties;
 }
 
 /** `sock_arg`: a socket; also the endpoints of the book-era `process_connect`/`process_close`/`process_listen`. */

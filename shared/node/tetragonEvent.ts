@@ -1,6 +1,7 @@
 import { asArray, asObject, type JsonObject } from '../kubernetes/jsonValues';
 import { SkipReason } from '../kubernetes/skipReason';
 import {
+  type NodeBinaryProperties,
   type NodeContainer,
   type NodeCredentials,
   type NodeEvent,
@@ -241,7 +242,42 @@ export function processOf(process: JsonObject | undefined): NodeProcess | undefi
   const credentials = asObject(process.process_credentials);
   if (credentials !== undefined) out.credentials = credentialsOf(credentials);
   if (typeof process.in_init_tree === 'boolean') out.inInitTree = process.in_init_tree;
+  const binaryProperties = binaryPropertiesOf(asObject(process.binary_properties));
+  if (binaryProperties !== undefined) out.binaryProperties = binaryProperties;
   return out;
+}
+
+/** Tetragon's "no id" (`proc.InvalidUid`, 2^32 - 1): what it holds in `setuid`/`setgid` when the file set none. */
+const INVALID_ID = 4294967295;
+
+/** `ProcessPrivilegesChanged` by number, for exporters that write enums as numbers. */
+const PRIVILEGE_CHANGES = ['PRIVILEGES_CHANGED_UNSET', 'PRIVILEGES_RAISED_EXEC_FILE_CAP', 'PRIVILEGES_RAISED_EXEC_FILE_SETUID', 'PRIVILEGES_RAISED_EXEC_FILE_SETGID'];
+
+function privilegeChangeOf(value: unknown): string | undefined {
+  const name = typeof value === 'number' ? PRIVILEGE_CHANGES[value] : asText(value);
+  return name === undefined || name === 'PRIVILEGES_CHANGED_UNSET' ? undefined : name;
+}
+
+/**
+ * `binary_properties`: `setuid`/`setgid` (UInt32Value, so 0 is written), `privileges_changed` (enum names), and
+ * `file` with `inode { number (uint64, a string), links }` and `path`. Undefined when it says nothing.
+ */
+function binaryPropertiesOf(properties: JsonObject | undefined): NodeBinaryProperties | undefined {
+  if (properties === undefined) return undefined;
+  const id = (value: unknown): number | undefined => {
+    const number = asNumber(value);
+    return number === INVALID_ID ? undefined : number;
+  };
+  const out: NodeBinaryProperties = defined<NodeBinaryProperties>({
+    setuid: id(properties.setuid),
+    setgid: id(properties.setgid),
+    privilegesChanged: asArray(properties.privileges_changed).flatMap((item) => privilegeChangeOf(item) ?? []),
+    file: undefined,
+  });
+  const file = asObject(properties.file);
+  if (file !== undefined) out.file = defined({ path: asText(file.path), links: asNumber(asObject(file.inode)?.links) });
+  const empty = out.setuid === undefined && out.setgid === undefined && out.privilegesChanged.length === 0 && out.file === undefined;
+  return empty ? undefined : out;
 }
 
 /** Tetragon writes the arguments as one string; a list (some converters) is joined the same way. */

@@ -1,7 +1,6 @@
 import { type NodeEvent, type NodeHook, type NodeProcess } from '../../node/nodeEvent';
 import { type DetectionContext } from '../detectionContext';
-import { type PatternList } from '../patternList';
-import { argumentList, baseName, isExec, lineage } from './nodeProcesses';
+import { argumentList, baseName, isExec, isListedProcess, lineage } from './nodeProcesses';
 
 /**
  * Facts about the files a node event touches: the path a kernel hook reports (`file_arg`, `path_arg`), whether
@@ -10,65 +9,17 @@ import { argumentList, baseName, isExec, lineage } from './nodeProcesses';
  */
 
 // ---------------------------------------------------------------------------------------------------------------
-// Who a process is (for allow-lists)
+// Expected writers (package managers, provisioning agents)
 
-/** Interpreters whose script, not the interpreter, says what the process is (WALinuxAgent and cloud-init are Python). */
-const SCRIPT_INTERPRETER = /^(python[0-9.]*|perl[0-9.]*)$/;
-
-/**
- * The names a node allow-list may know a process by: its binary's path and file name, and for an interpreter
- * its script's path and file name (`python3 -u /usr/sbin/waagent -run-exthandlers` is `/usr/sbin/waagent`) or
- * the module it runs (`python3 -m azure.cli` is `azure.cli`).
- */
-export function processIdentities(process: NodeProcess | undefined): string[] {
-  if (process === undefined || process.binary === '') return [];
-  const names = [process.binary, baseName(process.binary)];
-  if (SCRIPT_INTERPRETER.test(baseName(process.binary))) {
-    const args = argumentList(process);
-    const moduleFlag = args.indexOf('-m');
-    const module = moduleFlag === -1 ? undefined : args[moduleFlag + 1];
-    const script = args.find((word) => !word.startsWith('-'));
-    if (module !== undefined) names.push(module);
-    else if (script !== undefined && script.includes('/')) names.push(script, baseName(script));
-  }
-  return names;
+/** True when the process or one of its ancestors is a listed package manager (`packageManagers`: an install or upgrade doing its job). */
+export function isRunByPackageManager(event: NodeEvent, context: DetectionContext): boolean {
+  return lineage(event).some((process) => isListedProcess(process, context.lists.packageManagers));
 }
 
-/** True when a node allow-list names the process by one of its {@link processIdentities}. */
-export function isListedProcess(process: NodeProcess | undefined, list: PatternList): boolean {
-  return processIdentities(process).some((name) => list.matches(name));
-}
-
-/** Package managers: their maintainer scripts add users, write units and cron files, read shadow. */
-const PACKAGE_MANAGERS: ReadonlySet<string> = new Set([
-  'dpkg',
-  'apt',
-  'apt-get',
-  'aptitude',
-  'unattended-upgrade',
-  'unattended-upgrades',
-  'rpm',
-  'yum',
-  'dnf',
-  'tdnf',
-  'microdnf',
-  'zypper',
-  'apk',
-  'snapd',
-]);
-
-/** Azure's and the cloud's node provisioning agents, which create the admin user, its SSH keys and the node's units. */
-const PROVISIONING_AGENTS: ReadonlySet<string> = new Set(['cloud-init', 'waagent', 'WALinuxAgent']);
-
-/** True when the process or one of its ancestors is a package manager (an install or upgrade doing its job). */
-export function isRunByPackageManager(event: NodeEvent): boolean {
-  return lineage(event).some((process) => processIdentities(process).some((name) => PACKAGE_MANAGERS.has(name)));
-}
-
-/** True for a host process started by cloud-init or the Azure VM agent (node provisioning, extensions). */
-export function isRunByProvisioningAgent(event: NodeEvent): boolean {
+/** True for a host process started by a listed provisioning agent (`provisioningAgents`: cloud-init, the Azure VM agent and its extensions). */
+export function isRunByProvisioningAgent(event: NodeEvent, context: DetectionContext): boolean {
   if (event.process.pod !== undefined) return false;
-  return lineage(event).some((process) => processIdentities(process).some((name) => PROVISIONING_AGENTS.has(name)));
+  return lineage(event).some((process) => isListedProcess(process, context.lists.provisioningAgents));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

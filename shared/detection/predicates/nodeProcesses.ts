@@ -35,6 +35,50 @@ export function findProcessInList(process: NodeProcess | undefined, list: Patter
   return list.find(process.binary) ?? list.find(baseName(process.binary));
 }
 
+/** Interpreters whose script, not the interpreter, says what the process is (WALinuxAgent and cloud-init are Python). */
+const IDENTITY_INTERPRETER = /^(python[0-9.]*|perl[0-9.]*)$/;
+
+/**
+ * The names a node allow-list may know a process by: its binary's path and file name, and for an interpreter
+ * its script's path and file name (`python3 -u /usr/sbin/waagent -run-exthandlers` is `/usr/sbin/waagent`) or
+ * the module it runs (`python3 -m azure.cli` is `azure.cli`). A script named without a directory is not
+ * counted: it could be any file in the working directory.
+ */
+export function processIdentities(process: NodeProcess | undefined): string[] {
+  if (process === undefined || process.binary === '') return [];
+  const names = [process.binary, baseName(process.binary)];
+  if (IDENTITY_INTERPRETER.test(baseName(process.binary))) {
+    const args = argumentList(process);
+    const moduleFlag = args.indexOf('-m');
+    const module = moduleFlag === -1 ? undefined : args[moduleFlag + 1];
+    const script = args.find((word) => !word.startsWith('-'));
+    if (module !== undefined) names.push(module);
+    else if (script !== undefined && script.includes('/')) names.push(script, baseName(script));
+  }
+  return names;
+}
+
+/**
+ * True when a node allow-list names the process by one of its {@link processIdentities}: like {@link processInList},
+ * and also an interpreted agent by its script or module (`python3 /usr/sbin/waagent`, `python3 -m azure.cli`).
+ */
+export function isListedProcess(process: NodeProcess | undefined, list: PatternList): boolean {
+  return processIdentities(process).some((name) => list.matches(name));
+}
+
+/** Where a distribution installs its programs and setuid helpers (`/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`, `/usr/lib*`, `/usr/libexec`). */
+const SYSTEM_BINARY_DIRECTORY = /^\/(usr\/)?(s?bin|lib|lib64|libexec)\//;
+
+/**
+ * True for a listed setuid helper (`setuidHelpers`: sudo, su, passwd, ...), whose becoming root is expected: a listed
+ * file name counts only in a system binary directory (a copy of `su` in /tmp is not trusted), a listed full path anywhere.
+ */
+export function isTrustedSetuidHelper(process: NodeProcess | undefined, context: DetectionContext): boolean {
+  if (process === undefined || process.binary === '') return false;
+  const helpers = context.lists.setuidHelpers;
+  return helpers.matches(process.binary) || (SYSTEM_BINARY_DIRECTORY.test(process.binary) && helpers.matches(baseName(process.binary)));
+}
+
 /** The options of BusyBox's ash (`-c`, `-i`, `-l`, `-s`, `-e`, `-x`), as opposed to another applet's (`wget -qO-`). */
 const BUSYBOX_SHELL_OPTIONS = /^-[cilsexv]+$/;
 

@@ -142,6 +142,43 @@ describe('normalizeNodeEvent', () => {
     });
   });
 
+  describe('Tetragon binary_properties', () => {
+    const exec = (properties: unknown): NodeEvent =>
+      normalized(withField(fixture('tetragon-exec-curl-xwing.json'), ['process_exec', 'process', 'binary_properties'], properties));
+
+    it('when a non-root user runs sudo (the policy library sample), then setuid 0 and the privilege raise are mapped', () => {
+      expect(exec({ setuid: 0, privileges_changed: ['PRIVILEGES_RAISED_EXEC_FILE_SETUID'] }).process.binaryProperties).toEqual({
+        setuid: 0,
+        privilegesChanged: ['PRIVILEGES_RAISED_EXEC_FILE_SETUID'],
+      });
+    });
+
+    it('when a memfd is executed (the fileless sample), then the file has no link and its inode number is not kept', () => {
+      expect(exec({ file: { inode: { number: '45021', links: 0 } } }).process.binaryProperties).toEqual({ privilegesChanged: [], file: { links: 0 } });
+    });
+
+    it('when the file has a path and setgid a group, then both are mapped', () => {
+      expect(exec({ setgid: 5, file: { inode: { number: '4991635', links: 0 }, path: '/dev/shm/x' } }).process.binaryProperties).toEqual({
+        setgid: 5,
+        privilegesChanged: [],
+        file: { path: '/dev/shm/x', links: 0 },
+      });
+    });
+
+    it('when an exporter writes enum numbers and Tetragon\'s "no id" (2^32 - 1), then names are used and the id is absent', () => {
+      expect(exec({ setuid: 4294967295, setgid: 4294967295, privileges_changed: [1, 3, 0, 'PRIVILEGES_CHANGED_UNSET'] }).process.binaryProperties).toEqual({
+        privilegesChanged: ['PRIVILEGES_RAISED_EXEC_FILE_CAP', 'PRIVILEGES_RAISED_EXEC_FILE_SETGID'],
+      });
+    });
+
+    it('when binary_properties is empty, not an object or absent, then the process has none', () => {
+      expect(exec({}).process.binaryProperties).toBeUndefined();
+      expect(exec('setuid').process.binaryProperties).toBeUndefined();
+      expect(exec({ setuid: 4294967295, privileges_changed: [] }).process.binaryProperties).toBeUndefined();
+      expect(normalized(fixture('tetragon-exec-curl-xwing.json')).process.binaryProperties).toBeUndefined();
+    });
+  });
+
   describe('Falco alerts (falcosidekick payloads)', () => {
     it('when the falcosidekick README alert is read, then the rule, fields and the process from proc.cmdline are mapped', () => {
       const event = normalized(fixture('falcosidekick-write-below-binary-dir.json'));
@@ -263,6 +300,42 @@ describe('normalizeNodeEvent', () => {
       const first = tcpConnectEvent({ daddr: '198.51.100.7', dport: 3333 });
       expect(tcpConnectEvent({ daddr: '198.51.100.7', dport: 3333 })).toEqual(first);
       expect(normalized(first).id).toBe(normalized(tcpConnectEvent({ daddr: '198.51.100.7', dport: 3333 })).id);
+    });
+
+    it('when a process sets inInitTree, then the raw event carries in_init_tree and the decoded process keeps it', () => {
+      const raw = processExecEvent({ binary: '/bin/chmod', arguments: '+x /tmp/x', inInitTree: false, parent: { binary: '/bin/sh', inInitTree: true } });
+      expect((raw.process_exec as { process: Record<string, unknown> }).process.in_init_tree).toBe(false);
+      const event = normalized(raw);
+      expect(event.process.inInitTree).toBe(false);
+      expect(event.parent?.inInitTree).toBe(true);
+      expect(normalized(processExecEvent({ binary: '/bin/chmod' })).process.inInitTree).toBeUndefined();
+    });
+
+    it('when the acting process\'s pod sets maybeExecProbe, then its container carries maybe_exec_probe and an inheriting parent does not', () => {
+      const raw = processExecEvent({ binary: '/bin/sh', arguments: '-c "pg_isready"', pod: { maybeExecProbe: true }, parent: { binary: '/bin/sh' } });
+      const body = raw.process_exec as { process: { pod: { container: Record<string, unknown> } }; parent: { pod: { container: Record<string, unknown> } } };
+      expect(body.process.pod.container.maybe_exec_probe).toBe(true);
+      expect(body.parent.pod.container).not.toHaveProperty('maybe_exec_probe');
+      const event = normalized(raw);
+      expect(event.process.pod?.container?.maybeExecProbe).toBe(true);
+      expect(event.parent?.pod?.container?.maybeExecProbe).toBeUndefined();
+      expect(event.process.pod?.name).toBe('web-7d4b9c6f5-x2x9k');
+    });
+
+    it('when a process sets binaryProperties, then the raw event has Tetragon\'s shape and decodes back', () => {
+      const raw = processExecEvent({
+        binary: '/proc/self/fd/3',
+        binaryProperties: { setuid: 0, privilegesChanged: ['PRIVILEGES_RAISED_EXEC_FILE_SETUID'], file: { links: 0, path: '/memfd:x' } },
+      });
+      const properties = (raw.process_exec as { process: { binary_properties: { file: { inode: { number: unknown; links: unknown } } } } }).process.binary_properties;
+      expect(properties).toMatchObject({ setuid: 0, privileges_changed: ['PRIVILEGES_RAISED_EXEC_FILE_SETUID'], file: { path: '/memfd:x', inode: { links: 0 } } });
+      expect(properties.file.inode.number).toMatch(/^\d+$/);
+      expect(normalized(raw).process.binaryProperties).toEqual({
+        setuid: 0,
+        privilegesChanged: ['PRIVILEGES_RAISED_EXEC_FILE_SETUID'],
+        file: { path: '/memfd:x', links: 0 },
+      });
+      expect(normalized(processExecEvent({ binary: '/usr/bin/wall', binaryProperties: { setgid: 5 } })).process.binaryProperties).toEqual({ setgid: 5, privilegesChanged: [] });
     });
 
     it('when a process is a host process (pod null), then the raw event has no pod and no docker id', () => {

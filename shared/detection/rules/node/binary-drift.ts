@@ -32,11 +32,12 @@ function madeExecutable(process: NodeProcess): string | undefined {
 /**
  * How a container drifts from its image at run time: a process outside the container's init tree (a `kubectl exec`
  * session, a web shell) makes a file executable, or a program file is written into a binary directory. Tetragon
- * reports no overlay "upper layer" flag on exec, so a program run from a new file is seen by its making instead.
+ * reports no overlay "upper layer" flag on exec (its `binary_properties` tell setuid, file capabilities and unlinked
+ * files only), so a program run from a new file is seen by its making instead.
  * Entrypoints (the init tree), package managers and platform pods are expected.
  */
 function driftOf(event: NodeEvent, context: DetectionContext): Drift | undefined {
-  if (!isInContainer(event) || isSystemWorkload(event, context) || event.process.inInitTree === true || isRunByPackageManager(event)) return undefined;
+  if (!isInContainer(event) || isSystemWorkload(event, context) || event.process.inInitTree === true || isRunByPackageManager(event, context)) return undefined;
   if (event.hook !== undefined) {
     if (!isFileWrite(event) || !hookSucceeded(event.hook)) return undefined;
     const file = hookFilePaths(event).find((path) => BINARY_DIRECTORY.test(path));
@@ -46,12 +47,6 @@ function driftOf(event: NodeEvent, context: DetectionContext): Drift | undefined
   if (!isExec(event) || event.process.inInitTree !== false) return undefined;
   const file = madeExecutable(event.process);
   return file === undefined ? undefined : { technique: 'file made executable by a process outside the container\'s init tree', file };
-}
-
-/** A raw exec event as Tetragon reports it with `in_init_tree` (the process is, or is not, in the container's init tree). */
-function withInitTree(raw: Record<string, unknown>, inInitTree: boolean): Record<string, unknown> {
-  const exec = raw.process_exec as { process: Record<string, unknown> };
-  return { ...raw, process_exec: { ...exec, process: { ...exec.process, in_init_tree: inInitTree } } };
 }
 
 const execSession = { binary: '/bin/sh' };
@@ -110,7 +105,7 @@ export const binaryDrift = defineNodeRule({
     {
       name: 'a kubectl exec session makes a downloaded file executable',
       expect: 'alert',
-      event: withInitTree(processExecEvent({ binary: '/bin/chmod', arguments: '+x /tmp/xmrig', cwd: '/tmp', parent: execSession }), false),
+      event: processExecEvent({ binary: '/bin/chmod', arguments: '+x /tmp/xmrig', cwd: '/tmp', inInitTree: false, parent: execSession }),
     },
     {
       name: 'curl writes a program into /usr/local/bin',
@@ -130,12 +125,12 @@ export const binaryDrift = defineNodeRule({
     {
       name: 'an entrypoint makes its start script executable',
       expect: 'none',
-      event: withInitTree(processExecEvent({ binary: '/bin/chmod', arguments: '+x /app/start.sh', parent: { binary: '/bin/sh', arguments: '/docker-entrypoint.sh' } }), true),
+      event: processExecEvent({ binary: '/bin/chmod', arguments: '+x /app/start.sh', inInitTree: true, parent: { binary: '/bin/sh', arguments: '/docker-entrypoint.sh' } }),
     },
     {
       name: 'a session changes a file\'s mode without making it executable',
       expect: 'none',
-      event: withInitTree(processExecEvent({ binary: '/bin/chmod', arguments: '644 /app/config.yaml', parent: execSession }), false),
+      event: processExecEvent({ binary: '/bin/chmod', arguments: '644 /app/config.yaml', inInitTree: false, parent: execSession }),
     },
     {
       name: 'a chmod +x whose place in the process tree the sensor does not report',

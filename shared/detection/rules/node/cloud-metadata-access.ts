@@ -3,9 +3,8 @@ import { falcoAlertEvent, processConnectEvent, processExecEvent, tcpConnectEvent
 import { type DetectionContext } from '../../detectionContext';
 import { type AlertEntity, EntityType } from '../../entities';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { isListedProcess } from '../../predicates/nodeFiles';
 import { cloudEndpointOf, connectionOf, metadataEndpointNamed } from '../../predicates/nodeNetwork';
-import { baseName, commandLineText, isExec, isInContainer, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { baseName, commandLineText, isExec, isInContainer, isListedProcess, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 interface MetadataAccess {

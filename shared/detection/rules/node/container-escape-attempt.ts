@@ -7,12 +7,11 @@ import {
   hookFilePaths,
   isFileWrite,
   isHostExecutionFile,
-  isListedProcess,
   namesHostExecutionFile,
   runtimeSocketOf,
   runtimeSocketsNamed,
 } from '../../predicates/nodeFiles';
-import { argumentList, baseName, commandSearchText, isContainerRuntime, isExec, isInContainer, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { argumentList, baseName, commandSearchText, isContainerRuntime, isExec, isInContainer, isListedProcess, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 interface EscapeAttempt {

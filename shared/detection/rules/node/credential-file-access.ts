@@ -4,7 +4,6 @@ import { type DetectionContext } from '../../detectionContext';
 import { type AlertEntity, EntityType } from '../../entities';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
 import {
-  isListedProcess,
   isNodeTakeoverFile,
   isRunByPackageManager,
   isRunByProvisioningAgent,
@@ -12,7 +11,7 @@ import {
   type SensitiveFileRead,
   sensitiveFileReads,
 } from '../../predicates/nodeFiles';
-import { isExec, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { isExec, isListedProcess, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 interface CredentialAccess {
@@ -27,7 +26,7 @@ interface CredentialAccess {
  */
 function credentialAccessOf(event: NodeEvent, context: DetectionContext): CredentialAccess | undefined {
   if (isSystemWorkload(event, context) || isListedProcess(event.process, context.lists.credentialReaders)) return undefined;
-  if (isRunByPackageManager(event) || isRunByProvisioningAgent(event)) return undefined;
+  if (isRunByPackageManager(event, context) || isRunByProvisioningAgent(event, context)) return undefined;
   const reads = sensitiveFileReads(event, context);
   if (reads.length > 0) return { reads };
   const search = isExec(event) ? secretSearchOf(event.process) : undefined;

@@ -2,7 +2,7 @@ import { type NodeEvent, type NodeProcess } from '../../../node/nodeEvent';
 import { falcoAlertEvent, kprobeEvent, processExecEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { baseName, isExec, isShell, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { baseName, isContainerRuntime, isExec, isHostProcess, isShell, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 interface FilelessExecution {
@@ -25,14 +25,36 @@ const TEMPORARY_DIRECTORY = /^\/(tmp|var\/tmp|dev\/shm|run\/shm|run\/user\/\d+)\
 /** Script interpreters, whose one-liners load ELF payloads into a memfd (`python3 -c "os.memfd_create..."`). */
 const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*)$/;
 
+/**
+ * The link count Tetragon reports for the executed file (`binary_properties.file.inode.links`): it reports the file only
+ * when it has no name on disk, so a `file` without a count counts as 0. Undefined when the sensor said nothing.
+ */
+function executedFileLinks(process: NodeProcess): number | undefined {
+  const file = process.binaryProperties?.file;
+  return file === undefined ? undefined : (file.links ?? 0);
+}
+
 /** How an exec runs a program that is not a file on disk, if it does. */
-function filelessExecOf(process: NodeProcess): FilelessExecution | undefined {
+function filelessExecOf(event: NodeEvent): FilelessExecution | undefined {
+  const process = event.process;
   const binary = process.binary;
-  if (MEMFD_PATH.test(binary)) return RUNTIME_MEMFD.test(binary) ? undefined : { technique: 'program executed from memory (memfd)', evidence: binary, kind: 'exec' };
-  if (FD_PATH.test(binary)) return { technique: 'program executed through a file descriptor', evidence: binary, kind: 'exec' };
+  const links = executedFileLinks(process);
+  const unlinked = links === 0 ? ' (no link on disk)' : '';
+  if (MEMFD_PATH.test(binary)) return RUNTIME_MEMFD.test(binary) ? undefined : { technique: 'program executed from memory (memfd)', evidence: `${binary}${unlinked}`, kind: 'exec' };
+  // The container runtime re-executes its own memfd copy on the node (runc's cloned binary, under the shim or runc).
+  if (isHostProcess(event) && isContainerRuntime(event.parent)) return undefined;
   // Processes already running when the sensor started (flag procFS) may show a binary an upgrade has since replaced.
-  if (binary.endsWith(DELETED_SUFFIX) && process.flags?.includes('procFS') !== true) {
+  const seenAtSensorStart = process.flags?.includes('procFS') === true;
+  if (FD_PATH.test(binary)) {
+    return { technique: 'program executed through a file descriptor', evidence: `${binary}${unlinked}`, kind: 'exec' };
+  }
+  if (binary.endsWith(DELETED_SUFFIX) && !seenAtSensorStart) {
     return { technique: 'program executed from a deleted file', evidence: binary, kind: 'exec' };
+  }
+  // Tetragon's own judgement, whatever the path it reports: the executed inode has no link (memfd, shared memory, deleted).
+  if (links === 0 && !seenAtSensorStart) {
+    const path = process.binaryProperties?.file?.path;
+    return { technique: 'program executed from a file with no link on disk', evidence: `${path ?? binary} (inode links 0)`, kind: 'exec' };
   }
   return undefined;
 }
@@ -50,7 +72,7 @@ function suspiciousMemfdOf(event: NodeEvent, context: DetectionContext): Fileles
 
 function filelessOf(event: NodeEvent, context: DetectionContext): FilelessExecution | undefined {
   if (isSystemWorkload(event, context)) return undefined;
-  if (isExec(event)) return filelessExecOf(event.process);
+  if (isExec(event)) return filelessExecOf(event);
   return suspiciousMemfdOf(event, context);
 }
 
@@ -63,8 +85,10 @@ export const filelessExecution = defineNodeRule({
     '`memfd:...`), through a file descriptor (`/proc/self/fd/N`, `/dev/fd/N`), or from a file deleted right after it ' +
     'was started. Malware loads its payload this way to leave nothing for file scanners and to outlive a cleanup of ' +
     'the disk; read-only root file systems do not stop it. Also reported, at lower severity: a script interpreter, a ' +
-    'shell or a program in a temporary directory creating a memfd (the staging step). The container runtime\'s own ' +
-    'memfd copy of runc and processes loaded before the sensor started are not counted.',
+    'shell or a program in a temporary directory creating a memfd (the staging step). Where Tetragon reports ' +
+    '`binary_properties` (process credentials enabled), an executed file with no link on disk (inode links 0: memfd, ' +
+    'shared memory, deleted) counts whatever path it is reported under. The container runtime\'s own memfd copy of ' +
+    'runc and processes loaded before the sensor started are not counted.',
   // High; Medium for a memfd_create without an execution seen (severityFor).
   severity: Severity.High,
   severityFor: (event, context) => (filelessOf(event, context)?.kind === 'memfd_create' ? Severity.Medium : Severity.High),
@@ -83,6 +107,7 @@ export const filelessExecution = defineNodeRule({
     'https://attack.mitre.org/techniques/T1620/',
     'https://man7.org/linux/man-pages/man2/memfd_create.2.html',
     'https://tetragon.io/docs/reference/grpc-api/#binaryproperties',
+    'https://tetragon.io/docs/policy-library/observability/#exec-fileless',
   ],
   equivalents: {
     defender: [],
@@ -119,6 +144,16 @@ export const filelessExecution = defineNodeRule({
       event: processExecEvent({ binary: '/tmp/.kworker (deleted)', arguments: '', parent: { binary: '/bin/sh', arguments: '-c "/tmp/.kworker & rm -f /tmp/.kworker"' } }),
     },
     {
+      name: 'Tetragon reports a memfd executed through /proc/self/fd with no link on disk (its published sample)',
+      expect: 'alert',
+      event: processExecEvent({ binary: '/proc/self/fd/3', arguments: '', uid: 1000, binaryProperties: { file: { links: 0 } }, parent: { binary: '/usr/bin/python3', arguments: 'exec-memfd.py', uid: 1000 } }),
+    },
+    {
+      name: 'a dropped miner unlinked before it ran, reported under its old path (Tetragon: inode links 0)',
+      expect: 'alert',
+      event: processExecEvent({ binary: '/var/tmp/.X11/kdevtmpfsi', arguments: '', binaryProperties: { file: { links: 0 } }, parent: { binary: '/bin/sh', arguments: '-c "/var/tmp/.X11/kdevtmpfsi &"' } }),
+    },
+    {
       name: 'a Python one-liner creates a memfd',
       expect: 'alert',
       event: kprobeEvent({ process: { binary: '/usr/bin/python3', arguments: '-c "import os;fd=os.memfd_create(\'\',1)..."' }, functionName: '__x64_sys_memfd_create', args: [{ string_arg: '' }, { int_arg: 1 }] }),
@@ -137,6 +172,22 @@ export const filelessExecution = defineNodeRule({
       name: 'runc re-executes itself from its memfd copy to start a container',
       expect: 'none',
       event: processExecEvent({ binary: '/memfd:runc_cloned:/proc/self/exe (deleted)', arguments: 'init', pod: null, parent: { binary: '/usr/bin/runc', pod: null } }),
+    },
+    {
+      name: 'runc re-executes its memfd copy under the containerd shim (Tetragon: inode links 0)',
+      expect: 'none',
+      event: processExecEvent({
+        binary: '/proc/self/fd/5',
+        arguments: '--root /run/containerd/runc/k8s.io --log /run/containerd/io.containerd.runtime.v2.task/k8s.io/8c1e4f0b2a9d/log.json create --bundle /run/containerd/io.containerd.runtime.v2.task/k8s.io/8c1e4f0b2a9d 8c1e4f0b2a9d',
+        pod: null,
+        binaryProperties: { file: { links: 0 } },
+        parent: { binary: '/usr/bin/containerd-shim-runc-v2', arguments: '-namespace k8s.io -id 8c1e4f0b2a9d -address /run/containerd/containerd.sock', pod: null },
+      }),
+    },
+    {
+      name: 'kubelet replaced by a node image upgrade, seen when Tetragon started (procFS, inode links 0)',
+      expect: 'none',
+      event: processExecEvent({ binary: '/usr/local/bin/kubelet', arguments: '--config=/var/lib/kubelet/config.yaml', pod: null, flags: 'procFS auid rootcwd', binaryProperties: { file: { links: 0 } } }),
     },
     {
       name: 'a .NET application maps its code with a memfd',

@@ -2,8 +2,7 @@ import { type NodeEvent, type NodeProcess } from '../../../node/nodeEvent';
 import { falcoAlertEvent, kprobeEvent, moduleLoadEvent, processExecEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { processIdentities } from '../../predicates/nodeFiles';
-import { argumentList, baseName, isExec, isInContainer, isSystemWorkload, lineage } from '../../predicates/nodeProcesses';
+import { argumentList, baseName, isExec, isInContainer, isSystemWorkload, lineage, processIdentities } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 interface ModuleLoad {

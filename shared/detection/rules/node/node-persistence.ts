@@ -11,9 +11,8 @@ import {
   isRunByProvisioningAgent,
   PersistenceLocation,
   persistenceLocationOf,
-  processIdentities,
 } from '../../predicates/nodeFiles';
-import { argumentList, baseName, isExec, isInContainer, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { argumentList, baseName, isExec, isInContainer, isSystemWorkload, processIdentities } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 type PersistenceKind = PersistenceLocation | 'user account' | 'cron job' | 'systemd unit enabled';
@@ -72,7 +71,7 @@ function enablesUnit(process: NodeProcess): boolean {
  * tree) and platform pods are expected.
  */
 function persistenceOf(event: NodeEvent, context: DetectionContext): PersistenceAttempt | undefined {
-  if (isSystemWorkload(event, context) || isRunByPackageManager(event) || isRunByProvisioningAgent(event)) return undefined;
+  if (isSystemWorkload(event, context) || isRunByPackageManager(event, context) || isRunByProvisioningAgent(event, context)) return undefined;
   if (isInContainer(event) && event.process.inInitTree === true) return undefined;
   const process = event.process;
   if (event.hook !== undefined) {

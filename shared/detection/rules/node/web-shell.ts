@@ -113,13 +113,6 @@ const phpApache = { namespace: 'shop', name: 'catalog-5f6d8c7b9-p4x7w', containe
 const tomcat = { namespace: 'billing', name: 'invoices-7b9c6d5f4-zt8qv', container: 'invoices', image: 'docker.io/library/tomcat:9.0-jdk17' };
 const shim = { binary: '/usr/bin/containerd-shim-runc-v2', arguments: '-namespace k8s.io -id 8c1e4f0b2a9d -address /run/containerd/containerd.sock', pod: null };
 
-/** The example event with Tetragon's exec-probe hint set on the acting process's container. */
-function asExecProbe(event: Record<string, unknown>): Record<string, unknown> {
-  const exec = event.process_exec as { process: { pod: { container: Record<string, unknown> } } };
-  exec.process.pod.container.maybe_exec_probe = true;
-  return event;
-}
-
 export const webShell = defineNodeRule({
   id: 'web-shell',
   alertType: 'K8S.NODE_Webshell',
@@ -244,13 +237,12 @@ export const webShell = defineNodeRule({
     {
       name: 'a liveness exec probe checks the nginx master process (maybeExecProbe)',
       expect: 'none',
-      event: asExecProbe(
-        processExecEvent({
-          binary: '/bin/sh',
-          arguments: `-c "ps aux | grep -q '[n]ginx: master'"`,
-          parent: { binary: '/usr/bin/runc', arguments: '--root /run/containerd/runc/k8s.io exec --process /tmp/runc-process123 --detach 8c1e4f0b2a9d', pod: null },
-        }),
-      ),
+      event: processExecEvent({
+        binary: '/bin/sh',
+        arguments: `-c "ps aux | grep -q '[n]ginx: master'"`,
+        pod: { maybeExecProbe: true },
+        parent: { binary: '/usr/bin/runc', arguments: '--root /run/containerd/runc/k8s.io exec --process /tmp/runc-process123 --detach 8c1e4f0b2a9d', pod: null },
+      }),
     },
     {
       name: 'a Node.js cluster master starts its worker (the server starting itself)',

@@ -1,4 +1,5 @@
-import { defaultDetectionContext } from '../../../../shared/detection/detectionContext';
+import { mergeDetectionLists } from '../../../../shared/detection/allowLists';
+import { createDetectionContext, defaultDetectionContext } from '../../../../shared/detection/detectionContext';
 import {
   commandFileArguments,
   hookSucceeded,
@@ -6,20 +7,17 @@ import {
   isFileWrite,
   isHostExecutionFile,
   isImageStorePath,
-  isListedProcess,
   isNodeTakeoverFile,
   isRunByPackageManager,
   isRunByProvisioningAgent,
   namesHostExecutionFile,
   PersistenceLocation,
   persistenceLocationOf,
-  processIdentities,
   resolvePath,
   runtimeSocketsNamed,
   secretSearchOf,
   sensitiveFileReads,
 } from '../../../../shared/detection/predicates/nodeFiles';
-import { compilePatternList } from '../../../../shared/detection/patternList';
 import { fileAccessEvent, kprobeEvent, processExecEvent } from '../../../../shared/node/exampleNodeEvents';
 import { type NodeEvent, type NodeProcess } from '../../../../shared/node/nodeEvent';
 import { nodeRecordOf } from '../../../support/ruleHarness';
@@ -35,28 +33,6 @@ function process(binary: string, args = '', cwd?: string): NodeProcess {
 }
 
 describe('nodeFiles', () => {
-  describe('processIdentities', () => {
-    it('when a binary runs, then it is known by its path and file name', () => {
-      expect(processIdentities(process('/usr/local/bin/kubelet', '--v=2'))).toEqual(['/usr/local/bin/kubelet', 'kubelet']);
-    });
-
-    it('when Python runs a script, then the script names the process too', () => {
-      expect(processIdentities(process('/usr/bin/python3', '-u /usr/sbin/waagent -run-exthandlers'))).toEqual(
-        expect.arrayContaining(['/usr/sbin/waagent', 'waagent']),
-      );
-    });
-
-    it('when Python runs a module, then the module names the process', () => {
-      expect(processIdentities(process('/usr/bin/python3', '-m azure.cli login --identity'))).toContain('azure.cli');
-    });
-
-    it('when a list names the script of an interpreted agent, then the agent is listed and a bare interpreter is not', () => {
-      const list = compilePatternList(['/usr/sbin/waagent']);
-      expect(isListedProcess(process('/usr/bin/python3', '-u /usr/sbin/waagent -run-exthandlers'), list)).toBe(true);
-      expect(isListedProcess(process('/usr/bin/python3', '/tmp/waagent'), list)).toBe(false);
-    });
-  });
-
   describe('resolvePath', () => {
     it('when a path climbs with .., then it is normalised', () => {
       expect(resolvePath('/etc/../etc//./shadow')).toBe('/etc/shadow');
@@ -225,17 +201,40 @@ describe('nodeFiles', () => {
           ancestors: [{ binary: '/usr/bin/dpkg', arguments: '--configure -a', pod: null }],
         }),
       );
-      expect(isRunByPackageManager(event)).toBe(true);
+      expect(isRunByPackageManager(event, context)).toBe(true);
+    });
+
+    it('when Python runs unattended-upgrade (a script), then the process runs under a package manager', () => {
+      const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', pod: null, parent: { binary: '/usr/bin/python3', arguments: '/usr/bin/unattended-upgrade', pod: null } }));
+      expect(isRunByPackageManager(event, context)).toBe(true);
+    });
+
+    it('when no ancestor is a package manager, then the process does not run under one', () => {
+      const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', pod: null, parent: { binary: '/bin/bash', pod: null } }));
+      expect(isRunByPackageManager(event, context)).toBe(false);
+    });
+
+    it('when packageManagers is extended through the lists, then the added package manager counts', () => {
+      const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', pod: null, parent: { binary: '/usr/bin/pacman', arguments: '-Syu', pod: null } }));
+      expect(isRunByPackageManager(event, context)).toBe(false);
+      const extended = createDetectionContext(mergeDetectionLists({ packageManagers: { add: ['pacman'], remove: [] } }));
+      expect(isRunByPackageManager(event, extended)).toBe(true);
     });
 
     it('when the Azure VM agent started a host process, then it runs under a provisioning agent', () => {
       const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', pod: null, parent: { binary: '/usr/bin/python3', arguments: '-u /usr/sbin/waagent -run-exthandlers', pod: null } }));
-      expect(isRunByProvisioningAgent(event)).toBe(true);
+      expect(isRunByProvisioningAgent(event, context)).toBe(true);
+    });
+
+    it('when provisioningAgents no longer lists the Azure VM agent, then its children are not trusted', () => {
+      const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', pod: null, parent: { binary: '/usr/bin/python3', arguments: '-u /usr/sbin/waagent -run-exthandlers', pod: null } }));
+      const narrowed = createDetectionContext(mergeDetectionLists({ provisioningAgents: { add: [], remove: ['waagent'] } }));
+      expect(isRunByProvisioningAgent(event, narrowed)).toBe(false);
     });
 
     it('when a container process claims the same parent, then it does not count as provisioning', () => {
       const event = eventOf(processExecEvent({ binary: '/usr/sbin/useradd', parent: { binary: '/usr/bin/python3', arguments: '-u /usr/sbin/waagent' } }));
-      expect(isRunByProvisioningAgent(event)).toBe(false);
+      expect(isRunByProvisioningAgent(event, context)).toBe(false);
     });
   });
 });

@@ -16,17 +16,21 @@ import {
   isExecProbe,
   isHostProcess,
   isInContainer,
+  isListedProcess,
   isLoopbackHost,
   isPrivateAddress,
   isShell,
   isSystemWorkload,
+  isTrustedSetuidHelper,
   lineage,
+  processIdentities,
   processInList,
   processName,
   programName,
   shellPipelines,
   shellScript,
 } from '../../../../shared/detection/predicates/nodeProcesses';
+import { compilePatternList } from '../../../../shared/detection/patternList';
 import { type NodeEvent, NodeEventType, type NodePod, type NodeProcess } from '../../../../shared/node/nodeEvent';
 
 const context = defaultDetectionContext;
@@ -75,6 +79,59 @@ describe('nodeProcesses', () => {
       expect(programName(proc('/bin/sh', '/usr/lib/apt/apt.systemd.daily update'))).toBe('apt.systemd.daily');
       expect(programName(proc('/bin/sh', '-c "rm -f /tmp/x"'))).toBe('sh');
       expect(programName(proc('/usr/sbin/logrotate', '/etc/logrotate.conf'))).toBe('logrotate');
+    });
+  });
+
+  describe('processIdentities', () => {
+    it('when a binary runs, then it is known by its path and file name', () => {
+      expect(processIdentities(proc('/usr/local/bin/kubelet', '--v=2'))).toEqual(['/usr/local/bin/kubelet', 'kubelet']);
+    });
+
+    it('when Python runs a script, then the script names the process too', () => {
+      expect(processIdentities(proc('/usr/bin/python3', '-u /usr/sbin/waagent -run-exthandlers'))).toEqual(['/usr/bin/python3', 'python3', '/usr/sbin/waagent', 'waagent']);
+    });
+
+    it('when Python runs a module, then the module names the process', () => {
+      expect(processIdentities(proc('/usr/bin/python3', '-m azure.cli login --identity'))).toEqual(['/usr/bin/python3', 'python3', 'azure.cli']);
+    });
+
+    it('when Python runs a script named without a directory, or a shell runs a script, then only the binary names the process', () => {
+      expect(processIdentities(proc('/usr/bin/python3', 'waagent'))).toEqual(['/usr/bin/python3', 'python3']);
+      expect(processIdentities(proc('/bin/sh', '/usr/sbin/waagent'))).toEqual(['/bin/sh', 'sh']);
+    });
+
+    it('when the process has no binary, then it has no identity', () => {
+      expect(processIdentities(proc(''))).toEqual([]);
+      expect(processIdentities(undefined)).toEqual([]);
+    });
+
+    it('when a list names the script of an interpreted agent, then the agent is listed and the same name elsewhere is not', () => {
+      const list = compilePatternList(['/usr/sbin/waagent']);
+      expect(isListedProcess(proc('/usr/bin/python3', '-u /usr/sbin/waagent -run-exthandlers'), list)).toBe(true);
+      expect(isListedProcess(proc('/usr/bin/python3', '/tmp/waagent'), list)).toBe(false);
+      expect(isListedProcess(proc('/usr/bin/python3', '-m azure.cli'), compilePatternList(['azure.cli']))).toBe(true);
+    });
+  });
+
+  describe('isTrustedSetuidHelper', () => {
+    it('when a listed helper runs from a system binary directory, then it is trusted', () => {
+      expect(isTrustedSetuidHelper(proc('/usr/bin/sudo', 'id'), context)).toBe(true);
+      expect(isTrustedSetuidHelper(proc('/bin/su', '-'), context)).toBe(true);
+      expect(isTrustedSetuidHelper(proc('/usr/lib/openssh/ssh-keysign'), context)).toBe(true);
+    });
+
+    it('when a listed name runs from elsewhere, or an unlisted program runs, then it is not trusted', () => {
+      expect(isTrustedSetuidHelper(proc('/tmp/sudo', 'id'), context)).toBe(false);
+      expect(isTrustedSetuidHelper(proc('/usr/bin/pkexec', '/bin/sh'), context)).toBe(false);
+      expect(isTrustedSetuidHelper(proc(''), context)).toBe(false);
+      expect(isTrustedSetuidHelper(undefined, context)).toBe(false);
+    });
+
+    it('when setuidHelpers is extended with a full path outside the system directories, then that path is trusted and its name elsewhere is not', () => {
+      const extended = createDetectionContext(mergeDetectionLists({ setuidHelpers: { add: ['/opt/vendor/bin/vpn-helper'], remove: [] } }));
+      expect(isTrustedSetuidHelper(proc('/opt/vendor/bin/vpn-helper'), context)).toBe(false);
+      expect(isTrustedSetuidHelper(proc('/opt/vendor/bin/vpn-helper'), extended)).toBe(true);
+      expect(isTrustedSetuidHelper(proc('/tmp/vpn-helper'), extended)).toBe(false);
     });
   });
 
