@@ -4,27 +4,29 @@ import { runExportBenchmark } from './exportThroughput';
 import { DEFAULT_SEED } from './generateAuditTraffic';
 import { runIngestionBenchmark } from './ingestionLatency';
 import { positiveInteger } from './measurements';
+import { runNodeThroughputBenchmark } from './nodeDetectionThroughput';
 
 /**
- * `npm run bench`: the detection throughput benchmark, the end-to-end ingestion benchmark, then the export
- * benchmark, one after the other in this process. `--events`, `--rounds` and `--seed` go to all three;
- * `--per-rule` to the first; `--only detection|ingestion|export` runs one of them.
+ * `npm run bench`: the detection throughput benchmark, the end-to-end ingestion benchmark, the export benchmark,
+ * then the node detection throughput benchmark, one after the other in this process. `--events`, `--rounds` and
+ * `--seed` go to all four; `--per-rule` to the first and the last; `--only detection|ingestion|export|node` runs one of them.
  */
 
 const DEFAULT_EVENTS = 50_000;
-const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3 } as const;
+const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3, node: 5 } as const;
 
-const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export]
+const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export|node]
 
   --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable); export: events/5 alerts
-              (at least 500) formatted and paged (at most 2,000), events/20 (at least 200) pushed
+              (at least 500) formatted and paged (at most 2,000), events/20 (at least 200) pushed; node: node sensor events
   --rounds    timed rounds of each pass, interleaved (default ${DEFAULT_ROUNDS.detection} for detection, ${DEFAULT_ROUNDS.ingestion} for ingestion,
-              ${DEFAULT_ROUNDS.export} for export); medians are reported
+              ${DEFAULT_ROUNDS.export} for export, ${DEFAULT_ROUNDS.node} for node); medians are reported
   --seed      seed of the traffic generator (default ${DEFAULT_SEED})
-  --per-rule  detection: also time the decode steps alone and every rule in place in the full path
-  --only      run only the detection throughput, the ingestion end-to-end or the export benchmark`;
+  --per-rule  detection: also time the decode steps alone and every rule in place in the full path;
+              node: also time every node rule's match alone
+  --only      run only the detection throughput, the ingestion end-to-end, the export or the node detection benchmark`;
 
-const BENCHMARKS = ['detection', 'ingestion', 'export'] as const;
+const BENCHMARKS = ['detection', 'ingestion', 'export', 'node'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export async function main(argv: string[], environment: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -70,6 +72,10 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   if (runs('export')) {
     if (only === undefined) print('');
     await runExportBenchmark({ events, seed, rounds: rounds('export') as number }, print);
+  }
+  if (runs('node')) {
+    if (only === undefined) print('');
+    runNodeThroughputBenchmark({ events, seed, rounds: rounds('node') as number, perRule: values['per-rule'] === true }, print);
   }
   return 0;
 }
