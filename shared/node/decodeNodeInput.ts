@@ -67,27 +67,45 @@ class NodeInputDecoder {
 
   private text(text: string): void {
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    if (body.trim() === '') {
+    // Scans, never copies: a message is up to a megabyte, and trim or slice would copy it.
+    if (!hasContentFrom(body, 0)) {
       this.skip(SkipReason.emptyInput, 'no content', text);
       return;
+    }
+    // NDJSON (what shippers send) is told apart by its first line being a whole document with more lines after
+    // it: parsing the whole text first would parse that line twice and throw for every message.
+    const newline = body.indexOf('\n');
+    if (newline > 0 && hasContentFrom(body, newline)) {
+      const first = parseLine(body.slice(0, newline));
+      if (first.ok) {
+        this.value(first.value);
+        this.lines(body, newline + 1);
+        return;
+      }
     }
     let value: unknown;
     try {
       value = JSON.parse(body);
     } catch {
-      this.lines(body);
+      this.lines(body, 0);
       return;
     }
     this.value(value);
   }
 
-  /** NDJSON: one JSON document per line; a broken line costs that line only. */
-  private lines(body: string): void {
-    for (const line of body.split('\n')) {
-      if (line.trim() === '') continue;
-      const parsed = parseLine(line);
-      if (parsed.ok) this.value(parsed.value);
-      else this.skip(parsed.reason, parsed.detail, line);
+  /** NDJSON from `start`: one JSON document per line; a broken line costs that line only. */
+  private lines(body: string, start: number): void {
+    let from = start;
+    while (from < body.length) {
+      let end = body.indexOf('\n', from);
+      if (end < 0) end = body.length;
+      if (hasContentBetween(body, from, end)) {
+        const line = body.slice(from, end);
+        const parsed = parseLine(line);
+        if (parsed.ok) this.value(parsed.value);
+        else this.skip(parsed.reason, parsed.detail, line);
+      }
+      from = end + 1;
     }
   }
 
@@ -163,6 +181,20 @@ class NodeInputDecoder {
   private skip(reason: SkipReason, detail: string, raw: unknown): void {
     this.skipped.push({ reason, detail, source: { index: this.index++ }, raw });
   }
+}
+
+const NON_SPACE = /\S/g;
+
+/** Whether the text has a non-white-space character at or after `start`. */
+function hasContentFrom(text: string, start: number): boolean {
+  NON_SPACE.lastIndex = start;
+  return NON_SPACE.test(text);
+}
+
+/** Whether the text has a non-white-space character in `[start, end)`. */
+function hasContentBetween(text: string, start: number, end: number): boolean {
+  NON_SPACE.lastIndex = start;
+  return NON_SPACE.test(text) && NON_SPACE.lastIndex <= end;
 }
 
 type LineParse = { ok: true; value: unknown } | { ok: false; reason: SkipReason; detail: string };

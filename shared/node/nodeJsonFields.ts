@@ -15,9 +15,15 @@ export function asText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC_3339 = /^\d{4}-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Whether `value` is an RFC 3339 timestamp (nanoseconds allowed) of a real date. */
+/** Whether `value` is an RFC 3339 timestamp (nanoseconds allowed) with fields in range (every event pays for this: no Date). */
 export function isRfc3339(value: unknown): value is string {
-  return typeof value === 'string' && RFC_3339.test(value) && !Number.isNaN(Date.parse(value.replace(/(\.\d{3})\d+/, '$1')));
+  if (typeof value !== 'string') return false;
+  const match = RFC_3339.exec(value);
+  if (match === null) return false;
+  const month = Number(match[1]);
+  const day = Number(match[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= (DAYS_IN_MONTH[month - 1] ?? 0) && Number(match[3]) < 24 && Number(match[4]) < 60 && Number(match[5]) < 61;
 }
