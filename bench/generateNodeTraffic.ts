@@ -5,7 +5,8 @@ import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeNodeInput } from '../shared/node/decodeNodeInput';
 import { type NodeScene } from '../test/fixtures/node-benign/nodeScene';
 import { createShopNodeScene, type NodeActivity, SHOP_CLUSTER, SHOP_NODE_ACTIVITIES } from '../test/fixtures/node-benign/shopNode';
-import { nanoTime, type RawTetragonEvent, TetragonTrail, TrailRandom } from '../test/fixtures/node-benign/tetragonTrail';
+import { nanoTime, type RawTetragonEvent, TetragonTrail } from '../test/fixtures/node-benign/tetragonTrail';
+import { SeededRandom } from './seededRandom';
 
 /**
  * A seeded generator of node sensor traffic for the node detection benchmark: the Tetragon JSON export of a few
@@ -68,7 +69,7 @@ export function generateNodeTraffic(options: NodeTrafficOptions): NodeTraffic {
   const seed = options.seed ?? DEFAULT_NODE_SEED;
   const attackShare = options.attackShare ?? 0.01;
   const { min, max } = options.linesPerMessage ?? { min: 50, max: 200 };
-  const random = new TrailRandom(seed);
+  const random = new SeededRandom(seed);
   const cluster = parseClusterResourceId(SHOP_CLUSTER.resourceId) as ClusterIdentity;
   const scenes = Array.from({ length: options.nodes ?? 3 }, (_, index) => createScene(seed, index));
   const consumed = scenes.map(() => 0);
@@ -136,7 +137,7 @@ function createScene(seed: number, index: number): NodeScene {
   return createShopNodeScene(trail);
 }
 
-function pickActivity(random: TrailRandom, totalWeight: number): NodeActivity {
+function pickActivity(random: SeededRandom, totalWeight: number): NodeActivity {
   let remaining = random.next() * totalWeight;
   for (const activity of SHOP_NODE_ACTIVITIES) {
     remaining -= activity.weight;
@@ -149,7 +150,7 @@ function pickActivity(random: TrailRandom, totalWeight: number): NodeActivity {
  * An attack example moved onto a generated node at its current time: Tetragon events take the node's name and
  * time (so each copy has its own id); Falco alerts the node as hostname, the time and a fresh uuid.
  */
-function restamp(event: Record<string, unknown>, trail: TetragonTrail, random: TrailRandom): string {
+function restamp(event: Record<string, unknown>, trail: TetragonTrail, random: SeededRandom): string {
   const time = nanoTime(trail.nowInMs(), random.int(0, 999_999));
   trail.wait(random.int(1, 5));
   const copy = structuredClone(event) as RawTetragonEvent;
