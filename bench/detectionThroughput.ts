@@ -7,7 +7,7 @@ import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
 import { normalizeAuditEvent } from '../shared/kubernetes/normalizeAuditEvent';
 import { ATTACK_SCENARIOS, type AuditTraffic, generateAuditTraffic } from './generateAuditTraffic';
-import { median, ms, percentile, rate, seconds, summarize, table, timed, type Summary, type Timing } from './measurements';
+import { detectionPassReport, formatKb, median, ms, percentile, perEvent, seconds, table, timed, timeDetectionPasses } from './measurements';
 
 /**
  * Detection throughput: how many audit events per second the pipeline's pure part (decode, normalize,
@@ -62,42 +62,21 @@ export function runThroughputBenchmark(options: ThroughputOptions, print: (line:
   }
 
   let result = warm;
-  const floorTimes: Timing[] = [];
-  const decodeTimes: Timing[] = [];
-  const fullTimes: Timing[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    floorTimes.push(timed(() => floorPass(traffic.messages)));
-    decodeTimes.push(timed(() => decodePass(traffic.messages)));
-    fullTimes.push(timed(() => (result = fullPass(traffic, rules))));
-  }
-  const floor = summarize(floorTimes);
-  const decode = summarize(decodeTimes);
-  const full = summarize(fullTimes);
-  const ratio = floor.wallInMs / full.wallInMs;
-  const cpuRatio = floor.cpuInMs / full.cpuInMs;
-
-  const row = (name: string, summary: Summary): string[] => [
-    name,
-    ms(summary.wallInMs),
-    `(${ms(summary.minWallInMs)}-${ms(summary.maxWallInMs)})`,
-    rate(traffic.events, summary.wallInMs),
-    (megabytes / (summary.wallInMs / 1000)).toFixed(1),
-    ms(summary.cpuInMs),
-    rate(traffic.events, summary.cpuInMs),
-  ];
+  const times = timeDetectionPasses(
+    { floor: () => floorPass(traffic.messages), decode: () => decodePass(traffic.messages), full: () => (result = fullPass(traffic, rules)) },
+    options.rounds,
+  );
+  const { ratio, cpuRatio } = times;
   print('');
   print(`${options.rounds} rounds of each pass, interleaved; medians. CPU: this process's user+system time, GC threads included.`);
-  print(table([
-    ['pass', 'wall', '(min-max)', 'events/s', 'MB/s', 'CPU', 'events/CPU-s'],
-    row('floor: JSON.parse message + properties.log', floor),
-    row('decode only: decodeAuditInput', decode),
-    row('full: decodeAuditInput + evaluateRules', full),
-  ]));
-  print(`ratio full/floor (floor time / full time): ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU`);
-  print(
-    `per event (wall): floor ${perEvent(floor.wallInMs, traffic.events)} us, decode and normalize +${perEvent(decode.wallInMs - floor.wallInMs, traffic.events)} us, ` +
-      `rules +${perEvent(full.wallInMs - decode.wallInMs, traffic.events)} us`,
-  );
+  for (const line of detectionPassReport(
+    times,
+    { floor: 'floor: JSON.parse message + properties.log', decode: 'decode only: decodeAuditInput', full: 'full: decodeAuditInput + evaluateRules' },
+    traffic.events,
+    megabytes,
+  )) {
+    print(line);
+  }
 
   const heap = measureHeap(traffic, rules);
   print(
@@ -343,15 +322,4 @@ function clockRules(rules: readonly Rule[]): ClockedRules {
       return idle === undefined || idle.calls === 0 ? 0 : idle.inMs / idle.calls;
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Small helpers
-
-function perEvent(milliseconds: number, events: number): string {
-  return ((milliseconds * 1000) / events).toFixed(2);
-}
-
-function formatKb(characters: number): string {
-  return `${(characters / 1024).toFixed(1)} KB`;
 }

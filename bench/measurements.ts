@@ -90,3 +90,69 @@ export function positiveInteger(value: string | boolean | undefined, fallback: n
   const number = Number(value);
   return Number.isInteger(number) && number > 0 ? number : undefined;
 }
+
+/** The three passes both detection benchmarks time: what any reader must do, decoding alone, decoding plus the rules. */
+export interface DetectionPasses {
+  floor: () => unknown;
+  decode: () => unknown;
+  full: () => unknown;
+}
+
+export interface DetectionPassTimes {
+  floor: Summary;
+  decode: Summary;
+  full: Summary;
+  /** Floor time over full time: 1 means the rules and decoding cost nothing beyond parsing. */
+  ratio: number;
+  cpuRatio: number;
+}
+
+/** Times the passes in interleaved rounds (a shared, noisy machine then slows all three alike) and takes medians. */
+export function timeDetectionPasses(passes: DetectionPasses, rounds: number): DetectionPassTimes {
+  const floorTimes: Timing[] = [];
+  const decodeTimes: Timing[] = [];
+  const fullTimes: Timing[] = [];
+  for (let round = 0; round < rounds; round++) {
+    floorTimes.push(timed(passes.floor));
+    decodeTimes.push(timed(passes.decode));
+    fullTimes.push(timed(passes.full));
+  }
+  const floor = summarize(floorTimes);
+  const decode = summarize(decodeTimes);
+  const full = summarize(fullTimes);
+  return { floor, decode, full, ratio: floor.wallInMs / full.wallInMs, cpuRatio: floor.cpuInMs / full.cpuInMs };
+}
+
+/** The lines that report the passes: a table with the given pass names, the ratio, and the cost per event of each step. */
+export function detectionPassReport(times: DetectionPassTimes, names: { floor: string; decode: string; full: string }, events: number, megabytes: number): string[] {
+  const row = (name: string, summary: Summary): string[] => [
+    name,
+    ms(summary.wallInMs),
+    `(${ms(summary.minWallInMs)}-${ms(summary.maxWallInMs)})`,
+    rate(events, summary.wallInMs),
+    (megabytes / (summary.wallInMs / 1000)).toFixed(1),
+    ms(summary.cpuInMs),
+    rate(events, summary.cpuInMs),
+  ];
+  return [
+    table([
+      ['pass', 'wall', '(min-max)', 'events/s', 'MB/s', 'CPU', 'events/CPU-s'],
+      row(names.floor, times.floor),
+      row(names.decode, times.decode),
+      row(names.full, times.full),
+    ]),
+    `ratio full/floor (floor time / full time): ${times.ratio.toFixed(2)} wall, ${times.cpuRatio.toFixed(2)} CPU`,
+    `per event (wall): floor ${perEvent(times.floor.wallInMs, events)} us, decode and normalize +${perEvent(times.decode.wallInMs - times.floor.wallInMs, events)} us, ` +
+      `rules +${perEvent(times.full.wallInMs - times.decode.wallInMs, events)} us`,
+  ];
+}
+
+/** Microseconds per event of a time in milliseconds. */
+export function perEvent(milliseconds: number, events: number): string {
+  return ((milliseconds * 1000) / events).toFixed(2);
+}
+
+/** Characters as kilobytes, for event sizes. */
+export function formatKb(characters: number): string {
+  return `${(characters / 1024).toFixed(1)} KB`;
+}

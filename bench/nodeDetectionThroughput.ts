@@ -7,7 +7,7 @@ import { allRules } from '../shared/detection/rules/index';
 import { decodeNodeInput } from '../shared/node/decodeNodeInput';
 import { NodeEventType, type NodeRecord } from '../shared/node/nodeEvent';
 import { generateNodeTraffic, type NodeTraffic } from './generateNodeTraffic';
-import { median, ms, percentile, rate, seconds, summarize, table, timed, type Summary, type Timing } from './measurements';
+import { detectionPassReport, formatKb, median, ms, percentile, perEvent, seconds, table, timed, timeDetectionPasses } from './measurements';
 
 /**
  * Node detection throughput: how many node sensor events per second the pipeline's pure part gets through
@@ -63,44 +63,21 @@ export function runNodeThroughputBenchmark(options: NodeThroughputOptions, print
   }
 
   let result = warm;
-  const floorTimes: Timing[] = [];
-  const decodeTimes: Timing[] = [];
-  const fullTimes: Timing[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    floorTimes.push(timed(() => floorPass(traffic.messages)));
-    decodeTimes.push(timed(() => decodePass(traffic)));
-    fullTimes.push(timed(() => (result = fullPass(traffic, rules))));
-  }
-  const floor = summarize(floorTimes);
-  const decode = summarize(decodeTimes);
-  const full = summarize(fullTimes);
-  const ratio = floor.wallInMs / full.wallInMs;
-  const cpuRatio = floor.cpuInMs / full.cpuInMs;
-
-  const row = (name: string, summary: Summary): string[] => [
-    name,
-    ms(summary.wallInMs),
-    `(${ms(summary.minWallInMs)}-${ms(summary.maxWallInMs)})`,
-    rate(traffic.events, summary.wallInMs),
-    (megabytes / (summary.wallInMs / 1000)).toFixed(1),
-    ms(summary.cpuInMs),
-    rate(traffic.events, summary.cpuInMs),
-  ];
+  const times = timeDetectionPasses(
+    { floor: () => floorPass(traffic.messages), decode: () => decodePass(traffic), full: () => (result = fullPass(traffic, rules)) },
+    options.rounds,
+  );
+  const { ratio, cpuRatio } = times;
   print('');
   print(`${options.rounds} rounds of each pass, interleaved; medians. CPU: this process's user+system time, GC threads included.`);
-  print(
-    table([
-      ['pass', 'wall', '(min-max)', 'events/s', 'MB/s', 'CPU', 'events/CPU-s'],
-      row('floor: JSON.parse of every NDJSON line', floor),
-      row('decode only: decodeNodeInput', decode),
-      row('full: decodeNodeInput + evaluateRules', full),
-    ]),
-  );
-  print(`node detection ratio full/floor (floor time / full time): ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU`);
-  print(
-    `per event (wall): floor ${perEvent(floor.wallInMs, traffic.events)} us, decode and normalize +${perEvent(decode.wallInMs - floor.wallInMs, traffic.events)} us, ` +
-      `rules +${perEvent(full.wallInMs - decode.wallInMs, traffic.events)} us`,
-  );
+  for (const line of detectionPassReport(
+    times,
+    { floor: 'floor: JSON.parse of every NDJSON line', decode: 'decode only: decodeNodeInput', full: 'full: decodeNodeInput + evaluateRules' },
+    traffic.events,
+    megabytes,
+  )) {
+    print(line);
+  }
 
   print('');
   printFindings(result, traffic, rules, print);
@@ -203,12 +180,4 @@ function printPerRule(traffic: NodeTraffic, rules: readonly Rule[], rounds: numb
     ]),
   );
   print(`all node rules' match, summed: ${ms(sum)} = ${perEvent(sum, traffic.events)} us/event`);
-}
-
-function perEvent(milliseconds: number, events: number): string {
-  return ((milliseconds * 1000) / events).toFixed(2);
-}
-
-function formatKb(characters: number): string {
-  return `${(characters / 1024).toFixed(1)} KB`;
 }
