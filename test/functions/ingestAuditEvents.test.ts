@@ -4,15 +4,11 @@ import { invokeWithRetry } from '../../local/invokeWithRetry';
 import { type Alert } from '../../shared/alerts/alert';
 import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
-import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { getUsage } from '../../shared/store/usageStore';
 import { isTransientStoreError } from '../../shared/store/transientFaults';
-import { setAlertEventPublisherForTests } from '../../shared/services';
-import { applyAppSettings } from '../support/appSettings';
-import { RecordingPublisher } from '../support/recordingPublisher';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent, triggerMetadataOf } from '../support/auditMessages';
-import { startFaultInjectingCosmos, type FaultInjectingCosmos } from '../support/faultInjectingCosmos';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
+import { useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
 import { storedAlertsOf } from '../support/storedAlerts';
 
 /*
@@ -20,33 +16,8 @@ import { storedAlertsOf } from '../support/storedAlerts';
  * retry policy, and a store behind a proxy that answers with the faults Azure Cosmos DB gives.
  */
 
-let store: FaultInjectingCosmos;
-let restoreSettings: () => void;
-let subscriptionCounter = 0;
-const alertEvents = new RecordingPublisher();
-
-beforeAll(async () => {
-  store = await startFaultInjectingCosmos();
-  restoreSettings = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: store.proxy.endpoint, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
-  // The alert-events hub (there is no local Event Hubs to send to outside the runtime).
-  setAlertEventPublisherForTests(alertEvents);
-});
-afterAll(async () => {
-  setAlertEventPublisherForTests(undefined);
-  restoreSettings();
-  await store.close();
-});
-afterEach(() => {
-  expect(store.proxy.pendingFaults()).toBe(0);
-});
-
-async function enabledSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `8f000000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  const by = { principalId: 'a1000000-0000-4000-8000-000000000001', principalName: 'Olu Owner' };
-  await upsertPlan(store.database, changePlan(subscriptionId, undefined, { enabled: true, by, now: new Date('2026-11-22T09:00:00.000Z') }));
-  return subscriptionId;
-}
+const harness = useIngestionTriggerHarness('8f000000');
+const enabledSubscription = (): Promise<string> => harness.enabledSubscription();
 
 function attackBatch(subscriptionId: string, partitionId: string, pods = 6): EventBatch {
   return auditBatch(
@@ -83,7 +54,7 @@ async function deliver(batch: EventBatch): Promise<{ ok: boolean; attempts: numb
 }
 
 function alertsOf(subscriptionId: string): Promise<Alert[]> {
-  return storedAlertsOf(store.database, subscriptionId);
+  return storedAlertsOf(harness.store.database, subscriptionId);
 }
 
 const alertWrites = (request: ProxiedRequest): boolean => request.kind === 'write' && request.path.includes('/colls/alerts/');
@@ -119,31 +90,31 @@ describe('ingestAuditEvents: the trigger and its retry policy', () => {
 describe('ingestAuditEvents: transient faults', () => {
   it('when the store answers 503 and 408 to alert writes a few times, then the batch is retried and in the end nothing is lost or duplicated', async () => {
     const sub = await enabledSubscription();
-    store.proxy.failNext(2, { status: 503, match: alertWrites });
-    store.proxy.failNext(1, { status: 408, match: alertWrites });
+    harness.store.proxy.failNext(2, { status: 503, match: alertWrites });
+    harness.store.proxy.failNext(1, { status: 408, match: alertWrites });
     const outcome = await deliver(attackBatch(sub, 'fault-503'));
     expect(outcome).toMatchObject({ ok: true, attempts: 4 });
     expect(outcome.errors.every(isTransientStoreError)).toBe(true);
     const [alert] = await alertsOf(sub);
     expect(alert).toMatchObject({ count: 6, evidenceAuditIds: ['fault-503-0', 'fault-503-1', 'fault-503-2', 'fault-503-3', 'fault-503-4', 'fault-503-5'] });
-    expect((await getUsage(store.database, sub, '2026-11-22T10:00:00.000Z'))?.eventsAnalyzed).toBe(6);
+    expect((await getUsage(harness.store.database, sub, '2026-11-22T10:00:00.000Z'))?.eventsAnalyzed).toBe(6);
   });
 
   it('when a write succeeds but its answer is lost (connection cut), then the retry counts nothing twice', async () => {
     const sub = await enabledSubscription();
-    store.proxy.dropResponseOfNext(1, alertWrites);
-    store.proxy.dropResponseOfNext(1, usageWrites);
+    harness.store.proxy.dropResponseOfNext(1, alertWrites);
+    harness.store.proxy.dropResponseOfNext(1, usageWrites);
     const outcome = await deliver(attackBatch(sub, 'fault-drop'));
     expect(outcome.ok).toBe(true);
     expect(outcome.attempts).toBeGreaterThan(1);
     expect((await alertsOf(sub)).map((a) => a.count)).toEqual([6]);
-    expect((await getUsage(store.database, sub, '2026-11-22T10:00:00.000Z'))?.eventsAnalyzed).toBe(6);
+    expect((await getUsage(harness.store.database, sub, '2026-11-22T10:00:00.000Z'))?.eventsAnalyzed).toBe(6);
   });
 
   it('when the store throttles (429) beyond the SDK\'s own retries, then the batch is retried until it succeeds, exactly', async () => {
     const sub = await enabledSubscription();
     // The SDK absorbs up to 9 throttled attempts of one request; the 10th reaches the function.
-    store.proxy.failNext(10, { status: 429, match: alertWrites });
+    harness.store.proxy.failNext(10, { status: 429, match: alertWrites });
     const outcome = await deliver(attackBatch(sub, 'fault-429'));
     expect(outcome).toMatchObject({ ok: true, attempts: 2 });
     expect((await alertsOf(sub)).map((a) => a.count)).toEqual([6]);
@@ -153,10 +124,10 @@ describe('ingestAuditEvents: transient faults', () => {
 describe('ingestAuditEvents: data errors never loop', () => {
   it('when the store rejects the alert as bad data (400), then the function does not throw: the batch is dead-lettered once', async () => {
     const sub = await enabledSubscription();
-    store.proxy.failNext(1, { status: 400, match: alertWrites });
+    harness.store.proxy.failNext(1, { status: 400, match: alertWrites });
     const outcome = await deliver(attackBatch(sub, 'fault-400', 2));
     expect(outcome).toMatchObject({ ok: true, attempts: 1 });
-    const letters = await listDeadLetters(store.database, 'fault-400');
+    const letters = await listDeadLetters(harness.store.database, 'fault-400');
     expect(letters.map((l) => [l.sequenceNumber, l.reason])).toEqual([
       [0, 'processingFailed'],
       [1, 'processingFailed'],
@@ -169,7 +140,7 @@ describe('ingestAuditEvents: data errors never loop', () => {
     const batch = attackBatch(sub, 'no-metadata', 1);
     const context = new InvocationContext({ functionName: 'ingestAuditEvents', invocationId: 'test', triggerMetadata: { partitionContext: {} }, logHandler: () => undefined });
     await expect(ingestAuditEvents(batch.messages.map((m) => m.body), context)).resolves.toBeUndefined();
-    expect((await listDeadLetters(store.database, 'unknown')).map((l) => l.reason)).toContain('invalidTriggerMetadata');
+    expect((await listDeadLetters(harness.store.database, 'unknown')).map((l) => l.reason)).toContain('invalidTriggerMetadata');
     expect(await alertsOf(sub)).toEqual([]);
   });
 });

@@ -3,49 +3,21 @@ import { ingestAuditEventsFunction } from '../../functions/ingestAuditEvents';
 import { ingestNodeEvents, ingestNodeEventsFunction } from '../../functions/ingestNodeEvents';
 import { invokeWithRetry } from '../../local/invokeWithRetry';
 import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
-import { setAlertEventPublisherForTests } from '../../shared/services';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
-import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { isTransientStoreError } from '../../shared/store/transientFaults';
 import { getUsage } from '../../shared/store/usageStore';
-import { applyAppSettings } from '../support/appSettings';
 import { triggerMetadataOf } from '../support/auditMessages';
-import { startFaultInjectingCosmos, type FaultInjectingCosmos } from '../support/faultInjectingCosmos';
+import { useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
 import { benignExecEvent, minerEvent, ndjson, nodeBatch, nodeTime, nsenterEvent, onCluster, reverseShellEvent } from '../support/nodeMessages';
-import { RecordingPublisher } from '../support/recordingPublisher';
 
 /*
  * The node-events trigger as the host runs it: the input array and `triggerMetadata` of a batch, the
  * retry policy, and a store behind a proxy that answers with the faults Azure Cosmos DB gives.
  */
 
-let store: FaultInjectingCosmos;
-let restoreSettings: () => void;
-let subscriptionCounter = 0;
-const alertEvents = new RecordingPublisher();
-
-beforeAll(async () => {
-  store = await startFaultInjectingCosmos();
-  restoreSettings = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: store.proxy.endpoint, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
-  setAlertEventPublisherForTests(alertEvents);
-});
-afterAll(async () => {
-  setAlertEventPublisherForTests(undefined);
-  restoreSettings();
-  await store.close();
-});
-afterEach(() => {
-  expect(store.proxy.pendingFaults()).toBe(0);
-});
-
-async function enabledSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `9a000000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  const by = { principalId: 'a1000000-0000-4000-8000-000000000001', principalName: 'Olu Owner' };
-  await upsertPlan(store.database, changePlan(subscriptionId, undefined, { enabled: true, by, now: new Date('2026-11-22T09:00:00.000Z') }));
-  return subscriptionId;
-}
+const harness = useIngestionTriggerHarness('9a000000');
+const enabledSubscription = (): Promise<string> => harness.enabledSubscription();
 
 /** NDJSON messages as the node webhook sends them: an attack and a routine exec per message. */
 function nodeTraffic(subscriptionId: string, partitionId: string, messages = 3): EventBatch {
@@ -107,7 +79,7 @@ describe('ingestNodeEvents: the trigger', () => {
     expect(summaries).toHaveLength(1);
     const summary = JSON.parse(summaries[0]!.message.slice('ingestion batch '.length)) as Record<string, unknown>;
     expect(summary).toMatchObject({ signal: 'node', stream: 'node-events/log-1', messages: 2, events: 4, analyzed: 4, deadLettered: 0 });
-    expect(await getUsage(store.database, sub, '2026-11-22T10:00:00.000Z')).toMatchObject({ eventsAnalyzed: 0, nodeEventsAnalyzed: 4 });
+    expect(await getUsage(harness.store.database, sub, '2026-11-22T10:00:00.000Z')).toMatchObject({ eventsAnalyzed: 0, nodeEventsAnalyzed: 4 });
     const everything = context.logs.map((log) => log.message).join('\n');
     expect(everything).not.toContain('203.0.113.7');
     expect(everything).not.toContain('/dev/tcp');
@@ -118,19 +90,19 @@ describe('ingestNodeEvents: the trigger', () => {
 describe('ingestNodeEvents: faults', () => {
   it('when the store answers 503 to the usage write, then the batch is retried and in the end every event is counted once', async () => {
     const sub = await enabledSubscription();
-    store.proxy.failNext(2, { status: 503, match: usageWrites });
+    harness.store.proxy.failNext(2, { status: 503, match: usageWrites });
     const outcome = await deliver(nodeTraffic(sub, 'fault-503'));
     expect(outcome).toMatchObject({ ok: true, attempts: 3 });
     expect(outcome.errors.every(isTransientStoreError)).toBe(true);
-    expect((await getUsage(store.database, sub, '2026-11-22T10:00:00.000Z'))?.nodeEventsAnalyzed).toBe(6);
+    expect((await getUsage(harness.store.database, sub, '2026-11-22T10:00:00.000Z'))?.nodeEventsAnalyzed).toBe(6);
   });
 
   it('when the store rejects the usage as bad data (400), then the function does not throw: the batch is dead-lettered once', async () => {
     const sub = await enabledSubscription();
-    store.proxy.failNext(1, { status: 400, match: usageWrites });
+    harness.store.proxy.failNext(1, { status: 400, match: usageWrites });
     const outcome = await deliver(nodeTraffic(sub, 'fault-400', 2));
     expect(outcome).toMatchObject({ ok: true, attempts: 1 });
-    const letters = await listDeadLetters(store.database, 'fault-400');
+    const letters = await listDeadLetters(harness.store.database, 'fault-400');
     expect(letters.map((l) => [l.eventHubName, l.sequenceNumber, l.reason])).toEqual([
       ['node-events', 0, 'processingFailed'],
       ['node-events', 1, 'processingFailed'],
@@ -142,7 +114,7 @@ describe('ingestNodeEvents: faults', () => {
     const batch = nodeTraffic(sub, 'no-metadata', 1);
     const context = new InvocationContext({ functionName: 'ingestNodeEvents', invocationId: 'test', triggerMetadata: { partitionContext: {} }, logHandler: () => undefined });
     await expect(ingestNodeEvents(batch.messages.map((m) => m.body), context)).resolves.toBeUndefined();
-    expect((await listDeadLetters(store.database, 'unknown')).map((l) => l.reason)).toContain('invalidTriggerMetadata');
-    expect(await getUsage(store.database, sub, '2026-11-22T10:00:00.000Z')).toBeUndefined();
+    expect((await listDeadLetters(harness.store.database, 'unknown')).map((l) => l.reason)).toContain('invalidTriggerMetadata');
+    expect(await getUsage(harness.store.database, sub, '2026-11-22T10:00:00.000Z')).toBeUndefined();
   });
 });
