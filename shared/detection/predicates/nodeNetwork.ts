@@ -152,10 +152,15 @@ export function hostNamesIn(text: string): string[] {
  */
 export function listedDomainIn(text: string, list: PatternList): { host: string; entry: string } | undefined {
   for (const host of hostNamesIn(text)) {
-    const labels = host.split('.');
-    for (let index = 0; index <= labels.length - 2; index += 1) {
-      const entry = list.find(labels.slice(index).join('.'));
+    // The name, then each parent domain down to two labels, without splitting and joining the labels again.
+    let start = 0;
+    while (start !== -1) {
+      const domain = start === 0 ? host : host.slice(start);
+      if (!domain.includes('.')) break;
+      const entry = list.find(domain);
       if (entry !== undefined) return { host, entry };
+      const dot = host.indexOf('.', start);
+      start = dot === -1 ? -1 : dot + 1;
     }
   }
   return undefined;

@@ -17,7 +17,7 @@ export function baseName(path: string): string {
 
 /** The file name of the process's binary (`bash`); `''` when the sensor did not say. */
 export function processName(process: NodeProcess | undefined): string {
-  return process === undefined ? '' : baseName(process.binary);
+  return process === undefined ? '' : processView(process).name;
 }
 
 /**
@@ -26,13 +26,13 @@ export function processName(process: NodeProcess | undefined): string {
  */
 export function processInList(process: NodeProcess | undefined, list: PatternList): boolean {
   if (process === undefined || process.binary === '') return false;
-  return list.matches(process.binary) || list.matches(baseName(process.binary));
+  return list.matches(process.binary) || list.matches(processView(process).name);
 }
 
 /** The list entry that names the process, for explaining an alert. */
 export function findProcessInList(process: NodeProcess | undefined, list: PatternList): string | undefined {
   if (process === undefined || process.binary === '') return undefined;
-  return list.find(process.binary) ?? list.find(baseName(process.binary));
+  return list.find(process.binary) ?? list.find(processView(process).name);
 }
 
 /** Interpreters whose script, not the interpreter, says what the process is (WALinuxAgent and cloud-init are Python). */
@@ -44,8 +44,12 @@ const IDENTITY_INTERPRETER = /^(python[0-9.]*|perl[0-9.]*)$/;
  * the module it runs (`python3 -m azure.cli` is `azure.cli`). A script named without a directory is not
  * counted: it could be any file in the working directory.
  */
-export function processIdentities(process: NodeProcess | undefined): string[] {
+export function processIdentities(process: NodeProcess | undefined): readonly string[] {
   if (process === undefined || process.binary === '') return [];
+  return processView(process).identities;
+}
+
+function computeIdentities(process: NodeProcess): string[] {
   const names = [process.binary, baseName(process.binary)];
   if (IDENTITY_INTERPRETER.test(baseName(process.binary))) {
     const args = argumentList(process);
@@ -63,7 +67,9 @@ export function processIdentities(process: NodeProcess | undefined): string[] {
  * and also an interpreted agent by its script or module (`python3 /usr/sbin/waagent`, `python3 -m azure.cli`).
  */
 export function isListedProcess(process: NodeProcess | undefined, list: PatternList): boolean {
-  return processIdentities(process).some((name) => list.matches(name));
+  const names = processIdentities(process);
+  for (const name of names) if (list.matches(name)) return true;
+  return false;
 }
 
 /** Where a distribution installs its programs and setuid helpers (`/bin`, `/sbin`, `/usr/bin`, `/usr/sbin`, `/usr/lib*`, `/usr/libexec`). */
@@ -87,6 +93,10 @@ const BUSYBOX_SHELL_OPTIONS = /^-[cilsexv]+$/;
  * its shells (`busybox sh -c ...`), not its other applets (`busybox wget ...`).
  */
 export function isShell(process: NodeProcess | undefined, context: DetectionContext): boolean {
+  return process !== undefined && processView(process).isShell(context);
+}
+
+function computeIsShell(process: NodeProcess, context: DetectionContext): boolean {
   if (!processInList(process, context.lists.shells)) return false;
   if (processName(process).toLowerCase() !== 'busybox') return true;
   // Reported as BusyBox itself (a resolved symlink, or `busybox sh`): a shell when the applet is one, or when the
@@ -104,6 +114,10 @@ const SCRIPT_INTERPRETER = /^(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|node|nodejs|p
  * (`python3 /usr/bin/unattended-upgrade` -> `unattended-upgrade`, `sh /usr/lib/apt/apt.systemd.daily` -> `apt.systemd.daily`).
  */
 export function programName(process: NodeProcess | undefined): string {
+  return process === undefined ? '' : processView(process).programName;
+}
+
+function computeProgramName(process: NodeProcess): string {
   const name = processName(process);
   if (process === undefined || !SCRIPT_INTERPRETER.test(name)) return name;
   const script = argumentList(process).find((arg) => !arg.startsWith('-'));
@@ -120,8 +134,8 @@ export function argumentsOf(process: NodeProcess | undefined): string {
  * quotes group them (Tetragon writes an argument that holds spaces in double quotes), a backslash escapes the
  * next character outside single quotes. No expansion, no operators: enough to find `-c` and its script.
  */
-export function argumentList(process: NodeProcess | undefined): string[] {
-  return splitArguments(argumentsOf(process));
+export function argumentList(process: NodeProcess | undefined): readonly string[] {
+  return process === undefined ? [] : processView(process).argumentList;
 }
 
 /** {@link argumentList} over a string. */
@@ -145,7 +159,7 @@ export function splitArguments(text: string): string[] {
       word += text.charAt(index + 1);
       index += 1;
       inWord = true;
-    } else if (/\s/.test(char)) {
+    } else if (isWhiteSpace(char)) {
       if (inWord) words.push(word);
       word = '';
       inWord = false;
@@ -159,9 +173,19 @@ export function splitArguments(text: string): string[] {
   return words;
 }
 
+/** `/\s/` for one character, without running an expression for the usual ASCII ones. */
+function isWhiteSpace(char: string): boolean {
+  const code = char.charCodeAt(0);
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return /\s/.test(char);
+}
+
 /** The binary and its arguments as one string, unredacted, for matching (alerts use `commandLineOf`). */
 export function commandLineText(process: NodeProcess | undefined): string {
-  if (process === undefined) return '';
+  return process === undefined ? '' : processView(process).commandLine;
+}
+
+function computeCommandLine(process: NodeProcess): string {
   const args = argumentsOf(process);
   return args === '' ? process.binary : `${process.binary} ${args}`;
 }
@@ -176,7 +200,11 @@ const SHELL_COMMAND_OPTION = /^\s*(?:[-+]o\s+\S+\s+|-[abd-zA-Z]+\s+|--[\w-]+\s+|
  * quotes inside it, and Falco's `proc.cmdline` does not quote at all; one pair of surrounding quotes is removed.
  */
 export function shellScript(process: NodeProcess | undefined, context: DetectionContext): string | undefined {
-  if (process === undefined || !isShell(process, context)) return undefined;
+  return process === undefined ? undefined : processView(process).shellScript(context);
+}
+
+function computeShellScript(process: NodeProcess, context: DetectionContext): string | undefined {
+  if (!isShell(process, context)) return undefined;
   // `busybox sh -c ...`: the applet name comes first.
   const busyboxApplet = processName(process).toLowerCase() === 'busybox' && !BUSYBOX_SHELL_OPTIONS.test(argumentList(process)[0] ?? '-');
   const args = busyboxApplet ? argumentsOf(process).replace(/^\s*\S+/, '') : argumentsOf(process);
@@ -190,20 +218,206 @@ export function shellScript(process: NodeProcess | undefined, context: Detection
  * The texts the command-line rules read, each parsed on its own: the command line, then the `-c` script when the
  * process is a shell (so `sh -c "curl x | sh"` is also read as `curl x | sh`, whatever the quoting).
  */
-export function commandTexts(process: NodeProcess | undefined, context: DetectionContext): string[] {
-  const script = shellScript(process, context);
-  const line = commandLineText(process);
-  return script === undefined ? [line] : [line, script];
+export function commandTexts(process: NodeProcess | undefined, context: DetectionContext): readonly string[] {
+  return process === undefined ? [''] : processView(process).commandTexts(context);
 }
 
 /** {@link commandTexts} joined by a new line, for patterns that look at the whole. */
 export function commandSearchText(process: NodeProcess | undefined, context: DetectionContext): string {
-  return commandTexts(process, context).join('\n');
+  return process === undefined ? '' : processView(process).searchText(context);
+}
+
+/** {@link commandSearchText} in lower case, for cheap `includes` checks before a case-insensitive pattern. */
+export function lowerCommandSearchText(process: NodeProcess, context: DetectionContext): string {
+  return processView(process).lowerSearchText(context);
 }
 
 /** The commands of the command line and of its `-c` script, split into pipelines (see {@link shellPipelines}). */
-export function commandPipelines(process: NodeProcess | undefined, context: DetectionContext): string[][] {
-  return commandTexts(process, context).flatMap((text) => shellPipelines(text));
+export function commandPipelines(process: NodeProcess | undefined, context: DetectionContext): readonly (readonly string[])[] {
+  return process === undefined ? [] : processView(process).pipelines(context).map((pipeline) => pipeline.map((command) => command.text));
+}
+
+/** {@link commandPipelines} with every command parsed once (its words and program name), shared by the rules. */
+export function parsedPipelines(process: NodeProcess, context: DetectionContext): readonly (readonly ShellCommand[])[] {
+  return processView(process).pipelines(context);
+}
+
+/** Every command of {@link parsedPipelines}, pipelines flattened. */
+export function parsedCommands(process: NodeProcess, context: DetectionContext): readonly ShellCommand[] {
+  return processView(process).commands(context);
+}
+
+/** The pipelines of the `-c` script alone (none when the process runs no script), parsed. */
+export function parsedScriptPipelines(process: NodeProcess, context: DetectionContext): readonly (readonly ShellCommand[])[] {
+  return processView(process).scriptPipelines(context);
+}
+
+/** One command of a pipeline, parsed once: its text, its {@link commandWords} and the file name of the program it runs. */
+export interface ShellCommand {
+  readonly text: string;
+  readonly words: readonly string[];
+  /** {@link commandNameOf}: as written (`Curl` stays `Curl`). */
+  readonly name: string;
+  /** {@link ShellCommand.name} in lower case. */
+  readonly lowerName: string;
+}
+
+function parseCommand(text: string): ShellCommand {
+  const words = commandWords(text);
+  const name = baseName(words[0] ?? '');
+  return { text, words, name, lowerName: name.toLowerCase() };
+}
+
+function parsePipelines(text: string): ShellCommand[][] {
+  return shellPipelines(text).map((pipeline) => pipeline.map(parseCommand));
+}
+
+/**
+ * Everything the rules derive from one process, each computed on first use and then shared: every rule reads the
+ * same command line, so it is split, parsed into pipelines and its program named once per event, not once per rule.
+ * The views that depend on the lists (is it a shell, its `-c` script, ...) are kept for one context at a time.
+ */
+class ProcessView {
+  private cachedName?: string;
+  private cachedArguments?: readonly string[];
+  private cachedCommandLine?: string;
+  private cachedIdentities?: readonly string[];
+  private cachedProgramName?: string;
+  private cachedLinePipelines?: readonly (readonly ShellCommand[])[];
+  private context?: DetectionContext;
+  private cachedIsShell?: boolean;
+  private scriptKnown = false;
+  private cachedScript?: string;
+  private cachedTexts?: readonly string[];
+  private cachedSearchText?: string;
+  private cachedLowerSearchText?: string;
+  private cachedScriptPipelines?: readonly (readonly ShellCommand[])[];
+  private cachedPipelines?: readonly (readonly ShellCommand[])[];
+  private cachedCommands?: readonly ShellCommand[];
+
+  constructor(readonly process: NodeProcess) {}
+
+  get name(): string {
+    return (this.cachedName ??= baseName(this.process.binary));
+  }
+
+  get argumentList(): readonly string[] {
+    return (this.cachedArguments ??= splitArguments(argumentsOf(this.process)));
+  }
+
+  get commandLine(): string {
+    return (this.cachedCommandLine ??= computeCommandLine(this.process));
+  }
+
+  get identities(): readonly string[] {
+    return (this.cachedIdentities ??= computeIdentities(this.process));
+  }
+
+  get programName(): string {
+    return (this.cachedProgramName ??= computeProgramName(this.process));
+  }
+
+  get linePipelines(): readonly (readonly ShellCommand[])[] {
+    return (this.cachedLinePipelines ??= parsePipelines(this.commandLine));
+  }
+
+  isShell(context: DetectionContext): boolean {
+    this.useContext(context);
+    return (this.cachedIsShell ??= computeIsShell(this.process, context));
+  }
+
+  shellScript(context: DetectionContext): string | undefined {
+    this.useContext(context);
+    if (!this.scriptKnown) {
+      this.cachedScript = computeShellScript(this.process, context);
+      this.scriptKnown = true;
+    }
+    return this.cachedScript;
+  }
+
+  commandTexts(context: DetectionContext): readonly string[] {
+    this.useContext(context);
+    if (this.cachedTexts === undefined) {
+      const script = this.shellScript(context);
+      this.cachedTexts = script === undefined ? [this.commandLine] : [this.commandLine, script];
+    }
+    return this.cachedTexts;
+  }
+
+  searchText(context: DetectionContext): string {
+    this.useContext(context);
+    return (this.cachedSearchText ??= this.commandTexts(context).join('\n'));
+  }
+
+  lowerSearchText(context: DetectionContext): string {
+    this.useContext(context);
+    return (this.cachedLowerSearchText ??= this.searchText(context).toLowerCase());
+  }
+
+  scriptPipelines(context: DetectionContext): readonly (readonly ShellCommand[])[] {
+    this.useContext(context);
+    if (this.cachedScriptPipelines === undefined) {
+      const script = this.shellScript(context);
+      this.cachedScriptPipelines = script === undefined ? [] : parsePipelines(script);
+    }
+    return this.cachedScriptPipelines;
+  }
+
+  pipelines(context: DetectionContext): readonly (readonly ShellCommand[])[] {
+    this.useContext(context);
+    if (this.cachedPipelines === undefined) {
+      const script = this.scriptPipelines(context);
+      this.cachedPipelines = script.length === 0 ? this.linePipelines : [...this.linePipelines, ...script];
+    }
+    return this.cachedPipelines;
+  }
+
+  commands(context: DetectionContext): readonly ShellCommand[] {
+    this.useContext(context);
+    return (this.cachedCommands ??= this.pipelines(context).flat());
+  }
+
+  /** Forgets the list-dependent views when asked with other lists (tests, a tenant's overrides). */
+  private useContext(context: DetectionContext): void {
+    if (context === this.context) return;
+    this.context = context;
+    this.cachedIsShell = undefined;
+    this.scriptKnown = false;
+    this.cachedScript = undefined;
+    this.cachedTexts = undefined;
+    this.cachedSearchText = undefined;
+    this.cachedLowerSearchText = undefined;
+    this.cachedScriptPipelines = undefined;
+    this.cachedPipelines = undefined;
+    this.cachedCommands = undefined;
+  }
+}
+
+/**
+ * How many process views are kept. The engine evaluates every rule over one event before the next, like
+ * `memoizeLast`, but rules read the event's process and its parent and ancestors in turn, so a single slot would
+ * thrash: a few slots, reused in turn, hold one event's lineage without the garbage-collection cost of a WeakMap.
+ */
+const VIEW_SLOTS = 8;
+const viewSlots: (ProcessView | undefined)[] = new Array<ProcessView | undefined>(VIEW_SLOTS).fill(undefined);
+let nextViewSlot = 0;
+let lastView: ProcessView | undefined;
+
+/** The shared, lazily computed views of a process (see {@link ProcessView}). */
+function processView(process: NodeProcess): ProcessView {
+  if (lastView?.process === process) return lastView;
+  for (let slot = 0; slot < VIEW_SLOTS; slot += 1) {
+    const view = viewSlots[slot];
+    if (view !== undefined && view.process === process) {
+      lastView = view;
+      return view;
+    }
+  }
+  const view = new ProcessView(process);
+  lastView = view;
+  viewSlots[nextViewSlot] = view;
+  nextViewSlot = (nextViewSlot + 1) % VIEW_SLOTS;
+  return view;
 }
 
 /** True when the event's process runs in a pod's container. */
@@ -242,6 +456,20 @@ export function isExec(event: NodeEvent): boolean {
  * infrastructure namespace. Host processes are not workloads: false.
  */
 export function isSystemWorkload(event: NodeEvent, context: DetectionContext): boolean {
+  // Most rules ask first: answered once per event (the engine evaluates every rule over one event before the next).
+  if (event !== systemWorkloadEvent || context !== systemWorkloadContext) {
+    systemWorkloadAnswer = computeIsSystemWorkload(event, context);
+    systemWorkloadEvent = event;
+    systemWorkloadContext = context;
+  }
+  return systemWorkloadAnswer;
+}
+
+let systemWorkloadEvent: NodeEvent | undefined;
+let systemWorkloadContext: DetectionContext | undefined;
+let systemWorkloadAnswer = false;
+
+function computeIsSystemWorkload(event: NodeEvent, context: DetectionContext): boolean {
   const pod = event.process.pod;
   if (pod === undefined) return false;
   const workload = pod.workload !== undefined && pod.workload !== '' ? pod.workload : pod.name;

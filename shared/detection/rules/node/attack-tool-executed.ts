@@ -5,14 +5,13 @@ import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntiti
 import {
   argumentList,
   baseName,
-  commandPipelines,
-  commandWords,
   findProcessInList,
   isExec,
   isExecProbe,
   isInContainer,
   isShell,
   isSystemWorkload,
+  parsedCommands,
   processName,
 } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, type Severity as SeverityType, Severity } from '../../rule';
@@ -61,10 +60,10 @@ function toolFinding(event: NodeEvent, context: DetectionContext): ToolFinding |
   const args = process.arguments;
   if (SANDCAT_ARGUMENTS.test(args) && SANDCAT_GROUP.test(args)) return { kind: ToolKind.caldera, tool: processName(process) };
   if (!isInContainer(event)) return undefined;
-  for (const command of commandPipelines(process, context).flat()) {
-    const words = commandWords(command);
-    const name = baseName(words[0] ?? '').toLowerCase();
-    const rest = words.slice(1).join(' ');
+  for (const command of parsedCommands(process, context)) {
+    const name = command.lowerName;
+    if (name !== 'curl' && name !== 'wget' && name !== 'kubectl') continue;
+    const rest = command.words.slice(1).join(' ');
     if ((name === 'curl' || name === 'wget') && SERVICE_ACCOUNT_CREDENTIAL.test(rest) && (API_SERVER_REFERENCE.test(rest) || SERVICE_ACCOUNT_CA.test(rest))) {
       return { kind: ToolKind.kubernetesApi, tool: name };
     }

@@ -38,7 +38,7 @@ function isRuntimeSetup(process: NodeProcess): boolean {
 }
 
 /** The program and its arguments, seeing through busybox (`busybox nsenter -t 1 ...` is `nsenter -t 1 ...`). */
-function appletOf(process: NodeProcess): { name: string; args: string[] } {
+function appletOf(process: NodeProcess): { name: string; args: readonly string[] } {
   const args = argumentList(process);
   const name = baseName(process.binary);
   if (name === 'busybox' && args[0] !== undefined) return { name: args[0], args: args.slice(1) };

@@ -25,12 +25,13 @@ interface CredentialAccess {
  * package managers, provisioning agents and platform pods do this by design.
  */
 function credentialAccessOf(event: NodeEvent, context: DetectionContext): CredentialAccess | undefined {
+  // What the event reads first: almost every event reads nothing listed, and the exclusions walk the lineage.
+  const reads = sensitiveFileReads(event, context);
+  const search = reads.length === 0 && isExec(event) ? secretSearchOf(event.process) : undefined;
+  if (reads.length === 0 && search === undefined) return undefined;
   if (isSystemWorkload(event, context) || isListedProcess(event.process, context.lists.credentialReaders)) return undefined;
   if (isRunByPackageManager(event, context) || isRunByProvisioningAgent(event, context)) return undefined;
-  const reads = sensitiveFileReads(event, context);
-  if (reads.length > 0) return { reads };
-  const search = isExec(event) ? secretSearchOf(event.process) : undefined;
-  return search === undefined ? undefined : { reads: [], search };
+  return reads.length > 0 ? { reads } : { reads: [], search };
 }
 
 /** The file a Falco alert names (`fd.name`), when its output lists it. */

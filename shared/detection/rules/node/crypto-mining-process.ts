@@ -2,26 +2,36 @@ import { type NodeEvent, NodeEventType } from '../../../node/nodeEvent';
 import { falcoAlertEvent, processExecEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { commandNameOf, commandPipelines, commandSearchText, commandWords, findProcessInList, isExec, isSystemWorkload } from '../../predicates/nodeProcesses';
+import { commandSearchText, findProcessInList, isExec, isSystemWorkload, lowerCommandSearchText, parsedCommands } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 /** Miner options: XMRig's (`--donate-level`, `--randomx-*`, `--coin`), cpuminer's and the stratum URL schemes. */
-const MINER_ARGUMENTS: readonly { name: string; pattern: RegExp }[] = [
-  { name: 'stratum pool URL', pattern: /\bstratum[12]?\+(?:tcp|ssl|tls):\/\//i },
-  { name: 'miner option --donate-level', pattern: /(?:^|\s)--donate-level\b/i },
-  { name: 'miner option --randomx', pattern: /(?:^|\s)--randomx(?:-[\w-]+)?\b/i },
-  { name: 'miner option --coin', pattern: /(?:^|\s)--coin[=\s]+(?:monero|xmr|zephyr|wownero|ravencoin|rvn|etc|ethash|kaspa|dero|arrr|keva)\b/i },
-  { name: 'mining algorithm option', pattern: /(?:^|\s)(?:-a|--algo)[=\s]+(?:rx\/\w+|cn\/\w+|cryptonight[\w-]*|randomx|kawpow|argon2\/\w+|ghostrider|astrobwt)\b/i },
-  { name: 'miner option --cpu-max-threads-hint', pattern: /(?:^|\s)--(?:cpu-max-threads-hint|max-cpu-usage|cpu-priority)\b/i },
+const MINER_ARGUMENTS: readonly { name: string; needle: string; pattern: RegExp }[] = [
+  { name: 'stratum pool URL', needle: 'stratum', pattern: /\bstratum[12]?\+(?:tcp|ssl|tls):\/\//i },
+  { name: 'miner option --donate-level', needle: '--donate-level', pattern: /(?:^|\s)--donate-level\b/i },
+  { name: 'miner option --randomx', needle: '--randomx', pattern: /(?:^|\s)--randomx(?:-[\w-]+)?\b/i },
+  { name: 'miner option --coin', needle: '--coin', pattern: /(?:^|\s)--coin[=\s]+(?:monero|xmr|zephyr|wownero|ravencoin|rvn|etc|ethash|kaspa|dero|arrr|keva)\b/i },
+  { name: 'mining algorithm option', needle: '-a', pattern: /(?:^|\s)(?:-a|--algo)[=\s]+(?:rx\/\w+|cn\/\w+|cryptonight[\w-]*|randomx|kawpow|argon2\/\w+|ghostrider|astrobwt)\b/i },
+  { name: 'miner option --cpu-max-threads-hint', needle: '--', pattern: /(?:^|\s)--(?:cpu-max-threads-hint|max-cpu-usage|cpu-priority)\b/i },
 ];
 
 /** `-o <host>:<port>` / `--url=<host>:<port>` (XMRig, cpuminer), as host and port. */
 const POOL_OPTION = /(?:^|\s)(?:-o|--url)[=\s]+(?:[a-z0-9+]+:\/\/)?([a-z0-9.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/gi;
 
 /** Host names in a command line (`pool.supportxmr.com`, from `-o x:443`, URLs, `--url=...`). */
-function hostNamesIn(text: string): string[] {
-  return [...text.matchAll(/(?:^|[\s"'=@/:,(])((?:[a-z0-9-]+\.)+[a-z]{2,})(?=$|[\s"':/,)])/gi)].map((match) => (match[1] ?? '').toLowerCase());
+const HOST_NAME = /(?:^|[\s"'=@/:,(])((?:[a-z0-9-]+\.)+[a-z]{2,})(?=$|[\s"':/,)])/gi;
+
+/** The first host name in the text that a mining pool list names. */
+function listedPoolIn(text: string, context: DetectionContext): string | undefined {
+  for (const match of text.matchAll(HOST_NAME)) {
+    const host = (match[1] ?? '').toLowerCase();
+    if (context.lists.miningPoolDomains.matches(host)) return host;
+  }
+  return undefined;
 }
+
+/** Host names that look like a pool's, for a `-o host:port` on a listed pool port. */
+const POOL_LIKE_HOST = /pool|xmr|mine|stratum|hashvault|nanopool|2miners|f2pool|c3pool|herominers/;
 
 /** Writing to /etc/ld.so.preload hides miners from `ps` and `top` (libprocesshider), a Kinsing and TeamTNT habit. */
 const LD_PRELOAD_WRITE = /(?:>>?\s*|\btee\s+(?:-a\s+)?|\b(?:cp|mv|ln|install)\s+(?:-\S+\s+)*\S+\s+|\bchattr\s+[-+]i\s+|\bsed\s+-i\S*\s+(?:'[^']*'|"[^"]*"|\S+)\s+)\/etc\/ld\.so\.preload\b/i;
@@ -33,23 +43,26 @@ const HUGE_PAGES = /\bvm\.nr_hugepages\s*=\s*\d+|>\s*\/proc\/sys\/vm\/nr_hugepag
 function miningIndicators(event: NodeEvent, context: DetectionContext): string[] {
   const process = event.process;
   const text = commandSearchText(process, context);
+  // Each pattern below needs a literal fragment: a plain search skips the expressions on ordinary command lines.
+  const lower = lowerCommandSearchText(process, context);
   const found: string[] = [];
   const miner = findProcessInList(process, context.lists.minerBinaries);
   if (miner !== undefined) found.push(`miner binary (${miner})`);
-  for (const { name, pattern } of MINER_ARGUMENTS) if (pattern.test(text)) found.push(name);
-  for (const match of text.matchAll(POOL_OPTION)) {
-    const host = (match[1] ?? '').toLowerCase();
-    const port = match[2] ?? '';
-    if (context.lists.miningPoolDomains.matches(host) || (/pool|xmr|mine|stratum|hashvault|nanopool|2miners|f2pool|c3pool|herominers/.test(host) && context.lists.miningPoolPorts.matches(port))) {
-      found.push(`pool option -o ${host}:${port}`);
+  for (const { name, needle, pattern } of MINER_ARGUMENTS) if (lower.includes(needle) && pattern.test(text)) found.push(name);
+  if (lower.includes('-o') || lower.includes('--url')) {
+    for (const match of text.matchAll(POOL_OPTION)) {
+      const host = (match[1] ?? '').toLowerCase();
+      const port = match[2] ?? '';
+      if (context.lists.miningPoolDomains.matches(host) || (POOL_LIKE_HOST.test(host) && context.lists.miningPoolPorts.matches(port))) {
+        found.push(`pool option -o ${host}:${port}`);
+      }
     }
   }
-  const pool = hostNamesIn(text).find((host) => context.lists.miningPoolDomains.matches(host));
+  const pool = lower.includes('.') ? listedPoolIn(text, context) : undefined;
   if (pool !== undefined && !found.some((indicator) => indicator.includes(pool))) found.push(`mining pool domain ${pool}`);
-  const commands = commandPipelines(process, context).flat();
-  if (commands.some((command) => commandNameOf(command) === 'modprobe' && commandWords(command).slice(1).includes('msr'))) found.push('modprobe msr (RandomX MSR tuning)');
-  if (HUGE_PAGES.test(text)) found.push('huge pages tuning');
-  if (LD_PRELOAD_WRITE.test(text)) found.push('write to /etc/ld.so.preload');
+  if (parsedCommands(process, context).some((command) => command.name === 'modprobe' && command.words.includes('msr', 1))) found.push('modprobe msr (RandomX MSR tuning)');
+  if (lower.includes('nr_hugepages') && HUGE_PAGES.test(text)) found.push('huge pages tuning');
+  if (lower.includes('ld.so.preload') && LD_PRELOAD_WRITE.test(text)) found.push('write to /etc/ld.so.preload');
   return found;
 }
 

@@ -5,14 +5,13 @@ import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntiti
 import {
   argumentList,
   baseName,
-  commandNameOf,
-  commandPipelines,
   commandSearchText,
-  commandWords,
   isExec,
   isExecProbe,
   isShell,
   isSystemWorkload,
+  parsedPipelines,
+  type ShellCommand,
 } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
@@ -25,10 +24,10 @@ const SCRATCH_DIRECTORY = /^\/(?:tmp|var\/tmp|dev\/shm|run\/shm|dev\/mqueue)\//;
 const SHARED_MEMORY = /^\/(?:dev|run)\/shm\//;
 
 /** `base64 -d`, `base64 --decode`, `openssl base64 -d`, `openssl enc -base64 -d`. */
-function isBase64Decode(command: string): boolean {
-  const words = commandWords(command);
-  const name = baseName(words[0] ?? '').toLowerCase();
-  const options = words.slice(1);
+function isBase64Decode(command: ShellCommand): boolean {
+  const name = command.lowerName;
+  if (name !== 'base64' && name !== 'base32' && name !== 'openssl') return false;
+  const options = command.words.slice(1);
   if (name === 'base64' || name === 'base32') return options.some((word) => word === '-d' || word === '--decode' || word === '-D' || /^-[a-z]*d[a-z]*$/i.test(word));
   if (name === 'openssl') return options.some((word) => word === 'base64' || word === '-base64' || word === '-a') && options.includes('-d');
   return false;
@@ -47,17 +46,19 @@ function downloadAndRunIndicators(event: NodeEvent, context: DetectionContext): 
     if (script !== undefined && SHARED_MEMORY.test(script)) found.push('script run from shared memory');
   }
   const text = commandSearchText(process, context);
-  for (const pipeline of commandPipelines(process, context)) {
+  for (const pipeline of parsedPipelines(process, context)) {
     for (let index = 0; index + 1 < pipeline.length; index += 1) {
-      const command = pipeline[index] ?? '';
-      const next = commandNameOf(pipeline[index + 1] ?? '');
-      if (!INTERPRETER.test(next)) continue;
-      const name = commandNameOf(command);
+      const command = pipeline[index];
+      const next = pipeline[index + 1]?.name ?? '';
+      if (command === undefined || !INTERPRETER.test(next)) continue;
+      const name = command.name;
       if (context.lists.downloadTools.matches(name)) found.push(`${name} piped to ${next}`);
       else if (isBase64Decode(command)) found.push(`base64 decoded and piped to ${next}`);
     }
   }
-  for (const match of text.matchAll(SUBSTITUTION_RUN)) {
+  // A substitution needs `$(`, `<(` or a backquote.
+  const substitutes = text.includes('(') || text.includes('`');
+  for (const match of substitutes ? text.matchAll(SUBSTITUTION_RUN) : []) {
     const tool = baseName(match[1] ?? '');
     if (context.lists.downloadTools.matches(tool)) found.push(`${tool} output run by a shell`);
   }

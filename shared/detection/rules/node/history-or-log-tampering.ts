@@ -2,7 +2,7 @@ import { type NodeEvent, NodeEventType } from '../../../node/nodeEvent';
 import { falcoAlertEvent, processExecEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext, defaultDetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { baseName, commandPipelines, commandSearchText, commandWords, isExec, isSystemWorkload, lineage, processName, programName } from '../../predicates/nodeProcesses';
+import { baseName, commandSearchText, isExec, isSystemWorkload, lineage, parsedCommands, processName, programName } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 const Tampering = { history: 'history', logs: 'logs', timestamps: 'timestamps' } as const;
@@ -37,6 +37,8 @@ const LOG_TRUNCATED = /(?:^|[^>&\d])>\s*["']?(\/var\/(?:log|run)\/\S+?)["']?(?=$
 const SYSTEM_BINARY_PATH = /^\/(?:usr\/(?:local\/)?)?(?:s?bin|lib|lib64|libexec)\//;
 
 const DESTRUCTIVE_COMMANDS: ReadonlySet<string> = new Set(['rm', 'shred', 'truncate', 'unlink', 'srm', 'wipe']);
+/** Every command the rule reads the operands of: the destructive ones, those that overwrite with /dev/null, `touch`. */
+const FILE_COMMANDS: ReadonlySet<string> = new Set([...DESTRUCTIVE_COMMANDS, 'ln', 'cp', 'mv', 'touch']);
 
 /** Files a command destroys: `rm -f x`, `shred -u x`, `truncate -s0 x`, `ln -sf /dev/null x`, `cp /dev/null x`. */
 function destroyedFiles(words: readonly string[]): { files: string[]; recursive: boolean } {
@@ -52,14 +54,21 @@ function destroyedFiles(words: readonly string[]): { files: string[]; recursive:
 function tamperingIndicators(event: NodeEvent, context: DetectionContext): TamperingIndicator[] {
   const found: TamperingIndicator[] = [];
   const text = commandSearchText(event.process, context);
-  for (const { indicator, pattern } of HISTORY_OFF) if (pattern.test(text)) found.push({ kind: Tampering.history, indicator });
-  if (HISTORY_TRUNCATED.test(text)) found.push({ kind: Tampering.history, indicator: 'history file truncated' });
-  for (const match of text.matchAll(LOG_TRUNCATED)) {
-    if (SYSTEM_LOG.test(match[1] ?? '')) found.push({ kind: Tampering.logs, indicator: `${match[1] ?? ''} truncated` });
+  // The patterns need these fragments (all are case-sensitive): a plain search skips them on ordinary command lines.
+  if (text.includes('HIST') || text.includes('history')) {
+    for (const { indicator, pattern } of HISTORY_OFF) if (pattern.test(text)) found.push({ kind: Tampering.history, indicator });
   }
-  for (const command of commandPipelines(event.process, context).flat()) {
-    const words = commandWords(command);
-    const name = baseName(words[0] ?? '').toLowerCase();
+  const redirects = text.includes('>');
+  if (redirects && text.includes('_history') && HISTORY_TRUNCATED.test(text)) found.push({ kind: Tampering.history, indicator: 'history file truncated' });
+  if (redirects && text.includes('/var/')) {
+    for (const match of text.matchAll(LOG_TRUNCATED)) {
+      if (SYSTEM_LOG.test(match[1] ?? '')) found.push({ kind: Tampering.logs, indicator: `${match[1] ?? ''} truncated` });
+    }
+  }
+  for (const command of parsedCommands(event.process, context)) {
+    const name = command.lowerName;
+    if (!FILE_COMMANDS.has(name)) continue;
+    const words = command.words;
     const { files, recursive } = destroyedFiles(words);
     for (const file of files) {
       if (HISTORY_FILE.test(file)) found.push({ kind: Tampering.history, indicator: `${name} ${file}` });
@@ -141,8 +150,9 @@ export const historyOrLogTampering = defineNodeRule({
   match: (event, context) =>
     isExec(event) &&
     !isSystemWorkload(event, context) &&
-    !lineage(event).some((process) => LOG_MAINTAINERS.test(processName(process)) || LOG_MAINTAINERS.test(programName(process))) &&
-    tamperingIndicators(event, context).length > 0,
+    // The indicators first: they reject almost every command, the lineage check walks every ancestor.
+    tamperingIndicators(event, context).length > 0 &&
+    !lineage(event).some((process) => LOG_MAINTAINERS.test(processName(process)) || LOG_MAINTAINERS.test(programName(process))),
   entities: (event) => nodeEventEntities(event),
   details: (event, context) => ({
     command: commandLineOf(event.process),

@@ -71,8 +71,14 @@ function enablesUnit(process: NodeProcess): boolean {
  * tree) and platform pods are expected.
  */
 function persistenceOf(event: NodeEvent, context: DetectionContext): PersistenceAttempt | undefined {
-  if (isSystemWorkload(event, context) || isRunByPackageManager(event, context) || isRunByProvisioningAgent(event, context)) return undefined;
   if (isInContainer(event) && event.process.inInitTree === true) return undefined;
+  // What the event plants first: almost every event plants nothing, and the exclusions walk the lineage.
+  const attempt = plantedPersistence(event);
+  if (attempt === undefined || isSystemWorkload(event, context) || isRunByPackageManager(event, context) || isRunByProvisioningAgent(event, context)) return undefined;
+  return attempt;
+}
+
+function plantedPersistence(event: NodeEvent): PersistenceAttempt | undefined {
   const process = event.process;
   if (event.hook !== undefined) {
     if (!isFileWrite(event) || !hookSucceeded(event.hook)) return undefined;

@@ -9,12 +9,15 @@ export const NODE_ALERT_TEST_MARKER = 'argus_alerttest_node';
 /** Defender for Containers' node test marker, so that existing runbooks prove Argus too. */
 export const DEFENDER_NODE_ALERT_TEST_MARKER = 'asc_alerttest_662jfi039n';
 const markers: ReadonlySet<string> = new Set([NODE_ALERT_TEST_MARKER, DEFENDER_NODE_ALERT_TEST_MARKER]);
+const MARKER_FRAGMENT = /_alerttest_/i;
 
 /** The marker the process runs or names (as its binary, or as an argument: `cp /bin/echo ./asc_alerttest_662jfi039n`). */
 function markerOf(event: NodeEvent): string | undefined {
   const process = event.process;
   if (markers.has(processName(process).toLowerCase())) return processName(process).toLowerCase();
   for (const arg of argumentList(process)) {
+    // Both markers hold `_alerttest_`: an argument without it names neither.
+    if (!MARKER_FRAGMENT.test(arg)) continue;
     for (const word of arg.split(/[\s;&|]+/)) {
       const name = baseName(word).toLowerCase();
       if (markers.has(name)) return name;

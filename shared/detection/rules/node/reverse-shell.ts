@@ -1,9 +1,17 @@
-import { type NodeEvent, NodeEventType, type NodeSocket } from '../../../node/nodeEvent';
+import { type NodeEvent, NodeEventType, type NodeProcess, type NodeSocket } from '../../../node/nodeEvent';
 import { falcoAlertEvent, processConnectEvent, processExecEvent, tcpConnectEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext } from '../../detectionContext';
 import { type AlertEntity, EntityType } from '../../entities';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { commandNameOf, commandTexts, commandWords, isExecProbe, isLoopbackHost, isPrivateAddress, isShell, shellPipelines } from '../../predicates/nodeProcesses';
+import {
+  commandSearchText,
+  isExecProbe,
+  isLoopbackHost,
+  isPrivateAddress,
+  isShell,
+  lowerCommandSearchText,
+  parsedPipelines,
+} from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 /** Programs that open a raw network connection a shell can be piped through. */
@@ -47,30 +55,45 @@ const interpreterIndicators: readonly Indicator[] = [
 
 /** `/dev/tcp` redirection to a remote host with the shell's input or output on it (not a `echo > /dev/tcp/db/5432` wait loop). */
 function devTcpShell(text: string): boolean {
-  const hosts = [...text.matchAll(DEV_TCP)].map((match) => match[1] ?? '');
-  if (hosts.length === 0 || hosts.every((host) => isLoopbackHost(host))) return false;
-  return OUTPUT_TO_SOCKET.test(text) || INPUT_FROM_SOCKET.test(text);
+  let remote = false;
+  for (const match of text.matchAll(DEV_TCP)) {
+    if (!isLoopbackHost(match[1] ?? '')) {
+      remote = true;
+      break;
+    }
+  }
+  return remote && (OUTPUT_TO_SOCKET.test(text) || INPUT_FROM_SOCKET.test(text));
+}
+
+/** Words of a netcat command that give it a program to run on the socket. */
+function isNetcatExecOption(word: string): boolean {
+  return word === '-e' || word === '-c' || word === '--exec' || word === '--sh-exec' || word === '--lua-exec' || /^-[a-z]*e$/i.test(word);
 }
 
 /** The reverse-shell indicators of a command line and the script of its `sh -c`. */
-function commandIndicators(texts: readonly string[]): string[] {
+function commandIndicators(process: NodeProcess, context: DetectionContext): string[] {
   const found = new Set<string>();
-  const text = texts.join('\n');
-  if (devTcpShell(text)) found.add('shell redirected to /dev/tcp');
-  for (const pipeline of texts.flatMap((part) => shellPipelines(part))) {
-    const commands = pipeline.map((command) => ({ name: commandNameOf(command).toLowerCase(), words: commandWords(command) }));
-    for (const { name, words } of commands) {
-      const options = words.slice(1);
-      if (NETCAT.has(name) && options.some((word) => word === '-e' || word === '-c' || word === '--exec' || word === '--sh-exec' || word === '--lua-exec' || /^-[a-z]*e$/i.test(word))) {
+  const text = commandSearchText(process, context);
+  const lower = lowerCommandSearchText(process, context);
+  if (lower.includes('/dev/') && devTcpShell(text)) found.add('shell redirected to /dev/tcp');
+  for (const pipeline of parsedPipelines(process, context)) {
+    let hasShell = false;
+    let client: string | undefined;
+    for (const { lowerName: name, words } of pipeline) {
+      if (NETCAT.has(name) && words.some((word, index) => index > 0 && isNetcatExecOption(word))) {
         found.add('netcat with -e (program on the socket)');
       }
-      if (name === 'socat' && options.some((word) => /^(?:exec|system):/i.test(word)) && options.some((word) => /^(?:tcp|tcp4|tcp6|udp|openssl|ssl)[\w-]*:/i.test(word))) {
+      if (
+        name === 'socat' &&
+        words.some((word, index) => index > 0 && /^(?:exec|system):/i.test(word)) &&
+        words.some((word, index) => index > 0 && /^(?:tcp|tcp4|tcp6|udp|openssl|ssl)[\w-]*:/i.test(word))
+      ) {
         found.add('socat exec: over a network address');
       }
+      if (!hasShell && SHELL_NAME.test(name)) hasShell = true;
+      if (client === undefined && NETWORK_CLIENTS.has(name)) client = name;
     }
-    const hasShell = commands.some(({ name }) => SHELL_NAME.test(name));
-    const client = commands.find(({ name }) => NETWORK_CLIENTS.has(name));
-    if (hasShell && client !== undefined && pipeline.length > 1) found.add(`shell piped through ${client.name}`);
+    if (hasShell && client !== undefined && pipeline.length > 1) found.add(`shell piped through ${client}`);
   }
   for (const indicator of interpreterIndicators) if (indicator.test(text)) found.add(indicator.name);
   return [...found];
@@ -92,7 +115,7 @@ function shellConnection(event: NodeEvent, context: DetectionContext): NodeSocke
 }
 
 function indicatorsOf(event: NodeEvent, context: DetectionContext): string[] {
-  if (event.type === NodeEventType.processExec) return isExecProbe(event) ? [] : commandIndicators(commandTexts(event.process, context));
+  if (event.type === NodeEventType.processExec) return isExecProbe(event) ? [] : commandIndicators(event.process, context);
   const socket = shellConnection(event, context);
   return socket === undefined ? [] : ['shell connected to an internet address'];
 }

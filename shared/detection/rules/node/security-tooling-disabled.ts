@@ -2,7 +2,7 @@ import { type NodeEvent, NodeEventType, type NodeProcess } from '../../../node/n
 import { processExecEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext, defaultDetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { baseName, commandLineText, commandPipelines, commandSearchText, commandWords, hasAncestor, isExec, isSystemWorkload, processName, programName } from '../../predicates/nodeProcesses';
+import { baseName, commandLineText, commandSearchText, hasAncestor, isExec, isSystemWorkload, parsedCommands, processName, programName } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 const Disabling = { agent: 'agent', updateTimer: 'updateTimer', control: 'control' } as const;
@@ -39,6 +39,12 @@ function signalOf(options: readonly string[]): string | undefined {
   return undefined;
 }
 
+const IPTABLES = /^(?:ip6?tables(?:-legacy|-nft)?)$/;
+/** The programs (besides iptables and init scripts) whose commands the rule reads. */
+const DISABLING_PROGRAMS: ReadonlySet<string> = new Set(['systemctl', 'service', 'pkill', 'killall', 'killall5', 'nft', 'ufw', 'setenforce', 'auditctl', 'aa-teardown']);
+/** `kill -9 $(pidof falco)`, `kill $(pgrep -f tetragon)`: the process name looked up. */
+const KILL_BY_NAME = /\bkill\b[^;|&\n]*?(?:\$\(|`)\s*(?:pidof|pgrep)\s+(?:-\S+\s+)*([\w.-]+)/g;
+
 function unitName(word: string): string {
   return baseName(word).replace(UNIT_SUFFIX, '');
 }
@@ -47,9 +53,11 @@ function unitName(word: string): string {
 function disablingIndicators(event: NodeEvent, context: DetectionContext): DisablingIndicator[] {
   const agents = context.lists.securityAgents;
   const found: DisablingIndicator[] = [];
-  for (const command of commandPipelines(event.process, context).flat()) {
-    const words = commandWords(command);
-    const name = baseName(words[0] ?? '').toLowerCase();
+  for (const command of parsedCommands(event.process, context)) {
+    const words = command.words;
+    const name = command.lowerName;
+    // Only these programs are read: skip every other command before slicing its words.
+    if (!DISABLING_PROGRAMS.has(name) && !IPTABLES.test(name) && !(words[0] ?? '').startsWith('/etc/init.d/')) continue;
     const args = words.slice(1);
     const operands = args.filter((arg) => !arg.startsWith('-'));
     if (name === 'systemctl') {
@@ -70,7 +78,7 @@ function disablingIndicators(event: NodeEvent, context: DetectionContext): Disab
       if (signal !== undefined && GENTLE_SIGNAL.test(signal)) continue;
       const target = operands.find((operand) => agents.matches(baseName(operand)));
       if (target !== undefined) found.push({ kind: Disabling.agent, indicator: `${name} ${target}` });
-    } else if (/^(?:ip6?tables(?:-legacy|-nft)?)$/.test(name)) {
+    } else if (IPTABLES.test(name)) {
       const flush = args.findIndex((arg) => arg === '-F' || arg === '--flush');
       // A whole table flushed (no chain named), not a CNI emptying its own chain.
       if (flush !== -1 && (args[flush + 1] === undefined || (args[flush + 1] ?? '').startsWith('-'))) found.push({ kind: Disabling.control, indicator: `${name} ${args.join(' ')}` });
@@ -87,7 +95,8 @@ function disablingIndicators(event: NodeEvent, context: DetectionContext): Disab
     }
   }
   // `kill -9 $(pidof falco)`, `kill $(pgrep -f tetragon)`.
-  for (const match of commandSearchText(event.process, context).matchAll(/\bkill\b[^;|&\n]*?(?:\$\(|`)\s*(?:pidof|pgrep)\s+(?:-\S+\s+)*([\w.-]+)/g)) {
+  const text = commandSearchText(event.process, context);
+  for (const match of text.includes('kill') ? text.matchAll(KILL_BY_NAME) : []) {
     const target = match[1] ?? '';
     if (agents.matches(target)) found.push({ kind: Disabling.agent, indicator: `kill ${target}` });
   }
@@ -148,7 +157,7 @@ export const securityToolingDisabled = defineNodeRule({
   },
   eventTypes: [NodeEventType.processExec],
   match: (event, context) =>
-    isExec(event) && !isSystemWorkload(event, context) && !hasAncestor(event, isProvisioning) && disablingIndicators(event, context).length > 0,
+    isExec(event) && !isSystemWorkload(event, context) && disablingIndicators(event, context).length > 0 && !hasAncestor(event, isProvisioning),
   entities: (event) => nodeEventEntities(event),
   details: (event, context) => ({
     command: commandLineOf(event.process),

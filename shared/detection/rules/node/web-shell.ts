@@ -5,15 +5,13 @@ import { commandLineOf, nodeEventEntities } from '../../nodeEntities';
 import {
   ancestorsUpTo,
   argumentList,
-  commandNameOf,
-  commandWords,
   isExec,
   isExecProbe,
   isShell,
   isSystemWorkload,
   processInList,
+  parsedScriptPipelines,
   processName,
-  shellPipelines,
   shellScript,
 } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
@@ -63,26 +61,26 @@ function isInteractiveShell(process: NodeProcess): boolean {
 }
 
 /** The recon commands a shell script runs, as `[name, args]`. */
-function reconInScript(script: string, context: DetectionContext): { name: string; args: string[] }[] {
-  return shellPipelines(script)
-    .flat()
-    .map((command) => {
-      const words = commandWords(command);
-      return { name: commandNameOf(command), args: words.slice(1) };
-    })
-    .filter((command) => command.name !== '' && (context.lists.reconCommands.matches(command.name) || isTellingRecon(command.name, command.args)));
+function reconInScript(process: NodeProcess, context: DetectionContext): { name: string; args: readonly string[] }[] {
+  const recon: { name: string; args: readonly string[] }[] = [];
+  for (const pipeline of parsedScriptPipelines(process, context)) {
+    for (const { name, words } of pipeline) {
+      if (name === '') continue;
+      const args = words.slice(1);
+      if (context.lists.reconCommands.matches(name) || isTellingRecon(name, args)) recon.push({ name, args });
+    }
+  }
+  return recon;
 }
 
 /** The shell case: what a shell under a web server or runtime runs, judged by the kind of parent. */
 function judgeShell(process: NodeProcess, webServer: NodeProcess, context: DetectionContext): string | undefined {
   const script = shellScript(process, context);
-  const recon = script === undefined ? [] : reconInScript(script, context);
   if (script === undefined) return isInteractiveShell(process) ? 'interactive shell' : undefined;
+  const recon = reconInScript(process, context);
   if (isRuntime(webServer)) return recon.some((command) => isTellingRecon(command.name, command.args)) ? 'recon in shell' : undefined;
-  const names = shellPipelines(script)
-    .flat()
-    .map((command) => commandNameOf(command).toLowerCase());
-  if (names.length > 0 && names.every((name) => WEB_SERVER_HELPERS.has(name))) return undefined;
+  const commands = parsedScriptPipelines(process, context).flat();
+  if (commands.length > 0 && commands.every((command) => WEB_SERVER_HELPERS.has(command.lowerName))) return undefined;
   return recon.length > 0 ? 'recon in shell' : 'shell';
 }
 

