@@ -62,5 +62,5 @@ module.exports = defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs' } },
-  { files: ['shared/kubernetes/**/*.ts', 'shared/detection/**/*.ts', 'shared/node/**/*.ts', 'shared/intel/**/*.ts'], rules: pureCoreRules },
+  { files: ['shared/kubernetes/**/*.ts', 'shared/detection/**/*.ts', 'shared/node/**/*.ts', 'shared/intel/**/*.ts', 'shared/posture/**/*.ts'], rules: pureCoreRules },
 );
