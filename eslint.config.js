@@ -6,21 +6,22 @@ const tseslint = require('typescript-eslint');
 
 /** Modules that do I/O or read the clock: the pure detection core must not import them. */
 const ioModules = [
-  'fs', 'fs/*', 'http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'dns/*', 'child_process', 'cluster',
-  'worker_threads', 'readline', 'readline/*', 'inspector', 'vm', 'os', 'timers', 'timers/*', 'stream', 'stream/*',
+  'fs', 'http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'child_process', 'cluster',
+  'worker_threads', 'readline', 'inspector', 'vm', 'os', 'timers', 'stream',
 ];
+/** Their subpath modules (`fs/promises`): matched as patterns; the bare names above exactly, so `./checks/cluster` is no I/O. */
+const ioSubpaths = ['fs/*', 'dns/*', 'readline/*', 'timers/*', 'stream/*'];
+const ioMessage = 'The detection core is pure: no I/O. Pass data in; do the I/O at the edge.';
 
 /** Keeps shared/kubernetes and shared/detection pure: no Azure SDKs, no Node I/O, no wall clock, no env. */
 const pureCoreRules = {
   'no-restricted-imports': [
     'error',
     {
+      paths: [...ioModules, ...ioModules.map((m) => `node:${m}`)].map((name) => ({ name, message: ioMessage })),
       patterns: [
         { group: ['@azure/*'], message: 'The detection core is pure: Azure SDKs belong in shared/store or shared/messaging.' },
-        {
-          group: [...ioModules, ...ioModules.map((m) => `node:${m}`)],
-          message: 'The detection core is pure: no I/O. Pass data in; do the I/O at the edge.',
-        },
+        { group: [...ioSubpaths, ...ioSubpaths.map((m) => `node:${m}`)], message: ioMessage },
       ],
     },
   ],

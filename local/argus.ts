@@ -1,3 +1,4 @@
+import { assessCommand } from './assessCommand';
 import { type CliIo, processIo } from './cliIo';
 import { rulesCommand } from './rulesCommand';
 import { scanCommand } from './scanCommand';
@@ -8,6 +9,9 @@ const USAGE = `Usage: argus <command> [options]
 Commands:
   scan <file|directory|->...   scan Kubernetes audit logs and node events (Tetragon exports, Falco
                                alerts) and print the alerts (JSON lines or a table)
+  assess <file|directory|->... evaluate the cluster configuration checks over AKS clusters' JSON
+                               (az aks show, ARM, Resource Graph) and print the assessments and the
+                               secure score (JSON lines or a table)
   rules [--json] [--source audit|node]
                                list the detection rules and their equivalents in other products
   webhook-receiver --secret <whsec_...> [--port 8089] [--host 127.0.0.1]
@@ -21,6 +25,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   switch (command) {
     case 'scan':
       return scanCommand(rest, io);
+    case 'assess':
+      return assessCommand(rest, io);
     case 'rules':
       return rulesCommand(rest, io);
     case 'webhook-receiver':

@@ -1,4 +1,5 @@
-import { type AssessmentMetadata, type AssessmentStatusCode, type CheckEquivalents } from './assessment';
+import { type AssessmentMetadata, AssessmentStatusCode, type CheckEquivalents } from './assessment';
+import { isManagedCluster, objectAt } from './managedClusterFields';
 
 /**
  * A cluster configuration check: metadata, a pure function over the managed cluster's ARM JSON (wire names, as
@@ -49,14 +50,34 @@ export interface ClusterCheckDefinition extends AssessmentMetadata {
   name: string;
   equivalents: CheckEquivalents;
   references: readonly string[];
-  /** Pure and total: never throws on odd input; missing data is NotApplicable with a cause, not a guess. */
+  /**
+   * Pure and total: never throws on odd input; missing data is NotApplicable with a cause, not a guess. Called only for
+   * an AKS managed cluster with `properties` (see {@link defineClusterCheck}).
+   */
   evaluate: (cluster: ArmJson, facts: ClusterFacts) => CheckOutcome;
+  /** The check judges the facts beside the cluster (diagnostic settings, events received), not its `properties`. */
+  readsFactsOnly?: boolean;
   examples: readonly ClusterCheckExample[];
 }
 
 export type ClusterCheck = ClusterCheckDefinition;
 
-/** Declares a cluster check; the catalogue tests check the rest. */
+/**
+ * Declares a cluster check; the catalogue tests check the rest. What no check can judge is answered here, once: a
+ * resource that is not an AKS managed cluster, and (unless the check reads only the facts) a cluster JSON without
+ * `properties`.
+ */
 export function defineClusterCheck(definition: ClusterCheckDefinition): ClusterCheck {
-  return definition;
+  return {
+    ...definition,
+    evaluate: (cluster, facts) => {
+      if (!isManagedCluster(cluster)) {
+        return { code: AssessmentStatusCode.NotApplicable, cause: 'notAksCluster', description: 'The resource is not an AKS managed cluster.' };
+      }
+      if (definition.readsFactsOnly !== true && objectAt(cluster, 'properties') === undefined) {
+        return { code: AssessmentStatusCode.NotApplicable, cause: 'noClusterProperties', description: 'The cluster JSON has no properties to judge.' };
+      }
+      return definition.evaluate(cluster, facts);
+    },
+  };
 }

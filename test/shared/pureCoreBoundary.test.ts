@@ -34,6 +34,11 @@ describe('the pure detection core (shared/kubernetes, shared/node, shared/intel,
     }
   });
 
+  it('when a core module imports a folder of its own named like a Node module (./checks/cluster), then lint has nothing to say', async () => {
+    const code = "import { clusterChecks } from './checks/cluster';\nexport const checks = clusterChecks;\n";
+    expect((await problemsIn('shared/posture/probe.ts', code)).filter((p) => p.startsWith('no-restricted-imports:'))).toEqual([]);
+  });
+
   it('when a core module uses time from its input, then lint has nothing to say', async () => {
     const code = "export const at = (event: { stageTimestamp: string }): Date => new Date(event.stageTimestamp);\n";
     expect(await problemsIn('shared/detection/probe.ts', code)).toEqual([]);
