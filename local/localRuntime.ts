@@ -6,6 +6,7 @@ import { bindingExpressionSettings, loadConfig, type Config } from '../shared/co
 import type { EventHubFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from '../shared/functions/defineFunction';
 import { getServices, resetServices } from '../shared/services';
 import { ensureDatabase } from '../shared/store/ensureDatabase';
+import { createArmEndpoint, LOCAL_ARM_ROUTE_BASE, type LocalArmEndpoint } from './armEndpoint';
 import { resolveBindingExpression } from './bindingExpressions';
 import { createEventHubEndpoint } from './eventHubEndpoint';
 import { createHttpRequestListener, type HttpEndpoint } from './httpHost';
@@ -45,6 +46,8 @@ export interface LocalRuntime {
   eventHubs: LocalEventHubs;
   timers: LocalTimers;
   signingKey: LocalSigningKey;
+  /** The ARM-compatible endpoint over `<data folder>/clusters/*.json` (ARM_ENDPOINT), with its fault switches. */
+  arm: LocalArmEndpoint;
   snapshotPath: string;
   /** Writes the store to the data folder now. */
   snapshot(): Promise<void>;
@@ -82,6 +85,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       PORT: String(port),
       COSMOS__accountEndpoint: settings['COSMOS__accountEndpoint'] ?? cosmos.endpoint,
       AUTH_JWKS_URI: settings['AUTH_JWKS_URI'] ?? `${url}/${host.routePrefix}/local/identity/keys`,
+      ARM_ENDPOINT: settings['ARM_ENDPOINT'] ?? `${url}/${[host.routePrefix, LOCAL_ARM_ROUTE_BASE].filter((s) => s.length > 0).join('/')}`,
     });
     const config = loadConfig(settings);
     for (const [name, value] of Object.entries(bindingExpressionSettings(config))) if (!settings[name]?.trim()) settings[name] = value;
@@ -110,6 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resolve: resolveSetting,
       logger,
     });
+    const arm = createArmEndpoint({ clustersDir: join(dataDir, 'clusters') });
     const endpoints: HttpEndpoint[] = [
       ...definitions.flatMap((d): HttpEndpoint[] =>
         d.kind === 'http' ? [{ name: d.name, route: d.options.route, methods: d.options.methods ?? ['GET', 'POST'], handler: d.options.handler }] : [],
@@ -117,6 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       createEventHubEndpoint(eventHubs),
       ...createIdentityEndpoints(signingKey, config.auth),
       createRoleGrantEndpoint(roleGrants),
+      arm.endpoint,
     ];
     const orphaned = eventHubs.restoreState(await loadHubState(hubStatePath));
     if (orphaned.length > 0) logger.log('warning', 'eventhubs', `pending events of hubs no function binds any more were dropped: ${orphaned.join(', ')}`);
@@ -143,6 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       eventHubs,
       timers,
       signingKey,
+      arm,
       snapshotPath,
       snapshot,
       stop: () =>

@@ -100,6 +100,23 @@ export interface SimulationConfig {
   timeoutInMs: number;
 }
 
+/** The cluster configuration assessments. */
+export interface AssessmentConfig {
+  /** `ASSESSMENT_SCHEDULE`: NCRONTAB of the assessment refresh (default every 6 hours, at half past). */
+  schedule: string;
+}
+
+/** Azure Resource Manager, where the cluster configuration is read (Resource Graph, diagnostic settings, versions). */
+export interface ArmConfig {
+  /** `ARM_ENDPOINT`: https://management.azure.com by default; locally the embedded runtime's ARM endpoint. */
+  endpoint: string;
+  /**
+   * Local mode only: a static token stands in for the managed identity (the local endpoint checks no tokens).
+   * Production authenticates with `DefaultAzureCredential` (the app's managed identity).
+   */
+  useStaticToken: boolean;
+}
+
 export interface DetectionConfig {
   /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
   lists: DetectionLists;
@@ -116,6 +133,8 @@ export interface Config {
   alertEvents: AlertEventsConfig;
   export: ExportConfig;
   simulation: SimulationConfig;
+  assessment: AssessmentConfig;
+  arm: ArmConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
 }
@@ -188,6 +207,7 @@ const commonSchema = z.object({
   ALERT_EVENTS_CONSUMER_GROUP: consumerGroupName.default('argus-export'),
   EXPORT_SETTLE_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
   SIMULATION_SCHEDULE: ncrontab.default('0 0 */6 * * *'),
+  ASSESSMENT_SCHEDULE: ncrontab.default('0 30 */6 * * *'),
   SIMULATION_TIMEOUT_IN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   EVENTHUB__clientId: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -202,6 +222,7 @@ const productionSchema = z.object({
   AUTH_ISSUER: httpsUrl.optional(),
   AUTH_JWKS_URI: httpsUrl.optional(),
   EVENTHUB__fullyQualifiedNamespace: hostName,
+  ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
 });
 
 /** The same settings in local mode: optional, defaulted from the embedded runtime. */
@@ -212,6 +233,7 @@ const localSchema = z.object({
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_JWKS_URI: anyHttpUrl.optional(),
   EVENTHUB__fullyQualifiedNamespace: hostName.optional(),
+  ARM_ENDPOINT: anyHttpUrl.optional(),
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -269,6 +291,11 @@ export function loadConfig(env: Env): Config {
     alertEvents: { eventHubName: c.ALERT_EVENTS_EVENTHUB_NAME, consumerGroup: c.ALERT_EVENTS_CONSUMER_GROUP },
     export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },
     simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
+    assessment: { schedule: c.ASSESSMENT_SCHEDULE },
+    arm: {
+      endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/\/+$/, ''),
+      useStaticToken: isLocal,
+    },
     local,
   };
 }
@@ -286,6 +313,7 @@ export function bindingExpressionSettings(config: Config): Record<string, string
     ALERT_EVENTS_EVENTHUB_NAME: config.alertEvents.eventHubName,
     ALERT_EVENTS_CONSUMER_GROUP: config.alertEvents.consumerGroup,
     SIMULATION_SCHEDULE: config.simulation.schedule,
+    ASSESSMENT_SCHEDULE: config.assessment.schedule,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { CosmosClient, Database } from '@azure/cosmos';
+import type { ClusterSource } from './azure/clusterSource';
+import { createClusterSource } from './azure/createClusterSource';
 import { createTokenValidatorFromConfig, type TokenValidator } from './auth/tokenValidator';
 import { getConfig, resetConfig, type Config } from './config';
 import { TargetCircuitBreaker } from './export/deliveryRetry';
@@ -30,6 +32,8 @@ export interface Services {
   readonly ingestion: IngestionState;
   /** The push export's per-instance state, created on first use. */
   readonly exportDelivery: ExportDeliveryState;
+  /** The clusters and their facts, read through Resource Graph and ARM (ARM_ENDPOINT), created on first use. */
+  readonly clusterSource: ClusterSource;
 }
 
 /** What the push export keeps between batches on one instance. */
@@ -57,6 +61,9 @@ let nodeEventPublisher: EventPublisher | undefined;
 let alertEventPublisher: EventPublisher | undefined;
 let ingestion: IngestionState | undefined;
 let exportDelivery: ExportDeliveryState | undefined;
+let clusterSource: ClusterSource | undefined;
+/** A cluster source tests put in place of the real one; it outlives `resetServices()`. */
+let clusterSourceForTests: ClusterSource | undefined;
 const targetSenders = new Map<string, EventPublisher>();
 /** Tests put a factory of fakes in place of the Event Hubs producers of export targets. */
 let eventHubSenderForTests: ((target: EventHubTarget) => EventPublisher) | undefined;
@@ -89,6 +96,9 @@ export function getServices(): Services {
         detectionContext: createDetectionContext(config.detection.lists),
         simulationSigningKey: cachedSigningKey(this.database),
       });
+    },
+    get clusterSource() {
+      return clusterSourceForTests ?? (clusterSource ??= createClusterSource(config.arm));
     },
     get exportDelivery() {
       return (exportDelivery ??= {
@@ -151,6 +161,11 @@ export function setAlertEventPublisherForTests(publisher: EventPublisher | undef
   alertEventPublisherForTests = publisher;
 }
 
+/** Replaces the cluster source in tests (`undefined` restores the real one). */
+export function setClusterSourceForTests(source: ClusterSource | undefined): void {
+  clusterSourceForTests = source;
+}
+
 /** Disposes the shared clients; the next `getServices()` reads the settings again. */
 export function resetServices(): void {
   current?.cosmosClient.dispose();
@@ -164,6 +179,7 @@ export function resetServices(): void {
   alertEventPublisher = undefined;
   ingestion = undefined;
   exportDelivery = undefined;
+  clusterSource = undefined;
   for (const sender of targetSenders.values()) sender.close().catch(() => undefined);
   targetSenders.clear();
   resetConfig();

@@ -77,6 +77,10 @@ var containers containerDefinition[] = [
   { id: 'exportDeadLetters', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
   // Attack simulations and what arrived of them (the health history).
   { id: 'simulations', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
+  // Cluster configuration assessments, their exemptions, and the refresh runs (kept 30 days).
+  { id: 'assessments', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'assessmentExemptions', partitionKey: { paths: [ '/subscriptionId' ] } }
+  { id: 'assessmentRefreshes', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
   // The service's own documents, not a tenant's (simulation signing key, pipeline health summary).
   { id: 'serviceState', partitionKey: { paths: [ '/id' ] } }
 ]

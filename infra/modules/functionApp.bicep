@@ -187,6 +187,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     EXPORT_SETTLE_SECONDS: string(exportSettleSeconds)
     SIMULATION_SCHEDULE: simulationSchedule
     SIMULATION_TIMEOUT_IN_MINUTES: string(simulationTimeoutInMinutes)
+    // The cluster configuration assessment refresh (config.ts's default: every 6 hours, at half past).
+    ASSESSMENT_SCHEDULE: '0 30 */6 * * *'
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
     // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
     // EVENTHUB__clientId stay unset on purpose).

@@ -62,6 +62,11 @@ export const containerDefinitions = [
   { id: 'exportDeadLetters', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: DEAD_LETTER_TTL_IN_SECONDS },
   // Attack simulations and what arrived of them; kept 30 days (the health history).
   { id: 'simulations', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: SIMULATION_TTL_IN_SECONDS },
+  // Cluster configuration assessments (one per check and cluster, shared/store/assessmentStore.ts), the owners'
+  // exemptions of them, and the refresh runs (`POST .../assessments/refresh`, kept 30 days like simulations).
+  { id: 'assessments', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'assessmentExemptions', partitionKey: { paths: ['/subscriptionId'] } },
+  { id: 'assessmentRefreshes', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: SIMULATION_TTL_IN_SECONDS },
   // The service's own documents, not a tenant's: the simulation signing key, the pipeline health summary.
   { id: 'serviceState', partitionKey: { paths: ['/id'] } },
 ] as const satisfies readonly ContainerDefinition[];

@@ -23,6 +23,18 @@ import { putRoleAssignment } from '../../functions/putRoleAssignment';
 import { putSuppressionRule } from '../../functions/putSuppressionRule';
 import { simulateSuppressionRule } from '../../functions/simulateSuppressionRule';
 import { updatePlan } from '../../functions/updatePlan';
+import { deleteAssessmentExemption } from '../../functions/deleteAssessmentExemption';
+import { getAssessment } from '../../functions/getAssessment';
+import { getAssessmentExemption } from '../../functions/getAssessmentExemption';
+import { getAssessmentRefresh } from '../../functions/getAssessmentRefresh';
+import { getSecureScore } from '../../functions/getSecureScore';
+import { listAssessmentExemptions } from '../../functions/listAssessmentExemptions';
+import { listAssessments } from '../../functions/listAssessments';
+import { putAssessmentExemption } from '../../functions/putAssessmentExemption';
+import { startAssessmentRefresh } from '../../functions/startAssessmentRefresh';
+import { getAssessmentExemption as readAssessmentExemption, upsertAssessmentExemption } from '../../shared/store/assessmentExemptionStore';
+import { saveAssessmentRefreshRun } from '../../shared/store/assessmentRefreshStore';
+import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
 import { type SubscriptionRole } from '../../shared/auth/roles';
 import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
@@ -71,6 +83,10 @@ const MISSING_ALERT_ID = '0123456789abcdef0123456789abcdef';
 const MISSING_PRINCIPAL = 'c0000000-0000-4000-8000-00000000dead';
 const SIMULATION_ID = 'f0000000-0000-4000-8000-000000000001';
 const MISSING_SIMULATION_ID = 'f0000000-0000-4000-8000-00000000dead';
+const EXEMPTION_NAME = 'matrix-exemption';
+const REFRESH_ID = 'f1000000-0000-4000-8000-000000000001';
+const MISSING_REFRESH_ID = 'f1000000-0000-4000-8000-00000000dead';
+const EXEMPTION_BODY = { checkName: 'network-policy', scope: `/subscriptions/${SUB}`, category: 'waiver', reason: 'authorization matrix' };
 
 let harness: ApiHarness;
 
@@ -101,6 +117,10 @@ async function seedRule(subscriptionId: string, name: string): Promise<void> {
     updatedAtUtc: now,
     updatedBy: actor,
   });
+}
+
+async function seedExemption(subscriptionId: string, name: string): Promise<void> {
+  await upsertAssessmentExemption(harness.database, { ...EXEMPTION_BODY, category: 'waiver', name, subscriptionId, createdBy: 'test-setup', createdUtc: new Date().toISOString() });
 }
 
 async function seedCluster(subscriptionId: string, clusterName: string): Promise<void> {
@@ -241,6 +261,37 @@ const TABLE: Row[] = [
       return { params: { principalId }, unchanged: async () => expect(await readRoleAssignment(harness.database, SUB, principalId)).toBeUndefined() };
     },
   },
+  { name: 'listAssessments', handler: listAssessments, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  // The required `cluster` query parameter is missing here, which is refused after authorization (400).
+  { name: 'getAssessment', handler: getAssessment, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments/{name}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 400, input: () => ({ params: { name: 'network-policy' } }) },
+  { name: 'getSecureScore', handler: getSecureScore, method: 'GET', route: 'subscriptions/{subscriptionId}/secureScore', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  {
+    // With the plan on; the default cluster source lists nothing here, so a permitted refresh writes no assessment.
+    name: 'startAssessmentRefresh', handler: startAssessmentRefresh, method: 'POST', route: 'subscriptions/{subscriptionId}/assessments/refresh', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 202,
+    input: async () => {
+      await upsertPlan(harness.database, changePlan(SUB, undefined, { enabled: true, by: { principalId: 'test-setup', principalName: 'test setup' }, now: new Date() }));
+      return { params: {} };
+    },
+  },
+  { name: 'getAssessmentRefresh', handler: getAssessmentRefresh, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments/refresh/{refreshId}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { refreshId: REFRESH_ID } }) },
+  { name: 'listAssessmentExemptions', handler: listAssessmentExemptions, method: 'GET', route: 'subscriptions/{subscriptionId}/assessmentExemptions', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getAssessmentExemption', handler: getAssessmentExemption, method: 'GET', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { name: EXEMPTION_NAME } }) },
+  {
+    name: 'putAssessmentExemption', handler: putAssessmentExemption, method: 'PUT', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 201,
+    body: EXEMPTION_BODY,
+    input: () => {
+      const name = throwawayRuleName();
+      return { params: { name }, unchanged: async () => expect(await readAssessmentExemption(harness.database, SUB, name)).toBeUndefined() };
+    },
+  },
+  {
+    name: 'deleteAssessmentExemption', handler: deleteAssessmentExemption, method: 'DELETE', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 204,
+    input: async () => {
+      const name = throwawayRuleName();
+      await seedExemption(SUB, name);
+      return { params: { name }, unchanged: async () => expect(await readAssessmentExemption(harness.database, SUB, name)).toBeDefined() };
+    },
+  },
   {
     name: 'deleteRoleAssignment', handler: deleteRoleAssignment, method: 'DELETE', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', minimumRole: 'Owner', target: 'single', operator: true, success: 204,
     input: async () => {
@@ -279,6 +330,15 @@ beforeAll(async () => {
   await upsertAlerts(harness.database, [ALERT]);
   await seedRule(SUB, RULE_NAME);
   await seedCluster(SUB, CLUSTER_NAME);
+  await seedExemption(SUB, EXEMPTION_NAME);
+  await saveAssessmentRefreshRun(harness.database, {
+    id: REFRESH_ID,
+    subscriptionId: SUB,
+    status: 'Succeeded',
+    requestedBy: { principalId: 'test-setup', principalName: 'test setup' },
+    requestedAtUtc: '2026-11-22T10:00:00.000Z',
+    completedAtUtc: '2026-11-22T10:00:01.000Z',
+  });
   await createSimulationRun(harness.database, {
     id: SIMULATION_ID,
     subscriptionId: SUB,
@@ -347,6 +407,9 @@ describe('404 of another tenant\'s single resource', () => {
     { label: 'GET cluster', handler: getCluster, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
     { label: 'DELETE cluster', handler: deleteCluster, method: 'DELETE', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', existing: { clusterName: CLUSTER_NAME }, missing: { clusterName: 'no-such-cluster' } },
     { label: 'GET simulation', handler: getSimulation, method: 'GET', route: 'subscriptions/{subscriptionId}/simulations/{simulationId}', existing: { simulationId: SIMULATION_ID }, missing: { simulationId: MISSING_SIMULATION_ID } },
+    { label: 'GET assessment exemption', handler: getAssessmentExemption, method: 'GET', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', existing: { name: EXEMPTION_NAME }, missing: { name: 'no-such-exemption' } },
+    { label: 'DELETE assessment exemption', handler: deleteAssessmentExemption, method: 'DELETE', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', existing: { name: EXEMPTION_NAME }, missing: { name: 'no-such-exemption' } },
+    { label: 'GET assessment refresh', handler: getAssessmentRefresh, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments/refresh/{refreshId}', existing: { refreshId: REFRESH_ID }, missing: { refreshId: MISSING_REFRESH_ID } },
     { label: 'GET role assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', existing: { principalId: SUBJECT.objectId }, missing: { principalId: MISSING_PRINCIPAL } },
   ];
   const cases = probes.flatMap((probe) => (['Owner of another subscription', 'no role'] as const).map((callerName) => ({ ...probe, callerName })));
@@ -366,5 +429,6 @@ describe('404 of another tenant\'s single resource', () => {
   it('when the Owner of another subscription probes SUB, then the existing resources are untouched', async () => {
     expect(await readSuppressionRule(harness.database, SUB, RULE_NAME)).toBeDefined();
     expect(await readClusterRegistration(harness.database, SUB, CLUSTER_NAME)).toBeDefined();
+    expect(await readAssessmentExemption(harness.database, SUB, EXEMPTION_NAME)).toBeDefined();
   });
 });

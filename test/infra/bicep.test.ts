@@ -166,6 +166,7 @@ const deliberatelyUnset: Record<string, string> = {
   ARGUS_LOCAL_COSMOS_PORT: 'local runtime only',
   ARGUS_LOCAL_DATA_DIR: 'local runtime only',
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: 'local runtime only',
+  ARM_ENDPOINT: "the default (https://management.azure.com) is the public cloud's; a sovereign cloud sets it",
 };
 
 /** Settings that are not config.ts's but the Functions host's and extensions'. */

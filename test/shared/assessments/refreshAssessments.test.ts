@@ -1,0 +1,190 @@
+import { Item, Items } from '@azure/cosmos';
+import { refreshAssessments } from '../../../shared/assessments/refreshAssessments';
+import { type ClusterSource, type SubscriptionProblem } from '../../../shared/azure/clusterSource';
+import { AssessmentStatusCode } from '../../../shared/posture/assessment';
+import { type ArmJson, type ClusterFacts } from '../../../shared/posture/clusterCheck';
+import { clusterChecks } from '../../../shared/posture/checks/cluster';
+import { exampleCluster, hardenedCluster, hardenedClusterFacts } from '../../../shared/posture/exampleClusters';
+import { listAssessments } from '../../../shared/store/assessmentStore';
+import { changePlan, upsertPlan } from '../../../shared/store/planStore';
+import { recordUsage, usageHourOf } from '../../../shared/store/usageStore';
+import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
+
+const NOW = '2026-11-02T10:15:30.000Z';
+const LATER = '2026-11-02T16:15:30.000Z';
+const by = { principalId: 'test-setup', principalName: 'test setup' };
+
+function clusterOf(subscriptionId: string, name: string, hardened: boolean): ArmJson {
+  const resource = { id: `/subscriptions/${subscriptionId}/resourcegroups/rg-${name}/providers/Microsoft.ContainerService/managedClusters/${name}`, name };
+  return hardened ? hardenedCluster({}, resource) : exampleCluster({}, resource);
+}
+
+/** An in-memory cluster source that records which subscriptions it was asked for. */
+class MemoryClusterSource implements ClusterSource {
+  readonly asked: string[][] = [];
+  problems: SubscriptionProblem[] = [];
+  constructor(public clusters: ArmJson[], private readonly facts: (cluster: ArmJson, now: string) => Partial<ClusterFacts> = () => ({})) {}
+  listClusters(subscriptionIds: readonly string[]) {
+    this.asked.push([...subscriptionIds]);
+    return Promise.resolve({ clusters: this.clusters, problems: this.problems });
+  }
+  factsOf(cluster: ArmJson, now: string): Promise<ClusterFacts> {
+    return Promise.resolve({ ...this.facts(cluster, now), now });
+  }
+}
+
+describe('refreshAssessments', () => {
+  let cosmos: TestCosmos;
+  let sequence = 0;
+  const newSubscription = async (enabled = true): Promise<string> => {
+    sequence++;
+    const id = `0a0a0a0a-0000-4000-8000-${sequence.toString(16).padStart(12, '0')}`;
+    await upsertPlan(cosmos.database, changePlan(id, undefined, { enabled, by, now: new Date(NOW) }));
+    return id;
+  };
+  const writeCounter = () => {
+    const upserts = jest.spyOn(Items.prototype, 'upsert');
+    const deletes = jest.spyOn(Item.prototype, 'delete');
+    return {
+      count: () => ({ upserts: upserts.mock.calls.length, deletes: deletes.mock.calls.length }),
+      restore: () => {
+        upserts.mockRestore();
+        deletes.mockRestore();
+      },
+    };
+  };
+
+  beforeAll(async () => {
+    cosmos = await startTestCosmos();
+  });
+  afterAll(async () => {
+    await cosmos.close();
+  });
+
+  it('when a subscription is refreshed, then each cluster has one assessment per check with the checks\' statuses', async () => {
+    const sub = await newSubscription();
+    const source = new MemoryClusterSource([clusterOf(sub, 'aks-default', false), clusterOf(sub, 'aks-hardened', true)], (cluster, now) =>
+      cluster['name'] === 'aks-hardened' ? hardenedClusterFacts(now) : {},
+    );
+    const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+
+    expect(result.subscriptions).toEqual([{ subscriptionId: sub, clusters: 2, written: 2 * clusterChecks.length, deleted: 0, unchanged: 0, problems: [] }]);
+    const stored = await listAssessments(cosmos.database, sub);
+    expect(stored).toHaveLength(2 * clusterChecks.length);
+    const hardened = stored.filter((assessment) => assessment.resourceDetails.id.endsWith('/aks-hardened'));
+    expect(hardened.every((assessment) => assessment.status.code === AssessmentStatusCode.Healthy)).toBe(true);
+    const byDefault = stored.filter((assessment) => assessment.resourceDetails.id.endsWith('/aks-default'));
+    expect(byDefault.some((assessment) => assessment.status.code === AssessmentStatusCode.Unhealthy)).toBe(true);
+  });
+
+  it('when a refresh gives the same results, then it writes nothing to the store', async () => {
+    const sub = await newSubscription();
+    const source = new MemoryClusterSource([clusterOf(sub, 'aks-a', false), clusterOf(sub, 'aks-b', true)]);
+    await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+    const before = await listAssessments(cosmos.database, sub);
+
+    const counter = writeCounter();
+    try {
+      const again = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect(counter.count()).toEqual({ upserts: 0, deletes: 0 });
+      expect(again.subscriptions[0]).toMatchObject({ written: 0, deleted: 0, unchanged: 2 * clusterChecks.length });
+    } finally {
+      counter.restore();
+    }
+    expect(await listAssessments(cosmos.database, sub)).toEqual(before);
+  });
+
+  it('when one cluster changes, then only its changed assessments are written and the history records the change', async () => {
+    const sub = await newSubscription();
+    const source = new MemoryClusterSource([clusterOf(sub, 'aks-a', false), clusterOf(sub, 'aks-b', false)]);
+    await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+    source.clusters = [exampleCluster({ networkProfile: { networkPolicy: 'cilium' } }, { id: String(source.clusters[0]?.['id']), name: 'aks-a' }), clusterOf(sub, 'aks-b', false)];
+
+    const counter = writeCounter();
+    try {
+      const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect(result.subscriptions[0]?.written).toBeGreaterThanOrEqual(1);
+      expect(counter.count().upserts).toBe(result.subscriptions[0]?.written);
+    } finally {
+      counter.restore();
+    }
+    const changed = (await listAssessments(cosmos.database, sub, { name: 'network-policy' })).find((assessment) => assessment.resourceDetails.id.endsWith('/aks-a'));
+    expect(changed?.status.code).toBe(AssessmentStatusCode.Healthy);
+    expect(changed?.statusChangeDate).toBe(LATER);
+    expect(changed?.statusHistory.map((change) => change.code)).toEqual([AssessmentStatusCode.Unhealthy, AssessmentStatusCode.Healthy]);
+  });
+
+  it('when a cluster is gone, then its assessments are deleted; when the listing had a problem, then nothing is deleted', async () => {
+    const sub = await newSubscription();
+    const source = new MemoryClusterSource([clusterOf(sub, 'aks-a', false), clusterOf(sub, 'aks-b', false)]);
+    await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+    source.clusters = [clusterOf(sub, 'aks-a', false)];
+    source.problems = [{ subscriptionId: sub, kind: 'throttled', detail: 'Resource Graph answered 429' }];
+
+    const partial = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+    expect(partial.subscriptions[0]).toMatchObject({ deleted: 0, problems: ['throttled: Resource Graph answered 429'] });
+    expect(await listAssessments(cosmos.database, sub)).toHaveLength(2 * clusterChecks.length);
+
+    source.problems = [];
+    const complete = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+    expect(complete.subscriptions[0]).toMatchObject({ deleted: clusterChecks.length });
+    const left = await listAssessments(cosmos.database, sub);
+    expect(left.every((assessment) => assessment.resourceDetails.id.endsWith('/aks-a'))).toBe(true);
+  });
+
+  it('when a subscription\'s plan is not enabled, then its clusters are not read and nothing is written', async () => {
+    const off = await newSubscription(false);
+    const never = '0b0b0b0b-0000-4000-8000-000000000001';
+    const source = new MemoryClusterSource([clusterOf(off, 'aks-a', false)]);
+    const result = await refreshAssessments({ subscriptionIds: [off, never], clusterSource: source, database: cosmos.database, now: NOW });
+    expect(result).toEqual({ subscriptions: [], skipped: [off, never] });
+    expect(source.asked).toEqual([]);
+    expect(await listAssessments(cosmos.database, off)).toEqual([]);
+  });
+
+  it('when Argus metered audit events of a cluster and knows its hub, then the coverage check gets both facts', async () => {
+    const sub = await newSubscription();
+    const hour = usageHourOf(Date.parse(NOW) - 2 * 3_600_000);
+    await recordUsage(cosmos.database, [{ subscriptionId: sub, signal: 'audit', hourStartUtc: hour, position: { stream: 'hub/0', sequenceNumber: 1 }, eventsByCluster: { 'aks-hardened': 3 } }], new Date(NOW));
+    const hardenedFacts = hardenedClusterFacts(NOW);
+    const seen: ClusterFacts[] = [];
+    const source: ClusterSource = {
+      listClusters: () => Promise.resolve({ clusters: [clusterOf(sub, 'aks-hardened', true)], problems: [] }),
+      factsOf: (_cluster, now) => Promise.resolve({ now, diagnosticSettings: hardenedFacts.diagnosticSettings }),
+    };
+    const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW, argusAuditHub: hardenedFacts.argusAuditHub });
+    expect(result.subscriptions[0]?.written).toBe(clusterChecks.length);
+    const stored = await listAssessments(cosmos.database, sub);
+    // Healthy coverage needs both the hub (from the option) and the last audit event (from the usage meter).
+    expect(stored.filter((assessment) => assessment.status.code !== AssessmentStatusCode.Healthy).map((assessment) => assessment.name)).toEqual(seen);
+    expect(stored.find((assessment) => assessment.name === 'argus-audit-coverage')?.status.code).toBe(AssessmentStatusCode.Healthy);
+  });
+
+  it('when 200 clusters are refreshed twice, then the first writes one document per check and cluster and the second none (measured)', async () => {
+    const sub = await newSubscription();
+    const clusters = Array.from({ length: 200 }, (_, index) => clusterOf(sub, `aks-${index.toString().padStart(3, '0')}`, index % 2 === 0));
+    // The facts stay those of NOW (the last audit event does not move), so the second refresh sees the same results.
+    const source = new MemoryClusterSource(clusters, (cluster) => (Number(String(cluster['name']).slice(4)) % 2 === 0 ? hardenedClusterFacts(NOW) : {}));
+
+    const counter = writeCounter();
+    try {
+      const firstStart = performance.now();
+      const first = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+      const firstInMs = performance.now() - firstStart;
+      const firstWrites = counter.count().upserts;
+      const secondStart = performance.now();
+      const second = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      const secondInMs = performance.now() - secondStart;
+
+      expect(first.subscriptions[0]?.written).toBe(200 * clusterChecks.length);
+      expect(firstWrites).toBe(200 * clusterChecks.length);
+      expect(second.subscriptions[0]?.written).toBe(0);
+      expect(counter.count().upserts).toBe(firstWrites);
+      process.stdout.write(
+        `refresh of 200 clusters x ${clusterChecks.length} checks: first ${Math.round(firstInMs)} ms, ${firstWrites} writes; unchanged ${Math.round(secondInMs)} ms, 0 writes\n`,
+      );
+    } finally {
+      counter.restore();
+    }
+  }, 120_000);
+});
