@@ -63,5 +63,14 @@ module.exports = defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  // Azure's management SDKs stay behind shared/azure (one place to pin, wrap and fake them). Before the pure-core block,
+  // whose own rule (no Azure SDK at all) replaces this one in the core.
+  {
+    files: ['**/*.ts'],
+    ignores: ['shared/azure/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@azure/arm-*'], message: 'Azure management SDKs are imported only in shared/azure.' }] }],
+    },
+  },
   { files: ['shared/kubernetes/**/*.ts', 'shared/detection/**/*.ts', 'shared/node/**/*.ts', 'shared/intel/**/*.ts', 'shared/posture/**/*.ts'], rules: pureCoreRules },
 );

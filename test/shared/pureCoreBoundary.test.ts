@@ -44,6 +44,12 @@ describe('the pure detection core (shared/kubernetes, shared/node, shared/intel,
     expect(await problemsIn('shared/detection/probe.ts', code)).toEqual([]);
   });
 
+  it('when code outside shared/azure imports an Azure management SDK, then lint fails; inside shared/azure it is allowed', async () => {
+    const code = "import { ResourceGraphClient } from '@azure/arm-resourcegraph';\nexport const client = ResourceGraphClient;\n";
+    expect((await problemsIn('functions/probe.ts', code)).some((p) => p.startsWith('no-restricted-imports:'))).toBe(true);
+    expect((await problemsIn('shared/azure/probe.ts', code)).filter((p) => p.startsWith('no-restricted-imports:'))).toEqual([]);
+  });
+
   it('when an adapter outside the core imports an Azure SDK, then that is allowed', async () => {
     const code = "import { CosmosClient } from '@azure/cosmos';\nexport const client = (endpoint: string): CosmosClient => new CosmosClient({ endpoint });\n";
     expect(await problemsIn('shared/store/probe.ts', code)).toEqual([]);
