@@ -1,5 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { clusterChecks } from '../shared/posture/checks/cluster';
@@ -8,6 +7,7 @@ import { type ClusterInputItem, readClusterInput, type SkippedClusterInput } fro
 import { type ClusterAssessmentResult, evaluateClusterChecks } from '../shared/posture/evaluateClusterChecks';
 import { secureScore, type SecureScore } from '../shared/posture/secureScore';
 import { formatTable, type TableColumn } from './alertTable';
+import { describeFsError, resolveCliInputs } from './cliInputs';
 import { type CliIo, formatCount } from './cliIo';
 
 export const ASSESS_USAGE = `Usage: argus assess [options] <file|directory|->...
@@ -113,68 +113,23 @@ export function assessTexts(inputs: readonly { source: string; text: string }[],
   };
 }
 
-/** Reads the command line's paths: directories walked recursively (sorted), `-` as stdin; a string is an error. */
+/** Reads the command line's paths (see resolveCliInputs): each file whole, `-` as standard input; a string is an error. */
 async function readInputs(
   paths: readonly string[],
   stdin: NodeJS.ReadableStream,
 ): Promise<{ inputs: { source: string; text: string }[]; ignoredFiles: number } | string> {
+  const resolved = await resolveCliInputs(paths, ASSESSED_EXTENSIONS);
+  if (typeof resolved === 'string') return resolved;
   const inputs: { source: string; text: string }[] = [];
-  let ignoredFiles = 0;
-  const readOne = async (path: string): Promise<string | undefined> => {
+  for (const input of resolved.inputs) {
+    const source = input.kind === 'stdin' ? '-' : input.path;
     try {
-      inputs.push({ source: path, text: await readFile(path, 'utf8') });
-      return undefined;
+      inputs.push({ source, text: input.kind === 'stdin' ? await readStream(stdin) : await readFile(input.path, 'utf8') });
     } catch (error) {
-      return `cannot read ${path}: ${describeFsError(error)}`;
+      return `cannot read ${source === '-' ? 'standard input' : source}: ${describeFsError(error)}`;
     }
-  };
-  const walk = async (directory: string, visited: Set<string>): Promise<string | undefined> => {
-    let names: string[];
-    try {
-      names = (await readdir(directory)).sort();
-    } catch (error) {
-      return `cannot read directory ${directory}: ${describeFsError(error)}`;
-    }
-    for (const name of names) {
-      const path = join(directory, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info?.isDirectory() === true) {
-        const key = `${info.dev}:${info.ino}`;
-        if (visited.has(key)) continue;
-        visited.add(key);
-        const problem = await walk(path, visited);
-        if (problem !== undefined) return problem;
-      } else if (info?.isFile() === true && ASSESSED_EXTENSIONS.has(extname(name).toLowerCase())) {
-        const problem = await readOne(path);
-        if (problem !== undefined) return problem;
-      } else {
-        ignoredFiles++;
-      }
-    }
-    return undefined;
-  };
-  let stdinRead = false;
-  for (const path of paths) {
-    if (path === '-') {
-      if (stdinRead) continue;
-      stdinRead = true;
-      try {
-        inputs.push({ source: '-', text: await readStream(stdin) });
-      } catch (error) {
-        return `cannot read standard input: ${describeFsError(error)}`;
-      }
-      continue;
-    }
-    let info;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      return `cannot read ${path}: ${describeFsError(error)}`;
-    }
-    const problem = info.isDirectory() ? await walk(path, new Set([`${info.dev}:${info.ino}`])) : await readOne(path);
-    if (problem !== undefined) return problem;
   }
-  return { inputs, ignoredFiles };
+  return { inputs, ignoredFiles: resolved.ignoredFiles };
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
@@ -183,13 +138,6 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
-}
 
 const tableColumns: readonly TableColumn[] = [
   { header: 'CLUSTER', maxWidth: 32 },

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -22,6 +22,7 @@ import { SkipReason } from '../shared/kubernetes/skipReason';
 import { decodeNodeInput } from '../shared/node/decodeNodeInput';
 import { isNodeEventLike } from '../shared/node/normalizeNodeEvent';
 import { formatAlertTable } from './alertTable';
+import { type CliInput, describeFsError, resolveCliInputs, type ResolvedInputs } from './cliInputs';
 import { type CliIo, formatCount } from './cliIo';
 import { createProgressBar, type ProgressBar } from './progressBar';
 
@@ -79,13 +80,8 @@ const scanArgsSchema = z.object({
 });
 
 /** One input to scan: a file (regular or not: a FIFO is streamed) or standard input. */
-export type ScanInput = { kind: 'file'; path: string; bytes: number; regular: boolean } | { kind: 'stdin' };
-
-export interface ResolvedInputs {
-  inputs: ScanInput[];
-  /** Files in walked directories without a scanned extension. */
-  ignoredFiles: number;
-}
+export type ScanInput = CliInput;
+export type { ResolvedInputs };
 
 export interface ScanOptions {
   rules: readonly Rule[];
@@ -251,59 +247,9 @@ async function loadListOverrides(path: string): Promise<DetectionContext | strin
   return createDetectionContext(mergeDetectionLists(overrides.data));
 }
 
-/** Turns the command line's paths into inputs: directories walked recursively (sorted), `-` as stdin. */
-export async function resolveInputs(paths: readonly string[]): Promise<ResolvedInputs | string> {
-  const inputs: ScanInput[] = [];
-  let ignoredFiles = 0;
-  const visitedDirectories = new Set<string>();
-
-  const walk = async (directory: string): Promise<string | undefined> => {
-    let names: string[];
-    try {
-      names = (await readdir(directory)).sort();
-    } catch (error) {
-      return `cannot read directory ${directory}: ${describeFsError(error)}`;
-    }
-    for (const name of names) {
-      const path = join(directory, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info === undefined) {
-        ignoredFiles++; // a dangling symbolic link
-      } else if (info.isDirectory()) {
-        const key = `${info.dev}:${info.ino}`;
-        if (visitedDirectories.has(key)) continue; // a symbolic link back up the tree
-        visitedDirectories.add(key);
-        const problem = await walk(path);
-        if (problem !== undefined) return problem;
-      } else if (info.isFile() && SCANNED_EXTENSIONS.has(extname(name).toLowerCase())) {
-        inputs.push({ kind: 'file', path, bytes: info.size, regular: true });
-      } else {
-        ignoredFiles++;
-      }
-    }
-    return undefined;
-  };
-
-  for (const path of paths) {
-    if (path === '-') {
-      if (!inputs.some((input) => input.kind === 'stdin')) inputs.push({ kind: 'stdin' });
-      continue;
-    }
-    let info;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      return `cannot read ${path}: ${describeFsError(error)}`;
-    }
-    if (info.isDirectory()) {
-      visitedDirectories.add(`${info.dev}:${info.ino}`);
-      const problem = await walk(path);
-      if (problem !== undefined) return problem;
-    } else {
-      inputs.push({ kind: 'file', path, bytes: info.size, regular: info.isFile() });
-    }
-  }
-  return { inputs, ignoredFiles };
+/** The command line's paths as inputs: directories walked for the scanned extensions, `-` as stdin. */
+export function resolveInputs(paths: readonly string[]): Promise<ResolvedInputs | string> {
+  return resolveCliInputs(paths, SCANNED_EXTENSIONS);
 }
 
 /**
@@ -510,22 +456,6 @@ function isJson(text: string): boolean {
   }
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'not a directory';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
-}
 
 /**
  * `scanned 3 files, 12,345 events in 1.2 s; skipped 12 (otherCategory 10, truncatedJson 2);
