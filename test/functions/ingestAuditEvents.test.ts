@@ -1,14 +1,13 @@
-import { InvocationContext, type RetryOptions } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { ingestAuditEvents, ingestAuditEventsFunction } from '../../functions/ingestAuditEvents';
-import { invokeWithRetry } from '../../local/invokeWithRetry';
 import { type Alert } from '../../shared/alerts/alert';
 import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
 import { getUsage } from '../../shared/store/usageStore';
 import { isTransientStoreError } from '../../shared/store/transientFaults';
-import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent, triggerMetadataOf } from '../support/auditMessages';
+import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent } from '../support/auditMessages';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
-import { useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
+import { deliverWithRetry, type LoggingContext, triggerContextFor, useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
 import { storedAlertsOf } from '../support/storedAlerts';
 
 /*
@@ -28,30 +27,9 @@ function attackBatch(subscriptionId: string, partitionId: string, pods = 6): Eve
   );
 }
 
-function contextFor(batch: EventBatch, retryCount?: number): InvocationContext & { logs: { level: string; message: string }[] } {
-  const logs: { level: string; message: string }[] = [];
-  const context = new InvocationContext({
-    functionName: 'ingestAuditEvents',
-    invocationId: 'test',
-    triggerMetadata: triggerMetadataOf(batch),
-    logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
-    ...(retryCount === undefined ? {} : { retryContext: { retryCount, maxRetryCount: -1 } }),
-  });
-  return Object.assign(context, { logs });
-}
-
-/** The function under its own retry policy, with the waits shortened so that the test is quick. */
-async function deliver(batch: EventBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
-  const policy = ingestAuditEventsFunction.options.retry as RetryOptions;
-  const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } };
-  const errors: unknown[] = [];
-  const input = batch.messages.map((m) => m.body);
-  const outcome = await invokeWithRetry((retryContext) => ingestAuditEvents(input, contextFor(batch, retryContext?.retryCount)), {
-    retry: quick,
-    onFailedAttempt: (error) => errors.push(error),
-  });
-  return { ok: outcome.ok, attempts: outcome.attempts, errors };
-}
+const trigger = { name: 'ingestAuditEvents', handler: ingestAuditEvents, options: ingestAuditEventsFunction.options };
+const contextFor = (batch: EventBatch, retryCount?: number): LoggingContext => triggerContextFor(trigger, batch, retryCount);
+const deliver = (batch: EventBatch): ReturnType<typeof deliverWithRetry> => deliverWithRetry(trigger, batch);
 
 function alertsOf(subscriptionId: string): Promise<Alert[]> {
   return storedAlertsOf(harness.store.database, subscriptionId);

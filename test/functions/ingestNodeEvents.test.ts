@@ -1,13 +1,11 @@
-import { InvocationContext, type RetryOptions } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { ingestAuditEventsFunction } from '../../functions/ingestAuditEvents';
 import { ingestNodeEvents, ingestNodeEventsFunction } from '../../functions/ingestNodeEvents';
-import { invokeWithRetry } from '../../local/invokeWithRetry';
 import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
 import { isTransientStoreError } from '../../shared/store/transientFaults';
 import { getUsage } from '../../shared/store/usageStore';
-import { triggerMetadataOf } from '../support/auditMessages';
-import { useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
+import { deliverWithRetry, type LoggingContext, triggerContextFor, useIngestionTriggerHarness } from '../support/ingestionTriggerHarness';
 import { type ProxiedRequest } from '../support/faultInjectingProxy';
 import { benignExecEvent, minerEvent, ndjson, nodeBatch, nodeTime, nsenterEvent, onCluster, reverseShellEvent } from '../support/nodeMessages';
 
@@ -30,30 +28,9 @@ function nodeTraffic(subscriptionId: string, partitionId: string, messages = 3):
   );
 }
 
-function contextFor(batch: EventBatch, retryCount?: number): InvocationContext & { logs: { level: string; message: string }[] } {
-  const logs: { level: string; message: string }[] = [];
-  const context = new InvocationContext({
-    functionName: 'ingestNodeEvents',
-    invocationId: 'test',
-    triggerMetadata: triggerMetadataOf(batch),
-    logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
-    ...(retryCount === undefined ? {} : { retryContext: { retryCount, maxRetryCount: -1 } }),
-  });
-  return Object.assign(context, { logs });
-}
-
-/** The function under its own retry policy, with the waits shortened. */
-async function deliver(batch: EventBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
-  const policy = ingestNodeEventsFunction.options.retry as RetryOptions;
-  const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } };
-  const errors: unknown[] = [];
-  const input = batch.messages.map((m) => m.body);
-  const outcome = await invokeWithRetry((retryContext) => ingestNodeEvents(input, contextFor(batch, retryContext?.retryCount)), {
-    retry: quick,
-    onFailedAttempt: (error) => errors.push(error),
-  });
-  return { ok: outcome.ok, attempts: outcome.attempts, errors };
-}
+const trigger = { name: 'ingestNodeEvents', handler: ingestNodeEvents, options: ingestNodeEventsFunction.options };
+const contextFor = (batch: EventBatch, retryCount?: number): LoggingContext => triggerContextFor(trigger, batch, retryCount);
+const deliver = (batch: EventBatch): ReturnType<typeof deliverWithRetry> => deliverWithRetry(trigger, batch);
 
 const usageWrites = (request: ProxiedRequest): boolean => request.kind === 'write' && request.path.includes('/colls/usage/');
 

@@ -1,6 +1,10 @@
+import { InvocationContext, type RetryOptions } from '@azure/functions';
+import { invokeWithRetry } from '../../local/invokeWithRetry';
+import { type EventBatch } from '../../shared/ingestion/eventHubBatch';
 import { setAlertEventPublisherForTests } from '../../shared/services';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { applyAppSettings } from './appSettings';
+import { triggerMetadataOf } from './auditMessages';
 import { startFaultInjectingCosmos, type FaultInjectingCosmos } from './faultInjectingCosmos';
 import { RecordingPublisher } from './recordingPublisher';
 
@@ -53,4 +57,39 @@ export function useIngestionTriggerHarness(subscriptionIdPrefix: string): Ingest
       return subscriptionId;
     },
   };
+}
+
+/** An ingestion trigger as the tests drive it: its name, its handler and its registered options (the retry policy). */
+export interface IngestionTrigger {
+  name: string;
+  handler: (input: unknown, context: InvocationContext) => Promise<void>;
+  options: { retry?: RetryOptions };
+}
+
+export type LoggingContext = InvocationContext & { logs: { level: string; message: string }[] };
+
+/** The invocation context the host passes for a batch (its trigger metadata, a retry count when retrying), with the logs kept. */
+export function triggerContextFor(trigger: Pick<IngestionTrigger, 'name'>, batch: EventBatch, retryCount?: number): LoggingContext {
+  const logs: { level: string; message: string }[] = [];
+  const context = new InvocationContext({
+    functionName: trigger.name,
+    invocationId: 'test',
+    triggerMetadata: triggerMetadataOf(batch),
+    logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
+    ...(retryCount === undefined ? {} : { retryContext: { retryCount, maxRetryCount: -1 } }),
+  });
+  return Object.assign(context, { logs });
+}
+
+/** The trigger under its own retry policy, with the waits shortened so that the test is quick. */
+export async function deliverWithRetry(trigger: IngestionTrigger, batch: EventBatch): Promise<{ ok: boolean; attempts: number; errors: unknown[] }> {
+  const policy = trigger.options.retry as RetryOptions;
+  const quick: RetryOptions = { ...policy, strategy: 'exponentialBackoff', minimumInterval: { milliseconds: 5 }, maximumInterval: { milliseconds: 20 } };
+  const errors: unknown[] = [];
+  const input = batch.messages.map((m) => m.body);
+  const outcome = await invokeWithRetry((retryContext) => trigger.handler(input, triggerContextFor(trigger, batch, retryContext?.retryCount)), {
+    retry: quick,
+    onFailedAttempt: (error) => errors.push(error),
+  });
+  return { ok: outcome.ok, attempts: outcome.attempts, errors };
 }
