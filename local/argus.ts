@@ -1,4 +1,5 @@
 import { assessCommand } from './assessCommand';
+import { assessWorkloadsCommand } from './assessWorkloadsCommand';
 import { type CliIo, processIo } from './cliIo';
 import { rulesCommand } from './rulesCommand';
 import { scanCommand } from './scanCommand';
@@ -12,6 +13,10 @@ Commands:
   assess <file|directory|->... evaluate the cluster configuration checks over AKS clusters' JSON
                                (az aks show, ARM, Resource Graph) and print the assessments and the
                                secure score (JSON lines or a table)
+  assess-workloads <file|directory|->...
+                               evaluate the workload controls (Pod Security Standards, Azure Policy)
+                               over Kubernetes manifests and print the failing controls per object and
+                               the Pod Security level per namespace; --fail-on makes it a CI gate
   rules [--json] [--source audit|node]
                                list the detection rules and their equivalents in other products
   webhook-receiver --secret <whsec_...> [--port 8089] [--host 127.0.0.1]
@@ -27,6 +32,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return scanCommand(rest, io);
     case 'assess':
       return assessCommand(rest, io);
+    case 'assess-workloads':
+      return assessWorkloadsCommand(rest, io);
     case 'rules':
       return rulesCommand(rest, io);
     case 'webhook-receiver':
