@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat, toExportRecord } from '../shared/ale
 import { evaluateRules } from '../shared/detection/evaluateRules';
 import { type Finding } from '../shared/detection/finding';
 import { allRules } from '../shared/detection/rules/index';
-import { deliverAlertChanges, type DeliverySummary } from '../shared/export/deliverAlertChanges';
+import { deliverExportChanges, type DeliverySummary } from '../shared/export/deliverExportChanges';
 import { deliverWebhook } from '../shared/export/deliverWebhook';
 import { TargetCircuitBreaker } from '../shared/export/deliveryRetry';
 import { ExportTargetKind, type ExportSettings, type WebhookTarget } from '../shared/export/exportTargets';
@@ -31,7 +31,7 @@ import { ms, percentile, rate, seconds, summarize, table, timed, timedAsync, typ
  * 1. formatting: `toExportRecord` + serialization per format, against `JSON.stringify(alert)`;
  * 2. pull: paging every alert with `queryAlertChanges` (the export's read) through the real SDK and the
  *    in-process Cosmos server, against paging the same alerts with `queryAlerts` (the alert list);
- * 3. push: `deliverAlertChanges` to a local HTTP receiver (signed, SSRF-guarded, one connection per
+ * 3. push: `deliverExportChanges` to a local HTTP receiver (signed, SSRF-guarded, one connection per
  *    delivery, sequential per target), against plain `http.request` POSTs of the same bodies.
  *
  * The alerts are real: the traffic generator's events through decodeAuditInput, evaluateRules and
@@ -354,7 +354,7 @@ async function measurePush(alerts: readonly Alert[], rounds: number, productVers
     const userAgent = `Argus/${productVersion} (bench)`;
     const events: AlertChangedEvent[] = alerts.map(alertChangedEventOf);
     const deliver = (): Promise<DeliverySummary> =>
-      deliverAlertChanges(events, {
+      deliverExportChanges(events, {
         exportSettingsOf: () => Promise.resolve(settings),
         eventHubSender: () => {
           throw new Error('the benchmark has no Event Hub target');
@@ -380,7 +380,7 @@ async function measurePush(alerts: readonly Alert[], rounds: number, productVers
     const passes = [
       { name: 'baseline: http.request POST, keep-alive agent', run: () => postPlain(receiver.port, bodies, true) },
       { name: 'baseline: http.request POST, new connection', run: () => postPlain(receiver.port, bodies, false) },
-      { name: 'push: deliverAlertChanges (json webhook)', run: async () => (await deliver()).delivered },
+      { name: 'push: deliverExportChanges (json webhook)', run: async () => (await deliver()).delivered },
     ];
     const times = new Map<string, Timing[]>();
     const failures = new Map<string, number>();

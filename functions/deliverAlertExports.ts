@@ -1,10 +1,10 @@
 import type { InvocationContext } from '@azure/functions';
 import { ArgusEnvironment } from '../shared/config';
-import { deliverAlertChanges } from '../shared/export/deliverAlertChanges';
+import { deliverExportChanges } from '../shared/export/deliverExportChanges';
 import { deliverWebhook } from '../shared/export/deliverWebhook';
 import { defineEventHubFunction } from '../shared/functions/defineFunction';
 import { deadLetterSourceOf, readEventHubBatch } from '../shared/ingestion/eventHubBatch';
-import { type AlertChangedEvent, readAlertChangedEvent } from '../shared/messaging/alertChangedEvents';
+import { type ExportEvent, readExportEvent } from '../shared/messaging/exportEvents';
 import { getServices } from '../shared/services';
 import { toDeadLetter, writeDeadLetters } from '../shared/store/deadLetterStore';
 import { writeExportDeadLetters } from '../shared/store/exportDeadLetterStore';
@@ -14,8 +14,8 @@ import { getAppVersion } from '../shared/version';
 
 /**
  * The push export's trigger: batches of the alert-events hub (`%ALERT_EVENTS_EVENTHUB_NAME%`), each event
- * one alert creation or change, delivered to the subscription's enabled targets (see
- * shared/export/deliverAlertChanges.ts). Failed deliveries are dead-lettered where the subscription's
+ * one alert creation or change, or one assessment change, delivered to the subscription's enabled targets (see
+ * shared/export/deliverExportChanges.ts). Failed deliveries are dead-lettered where the subscription's
  * admins can see them; only store faults reading the settings throw, and the retry policy runs the
  * batch again (targets may then receive a delivery twice, with the same delivery id).
  */
@@ -27,10 +27,10 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
     return;
   }
   const { batch } = reading;
-  const events: AlertChangedEvent[] = [];
+  const events: ExportEvent[] = [];
   const invalid = [];
   for (const message of batch.messages) {
-    const event = readAlertChangedEvent(message.body);
+    const event = readExportEvent(message.body);
     if (event.ok) events.push(event.event);
     else invalid.push({ message, problem: event.problem });
   }
@@ -55,7 +55,7 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
   const local = services.config.environment === ArgusEnvironment.local;
   const { settings, eventHubSender, breakerOf } = services.exportDelivery;
   try {
-    const summary = await deliverAlertChanges(events, {
+    const summary = await deliverExportChanges(events, {
       exportSettingsOf: (subscriptionId) => settings.get(subscriptionId, () => getExportSettings(services.database, subscriptionId)),
       eventHubSender,
       breakerOf,
@@ -69,7 +69,7 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
   } catch (error) {
     if (isTransientStoreError(error)) throw error;
     // Not a store outage: a bug or a document the code cannot read. Retrying would loop on it.
-    context.error(`export batch ${batch.eventHubName}/${batch.partitionId} failed; its ${events.length} alert changes are not pushed (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
+    context.error(`export batch ${batch.eventHubName}/${batch.partitionId} failed; its ${events.length} changes are not pushed (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

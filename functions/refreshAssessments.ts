@@ -24,17 +24,21 @@ export async function refreshAssessments(_timer: Timer, context: InvocationConte
     database: services.database,
     now: new Date().toISOString(),
     argusAuditHub: { eventHubName: services.config.auditStream.eventHubName },
+    publisher: services.alertEventPublisher,
+    restampAfterInMs: services.config.export.settleInMs,
   });
   let clusters = 0;
   let written = 0;
   let deleted = 0;
+  let exported = 0;
   for (const subscription of result.subscriptions) {
     clusters += subscription.clusters;
     written += subscription.written;
     deleted += subscription.deleted;
-    for (const problem of subscription.problems) context.warn(`assessment refresh of subscription ${subscription.subscriptionId}: clusters not read (${problem})`);
+    exported += subscription.exported;
+    for (const problem of subscription.problems) context.warn(`assessment refresh of subscription ${subscription.subscriptionId}: ${problem}`);
   }
-  context.log(`assessment refresh: ${result.subscriptions.length} subscriptions, ${clusters} clusters, ${written} assessments written, ${deleted} deleted, in ${Date.now() - startedInMs} ms`);
+  context.log(`assessment refresh: ${result.subscriptions.length} subscriptions, ${clusters} clusters, ${written} assessments written, ${deleted} deleted, ${exported} status changes exported, in ${Date.now() - startedInMs} ms`);
 }
 
 export const refreshAssessmentsFunction = defineTimerFunction('refreshAssessments', {

@@ -1,9 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { runAssessmentRefresh } from '../shared/assessments/runAssessmentRefresh';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
+import { AssessmentRefreshTrigger } from '../shared/store/assessmentRefreshStore';
 import { changePlan, getPlan as readPlan, toPlanView, upsertPlan } from '../shared/store/planStore';
 
 const bodySchema = z.strictObject({
@@ -17,6 +19,11 @@ const bodySchema = z.strictObject({
  * raised only for activity from then on. `scheduledSimulation` opts in to (or out of) the scheduled
  * attack simulation that checks the pipeline end to end; left out, it stays as it was. Returns the plan
  * with the onboarding instructions, as GET does.
+ *
+ * Switching the plan on also assesses the subscription's clusters at once (the same recorded refresh as
+ * `POST .../assessments/refresh`, within the request for the reason given there), so the owner sees the posture, or
+ * the missing Reader grant, without waiting for the timer: the run is in `assessmentRefresh`, with its `location`.
+ * A refresh that fails does not undo the switch: the run says Failed and the timer tries again.
  */
 export async function updatePlan(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const access = await authorizeSubscriptionRequest(request, context, { minimumRole: 'Owner', target: 'collection' });
@@ -35,10 +42,18 @@ export async function updatePlan(request: HttpRequest, context: InvocationContex
     now: new Date(),
   });
   const saved = await upsertPlan(services.database, next);
-  if (current?.enabled !== next.enabled) {
-    context.log(`plan ${next.enabled ? 'enabled' : 'disabled'} for subscription ${subscriptionId} by ${principal.objectId}`);
-  }
-  return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: toPlanView(subscriptionId, saved, services.config.auditStream) };
+  const view = toPlanView(subscriptionId, saved, services.config.auditStream);
+  if (current?.enabled === next.enabled) return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: view };
+
+  context.log(`plan ${next.enabled ? 'enabled' : 'disabled'} for subscription ${subscriptionId} by ${principal.objectId}`);
+  if (!next.enabled) return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: view };
+  const run = await runAssessmentRefresh(services, context, {
+    subscriptionId,
+    trigger: AssessmentRefreshTrigger.PlanEnabled,
+    requestedBy: { principalId: principal.objectId, principalName: principal.displayName },
+  });
+  const location = new URL(`/api/subscriptions/${subscriptionId}/assessments/refresh/${run.id}`, request.url).toString();
+  return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { ...view, assessmentRefresh: { ...run, location } } };
 }
 
 export const updatePlanFunction = defineHttpFunction('updatePlan', {

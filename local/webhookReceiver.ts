@@ -109,6 +109,9 @@ function summarizeObject(envelope: unknown): string {
   // Argus' webhook envelope carries the alert (json) or the OCSF finding (ocsf) under `data`.
   const value = isRecord(envelope.data) ? { ...envelope.data, version: envelope.version } : envelope;
   if (isRecord(value.finding_info)) return `ocsf ${String(value.class_name)} title=${String(value.finding_info.title)} status=${String(value.status)} version=${String(value.version)}`;
+  if (value.kind === 'assessment' && isRecord(value.status) && isRecord(value.resourceDetails)) {
+    return `assessment name=${String(value.name)} status=${String(value.status.code)} resource=${String(value.resourceDetails.id)} version=${String(value.version)}`;
+  }
   const fields = ['alertType', 'alertDisplayName', 'status', 'version']
     .filter((name) => typeof value[name] === 'string' || typeof value[name] === 'number')
     .map((name) => `${name}=${String(value[name] as string | number)}`);

@@ -78,9 +78,27 @@ var containers containerDefinition[] = [
   // Attack simulations and what arrived of them (the health history).
   { id: 'simulations', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
   // Cluster configuration assessments, their exemptions, and the refresh runs (kept 30 days).
-  { id: 'assessments', partitionKey: { paths: [ '/subscriptionId' ] } }
+  {
+    id: 'assessments'
+    partitionKey: { paths: [ '/subscriptionId' ] }
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [ { path: '/*' } ]
+      excludedPaths: [ { path: '/"_etag"/?' } ]
+      // The incremental export of assessment changes reads them oldest first (queryAssessmentChanges).
+      compositeIndexes: [
+        [
+          { path: '/exportedChangeUtc', order: 'ascending' }
+          { path: '/id', order: 'ascending' }
+        ]
+      ]
+    }
+  }
   { id: 'assessmentExemptions', partitionKey: { paths: [ '/subscriptionId' ] } }
   { id: 'assessmentRefreshes', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
+  // The live workload inventory: per-item TTL on (-1), only the tombstones of deleted workloads expire (7 days).
+  { id: 'workloads', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: -1 }
   // The service's own documents, not a tenant's (simulation signing key, pipeline health summary).
   { id: 'serviceState', partitionKey: { paths: [ '/id' ] } }
 ]

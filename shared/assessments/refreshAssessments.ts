@@ -1,13 +1,18 @@
 import type { Database } from '@azure/cosmos';
-import { type ClusterSource } from '../azure/clusterSource';
+import { type ClusterSource, type SubscriptionProblem, SubscriptionProblemKind } from '../azure/clusterSource';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
+import { publishAssessmentChanges } from '../messaging/assessmentChangedEvents';
+import { type EventPublisher } from '../messaging/eventPublisher';
 import { type ArmJson, type ClusterCheck, type ClusterFacts } from '../posture/clusterCheck';
 import { clusterChecks } from '../posture/checks/cluster';
-import { type Assessment, createAssessmentId, evaluateClusterChecks, nextAssessment } from '../posture/evaluateClusterChecks';
+import { type Assessment, type ClusterAssessmentResult, createAssessmentId, evaluateClusterChecks, isExportedChange, nextAssessment } from '../posture/evaluateClusterChecks';
+import { noReadAccessResults } from '../posture/noReadAccess';
+import { listAssessmentExemptions } from '../store/assessmentExemptionStore';
 import { lastAuditEventHourByCluster } from '../store/assessmentRefreshInputs';
 import { deleteAssessments, listAssessments, upsertAssessments } from '../store/assessmentStore';
 import { mapWithConcurrency } from '../store/mapWithConcurrency';
 import { getPlan } from '../store/planStore';
+import { exemptAssessments } from './exemptAssessments';
 
 /**
  * The assessment refresh (the edge around the pure cluster checks): for each subscription whose plan is enabled, read
@@ -15,6 +20,12 @@ import { getPlan } from '../store/planStore';
  * (`nextAssessment`): a refresh with the same results writes nothing. Assessments of clusters that are gone (and of
  * checks no longer in the catalogue) are deleted, but only for a subscription whose clusters could be listed: a
  * listing that failed deletes nothing. Subscriptions without the plan are not read at all.
+ *
+ * A subscription Argus may not read (403) is not a silent gap: its assessments become NotApplicable with cause
+ * `noReadAccess` (one per check on the subscription itself when it has none yet), which the list, the score and the
+ * export show; throttling and outages keep the last results. Status changes are exported: each is stamped when it is
+ * written (`exportedChangeUtc`, stamped again after a write slower than `restampAfterInMs`, so the pull export never
+ * reads past it) and published to the alert-events hub for the push targets.
  */
 
 export interface RefreshAssessmentsOptions {
@@ -27,6 +38,12 @@ export interface RefreshAssessmentsOptions {
   checks?: readonly ClusterCheck[];
   /** The hub Argus reads audit records from (`config.auditStream.eventHubName`), for the coverage check. */
   argusAuditHub?: ClusterFacts['argusAuditHub'];
+  /** Where status changes are published for the push export (the alert-events hub); none: not pushed. */
+  publisher?: EventPublisher;
+  /** The write-time clock of exported changes (RFC 3339); default the system clock. */
+  stamp?: () => string;
+  /** A change whose write took longer than this from its stamp is stamped again (the export's settle time). */
+  restampAfterInMs?: number;
 }
 
 export interface SubscriptionRefresh {
@@ -35,6 +52,8 @@ export interface SubscriptionRefresh {
   written: number;
   deleted: number;
   unchanged: number;
+  /** Status changes (first evaluations included): in the pull export, and pushed when a publisher is given. */
+  exported: number;
   problems: string[];
 }
 
@@ -46,6 +65,9 @@ export interface AssessmentRefreshResult {
 }
 
 const CLUSTER_CONCURRENCY = 8;
+const WRITE_CONCURRENCY = 16;
+/** The export's default settle time (EXPORT_SETTLE_SECONDS). */
+const DEFAULT_RESTAMP_AFTER_IN_MS = 10_000;
 /** How far back the usage meter is read for the last audit event (the coverage check looks 24 hours back). */
 const AUDIT_LOOKBACK_IN_MS = 25 * 3_600_000;
 
@@ -65,18 +87,75 @@ export async function refreshAssessments(options: RefreshAssessmentsOptions): Pr
   }
   const subscriptions: SubscriptionRefresh[] = [];
   for (const subscriptionId of enabled) {
-    const problems = listing.problems.filter((problem) => problem.subscriptionId.toLowerCase() === subscriptionId).map((problem) => `${problem.kind}: ${problem.detail}`);
+    const problems = listing.problems.filter((problem) => problem.subscriptionId.toLowerCase() === subscriptionId);
     subscriptions.push(await refreshSubscription(options, subscriptionId, clustersBySubscription.get(subscriptionId) ?? [], problems));
   }
   return { subscriptions, skipped };
 }
 
-async function refreshSubscription(options: RefreshAssessmentsOptions, subscriptionId: string, clusters: readonly ArmJson[], problems: string[]): Promise<SubscriptionRefresh> {
-  const { database, clusterSource, now } = options;
+async function refreshSubscription(
+  options: RefreshAssessmentsOptions,
+  subscriptionId: string,
+  clusters: readonly ArmJson[],
+  listingProblems: readonly SubscriptionProblem[],
+): Promise<SubscriptionRefresh> {
+  const { database, now } = options;
   const checks = options.checks ?? clusterChecks;
   const stored = new Map((await listAssessments(database, subscriptionId)).map((assessment) => [assessment.id, assessment]));
-  const lastAuditHour = await lastAuditEventHourByCluster(database, subscriptionId, new Date(Date.parse(now) - AUDIT_LOOKBACK_IN_MS).toISOString());
+  const problems = listingProblems.map((problem) => `${problem.kind}: ${problem.detail}`);
+  const refused = listingProblems.find((problem) => problem.kind === SubscriptionProblemKind.NoReadAccess);
+  const results = refused !== undefined ? noReadAccessResults(subscriptionId, [...stored.values()], checks, refused.detail) : await evaluateClusters(options, subscriptionId, clusters, checks);
 
+  const seen = new Set<string>();
+  const changed: Assessment[] = [];
+  let unchanged = 0;
+  for (const result of results) {
+    if (result.subscriptionId !== subscriptionId) continue;
+    const id = createAssessmentId(result.subscriptionId, result.clusterResourceId, result.checkName);
+    seen.add(id);
+    const next = nextAssessment(stored.get(id), result, now);
+    if (next === undefined) unchanged++;
+    else changed.push(next);
+  }
+  // A refused listing replaces the results it has (and deletes the subscription-level ones once clusters are readable).
+  const gone = problems.length > 0 && refused === undefined ? [] : [...stored.keys()].filter((id) => !seen.has(id));
+  const exportedChanges = changed.filter((next) => isExportedChange(stored.get(next.id), next));
+  const exported = new Set(exportedChanges.map((next) => next.id));
+  await upsertAssessments(
+    database,
+    changed.filter((next) => !exported.has(next.id)),
+  );
+  const written = await writeExportedChanges(options, exportedChanges);
+  await deleteAssessments(database, subscriptionId, gone);
+  if (options.publisher !== undefined && written.length > 0) {
+    try {
+      const exemptions = await listAssessmentExemptions(database, subscriptionId);
+      await publishAssessmentChanges(options.publisher, exemptAssessments(written, exemptions, now));
+    } catch (error) {
+      problems.push(`pushFailed: ${written.length} status changes were not published for the push export (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { subscriptionId, clusters: clusters.length, written: changed.length, deleted: gone.length, unchanged, exported: written.length, problems };
+}
+
+/** Writes exported changes stamped at write time, and again when a write outlasted the settle time. */
+async function writeExportedChanges(options: RefreshAssessmentsOptions, changes: readonly Assessment[]): Promise<Assessment[]> {
+  const stamp = options.stamp ?? (() => new Date().toISOString());
+  const restampAfterInMs = options.restampAfterInMs ?? DEFAULT_RESTAMP_AFTER_IN_MS;
+  return mapWithConcurrency(changes, WRITE_CONCURRENCY, async (change) => {
+    let written: Assessment = { ...change, exportedChangeUtc: stamp() };
+    await upsertAssessments(options.database, [written]);
+    if (Date.parse(stamp()) - Date.parse(written.exportedChangeUtc) > restampAfterInMs) {
+      written = { ...written, exportedChangeUtc: stamp() };
+      await upsertAssessments(options.database, [written]);
+    }
+    return written;
+  });
+}
+
+async function evaluateClusters(options: RefreshAssessmentsOptions, subscriptionId: string, clusters: readonly ArmJson[], checks: readonly ClusterCheck[]): Promise<ClusterAssessmentResult[]> {
+  const { database, clusterSource, now } = options;
+  const lastAuditHour = await lastAuditEventHourByCluster(database, subscriptionId, new Date(Date.parse(now) - AUDIT_LOOKBACK_IN_MS).toISOString());
   const evaluated = await mapWithConcurrency(clusters, CLUSTER_CONCURRENCY, async (cluster) => {
     const facts: ClusterFacts = { ...(await clusterSource.factsOf(cluster, now)), now };
     if (facts.argusAuditHub === undefined && options.argusAuditHub !== undefined) facts.argusAuditHub = options.argusAuditHub;
@@ -85,20 +164,5 @@ async function refreshSubscription(options: RefreshAssessmentsOptions, subscript
     if (facts.lastAuditEventUtc === undefined && lastAudit !== undefined) facts.lastAuditEventUtc = lastAudit;
     return evaluateClusterChecks(cluster, facts, checks);
   });
-
-  const seen = new Set<string>();
-  const changed: Assessment[] = [];
-  let unchanged = 0;
-  for (const result of evaluated.flat()) {
-    if (result.subscriptionId !== subscriptionId) continue;
-    const id = createAssessmentId(result.subscriptionId, result.clusterResourceId, result.checkName);
-    seen.add(id);
-    const next = nextAssessment(stored.get(id), result, now);
-    if (next === undefined) unchanged++;
-    else changed.push(next);
-  }
-  const gone = problems.length > 0 ? [] : [...stored.keys()].filter((id) => !seen.has(id));
-  await upsertAssessments(database, changed);
-  await deleteAssessments(database, subscriptionId, gone);
-  return { subscriptionId, clusters: clusters.length, written: changed.length, deleted: gone.length, unchanged, problems };
+  return evaluated.flat();
 }

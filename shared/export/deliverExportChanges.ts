@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type Alert } from '../alerts/alert';
-import { type ExportRecord, toExportRecord } from '../alerts/export/exportFormat';
-import { type AlertChangedEvent, ALERT_CHANGED_EVENT_TYPE } from '../messaging/alertChangedEvents';
+import { type ExportFormat, type ExportRecord, toExportRecord } from '../alerts/export/exportFormat';
+import { ALERT_CHANGED_EVENT_TYPE } from '../messaging/alertChangedEvents';
 import { type EventPublisher } from '../messaging/eventPublisher';
+import { type ExportEvent, exportEventItem } from '../messaging/exportEvents';
+import { toAssessmentExportRecord } from '../posture/export/assessmentExportFormat';
 import { type ExportDeadLetter } from '../store/exportDeadLetterStore';
 import { mapWithConcurrency } from '../store/mapWithConcurrency';
 import { type WebhookAttempt, type WebhookRequest } from './deliverWebhook';
@@ -10,9 +11,9 @@ import { type DeliverWithRetryOptions, deliverWithRetry, type TargetCircuitBreak
 import { type EventHubTarget, type ExportSettings, type ExportTarget, ExportTargetKind, type WebhookTarget } from './exportTargets';
 
 /**
- * The push export: alert-changed events delivered to each enabled target of their subscription. An
- * alert that changed several times in one batch is delivered once, at its latest version (the pull
- * export has every change; the push keeps targets current). Webhook deliveries to one target go in
+ * The push export: alert-changed and assessment-changed events delivered to each enabled target of their
+ * subscription. An alert (or assessment) that changed several times in one batch is delivered once, at its latest
+ * version (the pull export has every change; the push keeps targets current). Webhook deliveries to one target go in
  * order, each retried with backoff; a target that keeps failing is not tried for a cool-down (a circuit
  * breaker kept per target across batches: no retry storm). What cannot be delivered is dead-lettered, never thrown: only reading the settings
  * can fail the batch (and the trigger's retry policy runs it again).
@@ -36,7 +37,7 @@ export interface ExportDeliveryDependencies {
 
 export interface DeliverySummary {
   events: number;
-  /** Distinct alert states after coalescing repeats and older versions. */
+  /** Distinct alert and assessment states after coalescing repeats and older versions. */
   alerts: number;
   /** Subscriptions with at least one enabled target. */
   subscriptionsWithTargets: number;
@@ -46,12 +47,12 @@ export interface DeliverySummary {
   webhookAttempts: number;
 }
 
-/** Webhook `x-argus-event` and envelope `type`. */
+/** Webhook `x-argus-event` and envelope `type` of an alert change (an assessment change's is `assessmentChanged`). */
 export const ALERT_CHANGED_WEBHOOK_EVENT = ALERT_CHANGED_EVENT_TYPE;
 
-export async function deliverAlertChanges(events: readonly AlertChangedEvent[], dependencies: ExportDeliveryDependencies): Promise<DeliverySummary> {
+export async function deliverExportChanges(events: readonly ExportEvent[], dependencies: ExportDeliveryDependencies): Promise<DeliverySummary> {
   const latest = latestStates(events);
-  const bySubscription = new Map<string, AlertChangedEvent[]>();
+  const bySubscription = new Map<string, ExportEvent[]>();
   for (const event of latest) {
     const list = bySubscription.get(event.subscriptionId) ?? [];
     list.push(event);
@@ -73,33 +74,43 @@ export async function deliverAlertChanges(events: readonly AlertChangedEvent[], 
   return summary;
 }
 
-/** Per alert id, only the highest version; in order of change. */
-function latestStates(events: readonly AlertChangedEvent[]): AlertChangedEvent[] {
-  const byAlert = new Map<string, AlertChangedEvent>();
+/** Per item (alert or assessment), only the highest version; in order of change. */
+function latestStates(events: readonly ExportEvent[]): ExportEvent[] {
+  const byItem = new Map<string, ExportEvent>();
   for (const event of events) {
-    const key = `${event.subscriptionId}/${event.alertId}`;
-    const seen = byAlert.get(key);
-    if (seen === undefined || event.version > seen.version) byAlert.set(key, event);
+    const key = `${event.type}/${event.subscriptionId}/${exportEventItem(event).itemId}`;
+    const seen = byItem.get(key);
+    if (seen === undefined || event.version > seen.version) byItem.set(key, event);
   }
-  return [...byAlert.values()].sort((a, b) => (a.lastModifiedUtc < b.lastModifiedUtc ? -1 : a.lastModifiedUtc > b.lastModifiedUtc ? 1 : 0));
+  const changedUtc = (event: ExportEvent): string => exportEventItem(event).changedUtc;
+  return [...byItem.values()].sort((a, b) => (changedUtc(a) < changedUtc(b) ? -1 : changedUtc(a) > changedUtc(b) ? 1 : 0));
+}
+
+/** The record of one change in a target's format. */
+function recordOf(format: ExportFormat, event: ExportEvent, productVersion: string): ExportRecord {
+  return event.type === ALERT_CHANGED_EVENT_TYPE
+    ? toExportRecord(format, event.alert, { productVersion })
+    : toAssessmentExportRecord(format, event.assessment, { productVersion });
 }
 
 async function deliverToTarget(
   subscriptionId: string,
   target: ExportTarget,
-  changes: readonly AlertChangedEvent[],
+  changes: readonly ExportEvent[],
   dependencies: ExportDeliveryDependencies,
   summary: DeliverySummary,
   letters: ExportDeadLetter[],
 ): Promise<void> {
-  const deadLetter = (change: AlertChangedEvent, reason: string, detail: string, attempts: number, status?: number): void => {
+  const deadLetter = (change: ExportEvent, reason: string, detail: string, attempts: number, status?: number): void => {
     letters.push({
       id: deliveryIdOf(subscriptionId, target.name, change),
       subscriptionId,
       targetName: target.name,
       targetKind: target.kind,
-      alertId: change.alertId,
-      alertVersion: change.version,
+      changeType: change.type,
+      ...(change.type === ALERT_CHANGED_EVENT_TYPE
+        ? { alertId: change.alertId, alertVersion: change.version }
+        : { assessmentId: change.assessmentId, assessmentVersion: change.version }),
       reason,
       detail: detail.slice(0, 512),
       ...(status === undefined ? {} : { status }),
@@ -107,7 +118,7 @@ async function deliverToTarget(
       failedAtUtc: dependencies.now().toISOString(),
     });
   };
-  const records = changes.map((change) => toExportRecord(target.format, change.alert as Alert, { productVersion: dependencies.productVersion }));
+  const records = changes.map((change) => recordOf(target.format, change, dependencies.productVersion));
 
   if (target.kind === ExportTargetKind.eventHub) {
     try {
@@ -145,17 +156,18 @@ function eventHubBody(record: ExportRecord): string {
  * covered by the signature, so a receiver can refuse replays of deliveries it has seen); CEF goes as
  * its line of text, the delivery id in `x-argus-delivery`.
  */
-function webhookRequest(subscriptionId: string, target: WebhookTarget, change: AlertChangedEvent, record: ExportRecord): WebhookRequest {
+function webhookRequest(subscriptionId: string, target: WebhookTarget, change: ExportEvent, record: ExportRecord): WebhookRequest {
   const deliveryId = deliveryIdOf(subscriptionId, target.name, change);
-  const common = { url: target.url, secret: target.secret, deliveryId, event: ALERT_CHANGED_WEBHOOK_EVENT };
+  const common = { url: target.url, secret: target.secret, deliveryId, event: change.type };
   if (record.kind === 'text') return { ...common, body: `${record.line}\n`, contentType: 'text/plain; charset=utf-8' };
+  const item = exportEventItem(change);
   const envelope = {
     id: deliveryId,
-    type: ALERT_CHANGED_WEBHOOK_EVENT,
+    type: change.type,
     subscriptionId,
-    alertId: change.alertId,
+    ...(change.type === ALERT_CHANGED_EVENT_TYPE ? { alertId: item.itemId } : { assessmentId: item.itemId }),
     version: change.version,
-    changedAtUtc: change.lastModifiedUtc,
+    changedAtUtc: item.changedUtc,
     format: target.format,
     data: record.value,
   };
@@ -163,10 +175,12 @@ function webhookRequest(subscriptionId: string, target: WebhookTarget, change: A
 }
 
 /**
- * The same for every attempt and every re-delivery of one alert version to one target, so a receiver can
- * drop duplicates, and a dead letter written twice is one document. UUID-shaped.
+ * The same for every attempt and every re-delivery of one alert (or assessment) version to one target, so a receiver
+ * can drop duplicates, and a dead letter written twice is one document. UUID-shaped; an assessment's item id is
+ * prefixed so it can never collide with an alert's.
  */
-export function deliveryIdOf(subscriptionId: string, targetName: string, change: Pick<AlertChangedEvent, 'alertId' | 'version'>): string {
-  const hex = createHash('sha256').update([subscriptionId, targetName.toLowerCase(), change.alertId, String(change.version)].join('\n')).digest('hex');
+export function deliveryIdOf(subscriptionId: string, targetName: string, change: { alertId: string; version: number } | ExportEvent): string {
+  const itemId = 'type' in change && change.type !== ALERT_CHANGED_EVENT_TYPE ? `assessment:${change.assessmentId}` : change.alertId;
+  const hex = createHash('sha256').update([subscriptionId, targetName.toLowerCase(), itemId, String(change.version)].join('\n')).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Alert } from '../alerts/alert';
 import { type ExportedAlert, toExportedAlert } from '../alerts/export/exportedAlert';
 import { type EventPublisher } from './eventPublisher';
+import { readExportEvent } from './exportEvents';
 
 /**
  * The alert-events hub's messages: one per alert creation or change, published after the alert was
@@ -46,7 +47,7 @@ export async function publishAlertChanges(publisher: EventPublisher, alerts: rea
 }
 
 /** The fields the delivery relies on; the alert itself is passed through as published. */
-const alertChangedEventSchema = z.object({
+export const alertChangedEventSchema = z.object({
   type: z.literal(ALERT_CHANGED_EVENT_TYPE),
   subscriptionId: z.string().min(1),
   alertId: z.string().min(1),
@@ -57,21 +58,10 @@ const alertChangedEventSchema = z.object({
 
 export type AlertChangedEventReading = { ok: true; event: AlertChangedEvent } | { ok: false; problem: string };
 
-/** Reads one event body as the Functions host hands it over (parsed JSON, text or bytes). */
+/** Reads one alert-changed event body (see `readExportEvent`, which reads every type the hub carries). */
 export function readAlertChangedEvent(body: unknown): AlertChangedEventReading {
-  let value = body;
-  if (Buffer.isBuffer(body) || body instanceof Uint8Array) value = Buffer.from(body).toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      return { ok: false, problem: 'the event is not JSON' };
-    }
-  }
-  const parsed = alertChangedEventSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, problem: `not an alertChanged event: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'} ${issue.message}`).join('; ')}` };
-  if (parsed.data.alert.id !== parsed.data.alertId || parsed.data.alert.subscriptionId !== parsed.data.subscriptionId) {
-    return { ok: false, problem: 'the alert does not match the event’s alertId and subscriptionId' };
-  }
-  return { ok: true, event: parsed.data as unknown as AlertChangedEvent };
+  const reading = readExportEvent(body);
+  if (!reading.ok) return reading;
+  if (reading.event.type !== ALERT_CHANGED_EVENT_TYPE) return { ok: false, problem: `not an alertChanged event: type is ${reading.event.type}` };
+  return { ok: true, event: reading.event };
 }

@@ -106,7 +106,8 @@ function isOutcome(value: unknown): value is CheckOutcome {
   return typeof data === 'object' && data !== null && Object.values(data).every((entry) => typeof entry === 'string');
 }
 
-function metadataOf(check: ClusterCheck): AssessmentMetadata {
+/** The assessment metadata of a check (its Defender-shaped recommendation fields). */
+export function metadataOf(check: ClusterCheck): AssessmentMetadata {
   return {
     displayName: check.displayName,
     description: check.description,
@@ -150,6 +151,16 @@ export interface Assessment {
   timeGenerated: string;
   /** Status changes, oldest first, at most ASSESSMENT_STATUS_HISTORY_LIMIT. */
   statusHistory: AssessmentStatusChange[];
+  /**
+   * Counts the exported changes (the first evaluation, then each status code change): the export's `(id, version)`
+   * names one state, so a consumer that sees it twice can drop the repeat.
+   */
+  version: number;
+  /**
+   * When the last exported change was written (the incremental export's order; the refresh stamps it at write time
+   * and again after a slow write, as alerts' `lastModifiedUtc`).
+   */
+  exportedChangeUtc: string;
 }
 
 /** A deterministic, opaque assessment id (32 hex characters). */
@@ -177,21 +188,31 @@ export function nextAssessment(stored: Assessment | undefined, result: ClusterAs
   };
   const change: AssessmentStatusChange = { code: result.status.code, timeUtc: now, ...(result.status.cause === undefined ? {} : { cause: result.status.cause }) };
   if (stored === undefined) {
-    return { ...body, firstEvaluationDate: now, statusChangeDate: now, timeGenerated: now, statusHistory: [change] };
+    return { ...body, firstEvaluationDate: now, statusChangeDate: now, timeGenerated: now, statusHistory: [change], version: 1, exportedChangeUtc: now };
   }
   const codeChanged = stored.status.code !== result.status.code;
   if (!codeChanged && sameContent(stored, body)) return undefined;
   const statusHistory = codeChanged ? [...stored.statusHistory, change].slice(-ASSESSMENT_STATUS_HISTORY_LIMIT) : stored.statusHistory;
+  // Documents written before versions existed lack both: their version counts from 0.
+  const earlier: Partial<Pick<Assessment, 'version' | 'exportedChangeUtc'>> = stored;
+  const version = earlier.version ?? 0;
   return {
     ...body,
     firstEvaluationDate: stored.firstEvaluationDate,
     statusChangeDate: codeChanged ? now : stored.statusChangeDate,
     timeGenerated: now,
     statusHistory,
+    version: codeChanged ? version + 1 : version,
+    exportedChangeUtc: codeChanged ? now : (earlier.exportedChangeUtc ?? stored.statusChangeDate),
   };
 }
 
-function sameContent(stored: Assessment, body: Omit<Assessment, 'firstEvaluationDate' | 'statusChangeDate' | 'timeGenerated' | 'statusHistory'>): boolean {
+/** Whether `next` is a change the export carries (a new version), rather than a rewrite of details. */
+export function isExportedChange(stored: Assessment | undefined, next: Assessment): boolean {
+  return stored === undefined || next.version !== stored.version;
+}
+
+function sameContent(stored: Assessment, body: Omit<Assessment, 'firstEvaluationDate' | 'statusChangeDate' | 'timeGenerated' | 'statusHistory' | 'version' | 'exportedChangeUtc'>): boolean {
   const storedBody = {
     id: stored.id,
     name: stored.name,

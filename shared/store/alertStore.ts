@@ -1,3 +1,4 @@
+import { BEFORE_FIRST_CHANGE, type ChangePageRequest, type ChangePosition } from './changePosition';
 import type { Database, SqlParameter } from '@azure/cosmos';
 import { type Alert, AlertStatus } from '../alerts/alert';
 import { type Severity } from '../detection/rule';
@@ -152,21 +153,10 @@ export async function* listActiveAlerts(database: Database, subscriptionId: stri
   }
 }
 
-/** Where an export consumer is in the order of changes: (lastModifiedUtc, id), both ascending. */
-export interface AlertChangePosition {
-  lastModifiedUtc: string;
-  id: string;
-}
-
-/** Before every change: the position of a consumer that has read nothing yet. */
-export const BEFORE_FIRST_CHANGE: AlertChangePosition = { lastModifiedUtc: '', id: '' };
-
-export interface AlertChangePageRequest {
-  after: AlertChangePosition;
-  /** Only changes stamped at or before this time (ISO 8601 UTC) are served (see the export's settle time). */
-  settledThroughUtc: string;
-  top: number;
-}
+/** Where an export consumer is in the order of alert changes: (lastModifiedUtc, id), both ascending. */
+export type AlertChangePosition = ChangePosition;
+export { BEFORE_FIRST_CHANGE };
+export type AlertChangePageRequest = ChangePageRequest;
 
 export interface AlertChangePage {
   alerts: Alert[];

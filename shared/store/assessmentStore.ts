@@ -1,6 +1,7 @@
 import type { Database, SqlParameter } from '@azure/cosmos';
 import { type AssessmentCategory, type AssessmentSeverity, type AssessmentStatusCode } from '../posture/assessment';
 import { type Assessment } from '../posture/evaluateClusterChecks';
+import { type ChangePageRequest, type ChangePosition } from './changePosition';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import { withoutSystemProperties } from './systemProperties';
 
@@ -69,6 +70,47 @@ export async function queryAssessments(
   const assessments = resources.slice(0, paging.top).map(withoutSystemProperties);
   const last = assessments[assessments.length - 1];
   return { assessments, ...(resources.length > paging.top && last !== undefined ? { next: { id: last.id } } : {}) };
+}
+
+export interface AssessmentChangePage {
+  assessments: Assessment[];
+  /** The position after the last assessment of the page (`after` itself when the page is empty). */
+  next: ChangePosition;
+  hasMore: boolean;
+}
+
+/**
+ * The incremental export's read of assessments, as `queryAlertChanges` for alerts: the subscription's assessments whose
+ * last exported change (`exportedChangeUtc`) is after `after`, oldest first, keyset-paged on (exportedChangeUtc, id),
+ * each at its current version; only changes stamped at or before `settledThroughUtc`.
+ */
+export async function queryAssessmentChanges(database: Database, subscriptionId: string, page: ChangePageRequest): Promise<AssessmentChangePage> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<Assessment>(
+      {
+        query:
+          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.exportedChangeUtc <= @settledThroughUtc ' +
+          'AND (c.exportedChangeUtc > @afterModified OR (c.exportedChangeUtc = @afterModified AND c.id > @afterId)) ' +
+          'ORDER BY c.exportedChangeUtc ASC, c.id ASC',
+        parameters: [
+          { name: '@limit', value: page.top + 1 },
+          { name: '@subscriptionId', value: subscriptionId },
+          { name: '@settledThroughUtc', value: page.settledThroughUtc },
+          { name: '@afterModified', value: page.after.lastModifiedUtc },
+          { name: '@afterId', value: page.after.id },
+        ],
+      },
+      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
+    )
+    .fetchAll();
+  const assessments = resources.slice(0, page.top).map(withoutSystemProperties);
+  const last = assessments.at(-1);
+  return {
+    assessments,
+    next: last === undefined ? page.after : { lastModifiedUtc: last.exportedChangeUtc, id: last.id },
+    hasMore: resources.length > page.top,
+  };
 }
 
 /** Writes assessments (each of them changed: the refresh writes nothing else). */

@@ -64,9 +64,29 @@ export const containerDefinitions = [
   { id: 'simulations', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: SIMULATION_TTL_IN_SECONDS },
   // Cluster configuration assessments (one per check and cluster, shared/store/assessmentStore.ts), the owners'
   // exemptions of them, and the refresh runs (`POST .../assessments/refresh`, kept 30 days like simulations).
-  { id: 'assessments', partitionKey: { paths: ['/subscriptionId'] } },
+  {
+    id: 'assessments',
+    partitionKey: { paths: ['/subscriptionId'] },
+    // The incremental export of assessment changes reads them oldest first (queryAssessmentChanges).
+    indexingPolicy: {
+      indexingMode: 'consistent',
+      automatic: true,
+      includedPaths: [{ path: '/*' }],
+      excludedPaths: [{ path: '/"_etag"/?' }],
+      compositeIndexes: [
+        [
+          { path: '/exportedChangeUtc', order: 'ascending' },
+          { path: '/id', order: 'ascending' },
+        ],
+      ],
+    },
+  },
   { id: 'assessmentExemptions', partitionKey: { paths: ['/subscriptionId'] } },
   { id: 'assessmentRefreshes', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: SIMULATION_TTL_IN_SECONDS },
+  // The live workload inventory from the audit stream (shared/store/workloadInventoryStore.ts): one document per
+  // cluster, kind, namespace and name. Per-item TTL on (-1: nothing expires by default): only the tombstones of
+  // deleted workloads carry a `ttl` and expire (WORKLOAD_TOMBSTONE_TTL_IN_SECONDS).
+  { id: 'workloads', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: -1 },
   // The service's own documents, not a tenant's: the simulation signing key, the pipeline health summary.
   { id: 'serviceState', partitionKey: { paths: ['/id'] } },
 ] as const satisfies readonly ContainerDefinition[];

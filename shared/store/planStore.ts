@@ -1,4 +1,5 @@
 import type { Database } from '@azure/cosmos';
+import { readerGrantCommand } from '../posture/noReadAccess';
 
 /**
  * A subscription's plan: whether Argus raises alerts for its clusters. One document per subscription in
@@ -94,11 +95,18 @@ export interface PlanOnboarding {
   diagnosticCategories: { category: string; recommended: boolean; description: string }[];
   /** An Azure CLI command line for one AKS cluster, with `<...>` placeholders to fill in. */
   azureCliCommand: string;
+  /** How to let Argus read the clusters' configuration (the posture assessments): a Reader grant for its identity. */
+  clusterConfigurationAccess: { description: string; azureCliCommands: string[] };
 }
 
 export interface OnboardingSettings {
   eventHubName: string;
   fullyQualifiedNamespace?: string;
+}
+
+/** What GET and PUT say about the plan's subscription, beside the audit hub settings. */
+export interface OnboardingSubject {
+  subscriptionId: string;
 }
 
 /** What GET and PUT of the plan return: the plan without its id, with the onboarding instructions. */
@@ -107,11 +115,11 @@ export type PlanView = Omit<Plan, 'id' | 'updatedAtUtc' | 'updatedBy'> & Partial
 /** The plan as the API returns it (pure); a plan never set reads as disabled, with nothing else. */
 export function toPlanView(subscriptionId: string, plan: Plan | undefined, settings: OnboardingSettings): PlanView {
   const { id: _id, ...fields } = plan ?? { id: subscriptionId, subscriptionId, enabled: false };
-  return { ...fields, onboarding: describeOnboarding(settings) };
+  return { ...fields, onboarding: describeOnboarding(settings, { subscriptionId }) };
 }
 
-/** The onboarding instructions for the configured audit hub (pure). */
-export function describeOnboarding(settings: OnboardingSettings): PlanOnboarding {
+/** The onboarding instructions for the configured audit hub and the subscription (pure). */
+export function describeOnboarding(settings: OnboardingSettings, subject: OnboardingSubject): PlanOnboarding {
   const namespaceName = settings.fullyQualifiedNamespace?.split('.')[0];
   const rule = `<resource id of the Event Hubs namespace${namespaceName === undefined ? '' : ` ${namespaceName}`}>/authorizationRules/RootManageSharedAccessKey`;
   return {
@@ -125,5 +133,14 @@ export function describeOnboarding(settings: OnboardingSettings): PlanOnboarding
       'az monitor diagnostic-settings create --name argus-kube-audit --resource <resource id of the AKS cluster> ' +
       `--event-hub ${settings.eventHubName} --event-hub-rule "${rule}" ` +
       `--logs '[{"category":"kube-audit-admin","enabled":true}]'`,
+    clusterConfigurationAccess: {
+      description:
+        'The cluster configuration assessments read the managed clusters through Azure Resource Graph and ARM with the Argus function app\'s managed identity. ' +
+        'Grant it Reader on the subscription (or a management group above it); until then the assessments say NotApplicable with cause noReadAccess.',
+      azureCliCommands: [
+        'az deployment group show --resource-group <resource group of Argus> --name <Argus deployment> --query properties.outputs.FUNCTION_APP_PRINCIPAL_ID.value --output tsv',
+        readerGrantCommand(subject.subscriptionId),
+      ],
+    },
   };
 }

@@ -27,7 +27,7 @@ describe('exportThroughput', () => {
       expect(rowOf(lines, `baseline: queryAlerts (alert list), top ${top}`)[1]).toBe(top === 100 ? '5' : '1');
     }
     // The `failed` column: deliveries that did not get a 200.
-    expect(rowOf(lines, 'push: deliverAlertChanges')[6]).toBe('0');
+    expect(rowOf(lines, 'push: deliverExportChanges')[6]).toBe('0');
     expect(rowOf(lines, 'baseline: http.request POST, keep-alive')[6]).toBe('0');
   }, 120_000);
 

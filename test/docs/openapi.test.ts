@@ -15,7 +15,7 @@ import { EntityType } from '../../shared/detection/entities';
 import { Intent, Severity } from '../../shared/detection/rule';
 import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
 import { TargetCircuitBreaker } from '../../shared/export/deliveryRetry';
-import { deliverAlertChanges } from '../../shared/export/deliverAlertChanges';
+import { deliverExportChanges } from '../../shared/export/deliverExportChanges';
 import { type WebhookRequest } from '../../shared/export/deliverWebhook';
 import {
   applyExportSettings,
@@ -28,6 +28,10 @@ import {
 } from '../../shared/export/exportTargets';
 import { type HttpFunctionDefinition } from '../../shared/functions/defineFunction';
 import { alertChangedEventOf } from '../../shared/messaging/alertChangedEvents';
+import { assessmentChangedEventOf } from '../../shared/messaging/assessmentChangedEvents';
+import { exampleCluster } from '../../shared/posture/exampleClusters';
+import { type Assessment, type ClusterAssessmentResult, evaluateClusterChecks, nextAssessment } from '../../shared/posture/evaluateClusterChecks';
+import { toAssessmentExportRecord } from '../../shared/posture/export/assessmentExportFormat';
 import { judgeSimulationRun, type ExpectedArrival, type SimulationRun, SimulationStatus, SimulationTrigger, toSimulationView } from '../../shared/simulation/simulationRun';
 import { type ExportDeadLetter } from '../../shared/store/exportDeadLetterStore';
 import { type AuthorizeSubscriptionOptions } from '../../shared/http/authorizeSubscriptionRequest';
@@ -235,6 +239,14 @@ async function validated(document: string | object): Promise<OpenApiDocument> {
 }
 
 /** An alert as the ingestion pipeline stores it: a rule's alerting example, folded with the position of the event it came from. */
+/** The network-policy assessment of a default cluster, as the refresh first writes it. */
+function sampleAssessment(subscriptionId: string): Assessment {
+  const now = '2026-11-02T10:00:00.000Z';
+  const cluster = exampleCluster({}, { id: `/subscriptions/${subscriptionId}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks-1`, name: 'aks-1' });
+  const result = evaluateClusterChecks(cluster, { now }).find((candidate) => candidate.checkName === 'network-policy') as ClusterAssessmentResult;
+  return nextAssessment(undefined, result, now) as Assessment;
+}
+
 function pipelineAlert(options: { simulated?: boolean } = {}): Alert {
   const example = privilegedContainer.examples.find((e) => e.expect === 'alert');
   const { findings } = evaluate([privilegedContainer], [example?.event]);
@@ -430,6 +442,7 @@ describe('docs/openapi.yaml', () => {
       const onboarding: Required<PlanOnboarding> = {
         eventHubName: 'insights-logs-kube-audit', eventHubNamespace: 'argus.servicebus.windows.net',
         diagnosticCategories: [{ category: 'kube-audit-admin', recommended: true, description: '...' }], azureCliCommand: 'az ...',
+        clusterConfigurationAccess: { description: '...', azureCliCommands: ['az ...'] },
       };
       const plan: Required<PlanView> = {
         subscriptionId: roleAssignment.subscriptionId, enabled: true, enabledAtUtc: time, disabledAtUtc: time, scheduledSimulation: true, updatedAtUtc: time, updatedBy: by,
@@ -563,26 +576,31 @@ describe('docs/openapi.yaml', () => {
 
     it('when a dead letter is filled in completely, then ExportDeadLetter defines exactly its fields', () => {
       const letter: Required<ExportDeadLetter> = {
-        id: '1b2c3d4e-0000-8000-8000-000000000001', subscriptionId, targetName: 'soar', targetKind: 'webhook', alertId: 'a'.repeat(32), alertVersion: 3,
+        id: '1b2c3d4e-0000-8000-8000-000000000001', subscriptionId, targetName: 'soar', targetKind: 'webhook', changeType: 'alertChanged', alertId: 'a'.repeat(32), alertVersion: 3,
+        assessmentId: 'b'.repeat(32), assessmentVersion: 2,
         reason: 'deliveryFailed', detail: 'https://soar.example.com answered HTTP 500', status: 500, attempts: 4, failedAtUtc: time,
       };
+      const optional = new Set(['status', 'alertId', 'alertVersion', 'assessmentId', 'assessmentVersion']);
       expect(propertiesOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).sort());
-      expect(flatRequiredOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).filter((key) => key !== 'status').sort());
-      expect(conformanceProblemsOf({ value: [letter] }, schema('ExportDeadLetterList'))).toEqual([]);
+      expect(flatRequiredOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).filter((key) => !optional.has(key)).sort());
+      const { assessmentId: _assessmentId, assessmentVersion: _assessmentVersion, ...alertLetter } = letter;
+      const { alertId: _alertId, alertVersion: _alertVersion, ...assessmentLetter } = { ...letter, changeType: 'assessmentChanged' };
+      expect(conformanceProblemsOf({ value: [alertLetter, assessmentLetter] }, schema('ExportDeadLetterList'))).toEqual([]);
     });
 
-    it('when a webhook delivery is built, then AlertChangedDelivery describes its body and the callback its event header', async () => {
+    it('when webhook deliveries are built, then AlertChangedDelivery and AssessmentChangedDelivery describe their bodies and the callback their event header', async () => {
       const alert = pipelineAlert();
+      const assessment = sampleAssessment(alert.subscriptionId);
       const requests: WebhookRequest[] = [];
       for (const format of [ExportFormat.json, ExportFormat.ocsf]) {
         const settings: ExportSettings = {
           id: alert.subscriptionId, subscriptionId: alert.subscriptionId, updatedAtUtc: time, updatedBy: by,
           targets: [{ name: 'soar', kind: 'webhook', enabled: true, format, url: 'https://soar.example.com/', secret: 'whsec_test', secretCreatedAtUtc: time }],
         };
-        await deliverAlertChanges([alertChangedEventOf(alert)], {
+        await deliverExportChanges([alertChangedEventOf(alert), assessmentChangedEventOf(assessment)], {
           exportSettingsOf: () => Promise.resolve(settings),
           breakerOf: () => new TargetCircuitBreaker(),
-      eventHubSender: () => { throw new Error('no Event Hub target here'); },
+          eventHubSender: () => { throw new Error('no Event Hub target here'); },
           postWebhook: (request) => {
             requests.push(request);
             return Promise.resolve({ kind: 'delivered', status: 200, durationInMs: 1 });
@@ -593,16 +611,27 @@ describe('docs/openapi.yaml', () => {
           now: () => new Date(time),
         });
       }
-      expect(requests).toHaveLength(2);
+      expect(requests).toHaveLength(4);
       for (const request of requests) {
         expect(request.contentType).toBe('application/json');
-        expect(conformanceProblemsOf(JSON.parse(request.body), schema('AlertChangedDelivery'))).toEqual([]);
+        const delivery = schema(request.event === 'alertChanged' ? 'AlertChangedDelivery' : 'AssessmentChangedDelivery');
+        expect(conformanceProblemsOf(JSON.parse(request.body), delivery)).toEqual([]);
       }
       const callback = (raw.paths['/subscriptions/{subscriptionId}/exportSettings']?.put as unknown as {
         callbacks: Record<string, Record<string, { post: { parameters: (Parameter & { schema: Schema })[] } }>>;
       }).callbacks['alertChanged'];
       const eventHeader = Object.values(callback ?? {})[0]?.post.parameters.find((p) => p.name === 'x-argus-event');
-      expect(eventHeader?.schema.enum).toEqual([requests[0]?.event]);
+      expect([...(eventHeader?.schema.enum ?? [])].sort()).toEqual([...new Set(requests.map((request) => request.event))].sort());
+    });
+
+    it('when assessments are exported in every format, then ExportedAssessment and OcsfComplianceFinding describe them and Assessment holds every field', () => {
+      const assessment = { ...sampleAssessment(subscriptionId), exemption: { name: 'waived', category: 'waiver' } };
+      expect(Object.keys(flatPropertiesOf(schema('Assessment'))).sort()).toEqual(Object.keys(assessment).sort());
+      const json = toAssessmentExportRecord(ExportFormat.json, assessment, { productVersion: packageVersion });
+      const ocsf = toAssessmentExportRecord(ExportFormat.ocsf, assessment, { productVersion: packageVersion });
+      expect(json.kind === 'json' && conformanceProblemsOf(json.value, schema('ExportedAssessment'))).toEqual([]);
+      expect(ocsf.kind === 'json' && conformanceProblemsOf(ocsf.value, schema('OcsfComplianceFinding'))).toEqual([]);
+      expect(ocsf.kind === 'json' && Object.keys(ocsf.value).sort()).toEqual(propertiesOf(schema('OcsfComplianceFinding')));
     });
 
     it('when a simulation run is filled in and judged, then SimulationRun describes its view exactly', () => {

@@ -9,7 +9,7 @@ import { putAssessmentExemption } from '../../functions/putAssessmentExemption';
 import { refreshAssessments as refreshTimer } from '../../functions/refreshAssessments';
 import { startAssessmentRefresh } from '../../functions/startAssessmentRefresh';
 import { type ClusterSource } from '../../shared/azure/clusterSource';
-import { resetServices, setClusterSourceForTests } from '../../shared/services';
+import { resetServices, setAlertEventPublisherForTests, setClusterSourceForTests } from '../../shared/services';
 import { type ArmJson } from '../../shared/posture/clusterCheck';
 import { clusterChecks } from '../../shared/posture/checks/cluster';
 import { exampleCluster, hardenedCluster, hardenedClusterFacts } from '../../shared/posture/exampleClusters';
@@ -19,6 +19,7 @@ import { listAssessments as readAssessments } from '../../shared/store/assessmen
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { ApiHarness, expectInvalidParameter, type Handler, roleCast } from '../support/apiHarness';
 import { invocationContext } from '../support/httpRequests';
+import { RecordingPublisher } from '../support/recordingPublisher';
 
 const SUB = '5c4b3a29-1807-4f6e-8d5c-4b3a29180700';
 const OTHER_SUB = '5c4b3a29-1807-4f6e-8d5c-4b3a29180799';
@@ -41,18 +42,21 @@ const source: ClusterSource = {
 
 describe('assessment routes', () => {
   let harness: ApiHarness;
+  const alertEvents = new RecordingPublisher();
   const by = { principalId: 'test-setup', principalName: 'test setup' };
 
   beforeAll(async () => {
     harness = await new ApiHarness().start();
     resetServices();
     setClusterSourceForTests(source);
+    setAlertEventPublisherForTests(alertEvents);
     await harness.grantCast(cast, SUB, OTHER_SUB);
     await harness.grant(OFF_SUB, cast.admin, 'SecurityAdmin');
     for (const sub of [SUB, OTHER_SUB]) await upsertPlan(harness.database, changePlan(sub, undefined, { enabled: true, by, now: new Date() }));
   });
   afterAll(async () => {
     setClusterSourceForTests(undefined);
+    setAlertEventPublisherForTests(undefined);
     resetServices();
     await harness.stop();
   });
@@ -85,9 +89,14 @@ describe('assessment routes', () => {
       expect(polled.status).toBe(200);
       expect(polled.jsonBody).toMatchObject({ status: 'Succeeded', clusters: 2, written: 2 * clusterChecks.length, deleted: 0, problems: [] });
       expect(await readAssessments(harness.database, SUB)).toHaveLength(2 * clusterChecks.length);
+      expect(polled.jsonBody).toMatchObject({ trigger: 'onDemand', exported: 2 * clusterChecks.length });
+      const published = alertEvents.take().map((body) => JSON.parse(body) as { type: string; subscriptionId: string });
+      expect(published).toHaveLength(2 * clusterChecks.length);
+      expect(published.every((event) => event.type === 'assessmentChanged' && event.subscriptionId === SUB)).toBe(true);
 
       const again = await refresh();
-      expect(again.jsonBody).toMatchObject({ status: 'Succeeded', written: 0, unchanged: 2 * clusterChecks.length });
+      expect(again.jsonBody).toMatchObject({ status: 'Succeeded', written: 0, unchanged: 2 * clusterChecks.length, exported: 0 });
+      expect(alertEvents.take()).toEqual([]);
     });
 
     it('when a reader refreshes, then it is 403; without a token 401; when the plan is off, then it is 409 PlanNotEnabled', async () => {

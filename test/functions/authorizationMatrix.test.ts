@@ -1,6 +1,7 @@
 import { changeAlertStatus } from '../../functions/changeAlertStatus';
 import { deleteCluster } from '../../functions/deleteCluster';
 import { exportAlerts } from '../../functions/exportAlerts';
+import { exportAssessments } from '../../functions/exportAssessments';
 import { getExportSettings } from '../../functions/getExportSettings';
 import { getPipelineHealth } from '../../functions/getPipelineHealth';
 import { getSimulation } from '../../functions/getSimulation';
@@ -226,6 +227,7 @@ const TABLE: Row[] = [
     },
   },
   { name: 'exportAlerts', handler: exportAlerts, method: 'GET', route: 'subscriptions/{subscriptionId}/export/alerts', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'exportAssessments', handler: exportAssessments, method: 'GET', route: 'subscriptions/{subscriptionId}/export/assessments', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'getExportSettings', handler: getExportSettings, method: 'GET', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   {
     name: 'putExportSettings', handler: putExportSettings, method: 'PUT', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200,
@@ -335,6 +337,7 @@ beforeAll(async () => {
     id: REFRESH_ID,
     subscriptionId: SUB,
     status: 'Succeeded',
+    trigger: 'onDemand',
     requestedBy: { principalId: 'test-setup', principalName: 'test setup' },
     requestedAtUtc: '2026-11-22T10:00:00.000Z',
     completedAtUtc: '2026-11-22T10:00:01.000Z',

@@ -6,7 +6,7 @@ import { putExportSettings } from '../../functions/putExportSettings';
 import { startWebhookReceiver } from '../../local/webhookReceiver';
 import { type Alert, AlertStatus } from '../../shared/alerts/alert';
 import { TargetCircuitBreaker } from '../../shared/export/deliveryRetry';
-import { deliverAlertChanges, deliveryIdOf } from '../../shared/export/deliverAlertChanges';
+import { deliverExportChanges, deliveryIdOf } from '../../shared/export/deliverExportChanges';
 import { deliverWebhook } from '../../shared/export/deliverWebhook';
 import { DEFAULT_MAX_ATTEMPTS } from '../../shared/export/deliveryRetry';
 import { type EventHubTarget, type ExportSettings } from '../../shared/export/exportTargets';
@@ -21,6 +21,9 @@ import { ApiHarness, roleCast } from '../support/apiHarness';
 import { applyAppSettings } from '../support/appSettings';
 import { auditBatch, triggerMetadataOf } from '../support/auditMessages';
 import { RecordingPublisher } from '../support/recordingPublisher';
+import { assessmentChangedEventOf } from '../../shared/messaging/assessmentChangedEvents';
+import { exampleCluster } from '../../shared/posture/exampleClusters';
+import { type Assessment, type ClusterAssessmentResult, evaluateClusterChecks, nextAssessment } from '../../shared/posture/evaluateClusterChecks';
 
 /*
  * The push export's trigger as the host runs it: a batch of alert-changed events with its trigger
@@ -306,7 +309,7 @@ describe('deliverAlertExports', () => {
   });
 
   it('when a webhook receiver answers 500 to everything, then each delivery is retried, all are dead-lettered, and the requests stay within threshold × attempts', async () => {
-    // Through deliverAlertChanges with the real webhook client and the waits skipped: the function's own
+    // Through deliverExportChanges with the real webhook client and the waits skipped: the function's own
     // backoff (1 s base, full jitter) would take tens of seconds for this.
     const sub = await freshSubscription();
     let secret = '';
@@ -318,7 +321,7 @@ describe('deliverAlertExports', () => {
     const threshold = 3;
     const breaker = new TargetCircuitBreaker({ threshold });
 
-    const summary = await deliverAlertChanges(events, {
+    const summary = await deliverExportChanges(events, {
       exportSettingsOf: (subscriptionId) => Promise.resolve(subscriptionId === sub ? settings : undefined),
       eventHubSender: () => new RecordingPublisher(),
       postWebhook: (request) => deliverWebhook(request, { local: true, userAgent: 'Argus/test' }),
@@ -338,5 +341,91 @@ describe('deliverAlertExports', () => {
     expect(letters).toHaveLength(8);
     expect(letters.filter((l) => l.reason === 'deliveryFailed').every((l) => l.status === 500 && l.attempts === DEFAULT_MAX_ATTEMPTS)).toBe(true);
     expect(letters.filter((l) => l.reason === 'targetUnavailable')).toHaveLength(8 - threshold);
+  });
+});
+
+describe('deliverAlertExports: assessment changes', () => {
+  const harness = new ApiHarness();
+  let restoreSettings: () => void;
+  const hubSenders = new Map<string, RecordingPublisher>();
+  const receivers: { close(): Promise<void> }[] = [];
+  const sub = '5d000000-0000-4000-8000-0000000a0001';
+  const NOW = '2026-11-22T11:00:00.000Z';
+
+  beforeAll(async () => {
+    await harness.start();
+    restoreSettings = applyAppSettings({ SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
+    setExportEventHubSenderForTests((target: EventHubTarget) => {
+      const sender = hubSenders.get(target.eventHubName) ?? new RecordingPublisher();
+      hubSenders.set(target.eventHubName, sender);
+      return sender;
+    });
+    await harness.grant(sub, admin, 'SecurityAdmin');
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    setExportEventHubSenderForTests(undefined);
+    restoreSettings();
+    await harness.stop();
+  });
+
+  /** The network-policy assessment of a default cluster, at `version`, as the refresh writes it. */
+  function networkPolicyAssessment(version: number): Assessment {
+    const cluster = exampleCluster({}, { id: `/subscriptions/${sub}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks-1`, name: 'aks-1' });
+    const result = evaluateClusterChecks(cluster, { now: NOW }).find((candidate) => candidate.checkName === 'network-policy');
+    const first = nextAssessment(undefined, result as ClusterAssessmentResult, NOW) as Assessment;
+    return { ...first, version, exportedChangeUtc: new Date(Date.parse(NOW) + version * 1000).toISOString() };
+  }
+
+  async function run(bodies: readonly unknown[]): Promise<void> {
+    const batch = auditBatch(bodies, { eventHubName: ALERT_EVENTS_HUB, consumerGroup: 'argus-export', partitionId: 'assessments' });
+    await deliverAlertExports([...bodies], new InvocationContext({ functionName: 'deliverAlertExports', invocationId: 'assessments', triggerMetadata: triggerMetadataOf(batch) }));
+  }
+
+  it('when assessment changes reach a webhook, an OCSF Event Hub and a CEF Event Hub, then each gets the latest version in its format, an alert beside them is untouched', async () => {
+    let secret = '';
+    const receiver = await startRecordingReceiver(() => secret);
+    receivers.push(receiver);
+    const secrets = await harness.call(putExportSettings, 'PUT', `/api/subscriptions/${sub}/exportSettings`, {
+      params: { subscriptionId: sub },
+      as: admin,
+      body: {
+        targets: [
+          { name: 'soar', kind: 'webhook', format: 'json', url: receiver.url },
+          { name: 'sentinel', kind: 'eventHub', format: 'ocsf', fullyQualifiedNamespace: 'contoso.servicebus.windows.net', eventHubName: 'ocsf-hub' },
+          { name: 'arcsight', kind: 'eventHub', format: 'cef', fullyQualifiedNamespace: 'contoso.servicebus.windows.net', eventHubName: 'cef-hub' },
+        ],
+      },
+    });
+    secret = (secrets.jsonBody as { targets: { name: string; secret?: string }[] }).targets.find((target) => target.name === 'soar')?.secret as string;
+
+    const v1 = networkPolicyAssessment(1);
+    const v2 = { ...networkPolicyAssessment(2), status: { code: 'Healthy' as const, description: 'Network policy: cilium.' } };
+    await run([JSON.stringify(assessmentChangedEventOf(v2)), JSON.stringify(assessmentChangedEventOf(v1))]);
+
+    expect(receiver.requests).toHaveLength(1);
+    const envelope = JSON.parse(receiver.requests[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(receiver.requests[0]?.validSignature).toBe(true);
+    expect(receiver.requests[0]?.headers['x-argus-event']).toBe('assessmentChanged');
+    expect(envelope).toMatchObject({ type: 'assessmentChanged', subscriptionId: sub, assessmentId: v1.id, version: 2, changedAtUtc: v2.exportedChangeUtc, data: { kind: 'assessment', name: 'network-policy', status: { code: 'Healthy' } } });
+    expect(envelope).not.toHaveProperty('alertId');
+    expect(envelope['id']).toBe(deliveryIdOf(sub, 'soar', assessmentChangedEventOf(v2)));
+    expect(envelope['id']).not.toBe(deliveryIdOf(sub, 'soar', { alertId: v1.id, version: 2 }));
+
+    const [ocsf] = hubSenders.get('ocsf-hub')?.take() ?? [];
+    expect(JSON.parse(ocsf ?? '{}')).toMatchObject({ class_uid: 2003, activity_id: 2, compliance: { control: 'network-policy', status_id: 1, status: 'Pass' }, metadata: { uid: `${v1.id}:2` } });
+    const [cef] = hubSenders.get('cef-hub')?.take() ?? [];
+    expect(cef).toMatch(/^CEF:0\|Argus\|Argus\|[^|]+\|assessment:network-policy\|[^|]+\|0\|/);
+  });
+
+  it('when a webhook keeps refusing an assessment change, then the dead letter names the assessment and its version', async () => {
+    const refusing = await startRecordingReceiver(() => 'x', 400);
+    receivers.push(refusing);
+    await harness.call(putExportSettings, 'PUT', `/api/subscriptions/${sub}/exportSettings`, { params: { subscriptionId: sub }, as: admin, body: { targets: [{ name: 'soar', kind: 'webhook', format: 'json', url: refusing.url }] } });
+    const v3 = networkPolicyAssessment(3);
+    await run([JSON.stringify(assessmentChangedEventOf(v3))]);
+    const letters = await listExportDeadLetters(harness.database, sub, 10);
+    expect(letters).toEqual([expect.objectContaining({ changeType: 'assessmentChanged', assessmentId: v3.id, assessmentVersion: 3, targetName: 'soar', reason: 'deliveryFailed' })]);
+    expect(letters[0]).not.toHaveProperty('alertId');
   });
 });

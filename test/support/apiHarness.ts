@@ -1,3 +1,5 @@
+import { type ClusterSource } from '../../shared/azure/clusterSource';
+import { setClusterSourceForTests } from '../../shared/services';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { SignJWT } from 'jose';
 import { LOCAL_AUDIENCE, LOCAL_TENANT_ID, localIssuer } from '../../shared/config';
@@ -41,6 +43,11 @@ export interface CallOptions {
   as: TestCaller | null;
 }
 
+const NO_CLUSTERS: ClusterSource = {
+  listClusters: () => Promise.resolve({ clusters: [], problems: [] }),
+  factsOf: (_cluster, now) => Promise.resolve({ now }),
+};
+
 /**
  * The real parts behind the HTTP functions for component tests: the in-process Cosmos server through the
  * real SDK, a JWKS server with a test key, real RS256 tokens, and the app settings pointing at them.
@@ -61,10 +68,14 @@ export class ApiHarness {
       COSMOS__accountEndpoint: this.cosmos.server.endpoint,
       AUTH_JWKS_URI: this.jwks.url,
     });
+    // Enabling a plan refreshes its assessments: without a source of its own, a test sees a subscription without
+    // clusters (the default source would reach for ARM). Tests that need clusters set theirs after start().
+    setClusterSourceForTests(NO_CLUSTERS);
     return this;
   }
 
   async stop(): Promise<void> {
+    setClusterSourceForTests(undefined);
     this.restore?.();
     await this.jwks.close();
     await this.cosmos.close();

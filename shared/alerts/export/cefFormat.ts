@@ -168,7 +168,8 @@ function baseName(path: string): string {
 }
 
 /** `<key>Label=<label> <key>=<value>`, or nothing when there is no value. */
-function labelled(key: string, label: string, value: string | undefined): [string, string | undefined][] {
+/** A custom extension field with its label (`cs1Label=cluster cs1=...`), or nothing when there is no value. */
+export function labelled(key: string, label: string, value: string | undefined): [string, string | undefined][] {
   return value === undefined || value === '' ? [] : [[`${key}Label`, label], [key, value]];
 }
 

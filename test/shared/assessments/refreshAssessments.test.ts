@@ -8,6 +8,10 @@ import { exampleCluster, hardenedCluster, hardenedClusterFacts } from '../../../
 import { listAssessments } from '../../../shared/store/assessmentStore';
 import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { recordUsage, usageHourOf } from '../../../shared/store/usageStore';
+import { type AssessmentChangedEvent } from '../../../shared/messaging/assessmentChangedEvents';
+import { type Assessment } from '../../../shared/posture/evaluateClusterChecks';
+import { upsertAssessmentExemption } from '../../../shared/store/assessmentExemptionStore';
+import { RecordingPublisher } from '../../support/recordingPublisher';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = '2026-11-02T10:15:30.000Z';
@@ -68,7 +72,7 @@ describe('refreshAssessments', () => {
     );
     const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
 
-    expect(result.subscriptions).toEqual([{ subscriptionId: sub, clusters: 2, written: 2 * clusterChecks.length, deleted: 0, unchanged: 0, problems: [] }]);
+    expect(result.subscriptions).toEqual([{ subscriptionId: sub, clusters: 2, written: 2 * clusterChecks.length, deleted: 0, unchanged: 0, exported: 2 * clusterChecks.length, problems: [] }]);
     const stored = await listAssessments(cosmos.database, sub);
     expect(stored).toHaveLength(2 * clusterChecks.length);
     const hardened = stored.filter((assessment) => assessment.resourceDetails.id.endsWith('/aks-hardened'));
@@ -187,4 +191,123 @@ describe('refreshAssessments', () => {
       counter.restore();
     }
   }, 120_000);
+
+  describe('export of status changes', () => {
+    const networkPolicyOf = (assessments: readonly Assessment[], cluster: string) =>
+      assessments.find((assessment) => assessment.name === 'network-policy' && assessment.resourceDetails.id.endsWith(`/${cluster}`));
+
+    it('when a status changes, then only that assessment gets a new version, a write-time stamp and one published event; details alone are not exported', async () => {
+      const sub = await newSubscription();
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-a', false)]);
+      const publisher = new RecordingPublisher();
+      const first = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW, publisher, stamp: () => '2026-11-02T10:15:31.000Z' });
+      expect(first.subscriptions[0]?.exported).toBe(clusterChecks.length);
+      const firstEvents = publisher.take().map((body) => JSON.parse(body) as AssessmentChangedEvent);
+      expect(firstEvents).toHaveLength(clusterChecks.length);
+      expect(new Set(firstEvents.map((event) => event.type))).toEqual(new Set(['assessmentChanged']));
+      expect(firstEvents.every((event) => event.version === 1 && event.exportedChangeUtc === '2026-11-02T10:15:31.000Z' && event.assessment.id === event.assessmentId)).toBe(true);
+
+      // The network policy turns Healthy; the Kubernetes version moves (only details of other checks change).
+      source.clusters = [exampleCluster({ networkProfile: { networkPolicy: 'cilium' } }, { id: String(source.clusters[0]?.['id']), name: 'aks-a' })];
+      const second = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER, publisher, stamp: () => '2026-11-02T16:15:32.000Z' });
+      expect(second.subscriptions[0]?.exported).toBe(1);
+      const [event] = publisher.take().map((body) => JSON.parse(body) as AssessmentChangedEvent);
+      expect(event).toMatchObject({ type: 'assessmentChanged', subscriptionId: sub, version: 2, exportedChangeUtc: '2026-11-02T16:15:32.000Z', assessment: { name: 'network-policy', status: { code: 'Healthy' } } });
+      const stored = networkPolicyOf(await listAssessments(cosmos.database, sub), 'aks-a');
+      expect(stored).toMatchObject({ version: 2, exportedChangeUtc: '2026-11-02T16:15:32.000Z', statusChangeDate: LATER });
+
+      const third = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER, publisher });
+      expect(third.subscriptions[0]).toMatchObject({ written: 0, exported: 0 });
+      expect(publisher.take()).toEqual([]);
+    });
+
+    it('when a write outlasts the settle time, then the change is stamped again after it', async () => {
+      const sub = await newSubscription();
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-slow', false)]);
+      // Every read of the clock is 30 s later than the one before: each write looks slower than the settle time.
+      let clock = Date.parse(NOW);
+      const stamp = () => new Date((clock += 30_000)).toISOString();
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW, stamp, restampAfterInMs: 10_000, checks: clusterChecks.slice(0, 1) });
+      const [stored] = await listAssessments(cosmos.database, sub);
+      // stamp 1 (+30 s) written, clock read 2 (+60 s) says it was slow, stamp 3 (+90 s) written again.
+      expect(stored?.exportedChangeUtc).toBe(new Date(Date.parse(NOW) + 90_000).toISOString());
+    });
+
+    it('when an exemption covers a changed assessment, then its published event carries the exemption', async () => {
+      const sub = await newSubscription();
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-x', false)]);
+      await upsertAssessmentExemption(cosmos.database, {
+        name: 'calico-next-quarter',
+        subscriptionId: sub,
+        checkName: 'network-policy',
+        scope: `/subscriptions/${sub}`,
+        category: 'waiver',
+        reason: 'Calico is rolled out next quarter',
+        createdBy: 'olivia',
+        createdUtc: NOW,
+      });
+      const publisher = new RecordingPublisher();
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW, publisher });
+      const events = publisher.take().map((body) => JSON.parse(body) as AssessmentChangedEvent);
+      expect(events.find((event) => event.assessment.name === 'network-policy')?.assessment.exemption).toMatchObject({ category: 'waiver' });
+      expect(events.find((event) => event.assessment.name === 'private-cluster')?.assessment.exemption).toBeUndefined();
+    });
+
+    it('when publishing fails, then the assessments are written, the run names the failure, and nothing throws', async () => {
+      const sub = await newSubscription();
+      const publisher = new RecordingPublisher();
+      publisher.failWith = new Error('hub unavailable');
+      const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: new MemoryClusterSource([clusterOf(sub, 'aks-p', false)]), database: cosmos.database, now: NOW, publisher });
+      expect(result.subscriptions[0]?.problems).toEqual([expect.stringContaining('pushFailed')]);
+      expect(await listAssessments(cosmos.database, sub)).toHaveLength(clusterChecks.length);
+    });
+  });
+
+  describe('a subscription Argus may not read', () => {
+    const refused = (sub: string): SubscriptionProblem => ({ subscriptionId: sub, kind: 'noReadAccess', detail: 'HTTP 403 AuthorizationFailed' });
+
+    it('when it was never readable, then each check says NotApplicable noReadAccess on the subscription, with the grant to run; once readable, they give way to the clusters', async () => {
+      const sub = await newSubscription();
+      const source = new MemoryClusterSource([]);
+      source.problems = [refused(sub)];
+      const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+      expect(result.subscriptions[0]).toMatchObject({ written: clusterChecks.length, problems: ['noReadAccess: HTTP 403 AuthorizationFailed'] });
+      const stored = await listAssessments(cosmos.database, sub);
+      expect(stored).toHaveLength(clusterChecks.length);
+      for (const assessment of stored) {
+        expect(assessment.resourceDetails.id).toBe(`/subscriptions/${sub}`);
+        expect(assessment.status).toMatchObject({ code: 'NotApplicable', cause: 'noReadAccess' });
+        expect(assessment.status.description).toContain(`az role assignment create --assignee`);
+      }
+
+      source.problems = [];
+      source.clusters = [clusterOf(sub, 'aks-now-readable', false)];
+      const readable = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect(readable.subscriptions[0]).toMatchObject({ deleted: clusterChecks.length, written: clusterChecks.length });
+      expect((await listAssessments(cosmos.database, sub)).every((assessment) => assessment.resourceDetails.id.endsWith('/aks-now-readable'))).toBe(true);
+    });
+
+    it('when access is withdrawn, then the clusters\' assessments turn NotApplicable noReadAccess (a status change, exported) and come back when it is granted again', async () => {
+      const sub = await newSubscription();
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-r', false)]);
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+      source.clusters = [];
+      source.problems = [refused(sub)];
+      const withdrawn = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect(withdrawn.subscriptions[0]).toMatchObject({ deleted: 0 });
+      const during = await listAssessments(cosmos.database, sub);
+      expect(during).toHaveLength(clusterChecks.length);
+      expect(during.every((assessment) => assessment.resourceDetails.id.endsWith('/aks-r') && assessment.status.cause === 'noReadAccess')).toBe(true);
+      expect(networkPolicyVersion(during)).toBe(2);
+
+      source.clusters = [clusterOf(sub, 'aks-r', false)];
+      source.problems = [];
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: '2026-11-02T22:15:30.000Z' });
+      const after = await listAssessments(cosmos.database, sub);
+      expect(after.find((assessment) => assessment.name === 'network-policy')?.status.code).toBe('Unhealthy');
+      expect(networkPolicyVersion(after)).toBe(3);
+    });
+
+    const networkPolicyVersion = (assessments: readonly Assessment[]) => assessments.find((assessment) => assessment.name === 'network-policy')?.version;
+  });
 });

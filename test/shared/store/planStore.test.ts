@@ -24,7 +24,7 @@ describe('changePlan', () => {
 
 describe('describeOnboarding', () => {
   it('when no namespace is configured, then the command keeps a placeholder for it and names the hub and the recommended category', () => {
-    const { azureCliCommand, eventHubNamespace } = describeOnboarding({ eventHubName: 'insights-logs-kube-audit' });
+    const { azureCliCommand, eventHubNamespace } = describeOnboarding({ eventHubName: 'insights-logs-kube-audit' }, { subscriptionId: SUB });
     expect(eventHubNamespace).toBeUndefined();
     expect(azureCliCommand).toBe(
       'az monitor diagnostic-settings create --name argus-kube-audit --resource <resource id of the AKS cluster> ' +
@@ -38,13 +38,24 @@ describe('toPlanView', () => {
   const settings = { eventHubName: 'insights-logs-kube-audit', fullyQualifiedNamespace: 'argus-audit.servicebus.windows.net' };
 
   it('when the plan was never set, then it reads as disabled with only the subscription and the onboarding instructions', () => {
-    expect(toPlanView(SUB, undefined, settings)).toEqual({ subscriptionId: SUB, enabled: false, onboarding: describeOnboarding(settings) });
+    expect(toPlanView(SUB, undefined, settings)).toEqual({ subscriptionId: SUB, enabled: false, onboarding: describeOnboarding(settings, { subscriptionId: SUB }) });
   });
 
   it('when the plan is set, then it is the plan without its id, with the onboarding instructions', () => {
     const plan = changePlan(SUB, undefined, { enabled: true, by, now: at('2026-11-22T10:00:00Z') });
     const { id: _id, ...fields } = plan;
-    expect(toPlanView(SUB, plan, settings)).toEqual({ ...fields, onboarding: describeOnboarding(settings) });
+    expect(toPlanView(SUB, plan, settings)).toEqual({ ...fields, onboarding: describeOnboarding(settings, { subscriptionId: SUB }) });
     expect(toPlanView(SUB, plan, settings)).not.toHaveProperty('id');
+  });
+});
+
+describe('describeOnboarding: cluster configuration access', () => {
+  it('when the onboarding is described, then it says how to find the app identity and grant it Reader on this subscription', () => {
+    const { clusterConfigurationAccess } = describeOnboarding({ eventHubName: 'insights-logs-kube-audit' }, { subscriptionId: SUB });
+    expect(clusterConfigurationAccess.description).toContain('noReadAccess');
+    expect(clusterConfigurationAccess.azureCliCommands[0]).toContain('FUNCTION_APP_PRINCIPAL_ID');
+    expect(clusterConfigurationAccess.azureCliCommands[1]).toBe(
+      `az role assignment create --assignee <principal id of the Argus function app's managed identity> --role Reader --scope /subscriptions/${SUB}`,
+    );
   });
 });
