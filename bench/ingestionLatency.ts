@@ -14,9 +14,12 @@ import { evaluateRules } from '../shared/detection/evaluateRules';
 import { allRules } from '../shared/detection/rules/index';
 import { type BatchSummary } from '../shared/ingestion/processAuditBatch';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
+import { inventoryChangeOf } from '../shared/posture/workloadInventory';
 import { getServices } from '../shared/services';
 import { createCosmosClient } from '../shared/store/createCosmosClient';
+import { ensureDatabase } from '../shared/store/ensureDatabase';
 import { changePlan, upsertPlan } from '../shared/store/planStore';
+import { recordInventoryChanges, type SubscriptionInventoryChange } from '../shared/store/workloadInventoryStore';
 import { generateAuditTraffic } from './generateAuditTraffic';
 import { median, ms, percentile, rate, seconds, summarize, table, timed, timedAsync, type Timing } from './measurements';
 
@@ -296,6 +299,9 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
         `plans enabled (at ${PLAN_ENABLED_AT}) for ${traffic.subscriptions.length} subscriptions; plan cache ${cacheTtlInMs / 1000} s`,
     );
 
+    // Before the timed runs (which post the same traffic again and again): the inventory's cost on first delivery.
+    const inventory = await measureInventory(client, traffic.benign.map((message) => message.body), host.maxEventBatchSize);
+
     const readsBefore = { ...getServices().ingestion.subscriptionSettings.reads };
     const measuredFromInMs = performance.now();
     // Warm-up: every path once (JIT, connections, containers), not timed.
@@ -389,6 +395,19 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
     const falsePositives = batches.filter((batch) => batch.summary.findings > 0 && attacksIn(batch, producer) === 0).length;
     const missedBatches = batches.filter((batch) => batch.summary.findings === 0 && attacksIn(batch, producer) > 0).length;
     print(`batches with findings but no attack posted: ${falsePositives}; batches with attacks but no finding: ${missedBatches}`);
+    const per10k = (count: number, events: number): string => (events === 0 ? '-' : ((count * 10_000) / events).toFixed(1));
+    print(
+      `inventory store requests per 10k events: reads ${per10k(inventory.reads, inventory.events)}, writes ${per10k(inventory.writes, inventory.events)} ` +
+        `(first delivery of the ${inventory.events} events in batches of ${host.maxEventBatchSize} messages: ${inventory.changes} workload changes, ` +
+        `${inventory.reads} reads, ${inventory.writes} writes, ${inventory.conflicts} conflicts)`,
+    );
+    const pipelineEvents = batches.reduce((sum, batch) => sum + batch.summary.analyzed, 0);
+    const sumOf = (value: (batch: LoggedBatch) => number): number => batches.reduce((sum, batch) => sum + value(batch), 0);
+    print(
+      `inventory in the runs above (every phase posts the same benign traffic again: a replay writes nothing; each attack is a new bare pod: one write): per 10k events reads ` +
+        `${per10k(sumOf((batch) => batch.summary.inventory.reads), pipelineEvents)}, writes ${per10k(sumOf((batch) => batch.summary.inventory.writes), pipelineEvents)} ` +
+        `(${sumOf((batch) => batch.summary.inventory.changes)} changes in ${pipelineEvents} events)`,
+    );
     const periods = Math.floor(measuredInMs / cacheTtlInMs) + 1;
     print(
       `plan reads: ${planReads} for ${traffic.subscriptions.length} subscriptions over ${seconds(measuredInMs)} ` +
@@ -396,11 +415,13 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
     );
 
     print('');
-    const cleanWrites = attackFree.filter((batch) => alertsWritten(batch) === 0 && batch.summary.cosmos.writes === usageWritesOf(batch, producer));
+    const cleanWrites = attackFree.filter(
+      (batch) => alertsWritten(batch) === 0 && batch.summary.cosmos.writes === usageWritesOf(batch, producer) + batch.summary.inventory.writes,
+    );
     print(
       attackFree.length === 0
         ? 'n/a   attack-free batches write no alert: no batch without findings in this run (more --events)'
-        : `${cleanWrites.length === attackFree.length ? 'PASS' : 'FAIL'}  attack-free batches write no alert: ${cleanWrites.length} of ${attackFree.length} with alerts created+updated 0 and Cosmos writes = usage writes (one per subscription and hour)`,
+        : `${cleanWrites.length === attackFree.length ? 'PASS' : 'FAIL'}  attack-free batches write no alert: ${cleanWrites.length} of ${attackFree.length} with alerts created+updated 0 and Cosmos writes = usage writes (one per subscription and hour) + inventory writes`,
     );
     const allowed = traffic.subscriptions.length * periods;
     print(`${planReads <= allowed ? 'PASS' : 'FAIL'}  at most one plan read per subscription per cache period: ${planReads} reads, at most ${allowed} (${traffic.subscriptions.length} subscriptions x ${periods})`);
@@ -410,6 +431,40 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+interface InventoryCost {
+  events: number;
+  changes: number;
+  reads: number;
+  writes: number;
+  conflicts: number;
+}
+
+/**
+ * The workload inventory's store requests on first delivery: the messages in batches of the host's batch size, each
+ * batch's changes folded as processEventBatch folds them (one read per workload the batch changes, a write only when
+ * its spec changed), into a database of its own on the runtime's Cosmos server, so the runs start from an empty one.
+ */
+async function measureInventory(client: ReturnType<typeof createCosmosClient>, messages: readonly string[], batchSize: number): Promise<InventoryCost> {
+  const database = await ensureDatabase(client, 'argus-bench-inventory');
+  const cost: InventoryCost = { events: 0, changes: 0, reads: 0, writes: 0, conflicts: 0 };
+  for (let start = 0; start < messages.length; start += batchSize) {
+    const changes: SubscriptionInventoryChange[] = [];
+    for (const message of messages.slice(start, start + batchSize)) {
+      for (const record of decodeAuditInput(message).records) {
+        cost.events++;
+        const change = inventoryChangeOf(record.event, record.cluster.resourceId);
+        if (change !== undefined) changes.push({ subscriptionId: record.cluster.subscriptionId, change });
+      }
+    }
+    const stats = await recordInventoryChanges(database, changes, new Date());
+    cost.changes += stats.changes;
+    cost.reads += stats.reads;
+    cost.writes += stats.writes;
+    cost.conflicts += stats.conflicts;
+  }
+  return cost;
 }
 
 /** The detection floor of the pipeline: each batch's messages decoded, every rule over their records. */

@@ -2,10 +2,11 @@ import type { Database } from '@azure/cosmos';
 import { alertIdentityOf } from '../alerts/aggregateFindings';
 import { type AlertOccurrence } from '../alerts/foldOccurrences';
 import { type DetectionContext } from '../detection/detectionContext';
-import { type DetectionRecord, occurredAtOf } from '../detection/detectionRecord';
+import { type DetectionRecord, isNodeRecord, occurredAtOf } from '../detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
 import { publishAlertChanges } from '../messaging/alertChangedEvents';
+import { inventoryChangeOf } from '../posture/workloadInventory';
 import { type EventPublisher } from '../messaging/eventPublisher';
 import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
@@ -14,6 +15,7 @@ import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/d
 import { type Plan } from '../store/planStore';
 import { TransientStoreError } from '../store/transientFaults';
 import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
+import { recordInventoryChanges, type SubscriptionInventoryChange } from '../store/workloadInventoryStore';
 import { type BatchSignal, type SignalName } from './batchSignal';
 import { type BatchMessage, deadLetterSourceOf, type EventBatch, streamOf } from './eventHubBatch';
 import { isCoveredByPlan } from './planCoverage';
@@ -71,6 +73,13 @@ export interface BatchSummary {
   /** alertChanged events published to the alert-events hub. */
   published: number;
   deadLettered: number;
+  /**
+   * The live workload inventory (audit signal only): changes that workload writes of analyzed events made (pod and
+   * controller creates, updates, patches, deletes), the inventory documents read (one per workload changed in the
+   * batch, plus re-reads after a lost race), and those written (at most one per workload and batch, none when the
+   * spec did not change). Its requests are also counted in `cosmos`.
+   */
+  inventory: { changes: number; reads: number; writes: number };
   cosmos: { reads: number; writes: number; conflicts: number };
   durationInMs: number;
 }
@@ -86,8 +95,9 @@ export interface BatchOutcome {
  * dead-letter what cannot be used, gate by plan, detect, aggregate into alerts (suppression rules decide
  * the status of new ones), persist, meter usage.
  *
- * Exactly once in effect: alerts and usage remember per partition the last event they counted, and dead
- * letters have ids derived from where the record was read, so running a batch again changes nothing.
+ * Exactly once in effect: alerts and usage remember per partition the last event they counted, the workload
+ * inventory the last audit event that changed each workload, and dead letters have ids derived from where the
+ * record was read, so running a batch again changes nothing.
  * Transient store faults are thrown for the trigger's retry policy; bad data never throws.
  */
 export async function processEventBatch(batch: EventBatch, signal: BatchSignal, dependencies: IngestionDependencies): Promise<BatchOutcome> {
@@ -139,8 +149,10 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
     else list.push(occurrence);
   }
 
+  const inventoryChanges = signal.name === 'audit' ? inventoryChangesOf(analyzed, simulated) : [];
+
   const now = dependencies.now();
-  const [written, deadLettered, usageWrites] = await settleAll([
+  const [written, deadLettered, usageWrites, inventoryWrites] = await settleAll([
     writeAlertOccurrences(dependencies.database, occurrencesByAlert, {
       windowInMs: dependencies.aggregationWindowInMs,
       clock: dependencies.now,
@@ -149,6 +161,7 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
     }),
     writeDeadLetters(dependencies.database, decoded.deadLetters.map((letter) => toDeadLetter(letter, now))),
     recordUsage(dependencies.database, [...usage.values()], now),
+    recordInventoryChanges(dependencies.database, inventoryChanges, now),
   ] as const);
   const alerts = written.stats;
   try {
@@ -179,15 +192,30 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
       alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed, restamped: alerts.restamped },
       published: written.alerts.length,
       deadLettered,
+      inventory: { changes: inventoryWrites.changes, reads: inventoryWrites.reads, writes: inventoryWrites.documentsWritten },
       cosmos: {
-        reads: alerts.reads + usageWrites.reads,
-        writes: alerts.writes + usageWrites.writes + deadLettered,
-        conflicts: alerts.conflicts + usageWrites.conflicts,
+        reads: alerts.reads + usageWrites.reads + inventoryWrites.reads,
+        writes: alerts.writes + usageWrites.writes + deadLettered + inventoryWrites.writes,
+        conflicts: alerts.conflicts + usageWrites.conflicts + inventoryWrites.conflicts,
       },
       durationInMs: dependencies.now().getTime() - startedAt.getTime(),
     },
     ruleFailures: evaluation.failures,
   };
+}
+
+/**
+ * The workload inventory's changes of the analyzed audit events, in event order (node records write no workload). The
+ * service's own simulated events are left out: their reserved cluster is not a workload anyone runs.
+ */
+function inventoryChangesOf(analyzed: readonly DetectionRecord[], simulated: ReadonlySet<DetectionRecord>): SubscriptionInventoryChange[] {
+  const changes: SubscriptionInventoryChange[] = [];
+  for (const record of analyzed) {
+    if (isNodeRecord(record) || simulated.has(record)) continue;
+    const change = inventoryChangeOf(record.event, record.cluster.resourceId);
+    if (change !== undefined) changes.push({ subscriptionId: record.cluster.subscriptionId, change });
+  }
+  return changes;
 }
 
 interface DecodedBatch {

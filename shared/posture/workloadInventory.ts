@@ -160,7 +160,8 @@ export function inventoryChangeOf(event: AuditEvent, clusterResourceId: string):
   const request = event.verb === 'patch' || ref.subresource !== undefined ? undefined : fullObject(event.requestObject);
   const name = ref.name ?? asString(getPath(response ?? request, 'metadata', 'name'));
   if (name === undefined || name === '') return undefined;
-  const namespace = ref.namespace ?? asString(getPath(response ?? request, 'metadata', 'namespace')) ?? '';
+  // The request URI's namespace first: an audited create's requestObject often has no metadata.namespace (kubectl -n).
+  const namespace = nonEmpty(ref.namespace) ?? nonEmpty(asString(getPath(response ?? request, 'metadata', 'namespace'))) ?? '';
   const key: InventoryKey = { cluster: clusterResourceId, kind, namespace, name };
   const common = { key, eventTimeUtc: event.stageTimestamp ?? event.requestReceivedTimestamp, auditId: event.auditID };
 
@@ -181,6 +182,10 @@ export function inventoryChangeOf(event: AuditEvent, clusterResourceId: string):
   const patch = event.verb === 'patch' || ref.subresource !== undefined ? patchOf(event.requestObject) : undefined;
   if (patch !== undefined) return { ...common, op: InventoryOp.patch, patch };
   return { ...common, op: event.verb === 'patch' ? InventoryOp.patch : InventoryOp.upsert, partial: true, ...created };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 function opOf(verb: string): InventoryOp | undefined {
@@ -524,6 +529,23 @@ export function applyInventoryChange(current: InventoryDocument | undefined, cha
   }
   const next = nextState(current, change);
   return write(current, change.key, { ...next, specFrom: 'self', deleted: false }, change, now);
+}
+
+/**
+ * The document after every change of one document key, applied in order (`current` is the stored document), or
+ * undefined when none of them changes it: what the store writes in one read-modify-write per document and batch.
+ */
+export function foldInventoryChanges(current: InventoryDocument | undefined, changes: readonly InventoryChange[], now: string): InventoryDocument | undefined {
+  let document = current;
+  let written: InventoryDocument | undefined;
+  for (const change of changes) {
+    const result = applyInventoryChange(document, change, now);
+    if (result.kind === 'write') {
+      document = result.document;
+      written = result.document;
+    }
+  }
+  return written;
 }
 
 function nextState(current: InventoryDocument | undefined, change: InventoryChange): { object: JsonObject | undefined; partial: boolean } {

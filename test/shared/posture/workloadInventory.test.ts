@@ -4,6 +4,7 @@ import {
   applyMergePatch,
   createInventoryDocumentId,
   documentKeyOf,
+  foldInventoryChanges,
   type InventoryChange,
   inventoryChangeOf,
   type InventoryDocument,
@@ -138,6 +139,22 @@ describe('inventoryChangeOf', () => {
     const change = mustChange(pod);
     expect(change.ownerKey).toBeUndefined();
     expect(change.key).toMatchObject({ kind: 'Pod', name: 'debug' });
+  });
+
+  it('when a create is logged with a requestObject that has no metadata.namespace (kubectl -n) and no response, then the stored object takes the namespace of objectRef', () => {
+    const manifest = workloadObject('deployments', structuredClone(webSpec), 'web', 'shop');
+    delete (manifest.metadata as Record<string, unknown>).namespace;
+    const change = mustChange(auditEvent({ verb: 'create', resource: 'deployments', apiGroup: 'apps', namespace: 'shop', requestObject: manifest }));
+    expect(change.key).toMatchObject({ kind: 'Deployment', namespace: 'shop', name: 'web' });
+    expect(change.object?.metadata).toEqual({ name: 'web', namespace: 'shop' });
+  });
+
+  it("when objectRef carries an empty namespace, then the namespace of the body's metadata is used", () => {
+    const raw = createDeployment();
+    (raw.objectRef as Record<string, unknown>).namespace = '';
+    const change = mustChange(raw);
+    expect(change.key.namespace).toBe('shop');
+    expect(change.object?.metadata).toMatchObject({ namespace: 'shop' });
   });
 
   it('when a patch is logged without its response, then the change carries the patch body, a JSON patch as operations', () => {
@@ -310,6 +327,19 @@ describe('applyInventoryChange', () => {
     const document = only(documents);
     expect(document).toMatchObject({ kind: 'CronJob', name: 'backup', partial: true, specFrom: 'owned' });
     expect(document.object).toMatchObject({ kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'backup' }] } } } } } });
+  });
+});
+
+describe('foldInventoryChanges', () => {
+  it('when several changes of one workload are folded in order, then the result is the last write; when none writes, undefined', () => {
+    const create = mustChange(createDeployment(T0, 'a-fold-1'));
+    const setImage = mustChange(
+      workloadPatchEvent('deployments', { namespace: 'shop', name: 'web' }, { spec: { template: { spec: { containers: [{ name: 'web', image: 'contoso.azurecr.io/shop/web:1.5.0' }] } } } }, { time: at(1), auditID: 'a-fold-2' }),
+    );
+    const folded = foldInventoryChanges(undefined, [create, setImage], NOW);
+    expect(folded).toMatchObject({ lastAuditId: 'a-fold-2', firstSeenUtc: T0, lastChangedUtc: at(1) });
+    expect(getTemplateImages(folded?.object)).toEqual(['contoso.azurecr.io/shop/web:1.5.0', 'contoso.azurecr.io/proxy:2.0']);
+    expect(foldInventoryChanges(folded, [create, setImage], NOW)).toBeUndefined();
   });
 });
 
