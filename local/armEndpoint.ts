@@ -30,6 +30,11 @@ export interface LocalArmEndpoint {
 export interface LocalArmEndpointOptions {
   /** Where the cluster JSON files are (`.argus/clusters`); re-read on every request. */
   clustersDir: string;
+  /**
+   * Where the Azure Policy add-on's component policy states are (`.argus/policyStates`); re-read on every request.
+   * Each `*.json` file: the API's response body (`{ "value": [...] }`) or an array of records, for one or more clusters.
+   */
+  policyStatesDir?: string;
   /** Resource Graph rows per page (Resource Graph's default is 100). */
   pageSize?: number;
 }
@@ -45,6 +50,10 @@ export interface LocalArmEndpointOptions {
  * - `GET /subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions`:
  *   `{ values }` from `clustersDir/kubernetesVersions.json` when present, else a built-in list in the shape of the
  *   azure-rest-api-specs example `KubernetesVersions_List.json` (2025-05-01), with the minors AKS offers in late 2026.
+ * - `POST /{clusterId}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults`: the records of
+ *   `policyStatesDir/*.json` whose `resourceId` is the cluster's (case-insensitively), in the response shape of
+ *   azure-rest-api-specs `ComponentPolicyStates_QueryResourceScope.json` (2024-10-01: `@odata.context`,
+ *   `@odata.count`, `value`). `$top` is honoured; `$filter`, `$apply` and `$expand` are not interpreted.
  * Tokens are not checked. Errors use ARM's `{ error: { code, message } }` body.
  */
 export function createArmEndpoint(options: LocalArmEndpointOptions): LocalArmEndpoint {
@@ -77,6 +86,12 @@ export function createArmEndpoint(options: LocalArmEndpointOptions): LocalArmEnd
     }
     if (request.method === 'POST' && lower === '/providers/microsoft.resourcegraph/resources') {
       return resourceGraph(await request.json().catch(() => undefined));
+    }
+    const policyStates = /^(\/subscriptions\/([^/]+)\/.+)\/providers\/microsoft\.policyinsights\/componentpolicystates\/([^/]+)\/queryresults$/.exec(lower);
+    if (request.method === 'POST' && policyStates !== null) {
+      if (denied.has(policyStates[2]!)) return noAccess(policyStates[2]!);
+      if (policyStates[3] !== 'latest') return armError(400, 'InvalidComponentPolicyStatesResource', `The componentPolicyStatesResource '${policyStates[3]!}' is not 'latest'.`);
+      return componentPolicyStates(path.slice(0, policyStates[1]!.length), request.query.get('$top'));
     }
     if (request.method === 'GET') {
       const subscription = /^\/subscriptions\/([^/]+)/.exec(lower)?.[1];
@@ -130,6 +145,18 @@ export function createArmEndpoint(options: LocalArmEndpointOptions): LocalArmEnd
     return json(200, { values });
   }
 
+  async function componentPolicyStates(resourceId: string, top: string | null): Promise<HttpResponseInit> {
+    const wanted = resourceId.toLowerCase();
+    const records = (await readPolicyStates(options.policyStatesDir)).filter(
+      (record) => typeof record['resourceId'] === 'string' && record['resourceId'].replace(/^\/*/, '/').toLowerCase() === wanted,
+    );
+    const limit = top === null || top === '' ? undefined : Number(top);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) return armError(400, 'InvalidQueryParameterValue', 'The $top is not a non-negative integer.');
+    const value = limit === undefined ? records : records.slice(0, limit);
+    const context = `https://management.azure.com${resourceId}/providers/Microsoft.PolicyInsights/componentPolicyStates/$metadata#latest`;
+    return json(200, { '@odata.context': context, '@odata.count': value.length, value });
+  }
+
   return {
     endpoint: { name: 'local.arm', route: `${LOCAL_ARM_ROUTE_BASE}/{*path}`, methods: ['GET', 'POST'], handler },
     faults,
@@ -147,6 +174,24 @@ async function readClusters(dir: string): Promise<ArmJson[]> {
     if (text !== undefined) clusters.push(...readClusterInput(text, name).clusters.map((item) => item.cluster));
   }
   return clusters;
+}
+
+/** The component policy state records of the folder's JSON files, read now; a file that is not JSON adds none. */
+async function readPolicyStates(dir: string | undefined): Promise<ArmJson[]> {
+  if (dir === undefined) return [];
+  const records: ArmJson[] = [];
+  for (const name of await listFiles(dir)) {
+    if (!name.toLowerCase().endsWith('.json')) continue;
+    const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+    let body: unknown;
+    try {
+      body = text === undefined ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      continue;
+    }
+    records.push(...listIn(body, 'value').filter((item): item is ArmJson => typeof item === 'object' && item !== null && !Array.isArray(item)));
+  }
+  return records;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -46,7 +46,7 @@ export interface LocalRuntime {
   eventHubs: LocalEventHubs;
   timers: LocalTimers;
   signingKey: LocalSigningKey;
-  /** The ARM-compatible endpoint over `<data folder>/clusters/*.json` (ARM_ENDPOINT), with its fault switches. */
+  /** The ARM-compatible endpoint over `<data folder>/clusters/*.json` and `<data folder>/policyStates/*.json` (ARM_ENDPOINT), with its fault switches. */
   arm: LocalArmEndpoint;
   snapshotPath: string;
   /** Writes the store to the data folder now. */
@@ -114,7 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       resolve: resolveSetting,
       logger,
     });
-    const arm = createArmEndpoint({ clustersDir: join(dataDir, 'clusters') });
+    const arm = createArmEndpoint({ clustersDir: join(dataDir, 'clusters'), policyStatesDir: join(dataDir, 'policyStates') });
     const endpoints: HttpEndpoint[] = [
       ...definitions.flatMap((d): HttpEndpoint[] =>
         d.kind === 'http' ? [{ name: d.name, route: d.options.route, methods: d.options.methods ?? ['GET', 'POST'], handler: d.options.handler }] : [],

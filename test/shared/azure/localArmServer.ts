@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,12 +20,16 @@ export interface LocalArmServer {
   clustersDir: string;
   /** Writes `<file>` into the clusters folder. */
   write(file: string, content: unknown): void;
+  /** Writes `<file>` into the policy states folder (the local runtime's `.argus/policyStates`). */
+  writePolicyStates(file: string, content: unknown): void;
   stop(): Promise<void>;
 }
 
 export async function startLocalArmServer(options: { pageSize?: number } = {}): Promise<LocalArmServer> {
   const dir = createTemporaryDirectory('argus-arm-');
-  const arm = createArmEndpoint({ clustersDir: dir.path, ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }) });
+  const policyStatesDir = join(dir.path, 'policyStates');
+  mkdirSync(policyStatesDir);
+  const arm = createArmEndpoint({ clustersDir: dir.path, policyStatesDir, ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }) });
   const server: Server = createServer(createHttpRequestListener({ endpoints: [arm.endpoint], routePrefix: 'api', logger: createMemoryLogger() }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -34,6 +38,7 @@ export async function startLocalArmServer(options: { pageSize?: number } = {}): 
     arm,
     clustersDir: dir.path,
     write: (file, content) => writeFileSync(join(dir.path, file), typeof content === 'string' ? content : JSON.stringify(content, null, 2)),
+    writePolicyStates: (file, content) => writeFileSync(join(policyStatesDir, file), typeof content === 'string' ? content : JSON.stringify(content, null, 2)),
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
