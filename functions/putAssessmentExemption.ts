@@ -4,11 +4,13 @@ import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeResourceRequest } from '../shared/http/authorizeResourceRequest';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
 import { clusterChecks } from '../shared/posture/checks/cluster';
+import { workloadControls } from '../shared/posture/checks/workload';
 import { type AssessmentExemption, parseAssessmentExemptionBody, parseExemptionName } from '../shared/posture/assessmentExemption';
 import { type BodyValidation } from '../shared/http/parseJsonBody';
 import { getAssessmentExemption, toAssessmentExemptionView, upsertAssessmentExemption } from '../shared/store/assessmentExemptionStore';
 
-const CHECK_NAMES = new Set(clusterChecks.map((check) => check.name));
+// Cluster checks and workload controls: both give assessments an owner may exempt.
+const CHECK_NAMES = new Set([...clusterChecks.map((check) => check.name), ...workloadControls.map((control) => control.name)]);
 
 /**
  * `PUT /api/subscriptions/{subscriptionId}/assessmentExemptions/{name}` (SecurityAdmin or higher): creates (201) or
@@ -26,7 +28,7 @@ export async function putAssessmentExemption(request: HttpRequest, context: Invo
   const body = await parseJsonBody(request, (json): BodyValidation<AssessmentExemption> => {
     const parsed = parseAssessmentExemptionBody(json, { name, subscriptionId, createdBy: principal.objectId, now });
     if (!parsed.ok) return parsed;
-    if (!CHECK_NAMES.has(parsed.value.checkName)) return { ok: false, message: `checkName ${parsed.value.checkName} is not a cluster check; see GET .../assessments for the names.` };
+    if (!CHECK_NAMES.has(parsed.value.checkName)) return { ok: false, message: `checkName ${parsed.value.checkName} is not a cluster check or workload control; see GET .../assessments for the names.` };
     return parsed;
   }, { example: '{"checkName":"private-cluster","scope":"/subscriptions/<id>","category":"mitigated","reason":"..."}' });
   if (body.kind === 'rejected') return body.response;

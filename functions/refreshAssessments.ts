@@ -25,6 +25,7 @@ export async function refreshAssessments(_timer: Timer, context: InvocationConte
     now: new Date().toISOString(),
     argusAuditHub: { eventHubName: services.config.auditStream.eventHubName },
     publisher: services.alertEventPublisher,
+    policyStateSource: services.policyStateSource,
     restampAfterInMs: services.config.export.settleInMs,
   });
   let clusters = 0;

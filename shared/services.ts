@@ -1,6 +1,8 @@
 import type { CosmosClient, Database } from '@azure/cosmos';
 import type { ClusterSource } from './azure/clusterSource';
 import { createClusterSource } from './azure/createClusterSource';
+import { createPolicyStateSource } from './azure/createPolicyStateSource';
+import type { PolicyStateSource } from './azure/policyStateSource';
 import { createTokenValidatorFromConfig, type TokenValidator } from './auth/tokenValidator';
 import { getConfig, resetConfig, type Config } from './config';
 import { TargetCircuitBreaker } from './export/deliveryRetry';
@@ -34,6 +36,8 @@ export interface Services {
   readonly exportDelivery: ExportDeliveryState;
   /** The clusters and their facts, read through Resource Graph and ARM (ARM_ENDPOINT), created on first use. */
   readonly clusterSource: ClusterSource;
+  /** The Azure Policy add-on's component states, read through Policy Insights (ARM_ENDPOINT), created on first use. */
+  readonly policyStateSource: PolicyStateSource;
 }
 
 /** What the push export keeps between batches on one instance. */
@@ -64,6 +68,8 @@ let exportDelivery: ExportDeliveryState | undefined;
 let clusterSource: ClusterSource | undefined;
 /** A cluster source tests put in place of the real one; it outlives `resetServices()`. */
 let clusterSourceForTests: ClusterSource | undefined;
+let policyStateSource: PolicyStateSource | undefined;
+let policyStateSourceForTests: PolicyStateSource | undefined;
 const targetSenders = new Map<string, EventPublisher>();
 /** Tests put a factory of fakes in place of the Event Hubs producers of export targets. */
 let eventHubSenderForTests: ((target: EventHubTarget) => EventPublisher) | undefined;
@@ -99,6 +105,9 @@ export function getServices(): Services {
     },
     get clusterSource() {
       return clusterSourceForTests ?? (clusterSource ??= createClusterSource(config.arm));
+    },
+    get policyStateSource() {
+      return policyStateSourceForTests ?? (policyStateSource ??= createPolicyStateSource(config.arm));
     },
     get exportDelivery() {
       return (exportDelivery ??= {
@@ -166,6 +175,11 @@ export function setClusterSourceForTests(source: ClusterSource | undefined): voi
   clusterSourceForTests = source;
 }
 
+/** Replaces the Azure Policy state source in tests (`undefined` restores the real one). */
+export function setPolicyStateSourceForTests(source: PolicyStateSource | undefined): void {
+  policyStateSourceForTests = source;
+}
+
 /** Disposes the shared clients; the next `getServices()` reads the settings again. */
 export function resetServices(): void {
   current?.cosmosClient.dispose();
@@ -180,6 +194,7 @@ export function resetServices(): void {
   ingestion = undefined;
   exportDelivery = undefined;
   clusterSource = undefined;
+  policyStateSource = undefined;
   for (const sender of targetSenders.values()) sender.close().catch(() => undefined);
   targetSenders.clear();
   resetConfig();

@@ -7,6 +7,16 @@ import { type ArmJson, type ClusterCheck, type ClusterFacts } from '../posture/c
 import { clusterChecks } from '../posture/checks/cluster';
 import { type Assessment, type ClusterAssessmentResult, createAssessmentId, evaluateClusterChecks, isExportedChange, nextAssessment } from '../posture/evaluateClusterChecks';
 import { noReadAccessResults } from '../posture/noReadAccess';
+import { type PolicyStateSource } from '../azure/policyStateSource';
+import { AssessmentCategory } from '../posture/assessment';
+import { workloadControls as allWorkloadControls } from '../posture/checks/workload';
+import { type ClusterWorkloads, evaluateWorkloadAssessments } from '../posture/evaluateWorkloadAssessments';
+import { isAddonEnabled } from '../posture/managedClusterFields';
+import { policyStateResultsOf } from '../posture/policyStateResults';
+import { type WorkloadControl } from '../posture/workloadControl';
+import { type InventoryDocument } from '../posture/workloadInventory';
+import { DEFAULT_WORKLOAD_SETTINGS, type WorkloadSettings } from '../posture/workloadSettings';
+import { listSubscriptionWorkloads } from '../store/workloadInventoryStore';
 import { listAssessmentExemptions } from '../store/assessmentExemptionStore';
 import { lastAuditEventHourByCluster } from '../store/assessmentRefreshInputs';
 import { deleteAssessments, listAssessments, upsertAssessments } from '../store/assessmentStore';
@@ -26,6 +36,10 @@ import { exemptAssessments } from './exemptAssessments';
  * export show; throttling and outages keep the last results. Status changes are exported: each is stamped when it is
  * written (`exportedChangeUtc`, stamped again after a write slower than `restampAfterInMs`, so the pull export never
  * reads past it) and published to the alert-events hub for the push targets.
+ *
+ * Workload assessments come from the workload inventory (the audit stream), not from ARM: one per workload control and
+ * cluster the inventory has (any cluster, AKS or not), plus Azure Policy's component states for the AKS clusters that run
+ * its add-on. A refused or failed ARM listing does not touch them.
  */
 
 export interface RefreshAssessmentsOptions {
@@ -44,6 +58,12 @@ export interface RefreshAssessmentsOptions {
   stamp?: () => string;
   /** A change whose write took longer than this from its stamp is stamped again (the export's settle time). */
   restampAfterInMs?: number;
+  /** Default: every workload control. */
+  workloadControls?: readonly WorkloadControl[];
+  /** Default: DEFAULT_WORKLOAD_SETTINGS. */
+  workloadSettings?: WorkloadSettings;
+  /** Where the Azure Policy add-on's component states are read (clusters with the add-on); none: not read. */
+  policyStateSource?: PolicyStateSource;
 }
 
 export interface SubscriptionRefresh {
@@ -104,7 +124,11 @@ async function refreshSubscription(
   const stored = new Map((await listAssessments(database, subscriptionId)).map((assessment) => [assessment.id, assessment]));
   const problems = listingProblems.map((problem) => `${problem.kind}: ${problem.detail}`);
   const refused = listingProblems.find((problem) => problem.kind === SubscriptionProblemKind.NoReadAccess);
-  const results = refused !== undefined ? noReadAccessResults(subscriptionId, [...stored.values()], checks, refused.detail) : await evaluateClusters(options, subscriptionId, clusters, checks);
+  const storedClusterAssessments = [...stored.values()].filter((assessment) => !assessment.metadata.categories.includes(AssessmentCategory.Workload));
+  const results = [
+    ...(refused !== undefined ? noReadAccessResults(subscriptionId, storedClusterAssessments, checks, refused.detail) : await evaluateClusters(options, subscriptionId, clusters, checks)),
+    ...(await evaluateWorkloads(options, subscriptionId, clusters, problems)),
+  ];
 
   const seen = new Set<string>();
   const changed: Assessment[] = [];
@@ -150,6 +174,38 @@ async function writeExportedChanges(options: RefreshAssessmentsOptions, changes:
       await upsertAssessments(options.database, [written]);
     }
     return written;
+  });
+}
+
+/** The workload assessments of every cluster in the subscription's inventory (and of AKS clusters Azure Policy reports on). */
+async function evaluateWorkloads(options: RefreshAssessmentsOptions, subscriptionId: string, clusters: readonly ArmJson[], problems: string[]): Promise<ClusterAssessmentResult[]> {
+  const controls = options.workloadControls ?? allWorkloadControls;
+  if (controls.length === 0) return [];
+  const byCluster = new Map<string, { clusterResourceId: string; workloads: InventoryDocument[] }>();
+  for (const workload of await listSubscriptionWorkloads(options.database, subscriptionId)) {
+    const key = workload.cluster.toLowerCase();
+    const entry = byCluster.get(key) ?? { clusterResourceId: workload.cluster, workloads: [] };
+    entry.workloads.push(workload);
+    byCluster.set(key, entry);
+  }
+  const withPolicy = options.policyStateSource === undefined ? [] : clusters.filter((cluster) => isAddonEnabled(cluster, 'azurepolicy') && typeof cluster['id'] === 'string');
+  const policyByCluster = new Map<string, ClusterWorkloads['azurePolicy']>();
+  await mapWithConcurrency(withPolicy, CLUSTER_CONCURRENCY, async (cluster) => {
+    const id = String(cluster['id']);
+    const listing = await (options.policyStateSource as PolicyStateSource).listComponentPolicyStates(id);
+    if (!listing.ok) {
+      problems.push(`azurePolicy ${listing.problem.kind}: ${id.split('/').at(-1) ?? id}: ${listing.problem.detail}`);
+      return;
+    }
+    const results = policyStateResultsOf(listing.states, controls).results;
+    policyByCluster.set(id.toLowerCase(), results);
+    // A cluster Argus has no workloads of is assessed on Azure Policy's word alone, when it has any.
+    if (!byCluster.has(id.toLowerCase()) && results.length > 0) byCluster.set(id.toLowerCase(), { clusterResourceId: id, workloads: [] });
+  });
+  const settings = options.workloadSettings ?? DEFAULT_WORKLOAD_SETTINGS;
+  return [...byCluster].flatMap(([key, entry]) => {
+    const azurePolicy = policyByCluster.get(key);
+    return evaluateWorkloadAssessments(subscriptionId, { ...entry, ...(azurePolicy === undefined ? {} : { azurePolicy }) }, settings, controls);
   });
 }
 

@@ -33,6 +33,7 @@ export async function runAssessmentRefresh(
       now: new Date().toISOString(),
       argusAuditHub: { eventHubName: services.config.auditStream.eventHubName },
       publisher: services.alertEventPublisher,
+    policyStateSource: services.policyStateSource,
       restampAfterInMs: services.config.export.settleInMs,
     });
     const refreshed = result.subscriptions[0];

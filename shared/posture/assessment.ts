@@ -15,8 +15,8 @@ export type AssessmentSeverity = (typeof AssessmentSeverity)[keyof typeof Assess
 export const ImpactLevel = { Low: 'Low', Moderate: 'Moderate', High: 'High' } as const;
 export type ImpactLevel = (typeof ImpactLevel)[keyof typeof ImpactLevel];
 
-/** Defender's recommendation categories. */
-export const AssessmentCategory = { Compute: 'Compute', Networking: 'Networking', Data: 'Data', IdentityAndAccess: 'IdentityAndAccess', IoT: 'IoT' } as const;
+/** Defender's recommendation categories, and Argus' `Workload` (the workload controls' assessments carry it beside theirs). */
+export const AssessmentCategory = { Compute: 'Compute', Networking: 'Networking', Data: 'Data', IdentityAndAccess: 'IdentityAndAccess', IoT: 'IoT', Workload: 'Workload' } as const;
 export type AssessmentCategory = (typeof AssessmentCategory)[keyof typeof AssessmentCategory];
 
 /** Defender's threat names. */

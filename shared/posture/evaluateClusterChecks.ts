@@ -10,6 +10,8 @@ import {
 import { type ArmJson, type ClusterCheck, type ClusterFacts, type CheckOutcome } from './clusterCheck';
 import { clusterChecks } from './checks/cluster';
 import { isManagedCluster } from './managedClusterFields';
+import { type WorkloadSubAssessment } from './evaluateWorkloadAssessments';
+import { type WorkloadControlEquivalents } from './workloadControl';
 
 /**
  * Evaluates the cluster checks over one managed cluster, and folds a result into the stored assessment document.
@@ -34,8 +36,11 @@ export interface ClusterAssessmentResult {
   severity: AssessmentSeverity;
   metadata: AssessmentMetadata;
   additionalData: Record<string, string>;
-  equivalents: CheckEquivalents;
+  /** A cluster check's or a workload control's equivalents in other tools. */
+  equivalents: CheckEquivalents | WorkloadControlEquivalents;
   exemption?: AppliedExemption;
+  /** Workload assessments: the failing objects (bounded; see evaluateWorkloadAssessments). */
+  subAssessments?: WorkloadSubAssessment[];
 }
 
 /** Causes the evaluation itself gives (checks give their own). */
@@ -142,8 +147,10 @@ export interface Assessment {
   status: AssessmentStatus;
   metadata: AssessmentMetadata;
   additionalData: Record<string, string>;
-  equivalents: CheckEquivalents;
+  equivalents: CheckEquivalents | WorkloadControlEquivalents;
   exemption?: AppliedExemption;
+  /** Workload assessments only: the failing objects, each with the source that said so. */
+  subAssessments?: WorkloadSubAssessment[];
   firstEvaluationDate: string;
   /** When the status code last changed (the first evaluation's time until then). */
   statusChangeDate: string;
@@ -185,6 +192,7 @@ export function nextAssessment(stored: Assessment | undefined, result: ClusterAs
     additionalData: result.additionalData,
     equivalents: result.equivalents,
     ...(result.exemption === undefined ? {} : { exemption: result.exemption }),
+    ...(result.subAssessments === undefined ? {} : { subAssessments: result.subAssessments }),
   };
   const change: AssessmentStatusChange = { code: result.status.code, timeUtc: now, ...(result.status.cause === undefined ? {} : { cause: result.status.cause }) };
   if (stored === undefined) {
@@ -224,6 +232,7 @@ function sameContent(stored: Assessment, body: Omit<Assessment, 'firstEvaluation
     additionalData: stored.additionalData,
     equivalents: stored.equivalents,
     ...(stored.exemption === undefined ? {} : { exemption: stored.exemption }),
+    ...(stored.subAssessments === undefined ? {} : { subAssessments: stored.subAssessments }),
   };
   return canonicalJson(storedBody) === canonicalJson(body);
 }

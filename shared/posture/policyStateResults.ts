@@ -284,6 +284,21 @@ export function policyComparableControls(controls: readonly WorkloadControl[] = 
   return controls.filter((control) => control.equivalents.azurePolicy.length > 0).map((control) => control.name);
 }
 
+/**
+ * The object among `components` (of one cluster) that Azure Policy's component is, or that owns it (a pod named after
+ * its controller), as `comparePolicySources` matches them; undefined when none is.
+ */
+export function matchingComponent(component: WorkloadComponent, components: readonly WorkloadComponent[]): WorkloadComponent | undefined {
+  const exact = components.find((candidate) => candidate.namespace === component.namespace && candidate.name === component.name && candidate.kind === component.kind);
+  if (exact !== undefined || component.kind !== 'Pod') return exact;
+  const owners = components.filter((candidate) => {
+    const pattern = podNameOfOwner[candidate.kind];
+    return candidate.namespace === component.namespace && pattern !== undefined && component.name.startsWith(candidate.name) && pattern.test(component.name.slice(candidate.name.length));
+  });
+  // `web` and `web-api` can both prefix a pod name: the longest owner name is the one that made it.
+  return owners.sort((a, b) => b.name.length - a.name.length)[0];
+}
+
 /** The pod's owner by the names Kubernetes generates for the pods of each controller (the owner's name is a prefix). */
 const podNameOfOwner: Readonly<Record<string, RegExp>> = {
   Deployment: /^-[a-z0-9]{6,10}-[a-z0-9]{5}$/,
@@ -302,15 +317,7 @@ function auditObjectOf(
 ): WorkloadComponent | undefined {
   const exact = auditByObject.get(objectKey(result.clusterResourceId, result.component));
   if (exact !== undefined) return exact.component;
-  if (result.component.kind !== 'Pod') return undefined;
-  const candidates = objectsByNamespace.get(`${result.clusterResourceId.toLowerCase()}|${result.component.namespace}`) ?? [];
-  const podName = result.component.name;
-  const owners = candidates.filter((candidate) => {
-    const pattern = podNameOfOwner[candidate.kind];
-    return pattern !== undefined && podName.startsWith(candidate.name) && pattern.test(podName.slice(candidate.name.length));
-  });
-  // `web` and `web-api` can both prefix a pod name: the longest owner name is the one that made it.
-  return owners.sort((a, b) => b.name.length - a.name.length)[0];
+  return matchingComponent(result.component, objectsByNamespace.get(`${result.clusterResourceId.toLowerCase()}|${result.component.namespace}`) ?? []);
 }
 
 function objectKey(clusterResourceId: string, component: WorkloadComponent): string {

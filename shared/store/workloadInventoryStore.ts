@@ -125,6 +125,16 @@ export async function listWorkloads(
   return { workloads, ...(resources.length > paging.top && last !== undefined ? { next: { id: last.id } } : {}) };
 }
 
+/** Every current workload of a subscription, of every cluster (the assessment refresh's read: one partition), by id. */
+export async function listSubscriptionWorkloads(database: Database, subscriptionId: string): Promise<InventoryDocument[]> {
+  const { where, parameters } = whereClause(subscriptionId, {});
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<StoredInventoryDocument>({ query: `SELECT * FROM c WHERE ${where}`, parameters }, { partitionKey: subscriptionId })
+    .fetchAll();
+  return resources.map(fromStored).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** Every current workload of one cluster (the workload evaluation's read: one partition), by id. */
 export async function listClusterWorkloads(
   database: Database,

@@ -32,6 +32,9 @@ import { assessmentChangedEventOf } from '../../shared/messaging/assessmentChang
 import { exampleCluster } from '../../shared/posture/exampleClusters';
 import { type Assessment, type ClusterAssessmentResult, evaluateClusterChecks, nextAssessment } from '../../shared/posture/evaluateClusterChecks';
 import { toAssessmentExportRecord } from '../../shared/posture/export/assessmentExportFormat';
+import { AssessmentCategory } from '../../shared/posture/assessment';
+import { clusterChecks } from '../../shared/posture/checks/cluster';
+import { workloadControls } from '../../shared/posture/checks/workload';
 import { judgeSimulationRun, type ExpectedArrival, type SimulationRun, SimulationStatus, SimulationTrigger, toSimulationView } from '../../shared/simulation/simulationRun';
 import { type ExportDeadLetter } from '../../shared/store/exportDeadLetterStore';
 import { type AuthorizeSubscriptionOptions } from '../../shared/http/authorizeSubscriptionRequest';
@@ -625,8 +628,19 @@ describe('docs/openapi.yaml', () => {
     });
 
     it('when assessments are exported in every format, then ExportedAssessment and OcsfComplianceFinding describe them and Assessment holds every field', () => {
-      const assessment = { ...sampleAssessment(subscriptionId), exemption: { name: 'waived', category: 'waiver' } };
+      const assessment = {
+        ...sampleAssessment(subscriptionId),
+        exemption: { name: 'waived', category: 'waiver' },
+        subAssessments: [{ namespace: 'monitoring', kind: 'DaemonSet', name: 'node-agent', container: 'agent', field: 'containers[0].securityContext.privileged', value: 'true', sources: ['auditStream' as const, 'azurePolicy' as const] }],
+      };
       expect(Object.keys(flatPropertiesOf(schema('Assessment'))).sort()).toEqual(Object.keys(assessment).sort());
+      const subAssessment = flatPropertiesOf(schema('Assessment'))['subAssessments']?.items;
+      expect(Object.keys(subAssessment?.properties ?? {}).sort()).toEqual(Object.keys(assessment.subAssessments[0] ?? {}).sort());
+      const workloadEquivalents = workloadControls[0]?.equivalents ?? {};
+      const documentedEquivalents = Object.keys(flatPropertiesOf(schema('Assessment'))['equivalents']?.properties ?? {});
+      expect(Object.keys(workloadEquivalents).filter((key) => !documentedEquivalents.includes(key))).toEqual([]);
+      expect(Object.keys(clusterChecks[0]?.equivalents ?? {}).filter((key) => !documentedEquivalents.includes(key))).toEqual([]);
+      expect(flatPropertiesOf(schema('Assessment'))['metadata']?.properties?.['categories']?.items?.enum).toEqual(Object.values(AssessmentCategory));
       const json = toAssessmentExportRecord(ExportFormat.json, assessment, { productVersion: packageVersion });
       const ocsf = toAssessmentExportRecord(ExportFormat.ocsf, assessment, { productVersion: packageVersion });
       expect(json.kind === 'json' && conformanceProblemsOf(json.value, schema('ExportedAssessment'))).toEqual([]);

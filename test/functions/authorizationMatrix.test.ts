@@ -31,12 +31,19 @@ import { getAssessmentRefresh } from '../../functions/getAssessmentRefresh';
 import { getSecureScore } from '../../functions/getSecureScore';
 import { listAssessmentExemptions } from '../../functions/listAssessmentExemptions';
 import { listAssessments } from '../../functions/listAssessments';
+import { listWorkloadNamespaces } from '../../functions/listWorkloadNamespaces';
+import { listWorkloads } from '../../functions/listWorkloads';
 import { putAssessmentExemption } from '../../functions/putAssessmentExemption';
 import { startAssessmentRefresh } from '../../functions/startAssessmentRefresh';
 import { getAssessmentExemption as readAssessmentExemption, upsertAssessmentExemption } from '../../shared/store/assessmentExemptionStore';
 import { saveAssessmentRefreshRun } from '../../shared/store/assessmentRefreshStore';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { loadFunctionDefinitions } from '../../local/loadFunctionDefinitions';
+import { container, workloadEvent } from '../../shared/detection/exampleEvents';
+import { parseClusterResourceId } from '../../shared/kubernetes/clusterIdentity';
+import { inventoryChangeOf } from '../../shared/posture/workloadInventory';
+import { recordInventoryChanges } from '../../shared/store/workloadInventoryStore';
+import { recordOf } from '../support/ruleHarness';
 import { type SubscriptionRole } from '../../shared/auth/roles';
 import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
 import { defaultClusterIdentity } from '../../shared/clusters/clusterRegistration';
@@ -87,6 +94,8 @@ const MISSING_SIMULATION_ID = 'f0000000-0000-4000-8000-00000000dead';
 const EXEMPTION_NAME = 'matrix-exemption';
 const REFRESH_ID = 'f1000000-0000-4000-8000-000000000001';
 const MISSING_REFRESH_ID = 'f1000000-0000-4000-8000-00000000dead';
+/** A cluster of SUB with one workload in the inventory, for the workload namespace route. */
+const WORKLOAD_CLUSTER = parseClusterResourceId(`/subscriptions/${SUB}/resourceGroups/rg-matrix/providers/Microsoft.ContainerService/managedClusters/matrix-cluster`)?.resourceId ?? '';
 const EXEMPTION_BODY = { checkName: 'network-policy', scope: `/subscriptions/${SUB}`, category: 'waiver', reason: 'authorization matrix' };
 
 let harness: ApiHarness;
@@ -152,6 +161,8 @@ async function seedAssignment(subscriptionId: string, principalId: string, role:
 interface CaseInput {
   /** Route parameters other than subscriptionId. */
   params: Record<string, string>;
+  /** Query parameters the route needs. */
+  query?: Record<string, string>;
   /** Checks, after a refusal, that the route changed nothing. */
   unchanged?: () => Promise<void>;
 }
@@ -266,6 +277,8 @@ const TABLE: Row[] = [
   { name: 'listAssessments', handler: listAssessments, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   // The required `cluster` query parameter is missing here, which is refused after authorization (400).
   { name: 'getAssessment', handler: getAssessment, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments/{name}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 400, input: () => ({ params: { name: 'network-policy' } }) },
+  { name: 'listWorkloads', handler: listWorkloads, method: 'GET', route: 'subscriptions/{subscriptionId}/workloads', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'listWorkloadNamespaces', handler: listWorkloadNamespaces, method: 'GET', route: 'subscriptions/{subscriptionId}/workloadNamespaces', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {}, query: { cluster: WORKLOAD_CLUSTER } }) },
   { name: 'getSecureScore', handler: getSecureScore, method: 'GET', route: 'subscriptions/{subscriptionId}/secureScore', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   {
     // With the plan on; the default cluster source lists nothing here, so a permitted refresh writes no assessment.
@@ -333,6 +346,9 @@ beforeAll(async () => {
   await seedRule(SUB, RULE_NAME);
   await seedCluster(SUB, CLUSTER_NAME);
   await seedExemption(SUB, EXEMPTION_NAME);
+  const workloadChange = inventoryChangeOf(recordOf(workloadEvent('pods', { containers: [container()] }, { name: 'matrix-pod', namespace: 'matrix' })).event, WORKLOAD_CLUSTER);
+  if (workloadChange === undefined) throw new Error('expected an inventory change');
+  await recordInventoryChanges(harness.database, [{ subscriptionId: SUB, change: workloadChange }], new Date());
   await saveAssessmentRefreshRun(harness.database, {
     id: REFRESH_ID,
     subscriptionId: SUB,
@@ -382,10 +398,11 @@ describe('authorization matrix of /subscriptions/{subscriptionId}/ routes', () =
 
   it.each(CASES)('when $callerName calls $label, then it is $expected', async ({ row, callerName, expected }) => {
     const caller = callerName === 'no token' ? null : CALLERS[callerName];
-    const { params, unchanged } = await row.input(caller);
+    const { params, query, unchanged } = await row.input(caller);
     const allParams = { subscriptionId: SUB, ...params };
     const response = await harness.call(row.handler, row.method, pathOf(row.route, allParams), {
       params: allParams,
+      ...(query === undefined ? {} : { query }),
       as: caller,
       ...(row.body === undefined ? {} : { body: row.body }),
     });

@@ -1,5 +1,6 @@
 import { type ClusterSource } from '../../shared/azure/clusterSource';
-import { setClusterSourceForTests } from '../../shared/services';
+import { type PolicyStateSource } from '../../shared/azure/policyStateSource';
+import { setClusterSourceForTests, setPolicyStateSourceForTests } from '../../shared/services';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { SignJWT } from 'jose';
 import { LOCAL_AUDIENCE, LOCAL_TENANT_ID, localIssuer } from '../../shared/config';
@@ -43,6 +44,10 @@ export interface CallOptions {
   as: TestCaller | null;
 }
 
+const NO_POLICY_STATES: PolicyStateSource = {
+  listComponentPolicyStates: (clusterResourceId) => Promise.resolve({ ok: true, clusterResourceId, states: [] }),
+};
+
 const NO_CLUSTERS: ClusterSource = {
   listClusters: () => Promise.resolve({ clusters: [], problems: [] }),
   factsOf: (_cluster, now) => Promise.resolve({ now }),
@@ -71,11 +76,13 @@ export class ApiHarness {
     // Enabling a plan refreshes its assessments: without a source of its own, a test sees a subscription without
     // clusters (the default source would reach for ARM). Tests that need clusters set theirs after start().
     setClusterSourceForTests(NO_CLUSTERS);
+    setPolicyStateSourceForTests(NO_POLICY_STATES);
     return this;
   }
 
   async stop(): Promise<void> {
     setClusterSourceForTests(undefined);
+    setPolicyStateSourceForTests(undefined);
     this.restore?.();
     await this.jwks.close();
     await this.cosmos.close();

@@ -1,5 +1,5 @@
 import { OCSF_SCHEMA_VERSION, type OcsfMetadata, type OcsfRemediation, type OcsfResourceDetails } from '../../alerts/export/ocsfFormat';
-import { AssessmentStatusCode, type AssessmentSeverity } from '../assessment';
+import { AssessmentCategory, AssessmentStatusCode, type AssessmentSeverity } from '../assessment';
 import { type Assessment } from '../evaluateClusterChecks';
 
 /**
@@ -15,8 +15,9 @@ import { type Assessment } from '../evaluateClusterChecks';
  * - activity: 1 Create at version 1 (the first evaluation), 2 Update after; `type_uid` = 200300 + activity.
  * - `compliance.status_id`: Healthy 1 Pass, Unhealthy 3 Fail, NotApplicable 2 Warning ("did not yield a result due
  *   to missing information"); `status_code` is Argus' code and `status_detail` its cause and description.
- * - `compliance.standards`: "Argus AKS cluster configuration", plus "CIS Azure Kubernetes Service Benchmark" when the
- *   check maps to CIS recommendations (listed in `requirements`).
+ * - `compliance.standards`: "Argus AKS cluster configuration" (workload controls: "Argus Kubernetes workload
+ *   configuration"), plus "CIS Azure Kubernetes Service Benchmark" when the check maps to CIS recommendations and
+ *   "Azure Policy for Kubernetes" when it maps to built-in definitions (their numbers and ids in `requirements`).
  * - finding `status_id`: Unhealthy 1 New, exempted 3 Suppressed, Healthy 4 Resolved, NotApplicable 99 Other.
  * - severity: Low 2, Medium 3, High 4. `time`: when the change was written (`exportedChangeUtc`).
  * - `resources[0]`: the cluster (uid = its Azure resource id). `unmapped`: Argus' own fields.
@@ -62,6 +63,8 @@ export interface OcsfComplianceFinding {
 }
 
 const ARGUS_STANDARD = 'Argus AKS cluster configuration';
+const ARGUS_WORKLOAD_STANDARD = 'Argus Kubernetes workload configuration';
+const AZURE_POLICY_STANDARD = 'Azure Policy for Kubernetes';
 const CIS_AKS_STANDARD = 'CIS Azure Kubernetes Service Benchmark';
 const severityIds: Record<AssessmentSeverity, number> = { Low: 2, Medium: 3, High: 4 };
 const complianceStatus = {
@@ -74,7 +77,10 @@ export function toOcsfComplianceFinding(assessment: Assessment, options: { produ
   const activityId = assessment.version <= 1 ? 1 : 2;
   const activityName = activityId === 1 ? 'Create' : 'Update';
   const time = Date.parse(assessment.exportedChangeUtc);
-  const cis = assessment.equivalents.cisAks;
+  const { equivalents } = assessment;
+  const cis = 'cisAks' in equivalents ? equivalents.cisAks : [];
+  const policyDefinitions = 'azurePolicy' in equivalents ? equivalents.azurePolicy.map((definition) => definition.id) : [];
+  const workload = assessment.metadata.categories.includes(AssessmentCategory.Workload);
   const statusDetail = [assessment.status.cause, assessment.status.description].filter((part) => part !== undefined && part !== '').join(': ');
   const findingStatus = findingStatusOf(assessment);
   const clusterName = assessment.resourceDetails.id.split('/').at(-1) ?? '';
@@ -111,9 +117,9 @@ export function toOcsfComplianceFinding(assessment: Assessment, options: { produ
       modified_time: time,
     },
     compliance: {
-      standards: cis.length > 0 ? [ARGUS_STANDARD, CIS_AKS_STANDARD] : [ARGUS_STANDARD],
+      standards: [workload ? ARGUS_WORKLOAD_STANDARD : ARGUS_STANDARD, ...(cis.length > 0 ? [CIS_AKS_STANDARD] : []), ...(policyDefinitions.length > 0 ? [AZURE_POLICY_STANDARD] : [])],
       control: assessment.name,
-      ...(cis.length > 0 ? { requirements: [...cis] } : {}),
+      ...(cis.length + policyDefinitions.length > 0 ? { requirements: [...cis, ...policyDefinitions] } : {}),
       ...complianceStatus[assessment.status.code],
       status_code: assessment.status.code,
       ...(statusDetail === '' ? {} : { status_detail: statusDetail }),
@@ -128,6 +134,7 @@ export function toOcsfComplianceFinding(assessment: Assessment, options: { produ
       equivalents: assessment.equivalents,
       statusChangeDate: assessment.statusChangeDate,
       ...(assessment.exemption === undefined ? {} : { exemption: assessment.exemption }),
+      ...(assessment.subAssessments === undefined ? {} : { subAssessments: assessment.subAssessments }),
     },
   };
 }

@@ -12,6 +12,13 @@ import { type AssessmentChangedEvent } from '../../../shared/messaging/assessmen
 import { type Assessment } from '../../../shared/posture/evaluateClusterChecks';
 import { upsertAssessmentExemption } from '../../../shared/store/assessmentExemptionStore';
 import { RecordingPublisher } from '../../support/recordingPublisher';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { type PolicyStateSource } from '../../../shared/azure/policyStateSource';
+import { type JsonObject } from '../../../shared/kubernetes/jsonValues';
+import { workloadControls } from '../../../shared/posture/checks/workload';
+import { type InventoryDocument, createInventoryDocumentId } from '../../../shared/posture/workloadInventory';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = '2026-11-02T10:15:30.000Z';
@@ -309,5 +316,99 @@ describe('refreshAssessments', () => {
     });
 
     const networkPolicyVersion = (assessments: readonly Assessment[]) => assessments.find((assessment) => assessment.name === 'network-policy')?.version;
+  });
+
+  describe('workload assessments from the inventory', () => {
+    const manifest = (file: string) => parse(readFileSync(path.join(__dirname, '../../fixtures/manifests/valid', file), 'utf8')) as JsonObject;
+    const inventoryOf = (sub: string, cluster: string, object: JsonObject, deleted = false): InventoryDocument => {
+      const metadata = object['metadata'] as { name: string; namespace: string };
+      const kind = object['kind'] as InventoryDocument['kind'];
+      return {
+        id: createInventoryDocumentId(sub, cluster, kind, metadata.namespace, metadata.name),
+        subscriptionId: sub,
+        cluster,
+        kind,
+        namespace: metadata.namespace,
+        name: metadata.name,
+        object,
+        specHash: 'h',
+        partial: false,
+        specFrom: 'object' as InventoryDocument['specFrom'],
+        firstSeenUtc: NOW,
+        lastChangedUtc: NOW,
+        lastAuditId: 'a',
+        deleted,
+        updatedUtc: NOW,
+      };
+    };
+    const seed = async (documents: readonly InventoryDocument[]) => {
+      for (const document of documents) await cosmos.database.container('workloads').items.upsert(document);
+    };
+    const workloadAssessment = async (sub: string, control: string) =>
+      (await listAssessments(cosmos.database, sub, { name: control })).find((assessment) => assessment.metadata.categories.includes('Workload'));
+
+    it('when the inventory holds a privileged DaemonSet, then its control is Unhealthy with the DaemonSet as sub-assessment; once it is deleted, the next refresh makes it Healthy', async () => {
+      const sub = await newSubscription();
+      const cluster = `/subscriptions/${sub}/resourceGroups/rg-w/providers/Microsoft.ContainerService/managedClusters/aks-w`;
+      const daemonSet = inventoryOf(sub, cluster, manifest('privileged-daemonset.yaml'));
+      await seed([inventoryOf(sub, cluster, manifest('restricted-deployment.yaml')), daemonSet, inventoryOf(sub, cluster, manifest('root-pod.yaml'))]);
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-w', false)]);
+      const first = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+      expect(first.subscriptions[0]?.written).toBe(clusterChecks.length + workloadControls.length);
+      const privileged = await workloadAssessment(sub, 'pss-privileged');
+      expect(privileged).toMatchObject({ status: { code: 'Unhealthy' }, subAssessments: [{ namespace: 'monitoring', kind: 'DaemonSet', name: 'node-agent', sources: ['auditStream'] }] });
+      expect(await listAssessments(cosmos.database, sub, { category: 'Workload' })).toHaveLength(workloadControls.length);
+
+      await seed([{ ...daemonSet, deleted: true, deletedUtc: LATER }]);
+      const second = await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect(second.subscriptions[0]?.exported).toBeGreaterThanOrEqual(1);
+      expect(await workloadAssessment(sub, 'pss-privileged')).toMatchObject({ status: { code: 'Healthy' }, version: 2, statusHistory: [{ code: 'Unhealthy' }, { code: 'Healthy' }] });
+    });
+
+    it('when ARM refuses the subscription, then the cluster checks turn noReadAccess but the workload assessments stay as the inventory says', async () => {
+      const sub = await newSubscription();
+      const cluster = `/subscriptions/${sub}/resourceGroups/rg-w/providers/Microsoft.ContainerService/managedClusters/aks-x`;
+      await seed([inventoryOf(sub, cluster, manifest('privileged-daemonset.yaml'))]);
+      const source = new MemoryClusterSource([clusterOf(sub, 'aks-x', false)]);
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: NOW });
+      source.clusters = [];
+      source.problems = [{ subscriptionId: sub, kind: 'noReadAccess', detail: 'HTTP 403 AuthorizationFailed' }];
+      await refreshAssessments({ subscriptionIds: [sub], clusterSource: source, database: cosmos.database, now: LATER });
+      expect((await listAssessments(cosmos.database, sub, { name: 'network-policy' }))[0]?.status.cause).toBe('noReadAccess');
+      expect((await workloadAssessment(sub, 'pss-privileged'))?.status.code).toBe('Unhealthy');
+    });
+
+    it('when an AKS cluster runs the Azure Policy add-on, then its component states join the workload assessments with their source; a cluster without it is not asked', async () => {
+      const sub = await newSubscription();
+      const withAddon = { ...clusterOf(sub, 'aks-policy', true) };
+      const withoutAddon = clusterOf(sub, 'aks-nopolicy', false);
+      const asked: string[] = [];
+      const policyStates: PolicyStateSource = {
+        listComponentPolicyStates: (clusterResourceId) => {
+          asked.push(clusterResourceId.split('/').at(-1) ?? '');
+          return Promise.resolve({
+            ok: true,
+            clusterResourceId,
+            states: [
+              {
+                resourceId: clusterResourceId,
+                componentId: 'edge/legacy-proxy',
+                componentType: 'pod',
+                componentName: 'legacy-proxy',
+                complianceState: 'NonCompliant',
+                policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/95edb821-ddaf-4404-9732-666045e056b4',
+                policyDefinitionAction: 'audit',
+                timestamp: NOW,
+              },
+            ],
+          });
+        },
+      };
+      const result = await refreshAssessments({ subscriptionIds: [sub], clusterSource: new MemoryClusterSource([withAddon, withoutAddon]), database: cosmos.database, now: NOW, policyStateSource: policyStates });
+      expect(result.subscriptions[0]?.problems).toEqual([]);
+      expect(asked).toEqual(['aks-policy']);
+      const privileged = (await listAssessments(cosmos.database, sub, { name: 'pss-privileged' }))[0];
+      expect(privileged).toMatchObject({ status: { code: 'Unhealthy' }, additionalData: { sources: 'auditStream,azurePolicy' }, subAssessments: [{ namespace: 'edge', kind: 'Pod', name: 'legacy-proxy', sources: ['azurePolicy'] }] });
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AssessmentCategory, AssessmentSeverity, AssessmentStatusCode, AssessmentThreat, ImpactLevel } from '../../../shared/posture/assessment';
+import { clusterChecks } from '../../../shared/posture/checks/cluster';
 import { workloadControls } from '../../../shared/posture/checks/workload/index';
 import { WorkloadEvaluationCause } from '../../../shared/posture/workloadControl';
 import { manifestObject } from '../../../shared/posture/workloadManifest';
@@ -29,6 +30,11 @@ describe('workload control catalogue', () => {
       .map((file) => file.replace(/\.ts$/, ''))
       .sort();
     expect(workloadControls.map((control) => control.name).sort()).toEqual(files);
+  });
+
+  it('when compared with the cluster checks, then no workload control shares a name with one (both name assessments of a cluster)', () => {
+    const checkNames = new Set(clusterChecks.map((check) => check.name));
+    expect(workloadControls.filter((control) => checkNames.has(control.name)).map((control) => control.name)).toEqual([]);
   });
 
   it('when names and display names are compared, then each is unique', () => {
