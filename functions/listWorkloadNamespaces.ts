@@ -8,7 +8,6 @@ import { errorResponse } from '../shared/http/errorResponse';
 import { parseQuery } from '../shared/http/parseQuery';
 import { type InventoryDocument } from '../shared/posture/workloadInventory';
 import { workloadNamespacesOf } from '../shared/posture/workloadNamespaces';
-import { DEFAULT_WORKLOAD_SETTINGS } from '../shared/posture/workloadSettings';
 import { listWorkloads, type WorkloadPosition } from '../shared/store/workloadInventoryStore';
 
 /** Documents read per query while collecting a cluster's inventory. */
@@ -45,7 +44,7 @@ export async function listWorkloadNamespaces(request: HttpRequest, context: Invo
   const [cluster] = clusters;
   if (cluster === undefined) return errorResponse(404, 'NotFound', 'The subscription has no workload inventory for that cluster.');
   if (clusters.size > 1) return errorResponse(409, 'AmbiguousCluster', 'Several clusters of this subscription have that name; give the cluster resource id.');
-  const namespaces = workloadNamespacesOf(cluster, documents, DEFAULT_WORKLOAD_SETTINGS);
+  const namespaces = workloadNamespacesOf(cluster, documents, services.config.assessment.workloadSettings);
   if (namespaces === undefined) return errorResponse(404, 'NotFound', 'The subscription has no workload inventory for that cluster.');
   context.log(`listWorkloadNamespaces: ${namespaces.namespaces.length} namespaces, ${namespaces.coverage.workloads} workloads of ${cluster}`);
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: namespaces };

@@ -8,7 +8,6 @@ import { parseQuery } from '../shared/http/parseQuery';
 import { encodeOpaqueToken, opaqueToken, pageSize } from '../shared/http/queryValues';
 import { workloadControls } from '../shared/posture/checks/workload';
 import { InventoryKind } from '../shared/posture/workloadInventory';
-import { DEFAULT_WORKLOAD_SETTINGS } from '../shared/posture/workloadSettings';
 import { failsControl, judgeWorkload, workloadViewOf } from '../shared/posture/workloadView';
 import { listWorkloads as listInventoryWorkloads, type WorkloadFilters, type WorkloadPosition } from '../shared/store/workloadInventoryStore';
 
@@ -78,7 +77,7 @@ export async function listWorkloads(request: HttpRequest, context: InvocationCon
     ...(kind === undefined ? {} : { kind }),
   };
   const page = await listInventoryWorkloads(services.database, subscriptionId, filters, { top, ...(after === undefined ? {} : { after }) });
-  const judged = page.workloads.map((document) => judgeWorkload(document, DEFAULT_WORKLOAD_SETTINGS));
+  const judged = page.workloads.map((document) => judgeWorkload(document, services.config.assessment.workloadSettings));
   const value = (control === undefined ? judged : judged.filter((workload) => failsControl(workload, control))).map((workload) => workloadViewOf(workload));
   context.log(`listWorkloads: ${value.length} of ${page.workloads.length} workloads read for subscription ${subscriptionId}${page.next ? ' (more)' : ''}`);
   return {

@@ -26,6 +26,7 @@ export async function refreshAssessments(_timer: Timer, context: InvocationConte
     argusAuditHub: { eventHubName: services.config.auditStream.eventHubName },
     publisher: services.alertEventPublisher,
     policyStateSource: services.policyStateSource,
+    workloadSettings: services.config.assessment.workloadSettings,
     restampAfterInMs: services.config.export.settleInMs,
   });
   let clusters = 0;

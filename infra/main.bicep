@@ -31,6 +31,9 @@ param authJwksUri string = ''
 @description('JSON overrides of the detection allow-lists (DETECTION_LISTS); empty: the built-in lists.')
 param detectionLists string = ''
 
+@description('JSON overrides of the workload controls\' lists (WORKLOAD_SETTINGS); empty: the defaults.')
+param workloadSettings string = ''
+
 @description('Name of the hub the AKS diagnostic settings stream the audit logs to (AUDIT_EVENTHUB_NAME).')
 param auditEventHubName string = 'insights-logs-kube-audit'
 
@@ -192,6 +195,7 @@ module functionApp 'modules/functionApp.bicep' = {
     authIssuer: authIssuer
     authJwksUri: authJwksUri
     detectionLists: detectionLists
+    workloadSettings: workloadSettings
   }
 }
 

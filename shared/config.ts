@@ -1,3 +1,4 @@
+import { mergeWorkloadSettings, type WorkloadSettings, workloadSettingsOverridesSchema } from './posture/workloadSettings';
 import { z } from 'zod';
 import { type DetectionLists, detectionListOverridesSchema, mergeDetectionLists } from './detection/allowLists';
 
@@ -104,6 +105,8 @@ export interface SimulationConfig {
 export interface AssessmentConfig {
   /** `ASSESSMENT_SCHEDULE`: NCRONTAB of the assessment refresh (default every 6 hours, at half past). */
   schedule: string;
+  /** The workload controls' lists: the defaults with `WORKLOAD_SETTINGS` applied. */
+  workloadSettings: WorkloadSettings;
 }
 
 /** Azure Resource Manager, where the cluster configuration is read (Resource Graph, diagnostic settings, versions). */
@@ -199,6 +202,7 @@ const commonSchema = z.object({
   ARGUS_LOCAL_DATA_DIR: z.string().min(1).default('.argus'),
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
+  WORKLOAD_SETTINGS: jsonText.pipe(workloadSettingsOverridesSchema).default({}),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
   AUDIT_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
   NODE_EVENTHUB_NAME: eventHubName.default('node-events'),
@@ -291,7 +295,7 @@ export function loadConfig(env: Env): Config {
     alertEvents: { eventHubName: c.ALERT_EVENTS_EVENTHUB_NAME, consumerGroup: c.ALERT_EVENTS_CONSUMER_GROUP },
     export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },
     simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
-    assessment: { schedule: c.ASSESSMENT_SCHEDULE },
+    assessment: { schedule: c.ASSESSMENT_SCHEDULE, workloadSettings: mergeWorkloadSettings(c.WORKLOAD_SETTINGS) },
     arm: {
       endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/\/+$/, ''),
       useStaticToken: isLocal,

@@ -98,6 +98,9 @@ param authJwksUri string
 @description('JSON overrides of the detection allow-lists (DETECTION_LISTS); empty: the built-in lists.')
 param detectionLists string
 
+@description('JSON overrides of the workload controls\' lists (WORKLOAD_SETTINGS): excludedNamespaces, allowedImagePrefixes, allowedServicePorts; empty: the defaults.')
+param workloadSettings string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -175,6 +178,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUTH_ISSUER: authIssuer
     AUTH_JWKS_URI: authJwksUri
     DETECTION_LISTS: detectionLists
+    WORKLOAD_SETTINGS: workloadSettings
     AUDIT_EVENTHUB_NAME: auditEventHubName
     AUDIT_EVENTHUB_CONSUMER_GROUP: auditEventHubConsumerGroup
     NODE_EVENTHUB_NAME: nodeEventHubName

@@ -34,6 +34,7 @@ export async function runAssessmentRefresh(
       argusAuditHub: { eventHubName: services.config.auditStream.eventHubName },
       publisher: services.alertEventPublisher,
     policyStateSource: services.policyStateSource,
+    workloadSettings: services.config.assessment.workloadSettings,
       restampAfterInMs: services.config.export.settleInMs,
     });
     const refreshed = result.subscriptions[0];

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * What an organisation decides for its workloads, as named data the controls read (never buried in a control): the
  * namespaces the controls skip, the registries images may come from, the ports services may expose.
@@ -22,3 +24,20 @@ export const DEFAULT_WORKLOAD_SETTINGS: WorkloadSettings = {
   allowedImagePrefixes: [],
   allowedServicePorts: [],
 };
+
+/** The `WORKLOAD_SETTINGS` setting: any of the three lists, each replacing its default. */
+export const workloadSettingsOverridesSchema = z.strictObject({
+  excludedNamespaces: z.array(z.string().min(1).max(253)).max(200).optional(),
+  allowedImagePrefixes: z.array(z.string().min(1).max(512)).max(200).optional(),
+  allowedServicePorts: z.array(z.number().int().min(1).max(65535)).max(200).optional(),
+});
+export type WorkloadSettingsOverrides = z.infer<typeof workloadSettingsOverridesSchema>;
+
+/** The defaults with the overrides applied (a list given replaces the default one). */
+export function mergeWorkloadSettings(overrides: WorkloadSettingsOverrides): WorkloadSettings {
+  return {
+    excludedNamespaces: overrides.excludedNamespaces ?? DEFAULT_WORKLOAD_SETTINGS.excludedNamespaces,
+    allowedImagePrefixes: overrides.allowedImagePrefixes ?? DEFAULT_WORKLOAD_SETTINGS.allowedImagePrefixes,
+    allowedServicePorts: overrides.allowedServicePorts ?? DEFAULT_WORKLOAD_SETTINGS.allowedServicePorts,
+  };
+}

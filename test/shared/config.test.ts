@@ -122,6 +122,26 @@ describe('loadConfig DETECTION_LISTS', () => {
   });
 });
 
+describe('loadConfig WORKLOAD_SETTINGS', () => {
+  const local = { ARGUS_ENVIRONMENT: 'local' };
+
+  it('when WORKLOAD_SETTINGS is unset, then Defender\'s excluded namespaces apply and the image and port lists are empty', () => {
+    expect(loadConfig(local).assessment.workloadSettings).toEqual({ excludedNamespaces: ['kube-system', 'gatekeeper-system', 'azure-arc', 'azure-extensions-usage-system'], allowedImagePrefixes: [], allowedServicePorts: [] });
+  });
+
+  it('when WORKLOAD_SETTINGS gives lists, then each replaces its default and the others stay', () => {
+    const settings = loadConfig({ ...local, WORKLOAD_SETTINGS: '{"allowedImagePrefixes":["contoso.azurecr.io/"],"allowedServicePorts":[443,8443]}' }).assessment.workloadSettings;
+    expect(settings).toMatchObject({ allowedImagePrefixes: ['contoso.azurecr.io/'], allowedServicePorts: [443, 8443] });
+    expect(settings.excludedNamespaces).toContain('kube-system');
+  });
+
+  it('when WORKLOAD_SETTINGS is not JSON, names an unknown list or a port out of range, then the error names the setting', () => {
+    expect(() => loadConfig({ ...local, WORKLOAD_SETTINGS: '{nope' })).toThrow(/WORKLOAD_SETTINGS must be valid JSON/);
+    expect(() => loadConfig({ ...local, WORKLOAD_SETTINGS: '{"allowedImages":[]}' })).toThrow(/WORKLOAD_SETTINGS/);
+    expect(() => loadConfig({ ...local, WORKLOAD_SETTINGS: '{"allowedServicePorts":[70000]}' })).toThrow(/WORKLOAD_SETTINGS/);
+  });
+});
+
 describe('loadConfig audit stream (AUDIT_EVENTHUB_NAME, EVENTHUB__fullyQualifiedNamespace, AUDIT_EVENTHUB_CONSUMER_GROUP)', () => {
   it('when only the namespace is set, then the hub is insights-logs-kube-audit (the name AKS diagnostic settings use) read by argus-ingestion', () => {
     expect(loadConfig(production).auditStream).toEqual({
