@@ -1,0 +1,77 @@
+/**
+ * The memory of the stateful detections for one cluster, as plain JSON (it is stored per cluster and dimension in
+ * Cosmos DB and cached per instance): first-seen profiles, burst windows and sequence steps. Every entry is keyed by
+ * the event that made it (its evidence id), so observing an event again (a replayed batch, a resend) changes nothing,
+ * and the answers depend on the events' times, not on the order they arrive in (AKS spreads one cluster over hub
+ * partitions). Bounded: caps per key and per state, oldest first out.
+ */
+
+/** Seen values of one subject (an identity, a namespace): value -> the earliest time it was seen (ms). */
+export type Profile = Record<string, number>;
+
+/** One observation in a burst window. */
+export interface WindowEntry {
+  /** Event time (ms since the epoch). */
+  at: number;
+  /** The value counted distinct (a secret's name, a URI). */
+  value: string;
+  /** The event refused (HTTP 401/403), for bursts that count refusals. */
+  refused: boolean;
+}
+
+/** One step of a sequence: when, and the event. */
+export interface StepEntry {
+  at: number;
+  evidenceId: string;
+}
+
+export interface SequenceSteps {
+  first: StepEntry[];
+  then: StepEntry[];
+}
+
+export interface ClusterDetectionState {
+  /** The earliest event time seen for the cluster (ms): the learning period starts here. */
+  firstEventAt?: number;
+  /** Profiles by `<rule or dimension>\n<subject>`. */
+  profiles: Record<string, Profile>;
+  /** Burst windows by `<rule>\n<key>`: entries by evidence id. */
+  windows: Record<string, Record<string, WindowEntry>>;
+  /** Sequence steps by `<rule>\n<key>`. */
+  sequences: Record<string, SequenceSteps>;
+  /** What already fired (`<rule>\n<what>`) -> when (ms), so a replay or a late event never fires it twice. */
+  fired: Record<string, number>;
+  /** The spans of the bursts that fired, by `<rule>\n<key>`: a burst overlapping one of them is the same burst. */
+  burstSpans: Record<string, { from: number; to: number }[]>;
+}
+
+/** The caps that keep one cluster's state bounded (a cluster under attack must not grow it without limit). */
+export interface StateLimits {
+  /** Values kept per profile (the oldest seen are forgotten first: they are the least likely to be new again). */
+  valuesPerProfile: number;
+  /** Entries kept per window key. */
+  entriesPerWindow: number;
+  /** Steps kept per sequence key and step. */
+  stepsPerSequence: number;
+  /** Keys kept per kind of memory (profiles, windows, sequences, fired). */
+  keysPerKind: number;
+}
+
+export const DEFAULT_STATE_LIMITS: StateLimits = { valuesPerProfile: 512, entriesPerWindow: 256, stepsPerSequence: 32, keysPerKind: 10_000 };
+
+export function emptyDetectionState(): ClusterDetectionState {
+  return { profiles: {}, windows: {}, sequences: {}, fired: {}, burstSpans: {} };
+}
+
+/** Records the cluster's earliest event time. */
+export function noteEventTime(state: ClusterDetectionState, at: number): void {
+  if (state.firstEventAt === undefined || at < state.firstEventAt) state.firstEventAt = at;
+}
+
+/** Keeps at most `limit` keys of a record, dropping those whose `ageOf` is smallest (oldest) first. */
+export function capKeys<T>(record: Record<string, T>, limit: number, ageOf: (value: T) => number): void {
+  const keys = Object.keys(record);
+  if (keys.length <= limit) return;
+  const oldest = keys.sort((a, b) => ageOf(record[a] as T) - ageOf(record[b] as T)).slice(0, keys.length - limit);
+  for (const key of oldest) delete record[key];
+}
