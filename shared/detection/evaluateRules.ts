@@ -3,6 +3,8 @@ import { type DetectionContext, defaultDetectionContext } from './detectionConte
 import { type DetectionRecord, evidenceIdOf, isNodeRecord } from './detectionRecord';
 import { type Finding } from './finding';
 import { type AuditRule, type NodeRule, type Rule } from './rule';
+import { type StatefulCandidate, statefulCandidateOf } from './stateful/statefulCandidate';
+import { type StatefulLogic } from './stateful/statefulLogic';
 
 export interface EvaluateRulesOptions {
   rules: readonly Rule[];
@@ -32,6 +34,8 @@ export interface EvaluationStats {
 
 export interface EvaluationResult {
   findings: Finding[];
+  /** What stateful rules watched: findings only once their state says so (`applyStatefulRules`). */
+  candidates: StatefulCandidate[];
   stats: EvaluationStats;
   failures: RuleFailure[];
 }
@@ -49,6 +53,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
   const context = options.context ?? defaultDetectionContext;
   const index = indexOf(options.rules);
   const findings: Finding[] = [];
+  const candidates: StatefulCandidate[] = [];
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
   const seenEvents = new Map<string, DetectionRecord | DetectionRecord[]>();
@@ -64,7 +69,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
         if (matchedRequests.has(requestKey)) return;
         matchedRequests.add(requestKey);
       }
-      findings.push({
+      const finding: Finding = {
         rule,
         alertType: logic.alertTypeFor?.(event) ?? rule.alertType,
         displayName: logic.displayNameFor?.(event) ?? rule.displayName,
@@ -73,7 +78,13 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
         entities: logic.entities(event, context),
         details: logic.details?.(event, context) ?? {},
         dedupKey: logic.dedupKey(event, context),
-      });
+      };
+      if (logic.stateful !== undefined) {
+        const candidate = statefulCandidateOf(finding, logic.stateful, event);
+        if (candidate !== undefined) candidates.push(candidate);
+        return;
+      }
+      findings.push(finding);
       findingsByRule[rule.id] = (findingsByRule[rule.id] ?? 0) + 1;
     } catch (error) {
       failures.push({ ruleId: rule.id, auditId: evidenceIdOf(record), message: error instanceof Error ? error.message : String(error) });
@@ -99,6 +110,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
   }
   return {
     findings,
+    candidates,
     failures,
     stats: { events: records.length, duplicateEvents, findings: findings.length, findingsByRule, ruleFailures: failures.length },
   };
@@ -113,6 +125,7 @@ interface RuleLogicOf<Event> {
   entities: (event: Event, context: DetectionContext) => Finding['entities'];
   details?: (event: Event, context: DetectionContext) => Record<string, string>;
   dedupKey: (event: Event, context: DetectionContext) => string;
+  stateful?: StatefulLogic<Event>;
 }
 
 /** The node rules offered a node record, and whether the sensor already judged it (a mapped Falco alert). */

@@ -3,6 +3,7 @@ import { type NodeEvent, type NodeEventType } from '../node/nodeEvent';
 import { type DetectionListOverrides } from './allowLists';
 import { type DetectionContext } from './detectionContext';
 import { type AlertEntity } from './entities';
+import { type RuleTimeline, type StatefulLogic } from './stateful/statefulLogic';
 
 export const Severity = { High: 'High', Medium: 'Medium', Low: 'Low', Informational: 'Informational' } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
@@ -79,7 +80,10 @@ export interface RuleMetadata {
   falsePositives: readonly string[];
   references: readonly string[];
   equivalents: RuleEquivalents;
+  /** Single events: for a stateful rule, only events that must not alert (one event alone never shows a pattern over time). */
   examples: readonly RuleExample[];
+  /** A stateful rule's examples over time (see `stateful`): at least one that alerts and one that does not. */
+  timelines?: readonly RuleTimeline[];
 }
 
 /** The pure functions of a rule over one event of its signal. */
@@ -98,6 +102,12 @@ export interface RuleLogic<Event> {
   details?: (event: Event, context: DetectionContext) => Record<string, string>;
   /** What makes two hits "the same alert" within a cluster and window. Called only on a match. */
   dedupKey: (event: Event, context: DetectionContext) => string;
+  /**
+   * Makes the rule stateful: `match` picks the events it watches, and whether one alerts depends on what came before
+   * in its cluster (first-seen values, bursts, sequences; shared/detection/stateful/). Without state (a caller that
+   * keeps none) a stateful rule raises nothing.
+   */
+  stateful?: StatefulLogic<Event>;
 }
 
 export interface AuditRuleDefinition extends RuleMetadata, RuleLogic<AuditEvent> {

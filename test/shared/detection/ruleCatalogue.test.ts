@@ -5,7 +5,8 @@ import { createDetectionContext } from '../../../shared/detection/detectionConte
 import { Intent, type Rule, Severity, SignalSource } from '../../../shared/detection/rule';
 import { allRules } from '../../../shared/detection/rules/index';
 import { NodeEventType } from '../../../shared/node/nodeEvent';
-import { evaluate } from '../../support/ruleHarness';
+import { evaluateWithMemory } from '../../../shared/detection/stateful/runTimeline';
+import { detectionRecordOf, evaluate } from '../../support/ruleHarness';
 
 const rulesDirectory = path.join(__dirname, '../../../shared/detection/rules');
 const techniqueId = /^T\d{4}(\.\d{3})?$/;
@@ -61,12 +62,43 @@ describe('rule catalogue', () => {
       checkSignalMetadata(rule);
     });
 
-    it('when its examples are counted, then there is at least one that alerts and one that does not', () => {
-      expect(rule.examples.some((example) => example.expect === 'alert')).toBe(true);
+    it('when its examples are counted, then there is at least one that alerts and one that does not (over time for a stateful rule)', () => {
+      if (rule.stateful === undefined) {
+        expect(rule.examples.some((example) => example.expect === 'alert')).toBe(true);
+        expect(rule.timelines ?? []).toEqual([]);
+      } else {
+        // One event alone shows no pattern over time: a stateful rule alerts in its timelines.
+        expect(rule.examples.every((example) => example.expect === 'none')).toBe(true);
+        expect(rule.timelines?.some((timeline) => timeline.expect === 'alert')).toBe(true);
+        expect(rule.timelines?.some((timeline) => timeline.expect === 'none')).toBe(true);
+      }
       expect(rule.examples.some((example) => example.expect === 'none')).toBe(true);
-      const names = rule.examples.map((example) => example.name);
+      const names = [...rule.examples.map((example) => example.name), ...(rule.timelines ?? []).map((timeline) => timeline.name)];
       expect(new Set(names).size).toBe(names.length);
     });
+
+    const timelines = rule.timelines ?? [];
+    // jest refuses an empty table: only stateful rules have timelines.
+    if (timelines.length > 0) it.each(timelines.map((timeline) => [timeline.expect, timeline.name, timeline] as const))(
+      'when the timeline (%s) "%s" runs in order, one event per batch in reverse, and replayed, then it raises the same declared alerts',
+      (_expect, _name, timeline) => {
+        const expected = timeline.alerts ?? (timeline.expect === 'alert' ? 1 : 0);
+        const records = timeline.events.map((event, index) => detectionRecordOf(event, index));
+        const learningStart = timeline.learningStart === undefined ? undefined : Date.parse(timeline.learningStart);
+        const options = { rules: [rule], learningPeriodInMs: timeline.learningPeriodInMs ?? 0, ...(learningStart === undefined ? {} : { learningStartOf: () => learningStart }) };
+        const together = evaluateWithMemory(records, options);
+        expect(together.statefulFindings).toHaveLength(expected);
+        for (const finding of together.statefulFindings) {
+          expect(finding.details['explanation']?.length ?? 0).toBeGreaterThan(20);
+          expect(finding.entities.length).toBeGreaterThan(0);
+        }
+        const states = new Map();
+        const oneByOne = [...records].reverse().flatMap((record) => evaluateWithMemory([record], { ...options, states }).statefulFindings);
+        const replayed = records.flatMap((record) => evaluateWithMemory([record], { ...options, states }).statefulFindings);
+        expect(oneByOne).toHaveLength(expected);
+        expect(replayed).toHaveLength(0);
+      },
+    );
 
     it.each(rule.examples.map((example) => [example.expect, example.name, example] as const))(
       'when the example (%s) "%s" is evaluated, then it behaves as declared',

@@ -1,0 +1,113 @@
+import { type Finding } from '../finding';
+import { observeBurst } from './burstWindow';
+import { type ClusterDetectionState } from './detectionState';
+import { observeFirstSeen } from './firstSeen';
+import { observeSequence } from './sequence';
+import { type StatefulCandidate } from './statefulCandidate';
+
+/**
+ * The stateful rules' second pass: each candidate (an event a stateful rule watches) is observed in its cluster's
+ * state for that rule, and becomes a finding when the state says so: a value never seen after the learning period, the
+ * event that completes a burst, a step that completes a sequence. The finding says why in plain terms (its details:
+ * what was never seen before and since when Argus has watched, the burst's values and span, the sequence's two
+ * steps). Pure: the caller loads the states and stores those this pass changed. Candidates are taken in event time
+ * order, so a batch gives the same answers whatever order its events came in.
+ */
+
+export interface ApplyStatefulRulesOptions {
+  /** The state of one rule in one cluster (created empty by the caller when there is none; mutated here). */
+  stateOf: (clusterResourceId: string, ruleId: string) => ClusterDetectionState;
+  /** When the cluster's learning started (ms): the plan's switch-on in the pipeline; default its earliest event seen. */
+  learningStartOf?: (clusterResourceId: string) => number | undefined;
+  learningPeriodInMs: number;
+}
+
+export interface StatefulPassResult {
+  findings: Finding[];
+  /** `<cluster>\n<rule>` of every state the pass changed (to be written). */
+  changed: Set<string>;
+  /** Candidates observed while their cluster was learning (first-seen rules stay silent then). */
+  learning: number;
+}
+
+export function applyStatefulRules(candidates: readonly StatefulCandidate[], options: ApplyStatefulRulesOptions): StatefulPassResult {
+  const findings: Finding[] = [];
+  const changed = new Set<string>();
+  let learning = 0;
+  const ordered = [...candidates].sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
+  for (const candidate of ordered) {
+    const cluster = candidate.finding.record.cluster.resourceId;
+    const ruleId = candidate.finding.rule.id;
+    const state = options.stateOf(cluster, ruleId);
+    const before = JSON.stringify(state);
+    const found = observe(candidate, state, options, cluster);
+    if (found === 'learning') learning++;
+    else if (found !== undefined) findings.push(found);
+    if (JSON.stringify(state) !== before) changed.add(`${cluster}\n${ruleId}`);
+  }
+  return { findings, changed, learning };
+}
+
+function observe(candidate: StatefulCandidate, state: ClusterDetectionState, options: ApplyStatefulRulesOptions, cluster: string): Finding | 'learning' | undefined {
+  const { observation, finding } = candidate;
+  const ruleId = finding.rule.id;
+  switch (observation.kind) {
+    case 'firstSeen': {
+      const learningStart = options.learningStartOf?.(cluster);
+      if (learningStart !== undefined && (state.firstEventAt === undefined || learningStart < state.firstEventAt)) state.firstEventAt = learningStart;
+      const verdict = observeFirstSeen(state, { profile: ruleId, subject: observation.subject, value: observation.value, at: candidate.at }, { learningPeriodInMs: options.learningPeriodInMs });
+      if (verdict.kind === 'learning') return 'learning';
+      if (verdict.kind !== 'new') return undefined;
+      return withDetails(finding, {
+        statefulKind: 'firstSeen',
+        firstSeenValue: observation.value,
+        firstSeenSubject: observation.subject,
+        explanation: `${observation.subject} never showed this ${observation.valueName} (${observation.value}) since Argus started watching the cluster on ${isoOf(state.firstEventAt)}; ${verdict.knownValues} other value(s) were known.`,
+        watchedSinceUtc: isoOf(state.firstEventAt),
+        knownValues: String(verdict.knownValues),
+      });
+    }
+    case 'burst': {
+      const verdict = observeBurst(
+        state,
+        { rule: ruleId, key: observation.key, evidenceId: candidate.evidenceId, entry: { at: candidate.at, value: observation.value, refused: observation.refused } },
+        { windowInMs: observation.windowInMs, distinct: observation.distinct, refused: observation.refusedCount },
+      );
+      if (verdict.kind !== 'burst') return undefined;
+      const minutes = Math.round(observation.windowInMs / 60_000);
+      return withDetails(finding, {
+        statefulKind: 'burst',
+        burstKey: observation.key,
+        burstValues: verdict.values.slice(0, 20).join(', '),
+        burstDistinct: String(verdict.values.length),
+        burstRefused: String(verdict.refused),
+        burstStartedAtUtc: isoOf(verdict.startedAt),
+        burstCompletedAtUtc: isoOf(verdict.completedAt),
+        explanation: `${observation.key} touched ${verdict.values.length} distinct ${observation.valueName}s${observation.refusedCount > 0 ? ` (${verdict.refused} refused)` : ''} within ${minutes} minute(s), from ${isoOf(verdict.startedAt)} to ${isoOf(verdict.completedAt)}.`,
+      });
+    }
+    case 'sequence': {
+      const verdict = observeSequence(state, { rule: ruleId, key: observation.key, step: observation.step, entry: { at: candidate.at, evidenceId: candidate.evidenceId } }, observation.withinInMs);
+      if (verdict.kind !== 'pairs') return undefined;
+      const pair = verdict.pairs[0];
+      if (pair === undefined) return undefined;
+      return withDetails(finding, {
+        statefulKind: 'sequence',
+        sequenceKey: observation.key,
+        firstStepAtUtc: isoOf(pair.first.at),
+        firstStepEvidenceId: pair.first.evidenceId,
+        thenStepAtUtc: isoOf(pair.then.at),
+        thenStepEvidenceId: pair.then.evidenceId,
+        explanation: `${observation.key}: ${observation.stepNames.first} at ${isoOf(pair.first.at)}, then ${observation.stepNames.then} at ${isoOf(pair.then.at)}, ${Math.round((pair.then.at - pair.first.at) / 1000)} s later (within ${Math.round(observation.withinInMs / 60_000)} minute(s)).`,
+      });
+    }
+  }
+}
+
+function withDetails(finding: Finding, details: Record<string, string>): Finding {
+  return { ...finding, details: { ...finding.details, ...details } };
+}
+
+function isoOf(ms: number | undefined): string {
+  return ms === undefined ? '(unknown)' : new Date(ms).toISOString();
+}

@@ -1,0 +1,56 @@
+import { evidenceIdOf, occurredAtOf } from '../detectionRecord';
+import { type Finding } from '../finding';
+import { type SequenceStep } from './sequence';
+import { type StatefulLogic } from './statefulLogic';
+
+/**
+ * An event a stateful rule watches, with what its state needs from it (read from the typed event while the engine has
+ * it): the finding it becomes if the state says so.
+ */
+export interface StatefulCandidate {
+  finding: Finding;
+  /** Event time (ms). */
+  at: number;
+  evidenceId: string;
+  observation:
+    | { kind: 'firstSeen'; subject: string; value: string; valueName: string }
+    | { kind: 'burst'; key: string; value: string; refused: boolean; windowInMs: number; distinct: number; refusedCount: number; valueName: string }
+    | { kind: 'sequence'; key: string; step: SequenceStep; withinInMs: number; stepNames: { first: string; then: string } };
+}
+
+/** The candidate of a watched event; undefined when the rule's functions give nothing to count or the time is not a time. */
+export function statefulCandidateOf<Event>(finding: Finding, logic: StatefulLogic<Event>, event: Event): StatefulCandidate | undefined {
+  const at = Date.parse(occurredAtOf(finding.record));
+  if (Number.isNaN(at)) return undefined;
+  const common = { finding, at, evidenceId: evidenceIdOf(finding.record) };
+  switch (logic.kind) {
+    case 'firstSeen': {
+      const subject = logic.subject(event);
+      const value = logic.value(event);
+      return subject === undefined || value === undefined ? undefined : { ...common, observation: { kind: 'firstSeen', subject, value, valueName: logic.valueName } };
+    }
+    case 'burst': {
+      const key = logic.key(event);
+      const value = logic.value(event);
+      if (key === undefined || value === undefined) return undefined;
+      return {
+        ...common,
+        observation: {
+          kind: 'burst',
+          key,
+          value,
+          refused: logic.refused?.(event) ?? false,
+          windowInMs: logic.windowInMs,
+          distinct: logic.distinct,
+          refusedCount: logic.refusedCount ?? 0,
+          valueName: logic.valueName,
+        },
+      };
+    }
+    case 'sequence': {
+      const key = logic.key(event);
+      const step = logic.step(event);
+      return key === undefined || step === undefined ? undefined : { ...common, observation: { kind: 'sequence', key, step, withinInMs: logic.withinInMs, stepNames: logic.stepNames } };
+    }
+  }
+}
