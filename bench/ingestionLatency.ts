@@ -408,6 +408,11 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
         `${per10k(sumOf((batch) => batch.summary.inventory.reads), pipelineEvents)}, writes ${per10k(sumOf((batch) => batch.summary.inventory.writes), pipelineEvents)} ` +
         `(${sumOf((batch) => batch.summary.inventory.changes)} changes in ${pipelineEvents} events)`,
     );
+    print(
+      `stateful rules' store requests per 10k events: reads ${per10k(sumOf((batch) => batch.summary.stateful.reads), pipelineEvents)}, writes ` +
+        `${per10k(sumOf((batch) => batch.summary.stateful.writes), pipelineEvents)} (${sumOf((batch) => batch.summary.stateful.candidates)} watched events, ` +
+        `${sumOf((batch) => batch.summary.stateful.findings)} stateful findings, ${sumOf((batch) => batch.summary.stateful.learning)} while learning, in ${pipelineEvents} events)`,
+    );
     const periods = Math.floor(measuredInMs / cacheTtlInMs) + 1;
     print(
       `plan reads: ${planReads} for ${traffic.subscriptions.length} subscriptions over ${seconds(measuredInMs)} ` +
@@ -416,12 +421,12 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions, 
 
     print('');
     const cleanWrites = attackFree.filter(
-      (batch) => alertsWritten(batch) === 0 && batch.summary.cosmos.writes === usageWritesOf(batch, producer) + batch.summary.inventory.writes,
+      (batch) => alertsWritten(batch) === 0 && batch.summary.cosmos.writes === usageWritesOf(batch, producer) + batch.summary.inventory.writes + batch.summary.stateful.writes,
     );
     print(
       attackFree.length === 0
         ? 'n/a   attack-free batches write no alert: no batch without findings in this run (more --events)'
-        : `${cleanWrites.length === attackFree.length ? 'PASS' : 'FAIL'}  attack-free batches write no alert: ${cleanWrites.length} of ${attackFree.length} with alerts created+updated 0 and Cosmos writes = usage writes (one per subscription and hour) + inventory writes`,
+        : `${cleanWrites.length === attackFree.length ? 'PASS' : 'FAIL'}  attack-free batches write no alert: ${cleanWrites.length} of ${attackFree.length} with alerts created+updated 0 and Cosmos writes = usage writes (one per subscription and hour) + inventory writes + stateful state writes`,
     );
     const allowed = traffic.subscriptions.length * periods;
     print(`${planReads <= allowed ? 'PASS' : 'FAIL'}  at most one plan read per subscription per cache period: ${planReads} reads, at most ${allowed} (${traffic.subscriptions.length} subscriptions x ${periods})`);

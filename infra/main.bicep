@@ -57,6 +57,11 @@ param eventHubMessageRetentionInDays int = 1
 @maxValue(1440)
 param alertAggregationWindowInMinutes int = 60
 
+@description('Days after a subscription\'s plan is switched on during which the first-seen rules only learn (LEARNING_PERIOD_IN_DAYS).')
+@minValue(0)
+@maxValue(90)
+param learningPeriodInDays int = 7
+
 @description('Seconds a Function App instance reuses a subscription\'s plan and suppression rules before reading them again (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS).')
 @minValue(0)
 @maxValue(3600)
@@ -186,6 +191,7 @@ module functionApp 'modules/functionApp.bicep' = {
     alertEventsHubName: eventHubs.outputs.alertEventsHubName
     alertEventsConsumerGroup: eventHubs.outputs.exportConsumerGroupName
     alertAggregationWindowInMinutes: alertAggregationWindowInMinutes
+    learningPeriodInDays: learningPeriodInDays
     subscriptionSettingsCacheTtlInSeconds: subscriptionSettingsCacheTtlInSeconds
     exportSettleSeconds: exportSettleSeconds
     simulationSchedule: simulationSchedule

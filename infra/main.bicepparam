@@ -9,6 +9,7 @@ param auditEventHubPartitionCount = int(readEnvironmentVariable('ARGUS_AUDIT_HUB
 param nodeEventHubPartitionCount = int(readEnvironmentVariable('ARGUS_NODE_HUB_PARTITIONS', '4'))
 param cosmosAutoscaleMaxThroughput = int(readEnvironmentVariable('ARGUS_COSMOS_AUTOSCALE_MAX_RU', '0'))
 param alertAggregationWindowInMinutes = int(readEnvironmentVariable('ARGUS_ALERT_AGGREGATION_WINDOW_IN_MINUTES', '60'))
+param learningPeriodInDays = int(readEnvironmentVariable('ARGUS_LEARNING_PERIOD_IN_DAYS', '7'))
 param subscriptionSettingsCacheTtlInSeconds = int(readEnvironmentVariable('ARGUS_SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', '60'))
 param exportSettleSeconds = int(readEnvironmentVariable('ARGUS_EXPORT_SETTLE_SECONDS', '10'))
 param simulationSchedule = readEnvironmentVariable('ARGUS_SIMULATION_SCHEDULE', '0 0 */6 * * *')

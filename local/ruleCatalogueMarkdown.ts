@@ -81,6 +81,7 @@ function ruleSection(rule: Rule): string[] {
     '',
     ...nodeNote(rule),
     ...policyNote(rule),
+    ...statefulNote(rule),
     'Remediation:',
     ...rule.remediation.map((step) => `- ${step}`),
     '',
@@ -89,9 +90,26 @@ function ruleSection(rule: Rule): string[] {
     '',
     `References: ${rule.references.map((url) => `<${url}>`).join(', ')}`,
     '',
-    `Examples: ${rule.examples.filter((e) => e.expect === 'alert').length} that alert, ${rule.examples.filter((e) => e.expect === 'none').length} that must not.`,
+    rule.stateful === undefined
+      ? `Examples: ${rule.examples.filter((e) => e.expect === 'alert').length} that alert, ${rule.examples.filter((e) => e.expect === 'none').length} that must not.`
+      : `Examples: ${(rule.timelines ?? []).filter((t) => t.expect === 'alert').length} timelines that alert, ${(rule.timelines ?? []).filter((t) => t.expect === 'none').length} that must not, ${rule.examples.length} single events that must not.`,
     '',
   ];
+}
+
+/** A stateful rule says what it remembers and when it fires. */
+function statefulNote(rule: Rule): string[] {
+  const logic = rule.stateful;
+  if (logic === undefined) return [];
+  const minutes = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : `${ms / 60_000} min`);
+  switch (logic.kind) {
+    case 'firstSeen':
+      return [`Stateful (first seen): fires on a ${logic.valueName} never seen for its subject since the cluster was onboarded, after the learning period (\`LEARNING_PERIOD_IN_DAYS\`).`, ''];
+    case 'burst':
+      return [`Stateful (burst): fires when one key reaches ${logic.distinct} distinct ${logic.valueName}s${logic.refusedCount === undefined || logic.refusedCount === 0 ? '' : ` (${logic.refusedCount} refused)`} within ${minutes(logic.windowInMs)}.`, ''];
+    case 'sequence':
+      return [`Stateful (sequence): fires when ${logic.stepNames.first} is followed within ${minutes(logic.withinInMs)} by ${logic.stepNames.then}, for the same key.`, ''];
+  }
 }
 
 /** A node rule says which events it reads and which Falco alerts raise it. */

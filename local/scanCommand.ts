@@ -8,8 +8,10 @@ import { type Alert } from '../shared/alerts/alert';
 import { aggregateFindings } from '../shared/alerts/aggregateFindings';
 import { detectionListOverridesSchema, mergeDetectionLists } from '../shared/detection/allowLists';
 import { createDetectionContext, type DetectionContext } from '../shared/detection/detectionContext';
-import { type DetectionRecord, evidenceIdOf, isNodeRecord } from '../shared/detection/detectionRecord';
+import { type DetectionRecord, evidenceIdOf, isNodeRecord, occurredAtOf } from '../shared/detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../shared/detection/evaluateRules';
+import { applyStatefulRules } from '../shared/detection/stateful/applyStatefulRules';
+import { type ClusterDetectionState, emptyDetectionState } from '../shared/detection/stateful/detectionState';
 import { type Finding } from '../shared/detection/finding';
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
@@ -47,6 +49,12 @@ A directory is read recursively (*.json, *.jsonl, *.ndjson, *.log, *.txt, *.gz);
   --lists <file.json>     overrides of the named lists, e.g. {"systemIdentities":{"add":["ci-deployer"]}}
   --window <minutes>      alerts of one rule about the same cluster and entity within this window are
                           one alert with a count (default 60)
+  --learning <duration>   treat the first part of each cluster's timeline (from its earliest event) as the
+                          learning period of the first-seen rules, e.g. 7d, 12h, 90m; without it the
+                          first-seen rules stay silent (bursts, sequences and the other rules run on any input)
+
+The stateful rules (bursts, sequences, first-seen values) keep their state in memory for the whole run,
+across files, by event time.
 
 Exit status: 0 when the input was scanned, whatever it found; 2 when an input cannot be read or an
 option is wrong.`;
@@ -77,6 +85,11 @@ const scanArgsSchema = z.object({
     .min(1, '--window must be at least 1 minute')
     .max(MAX_WINDOW_IN_MINUTES, `--window must be at most ${MAX_WINDOW_IN_MINUTES} minutes (a week)`)
     .default(60),
+  learning: z
+    .string()
+    .regex(/^\d+(m|h|d)$/, '--learning must be a duration such as 90m, 12h or 7d')
+    .transform((text) => Number(text.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as 'm' | 'h' | 'd'])
+    .optional(),
 });
 
 /** One input to scan: a file (regular or not: a FIFO is streamed) or standard input. */
@@ -89,6 +102,8 @@ export interface ScanOptions {
   /** The cluster of raw audit events and node events without one; without it they are skipped as `missingClusterIdentity`. */
   cluster?: ClusterIdentity;
   windowInMs: number;
+  /** The first-seen rules' learning period from each cluster's earliest event; undefined: they stay silent. */
+  learningPeriodInMs?: number;
   /** When the alerts are generated. */
   now: Date;
   stdin: NodeJS.ReadableStream;
@@ -149,6 +164,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
         rule: { type: 'string', multiple: true },
         lists: { type: 'string' },
         window: { type: 'string' },
+        learning: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -198,6 +214,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       context,
       ...(cluster === undefined ? {} : { cluster }),
       windowInMs: args.window * 60_000,
+      ...(args.learning === undefined ? {} : { learningPeriodInMs: args.learning }),
       now: io.now(),
       stdin: io.stdin,
       ...(progress === undefined ? {} : { onProgress: (bytes: number, events: number) => progress.update(bytes, events) }),
@@ -274,6 +291,9 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
   let streamedInputs = 0;
   let chunks = 0;
   let bytesBefore = 0;
+  // The stateful rules' memory for the whole run, and each cluster's earliest event (its learning starts there).
+  const states = new Map<string, ClusterDetectionState>();
+  const earliestByCluster = new Map<string, number>();
 
   for (const input of inputs) {
     const streamed =
@@ -305,7 +325,26 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
         duplicateEvents += evaluation.stats.duplicateEvents;
         failureCount += evaluation.failures.length;
         failures.push(...evaluation.failures.slice(0, Math.max(0, MAX_LISTED_FAILURES - failures.length)));
-        for (const finding of evaluation.findings) {
+        for (const record of decoded.records) {
+          const at = Date.parse(occurredAtOf(record));
+          const earliest = earliestByCluster.get(record.cluster.resourceId);
+          if (!Number.isNaN(at) && (earliest === undefined || at < earliest)) earliestByCluster.set(record.cluster.resourceId, at);
+        }
+        const stateful = applyStatefulRules(
+          // Without a learning part, a first-seen rule has no baseline: every value would be new.
+          options.learningPeriodInMs === undefined ? evaluation.candidates.filter((candidate) => candidate.observation.kind !== 'firstSeen') : evaluation.candidates,
+          {
+            stateOf: (cluster, rule) => {
+              const key = `${cluster}\n${rule}`;
+              let state = states.get(key);
+              if (state === undefined) states.set(key, (state = emptyDetectionState()));
+              return state;
+            },
+            learningStartOf: (cluster) => earliestByCluster.get(cluster),
+            learningPeriodInMs: options.learningPeriodInMs ?? 0,
+          },
+        );
+        for (const finding of [...evaluation.findings, ...stateful.findings]) {
           const key = `${finding.rule.id}|${finding.record.cluster.resourceId}|${evidenceIdOf(finding.record)}`;
           if (seenFindings.has(key)) continue;
           seenFindings.add(key);

@@ -109,6 +109,12 @@ export interface AssessmentConfig {
   workloadSettings: WorkloadSettings;
 }
 
+/** The correlation of alerts into incidents. */
+export interface IncidentConfig {
+  /** `INCIDENT_SCHEDULE`: NCRONTAB of the incident correlation (default every 5 minutes). */
+  schedule: string;
+}
+
 /** Azure Resource Manager, where the cluster configuration is read (Resource Graph, diagnostic settings, versions). */
 export interface ArmConfig {
   /** `ARM_ENDPOINT`: https://management.azure.com by default; locally the embedded runtime's ARM endpoint. */
@@ -123,6 +129,11 @@ export interface ArmConfig {
 export interface DetectionConfig {
   /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
   lists: DetectionLists;
+  /**
+   * `LEARNING_PERIOD_IN_DAYS` (default 7): how long after a subscription's plan is switched on the first-seen rules only
+   * learn what is normal and stay silent.
+   */
+  learningPeriodInMs: number;
 }
 
 export interface Config {
@@ -137,6 +148,7 @@ export interface Config {
   export: ExportConfig;
   simulation: SimulationConfig;
   assessment: AssessmentConfig;
+  incident: IncidentConfig;
   arm: ArmConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
@@ -203,6 +215,7 @@ const commonSchema = z.object({
   ARGUS_LOCAL_SNAPSHOT_INTERVAL_IN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
   WORKLOAD_SETTINGS: jsonText.pipe(workloadSettingsOverridesSchema).default({}),
+  LEARNING_PERIOD_IN_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
   AUDIT_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
   NODE_EVENTHUB_NAME: eventHubName.default('node-events'),
@@ -212,6 +225,7 @@ const commonSchema = z.object({
   EXPORT_SETTLE_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
   SIMULATION_SCHEDULE: ncrontab.default('0 0 */6 * * *'),
   ASSESSMENT_SCHEDULE: ncrontab.default('0 30 */6 * * *'),
+  INCIDENT_SCHEDULE: ncrontab.default('0 */5 * * * *'),
   SIMULATION_TIMEOUT_IN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   EVENTHUB__clientId: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -265,7 +279,7 @@ export function loadConfig(env: Env): Config {
   const entraAuthority = `https://login.microsoftonline.com/${s.AUTH_TENANT_ID}`;
   return {
     environment,
-    detection: { lists: mergeDetectionLists(c.DETECTION_LISTS) },
+    detection: { lists: mergeDetectionLists(c.DETECTION_LISTS), learningPeriodInMs: c.LEARNING_PERIOD_IN_DAYS * 24 * 3_600_000 },
     cosmos: {
       endpoint: s.COSMOS__accountEndpoint ?? `https://127.0.0.1:${local.cosmosPort}/`,
       databaseName: c.COSMOS_DATABASE_NAME,
@@ -296,6 +310,7 @@ export function loadConfig(env: Env): Config {
     export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },
     simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
     assessment: { schedule: c.ASSESSMENT_SCHEDULE, workloadSettings: mergeWorkloadSettings(c.WORKLOAD_SETTINGS) },
+    incident: { schedule: c.INCIDENT_SCHEDULE },
     arm: {
       endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/\/+$/, ''),
       useStaticToken: isLocal,
@@ -318,6 +333,7 @@ export function bindingExpressionSettings(config: Config): Record<string, string
     ALERT_EVENTS_CONSUMER_GROUP: config.alertEvents.consumerGroup,
     SIMULATION_SCHEDULE: config.simulation.schedule,
     ASSESSMENT_SCHEDULE: config.assessment.schedule,
+    INCIDENT_SCHEDULE: config.incident.schedule,
   };
 }
 

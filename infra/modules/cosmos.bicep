@@ -99,6 +99,27 @@ var containers containerDefinition[] = [
   { id: 'assessmentRefreshes', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: 2592000 }
   // The live workload inventory: per-item TTL on (-1), only the tombstones of deleted workloads expire (7 days).
   { id: 'workloads', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: -1 }
+  // The stateful rules' memory: one document per cluster and rule, each expiring 90 days after its last change.
+  { id: 'detectionState', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: -1 }
+  // Custom threat-intel sets (one document per set).
+  { id: 'threatIntelSets', partitionKey: { paths: [ '/subscriptionId' ] } }
+  // Incidents: alerts correlated per cluster, listed newest first like alerts.
+  {
+    id: 'incidents'
+    partitionKey: { paths: [ '/subscriptionId' ] }
+    indexingPolicy: {
+      indexingMode: 'consistent'
+      automatic: true
+      includedPaths: [ { path: '/*' } ]
+      excludedPaths: [ { path: '/"_etag"/?' } ]
+      compositeIndexes: [
+        [
+          { path: '/timeGeneratedUtc', order: 'descending' }
+          { path: '/id', order: 'descending' }
+        ]
+      ]
+    }
+  }
   // The service's own documents, not a tenant's (simulation signing key, pipeline health summary).
   { id: 'serviceState', partitionKey: { paths: [ '/id' ] } }
 ]

@@ -78,6 +78,11 @@ param simulationTimeoutInMinutes int
 @maxValue(1440)
 param alertAggregationWindowInMinutes int
 
+@description('Days after a subscription\'s plan is switched on during which the first-seen rules only learn (LEARNING_PERIOD_IN_DAYS).')
+@minValue(0)
+@maxValue(90)
+param learningPeriodInDays int
+
 @description('Seconds an instance reuses a subscription\'s plan and suppression rules (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS).')
 @minValue(0)
 @maxValue(3600)
@@ -185,6 +190,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     NODE_EVENTHUB_CONSUMER_GROUP: nodeEventHubConsumerGroup
     EVENTHUB__fullyQualifiedNamespace: eventHubsFullyQualifiedNamespace
     ALERT_AGGREGATION_WINDOW_IN_MINUTES: string(alertAggregationWindowInMinutes)
+    LEARNING_PERIOD_IN_DAYS: string(learningPeriodInDays)
     SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: string(subscriptionSettingsCacheTtlInSeconds)
     ALERT_EVENTS_EVENTHUB_NAME: alertEventsHubName
     ALERT_EVENTS_CONSUMER_GROUP: alertEventsConsumerGroup
@@ -193,6 +199,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     SIMULATION_TIMEOUT_IN_MINUTES: string(simulationTimeoutInMinutes)
     // The cluster configuration assessment refresh (config.ts's default: every 6 hours, at half past).
     ASSESSMENT_SCHEDULE: '0 30 */6 * * *'
+    // The correlation of alerts into incidents (config.ts's default: every 5 minutes).
+    INCIDENT_SCHEDULE: '0 */5 * * * *'
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
     // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
     // EVENTHUB__clientId stay unset on purpose).

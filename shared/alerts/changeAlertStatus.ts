@@ -26,18 +26,22 @@ export interface AlertStatusChangeRequest {
   now: Date;
 }
 
-export type AlertStatusChangeOutcome =
+/** What a status change touches: an alert, or an incident (which has the same lifecycle). */
+export type StatusTracked = Pick<Alert, 'status' | 'statusHistory' | 'version' | 'lastModifiedUtc'>;
+
+export type AlertStatusChangeOutcome<T extends StatusTracked = Alert> =
   /** The alert has the new status and one more history entry; it must be written. */
-  | { kind: 'changed'; alert: Alert; change: AlertStatusChange }
+  | { kind: 'changed'; alert: T; change: AlertStatusChange }
   /** The alert already has the requested status: nothing to write, no second history entry. */
-  | { kind: 'unchanged'; alert: Alert };
+  | { kind: 'unchanged'; alert: T };
 
 /**
  * The alert lifecycle: any status may move to any other (as in Defender), each move recorded in the
  * status history with who, when and why. Asking for the status the alert already has changes nothing,
  * so that a retried or repeated request is harmless. Pure: returns a new alert, the input is untouched.
+ * Incidents go through the same lifecycle (same actions, same history).
  */
-export function changeAlertStatus(alert: Alert, request: AlertStatusChangeRequest): AlertStatusChangeOutcome {
+export function changeAlertStatus<T extends StatusTracked = Alert>(alert: T, request: AlertStatusChangeRequest): AlertStatusChangeOutcome<T> {
   const status = alertStatusActions[request.action];
   if (alert.status === status) return { kind: 'unchanged', alert };
   const comment = request.comment?.trim();
@@ -48,6 +52,6 @@ export function changeAlertStatus(alert: Alert, request: AlertStatusChangeReques
     timeUtc: request.now.toISOString(),
     ...(comment ? { comment } : {}),
   };
-  const alertChanged = { ...alert, status, statusHistory: [...alert.statusHistory, change], version: alert.version + 1, lastModifiedUtc: change.timeUtc };
+  const alertChanged: T = { ...alert, status, statusHistory: [...alert.statusHistory, change], version: alert.version + 1, lastModifiedUtc: change.timeUtc };
   return { kind: 'changed', alert: alertChanged, change };
 }

@@ -118,6 +118,8 @@ export interface DetectionLists {
   threatIntelAddresses: readonly string[];
   /** Domains on the bundled threat lists (C2, malware distribution), globs. */
   threatIntelDomains: readonly string[];
+  /** Tor exit relays' addresses (bundled snapshot, see shared/intel/data/torExitAddresses.ts), exact IPv4/IPv6. */
+  torExitAddresses: readonly string[];
 }
 
 /**

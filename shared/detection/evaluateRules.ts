@@ -1,5 +1,6 @@
 import { NodeEventType, type NodeRecord } from '../node/nodeEvent';
-import { type DetectionContext, defaultDetectionContext } from './detectionContext';
+import { type ThreatIntelMatcher } from '../intel/threatIntelMatch';
+import { type DetectionContext, defaultDetectionContext, withCustomThreatIntel } from './detectionContext';
 import { type DetectionRecord, evidenceIdOf, isNodeRecord } from './detectionRecord';
 import { type Finding } from './finding';
 import { type AuditRule, type NodeRule, type Rule } from './rule';
@@ -9,6 +10,11 @@ import { type StatefulLogic } from './stateful/statefulLogic';
 export interface EvaluateRulesOptions {
   rules: readonly Rule[];
   context?: DetectionContext;
+  /**
+   * The custom threat-intel sets of a subscription, compiled: each record is then judged with its subscription's
+   * sets as `context.customThreatIntel`. Default: the context's own (none).
+   */
+  customThreatIntelOf?: (subscriptionId: string) => ThreatIntelMatcher;
 }
 
 /** A rule that threw on an event: the event and the rest of the batch are still evaluated. */
@@ -50,7 +56,19 @@ export interface EvaluationResult {
  * Falco alert.
  */
 export function evaluateRules(records: readonly DetectionRecord[], options: EvaluateRulesOptions): EvaluationResult {
-  const context = options.context ?? defaultDetectionContext;
+  const baseContext = options.context ?? defaultDetectionContext;
+  const { customThreatIntelOf } = options;
+  const contexts = new Map<string, DetectionContext>();
+  const contextOf = (record: DetectionRecord): DetectionContext => {
+    if (customThreatIntelOf === undefined) return baseContext;
+    const { subscriptionId } = record.cluster;
+    let context = contexts.get(subscriptionId);
+    if (context === undefined) {
+      context = withCustomThreatIntel(baseContext, customThreatIntelOf(subscriptionId));
+      contexts.set(subscriptionId, context);
+    }
+    return context;
+  };
   const index = indexOf(options.rules);
   const findings: Finding[] = [];
   const candidates: StatefulCandidate[] = [];
@@ -62,6 +80,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
 
   const evaluate = <Event>(rule: Rule, record: DetectionRecord, event: Event, judged: boolean): void => {
     const logic = rule as unknown as RuleLogicOf<Event>;
+    const context = contextOf(record);
     try {
       if (!judged && !logic.match(event, context)) return;
       if (rule.source === 'audit' && rule.stages.length > 1) {
@@ -69,7 +88,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
         if (matchedRequests.has(requestKey)) return;
         matchedRequests.add(requestKey);
       }
-      const finding: Finding = {
+      const findingOf = (): Finding => ({
         rule,
         alertType: logic.alertTypeFor?.(event) ?? rule.alertType,
         displayName: logic.displayNameFor?.(event) ?? rule.displayName,
@@ -78,12 +97,13 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
         entities: logic.entities(event, context),
         details: logic.details?.(event, context) ?? {},
         dedupKey: logic.dedupKey(event, context),
-      };
+      });
       if (logic.stateful !== undefined) {
-        const candidate = statefulCandidateOf(finding, logic.stateful, event);
+        const candidate = statefulCandidateOf(rule, record, findingOf, logic.stateful, event);
         if (candidate !== undefined) candidates.push(candidate);
         return;
       }
+      const finding = findingOf();
       findings.push(finding);
       findingsByRule[rule.id] = (findingsByRule[rule.id] ?? 0) + 1;
     } catch (error) {

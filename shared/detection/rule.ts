@@ -108,6 +108,11 @@ export interface RuleLogic<Event> {
    * keeps none) a stateful rule raises nothing.
    */
   stateful?: StatefulLogic<Event>;
+  /**
+   * The rule reads `context.customThreatIntel` (the sets of the event's subscription): the pipeline loads a batch's
+   * sets only when its library has such a rule.
+   */
+  readsCustomThreatIntel?: true;
 }
 
 export interface AuditRuleDefinition extends RuleMetadata, RuleLogic<AuditEvent> {

@@ -41,3 +41,24 @@ export function opaqueToken<T>(payload: z.ZodType<T>, invalidMessage: string) {
 export function encodeOpaqueToken(payload: unknown): string {
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
+
+/**
+ * One value or comma-separated values of an enum, matched case-insensitively, returned in the enum's
+ * spelling, each once (`status=active,InProgress`).
+ */
+export function enumList<T extends string>(values: readonly T[]) {
+  const byLowerCase = new Map(values.map((v) => [v.toLowerCase(), v]));
+  const message = `must be one or more of ${values.join(', ')}, separated by commas`;
+  return z.string().transform((text, ctx) => {
+    const chosen = new Set<T>();
+    for (const part of text.split(',')) {
+      const value = byLowerCase.get(part.trim().toLowerCase());
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      chosen.add(value);
+    }
+    return [...chosen];
+  });
+}

@@ -62,6 +62,7 @@ export function createIngestionHandler(signal: BatchSignal): IngestionHandler {
         aggregationWindowInMs: services.config.ingestion.aggregationWindowInMs,
         alertEvents: services.alertEventPublisher,
         exportSettleInMs: services.config.export.settleInMs,
+        learningPeriodInMs: services.config.detection.learningPeriodInMs,
         simulationSigningKey: services.ingestion.simulationSigningKey,
         now: () => new Date(),
       });

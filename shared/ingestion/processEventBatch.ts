@@ -5,12 +5,15 @@ import { type DetectionContext } from '../detection/detectionContext';
 import { type DetectionRecord, isNodeRecord, occurredAtOf } from '../detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
+import { emptyThreatIntelMatcher, type ThreatIntelMatcher } from '../intel/threatIntelMatch';
 import { publishAlertChanges } from '../messaging/alertChangedEvents';
 import { inventoryChangeOf } from '../posture/workloadInventory';
 import { type EventPublisher } from '../messaging/eventPublisher';
 import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
+import { applyStatefulRulesStored } from '../store/detectionStateStore';
+import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { type Plan } from '../store/planStore';
 import { TransientStoreError } from '../store/transientFaults';
@@ -31,6 +34,8 @@ export interface IngestionDependencies {
   alertEvents: EventPublisher;
   /** The pull export's settle time: a slower alert write is stamped again (see writeAlertOccurrences). */
   exportSettleInMs: number;
+  /** How long after a plan's switch-on the first-seen rules only learn (`LEARNING_PERIOD_IN_DAYS`). */
+  learningPeriodInMs: number;
   /** The key the simulation signs its events with; read only when a batch has events of the reserved cluster. */
   simulationSigningKey: () => Promise<Uint8Array>;
   now: () => Date;
@@ -80,6 +85,11 @@ export interface BatchSummary {
    * spec did not change). Its requests are also counted in `cosmos`.
    */
   inventory: { changes: number; reads: number; writes: number };
+  /**
+   * The stateful rules: events they watched (candidates), findings the state made of them, watched events of clusters
+   * still learning, and the state documents read and written (one per cluster and rule fed).
+   */
+  stateful: { candidates: number; findings: number; learning: number; reads: number; writes: number };
   cosmos: { reads: number; writes: number; conflicts: number };
   durationInMs: number;
 }
@@ -134,9 +144,25 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
     increment.eventsByCluster[clusterName] = (increment.eventsByCluster[clusterName] ?? 0) + 1;
   }
 
-  const evaluation = evaluateRules(analyzed, { rules: dependencies.rules, context: dependencies.detectionContext });
+  const customThreatIntel = await loadCustomThreatIntel(analyzed, dependencies);
+  const evaluation = evaluateRules(analyzed, {
+    rules: dependencies.rules,
+    context: dependencies.detectionContext,
+    ...(customThreatIntel === undefined ? {} : { customThreatIntelOf: (id: string) => customThreatIntel.get(id) ?? emptyThreatIntelMatcher }),
+  });
+  // The stateful rules' second pass, only for batches with events they watch: their state is written before the
+  // alerts, and a retried batch judges its events alike again (see applyStatefulRulesStored).
+  const stateful =
+    evaluation.candidates.length === 0
+      ? undefined
+      : await applyStatefulRulesStored(dependencies.database, evaluation.candidates, {
+          learningPeriodInMs: dependencies.learningPeriodInMs,
+          learningStartOf: (cluster) => learningStartOf(plans, cluster),
+          now: dependencies.now(),
+        });
+  const findings = stateful === undefined ? evaluation.findings : [...evaluation.findings, ...stateful.findings];
   const occurrencesByAlert = new Map<string, AlertOccurrence[]>();
-  for (const finding of evaluation.findings) {
+  for (const finding of findings) {
     const message = decoded.messageOf.get(finding.record) as BatchMessage;
     const { id } = alertIdentityOf(finding, dependencies.aggregationWindowInMs);
     const occurrence: AlertOccurrence = {
@@ -187,20 +213,27 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
       analyzed: analyzed.length,
       simulated: simulated.size,
       duplicates: evaluation.stats.duplicateEvents,
-      findings: evaluation.stats.findings,
-      ruleFailures: evaluation.stats.ruleFailures,
+      findings: findings.length,
+      ruleFailures: evaluation.stats.ruleFailures + (stateful?.failures.length ?? 0),
       alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed, restamped: alerts.restamped },
       published: written.alerts.length,
       deadLettered,
       inventory: { changes: inventoryWrites.changes, reads: inventoryWrites.reads, writes: inventoryWrites.documentsWritten },
+      stateful: {
+        candidates: evaluation.candidates.length,
+        findings: stateful?.findings.length ?? 0,
+        learning: stateful?.learning ?? 0,
+        reads: stateful?.stats.reads ?? 0,
+        writes: stateful?.stats.writes ?? 0,
+      },
       cosmos: {
-        reads: alerts.reads + usageWrites.reads + inventoryWrites.reads,
-        writes: alerts.writes + usageWrites.writes + deadLettered + inventoryWrites.writes,
-        conflicts: alerts.conflicts + usageWrites.conflicts + inventoryWrites.conflicts,
+        reads: alerts.reads + usageWrites.reads + inventoryWrites.reads + (stateful?.stats.reads ?? 0),
+        writes: alerts.writes + usageWrites.writes + deadLettered + inventoryWrites.writes + (stateful?.stats.writes ?? 0),
+        conflicts: alerts.conflicts + usageWrites.conflicts + inventoryWrites.conflicts + (stateful?.stats.conflicts ?? 0),
       },
       durationInMs: dependencies.now().getTime() - startedAt.getTime(),
     },
-    ruleFailures: evaluation.failures,
+    ruleFailures: stateful === undefined ? evaluation.failures : [...evaluation.failures, ...stateful.failures],
   };
 }
 
@@ -297,6 +330,24 @@ async function sortOutSimulatedRecords(decoded: DecodedBatch, batch: EventBatch,
 }
 
 /** The plan of every subscription in the batch: one cached lookup per subscription, not per event. */
+/** When a cluster's learning started: its subscription's plan switch-on. */
+function learningStartOf(plans: ReadonlyMap<string, Plan | undefined>, cluster: string): number | undefined {
+  const subscriptionId = parseClusterResourceId(cluster)?.subscriptionId;
+  const enabledAt = subscriptionId === undefined ? undefined : plans.get(subscriptionId)?.enabledAtUtc;
+  return enabledAt === undefined ? undefined : Date.parse(enabledAt);
+}
+
+/**
+ * The custom threat-intel sets of every subscription of the analyzed events, compiled (one cached lookup per
+ * subscription); undefined when no rule of the library reads them, or nothing is analyzed.
+ */
+async function loadCustomThreatIntel(analyzed: readonly DetectionRecord[], dependencies: IngestionDependencies): Promise<Map<string, ThreatIntelMatcher> | undefined> {
+  if (analyzed.length === 0 || !dependencies.rules.some((rule) => rule.readsCustomThreatIntel === true)) return undefined;
+  const subscriptionIds = [...new Set(analyzed.map((record) => record.cluster.subscriptionId))];
+  const matchers = await Promise.all(subscriptionIds.map((id) => dependencies.subscriptionSettings.customThreatIntel(id)));
+  return new Map(subscriptionIds.map((id, index) => [id, matchers[index] ?? emptyThreatIntelMatcher]));
+}
+
 async function loadPlans(records: DecodedBatch['records'], settings: SubscriptionSettingsSource): Promise<Map<string, Plan | undefined>> {
   const subscriptionIds = [...new Set(records.map(({ record }) => record.cluster.subscriptionId))];
   const plans = await Promise.all(subscriptionIds.map((id) => settings.plan(id)));

@@ -1,12 +1,14 @@
 import type { Database } from '@azure/cosmos';
+import { compileThreatIntelMatcher, type ThreatIntelMatcher } from '../intel/threatIntelMatch';
 import { getPlan, type Plan } from '../store/planStore';
 import { listSuppressionRules, type SuppressionRuleDocument } from '../store/suppressionRuleStore';
+import { listThreatIntelSets } from '../store/threatIntelSetStore';
 import { TtlCache } from './ttlCache';
 
 /**
  * What the pipeline needs to know about a subscription, cached per instance for a short, configurable
  * time (SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS) so that a batch does not read Cosmos per event: a
- * plan turned off, or a suppression rule changed, takes effect within that time.
+ * plan turned off, or a suppression rule or custom threat-intel set changed, takes effect within that time.
  *
  * A plan that is off (or was never set) is kept at most DISABLED_PLAN_TTL_IN_MS: events from just after an
  * owner switches the plan on must not be gated for a whole cache period by a stale "off". That costs a
@@ -15,11 +17,14 @@ import { TtlCache } from './ttlCache';
 export interface SubscriptionSettingsSource {
   plan(subscriptionId: string): Promise<Plan | undefined>;
   suppressionRules(subscriptionId: string): Promise<SuppressionRuleDocument[]>;
+  /** The subscription's custom threat-intel sets, compiled into one matcher (in name order; empty when it has none). */
+  customThreatIntel(subscriptionId: string): Promise<ThreatIntelMatcher>;
 }
 
 export interface SubscriptionSettingsReads {
   plans: number;
   suppressionRules: number;
+  threatIntelSets: number;
 }
 
 export const DISABLED_PLAN_TTL_IN_MS = 5_000;
@@ -27,8 +32,9 @@ export const DISABLED_PLAN_TTL_IN_MS = 5_000;
 export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   private readonly plans: TtlCache<Plan | undefined>;
   private readonly rules: TtlCache<SuppressionRuleDocument[]>;
+  private readonly threatIntel: TtlCache<ThreatIntelMatcher>;
   /** Store reads made so far (benchmarks, tests). */
-  readonly reads: SubscriptionSettingsReads = { plans: 0, suppressionRules: 0 };
+  readonly reads: SubscriptionSettingsReads = { plans: 0, suppressionRules: 0, threatIntelSets: 0 };
 
   constructor(
     private readonly database: Database,
@@ -37,6 +43,7 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   ) {
     this.plans = new TtlCache(ttlInMs, nowInMs);
     this.rules = new TtlCache(ttlInMs, nowInMs);
+    this.threatIntel = new TtlCache(ttlInMs, nowInMs);
   }
 
   plan(subscriptionId: string): Promise<Plan | undefined> {
@@ -57,8 +64,18 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
     });
   }
 
+  /** Compiled once per cache period: at most 20 sets of 10,000 entries each (MAX_THREAT_INTEL_SETS_PER_SUBSCRIPTION). */
+  customThreatIntel(subscriptionId: string): Promise<ThreatIntelMatcher> {
+    return this.threatIntel.get(subscriptionId, async () => {
+      this.reads.threatIntelSets++;
+      const sets = await listThreatIntelSets(this.database, subscriptionId);
+      return compileThreatIntelMatcher(sets.map(({ name, ips, cidrs, domains }) => ({ name, ips, cidrs, domains })));
+    });
+  }
+
   clear(): void {
     this.plans.clear();
     this.rules.clear();
+    this.threatIntel.clear();
   }
 }

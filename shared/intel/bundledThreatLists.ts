@@ -2,6 +2,7 @@ import { type DetectionLists } from '../detection/allowLists';
 import { falcoMinerDomains, falcoMinerPorts } from './data/falcoMinerLists';
 import { maltrailMiningPoolAddresses, maltrailMiningPoolDomains } from './data/maltrailCryptoMining';
 import { maltrailLinuxThreatAddresses, maltrailLinuxThreatDomains } from './data/maltrailLinuxThreats';
+import { torExitAddresses } from './data/torExitAddresses';
 
 /**
  * Registrable domains that belong to mining pools, whose every host name is a pool endpoint (a new region or coin
@@ -72,10 +73,12 @@ function withoutRepeats(entries: readonly string[]): string[] {
  * - threatIntelAddresses: exact IPv4 addresses of Linux and container threats (TeamTNT, Kinsing, WatchDog, Rocke,
  *   Outlaw, ...) and of mining pools, from Maltrail.
  * - threatIntelDomains: host names of those threats, from Maltrail.
+ * - torExitAddresses: Tor exit relays, from the Tor Project's exit list of 2024-03-12 (1,174 addresses).
  */
-export const bundledThreatLists: Pick<DetectionLists, 'miningPoolDomains' | 'miningPoolPorts' | 'threatIntelAddresses' | 'threatIntelDomains'> = {
+export const bundledThreatLists: Pick<DetectionLists, 'miningPoolDomains' | 'miningPoolPorts' | 'threatIntelAddresses' | 'threatIntelDomains' | 'torExitAddresses'> = {
   miningPoolDomains: withoutRepeats([...falcoMinerDomains, ...maltrailMiningPoolDomains, ...POOL_OPERATOR_DOMAINS.map((domain) => `*.${domain}`)]),
   miningPoolPorts: withoutRepeats(falcoMinerPorts),
   threatIntelAddresses: withoutRepeats([...maltrailLinuxThreatAddresses, ...maltrailMiningPoolAddresses]),
   threatIntelDomains: withoutRepeats(maltrailLinuxThreatDomains),
+  torExitAddresses: withoutRepeats(torExitAddresses),
 };

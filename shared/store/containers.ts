@@ -87,6 +87,28 @@ export const containerDefinitions = [
   // cluster, kind, namespace and name. Per-item TTL on (-1: nothing expires by default): only the tombstones of
   // deleted workloads carry a `ttl` and expire (WORKLOAD_TOMBSTONE_TTL_IN_SECONDS).
   { id: 'workloads', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: -1 },
+  // The stateful rules' memory (shared/store/detectionStateStore.ts): one document per cluster and rule, each expiring
+  // 90 days after its last change (per-item `ttl`; -1 turns per-item TTL on).
+  { id: 'detectionState', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: -1 },
+  // Custom threat-intel sets (shared/store/threatIntelSetStore.ts): one document per set, id = set name.
+  { id: 'threatIntelSets', partitionKey: { paths: ['/subscriptionId'] } },
+  // Incidents: alerts correlated per cluster (shared/store/incidentStore.ts), listed newest first like alerts.
+  {
+    id: 'incidents',
+    partitionKey: { paths: ['/subscriptionId'] },
+    indexingPolicy: {
+      indexingMode: 'consistent',
+      automatic: true,
+      includedPaths: [{ path: '/*' }],
+      excludedPaths: [{ path: '/"_etag"/?' }],
+      compositeIndexes: [
+        [
+          { path: '/timeGeneratedUtc', order: 'descending' },
+          { path: '/id', order: 'descending' },
+        ],
+      ],
+    },
+  },
   // The service's own documents, not a tenant's: the simulation signing key, the pipeline health summary.
   { id: 'serviceState', partitionKey: { paths: ['/id'] } },
 ] as const satisfies readonly ContainerDefinition[];

@@ -43,6 +43,10 @@ import { type RoleAssignment } from '../../shared/store/roleAssignmentStore';
 import { type SuppressionRuleView } from '../../shared/store/suppressionRuleStore';
 import { httpRequest, invocationContext } from '../support/httpRequests';
 import { evaluate } from '../support/ruleHarness';
+import { alertsFrom, escalationStoryEvents } from '../support/incidentFixtures';
+import { correlateIncidents } from '../../shared/alerts/correlateIncidents';
+import { reconcileIncidents } from '../../shared/alerts/reconcileIncidents';
+import { type IncidentWithAlerts } from '../../functions/getIncident';
 
 const documentPath = join(__dirname, '..', '..', 'docs', 'openapi.yaml');
 const packageVersion = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -495,6 +499,25 @@ describe('docs/openapi.yaml', () => {
       const { version: _version, ...withoutVersion } = alert;
       expect(conformanceProblemsOf(withoutVersion, schema)).toEqual(['$.version: required, missing']);
       expect(conformanceProblemsOf({ ...alert, severity: 'Critical' }, schema)).toEqual(['$.severity: "Critical" is not one of ["High","Medium","Low","Informational"]']);
+    });
+
+    it('when an incident is correlated from real alerts, then Incident and IncidentWithAlerts define exactly its fields and the actions are the alert actions', () => {
+      const alerts = alertsFrom(escalationStoryEvents());
+      const [incident] = reconcileIncidents([], correlateIncidents(alerts), new Date('2026-11-02T12:05:00Z'));
+      if (incident === undefined) throw new Error('the story formed no incident');
+      const schema = api.components.schemas['Incident'];
+      const merged = { ...incident, correlationState: 'merged' as const, mergedIntoIncidentId: 'f'.repeat(32) };
+      // Only `mergedIntoIncidentId`, set when the incident was merged into another, is optional.
+      expect(Object.keys(flatPropertiesOf(schema)).sort()).toEqual(Object.keys(merged).sort());
+      expect(flatRequiredOf(schema)).toEqual(Object.keys(incident).sort());
+      expect(conformanceProblemsOf(incident, schema)).toEqual([]);
+      expect(conformanceProblemsOf(merged, schema)).toEqual([]);
+      const withAlerts: IncidentWithAlerts = { ...incident, alerts, missingAlertIds: ['0123456789abcdef0123456789abcdef'] };
+      expect(conformanceProblemsOf(withAlerts, api.components.schemas['IncidentWithAlerts'])).toEqual([]);
+      expect(conformanceProblemsOf({ ...incident, correlationState: 'open' }, schema)).toEqual(['$.correlationState: "open" is not one of ["current","merged","dissolved"]']);
+      const actionPath = api.paths['/subscriptions/{subscriptionId}/incidents/{incidentId}/{action}'];
+      const action = actionPath?.parameters?.find((p) => p.name === 'action') as { schema?: Schema } | undefined;
+      expect(action?.schema?.enum).toEqual(Object.keys(alertStatusActions));
     });
   });
 

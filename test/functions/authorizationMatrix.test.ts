@@ -35,6 +35,18 @@ import { listWorkloadNamespaces } from '../../functions/listWorkloadNamespaces';
 import { listWorkloads } from '../../functions/listWorkloads';
 import { putAssessmentExemption } from '../../functions/putAssessmentExemption';
 import { startAssessmentRefresh } from '../../functions/startAssessmentRefresh';
+import { deleteThreatIntelSet } from '../../functions/deleteThreatIntelSet';
+import { getThreatIntelSet } from '../../functions/getThreatIntelSet';
+import { listThreatIntelSets } from '../../functions/listThreatIntelSets';
+import { putThreatIntelSet } from '../../functions/putThreatIntelSet';
+import { changeIncidentStatus } from '../../functions/changeIncidentStatus';
+import { getIncident } from '../../functions/getIncident';
+import { listIncidents } from '../../functions/listIncidents';
+import { correlateIncidents } from '../../shared/alerts/correlateIncidents';
+import { reconcileIncidents } from '../../shared/alerts/reconcileIncidents';
+import { writeIncident } from '../../shared/store/incidentStore';
+import { alertsFrom, escalationStoryEvents } from '../support/incidentFixtures';
+import { getThreatIntelSet as readThreatIntelSet, upsertThreatIntelSet } from '../../shared/store/threatIntelSetStore';
 import { getAssessmentExemption as readAssessmentExemption, upsertAssessmentExemption } from '../../shared/store/assessmentExemptionStore';
 import { saveAssessmentRefreshRun } from '../../shared/store/assessmentRefreshStore';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
@@ -88,10 +100,15 @@ const RULE_NAME = 'matrix-rule';
 const CLUSTER_NAME = 'matrix-cluster';
 const ALERT = { ...templateAlert(), subscriptionId: SUB };
 const MISSING_ALERT_ID = '0123456789abcdef0123456789abcdef';
+/** An incident of SUB as the correlation timer writes it (its alerts are not stored here: listed as missing). */
+const INCIDENT = reconcileIncidents([], correlateIncidents(alertsFrom(escalationStoryEvents())), new Date('2026-11-02T12:05:00Z'))[0];
+const MISSING_INCIDENT_ID = 'fedcba9876543210fedcba9876543210';
 const MISSING_PRINCIPAL = 'c0000000-0000-4000-8000-00000000dead';
 const SIMULATION_ID = 'f0000000-0000-4000-8000-000000000001';
 const MISSING_SIMULATION_ID = 'f0000000-0000-4000-8000-00000000dead';
 const EXEMPTION_NAME = 'matrix-exemption';
+const THREAT_INTEL_SET_NAME = 'matrix-intel-set';
+const THREAT_INTEL_SET_BODY = { description: 'authorization matrix', ips: ['198.51.100.7'], cidrs: ['203.0.113.0/24'], domains: ['c2.example.net'] };
 const REFRESH_ID = 'f1000000-0000-4000-8000-000000000001';
 const MISSING_REFRESH_ID = 'f1000000-0000-4000-8000-00000000dead';
 /** A cluster of SUB with one workload in the inventory, for the workload namespace route. */
@@ -127,6 +144,12 @@ async function seedRule(subscriptionId: string, name: string): Promise<void> {
     updatedAtUtc: now,
     updatedBy: actor,
   });
+}
+
+async function seedThreatIntelSet(subscriptionId: string, name: string): Promise<void> {
+  const now = new Date().toISOString();
+  const actor = { principalId: 'test-setup', principalName: 'test setup' };
+  await upsertThreatIntelSet(harness.database, { ...THREAT_INTEL_SET_BODY, id: name, subscriptionId, name, createdAtUtc: now, createdBy: actor, updatedAtUtc: now, updatedBy: actor });
 }
 
 async function seedExemption(subscriptionId: string, name: string): Promise<void> {
@@ -199,6 +222,14 @@ const TABLE: Row[] = [
     body: { comment: 'authorization matrix' },
     input: () => ({ params: { alertId: ALERT.id, action: 'dismiss' } }),
   },
+  { name: 'listIncidents', handler: listIncidents, method: 'GET', route: 'subscriptions/{subscriptionId}/incidents', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getIncident', handler: getIncident, method: 'GET', route: 'subscriptions/{subscriptionId}/incidents/{incidentId}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { incidentId: INCIDENT?.id ?? '' } }) },
+  {
+    // Dismissing again is idempotent: every permitted case gets 200.
+    name: 'changeIncidentStatus', handler: changeIncidentStatus, method: 'POST', route: 'subscriptions/{subscriptionId}/incidents/{incidentId}/{action}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 200,
+    body: { comment: 'authorization matrix' },
+    input: () => ({ params: { incidentId: INCIDENT?.id ?? '', action: 'dismiss' } }),
+  },
   { name: 'getPlan', handler: getPlan, method: 'GET', route: 'subscriptions/{subscriptionId}/plan', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'updatePlan', handler: updatePlan, method: 'PUT', route: 'subscriptions/{subscriptionId}/plan', minimumRole: 'Owner', target: 'collection', operator: false, success: 200, body: { enabled: true }, input: () => ({ params: {} }) },
   { name: 'listSuppressionRules', handler: listSuppressionRules, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
@@ -220,6 +251,24 @@ const TABLE: Row[] = [
     },
   },
   { name: 'simulateSuppressionRule', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 200, input: () => ({ params: { name: RULE_NAME } }) },
+  { name: 'listThreatIntelSets', handler: listThreatIntelSets, method: 'GET', route: 'subscriptions/{subscriptionId}/threatIntelSets', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'getThreatIntelSet', handler: getThreatIntelSet, method: 'GET', route: 'subscriptions/{subscriptionId}/threatIntelSets/{name}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { name: THREAT_INTEL_SET_NAME } }) },
+  {
+    name: 'putThreatIntelSet', handler: putThreatIntelSet, method: 'PUT', route: 'subscriptions/{subscriptionId}/threatIntelSets/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 201,
+    body: THREAT_INTEL_SET_BODY,
+    input: () => {
+      const name = throwawayRuleName();
+      return { params: { name }, unchanged: async () => expect(await readThreatIntelSet(harness.database, SUB, name)).toBeUndefined() };
+    },
+  },
+  {
+    name: 'deleteThreatIntelSet', handler: deleteThreatIntelSet, method: 'DELETE', route: 'subscriptions/{subscriptionId}/threatIntelSets/{name}', minimumRole: 'SecurityAdmin', target: 'single', operator: false, success: 204,
+    input: async () => {
+      const name = throwawayRuleName();
+      await seedThreatIntelSet(SUB, name);
+      return { params: { name }, unchanged: async () => expect(await readThreatIntelSet(harness.database, SUB, name)).toBeDefined() };
+    },
+  },
   { name: 'listClusters', handler: listClusters, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'getCluster', handler: getCluster, method: 'GET', route: 'subscriptions/{subscriptionId}/clusters/{clusterName}', minimumRole: 'SecurityReader', target: 'single', operator: false, success: 200, input: () => ({ params: { clusterName: CLUSTER_NAME } }) },
   {
@@ -346,6 +395,9 @@ beforeAll(async () => {
   await seedRule(SUB, RULE_NAME);
   await seedCluster(SUB, CLUSTER_NAME);
   await seedExemption(SUB, EXEMPTION_NAME);
+  await seedThreatIntelSet(SUB, THREAT_INTEL_SET_NAME);
+  if (INCIDENT === undefined) throw new Error('the escalation story formed no incident');
+  expect(await writeIncident(harness.database, INCIDENT, undefined)).toMatchObject({ kind: 'written' });
   const workloadChange = inventoryChangeOf(recordOf(workloadEvent('pods', { containers: [container()] }, { name: 'matrix-pod', namespace: 'matrix' })).event, WORKLOAD_CLUSTER);
   if (workloadChange === undefined) throw new Error('expected an inventory change');
   await recordInventoryChanges(harness.database, [{ subscriptionId: SUB, change: workloadChange }], new Date());
@@ -421,6 +473,8 @@ describe('404 of another tenant\'s single resource', () => {
   const probes: { label: string; handler: Handler; method: string; route: string; existing: Record<string, string>; missing: Record<string, string>; body?: unknown }[] = [
     { label: 'GET alert', handler: getAlert, method: 'GET', route: 'subscriptions/{subscriptionId}/alerts/{alertId}', existing: { alertId: ALERT.id }, missing: { alertId: MISSING_ALERT_ID } },
     { label: 'POST alert dismiss', handler: changeAlertStatus, method: 'POST', route: 'subscriptions/{subscriptionId}/alerts/{alertId}/{action}', existing: { alertId: ALERT.id, action: 'dismiss' }, missing: { alertId: MISSING_ALERT_ID, action: 'dismiss' } },
+    { label: 'GET incident', handler: getIncident, method: 'GET', route: 'subscriptions/{subscriptionId}/incidents/{incidentId}', existing: { incidentId: INCIDENT?.id ?? '' }, missing: { incidentId: MISSING_INCIDENT_ID } },
+    { label: 'POST incident dismiss', handler: changeIncidentStatus, method: 'POST', route: 'subscriptions/{subscriptionId}/incidents/{incidentId}/{action}', existing: { incidentId: INCIDENT?.id ?? '', action: 'dismiss' }, missing: { incidentId: MISSING_INCIDENT_ID, action: 'dismiss' } },
     { label: 'GET suppression rule', handler: getSuppressionRule, method: 'GET', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
     { label: 'DELETE suppression rule', handler: deleteSuppressionRule, method: 'DELETE', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
     { label: 'POST suppression rule simulate', handler: simulateSuppressionRule, method: 'POST', route: 'subscriptions/{subscriptionId}/suppressionRules/{name}/simulate', existing: { name: RULE_NAME }, missing: { name: 'no-such-rule' } },
@@ -429,6 +483,8 @@ describe('404 of another tenant\'s single resource', () => {
     { label: 'GET simulation', handler: getSimulation, method: 'GET', route: 'subscriptions/{subscriptionId}/simulations/{simulationId}', existing: { simulationId: SIMULATION_ID }, missing: { simulationId: MISSING_SIMULATION_ID } },
     { label: 'GET assessment exemption', handler: getAssessmentExemption, method: 'GET', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', existing: { name: EXEMPTION_NAME }, missing: { name: 'no-such-exemption' } },
     { label: 'DELETE assessment exemption', handler: deleteAssessmentExemption, method: 'DELETE', route: 'subscriptions/{subscriptionId}/assessmentExemptions/{name}', existing: { name: EXEMPTION_NAME }, missing: { name: 'no-such-exemption' } },
+    { label: 'GET threat-intel set', handler: getThreatIntelSet, method: 'GET', route: 'subscriptions/{subscriptionId}/threatIntelSets/{name}', existing: { name: THREAT_INTEL_SET_NAME }, missing: { name: 'no-such-set' } },
+    { label: 'DELETE threat-intel set', handler: deleteThreatIntelSet, method: 'DELETE', route: 'subscriptions/{subscriptionId}/threatIntelSets/{name}', existing: { name: THREAT_INTEL_SET_NAME }, missing: { name: 'no-such-set' } },
     { label: 'GET assessment refresh', handler: getAssessmentRefresh, method: 'GET', route: 'subscriptions/{subscriptionId}/assessments/refresh/{refreshId}', existing: { refreshId: REFRESH_ID }, missing: { refreshId: MISSING_REFRESH_ID } },
     { label: 'GET role assignment', handler: getRoleAssignment, method: 'GET', route: 'subscriptions/{subscriptionId}/roleAssignments/{principalId}', existing: { principalId: SUBJECT.objectId }, missing: { principalId: MISSING_PRINCIPAL } },
   ];

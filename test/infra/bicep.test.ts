@@ -151,6 +151,7 @@ function configAccepts(setting: string, value: string): boolean {
 /** The integer settings the deployment takes as main.bicep parameters, whose range and default must be config.ts's. */
 const integerSettingParameters = [
   ['ALERT_AGGREGATION_WINDOW_IN_MINUTES', 'alertAggregationWindowInMinutes'],
+  ['LEARNING_PERIOD_IN_DAYS', 'learningPeriodInDays'],
   ['SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', 'subscriptionSettingsCacheTtlInSeconds'],
   ['EXPORT_SETTLE_SECONDS', 'exportSettleSeconds'],
   ['SIMULATION_TIMEOUT_IN_MINUTES', 'simulationTimeoutInMinutes'],

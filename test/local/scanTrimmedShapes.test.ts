@@ -89,12 +89,14 @@ describe('argus scan over trimmed audit shapes', () => {
     expect(resolved.inputs).toHaveLength(files.length);
   });
 
-  it('when the complete reference events are scanned, then the four attacks raise their alerts and nothing is repaired', async () => {
+  it('when the complete reference events are scanned, then the four attacks raise their alerts, the binding followed by the pod is a sequence, and nothing is repaired', async () => {
     const result = await scanFile('complete.ndjson');
     expect(result.alerts.map((alert) => alert.alertType).sort()).toEqual([
       'K8S_ClusterAdminBinding',
       'K8S_ExecIntoPod',
       'K8S_PrivilegedContainer',
+      // The same identity binds cluster-admin, then creates the privileged pod within five minutes (a stateful rule).
+      'K8S_RbacChangeFollowedByWorkload',
       'K8S_SecretsEnumeration',
     ]);
     expect([result.events, result.repairedEvents, result.repairedByReason, result.skippedByReason]).toEqual([EVENTS, 0, {}, {}]);
@@ -119,7 +121,8 @@ describe('argus scan over trimmed audit shapes', () => {
     const second = await scanFile('no-auditid.ndjson');
 
     const ids = first.alerts.flatMap((alert) => alert.evidenceAuditIds);
-    expect(ids).toHaveLength(4);
+    // Five alerts over four events: the sequence alert's evidence is an event another alert names too.
+    expect(ids).toHaveLength(5);
     expect(new Set(ids).size).toBe(4);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(second.alerts.flatMap((alert) => alert.evidenceAuditIds)).toEqual(ids);
@@ -149,7 +152,7 @@ describe('argus scan over trimmed audit shapes', () => {
         'elasticDocument 6, splunkResult 6, unknownUser 6, timeFromOtherField 3)',
     );
     const alertTypes = new Set(out.join('').trim().split('\n').map((line) => (JSON.parse(line) as Alert).alertType));
-    expect([...alertTypes].sort()).toEqual(['K8S_ClusterAdminBinding', 'K8S_ExecIntoPod', 'K8S_PrivilegedContainer', 'K8S_SecretsEnumeration']);
+    expect([...alertTypes].sort()).toEqual(['K8S_ClusterAdminBinding', 'K8S_ExecIntoPod', 'K8S_PrivilegedContainer', 'K8S_RbacChangeFollowedByWorkload', 'K8S_SecretsEnumeration']);
   });
 
   it('when the gzip fixture is read, then it really is gzip (1f 8b) and the base64 one really is base64 of it', () => {

@@ -233,3 +233,16 @@ describe('loadConfig ingestion (ALERT_AGGREGATION_WINDOW_IN_MINUTES, SUBSCRIPTIO
     ]);
   });
 });
+
+describe('loadConfig incidents (INCIDENT_SCHEDULE)', () => {
+  it('when it is not set, then incidents are correlated every 5 minutes, and the binding expression setting says so', () => {
+    const config = loadConfig(production);
+    expect(config.incident.schedule).toBe('0 */5 * * * *');
+    expect(bindingExpressionSettings(config)).toMatchObject({ INCIDENT_SCHEDULE: '0 */5 * * * *' });
+  });
+
+  it('when it is set, then it is used; when it is not an NCRONTAB, then the error names the setting', () => {
+    expect(loadConfig({ ...production, INCIDENT_SCHEDULE: '0 */15 * * * *' }).incident.schedule).toBe('0 */15 * * * *');
+    expect(problemsOf({ ...production, INCIDENT_SCHEDULE: '*/5 * * * *' })).toEqual([expect.stringMatching(/^INCIDENT_SCHEDULE/)]);
+  });
+});

@@ -1,3 +1,4 @@
+import { type RuleFailure } from '../evaluateRules';
 import { type Finding } from '../finding';
 import { observeBurst } from './burstWindow';
 import { type ClusterDetectionState } from './detectionState';
@@ -24,6 +25,8 @@ export interface ApplyStatefulRulesOptions {
 
 export interface StatefulPassResult {
   findings: Finding[];
+  /** Rules whose entities or details threw when a watched event became a finding (isolated, as the engine does). */
+  failures: RuleFailure[];
   /** `<cluster>\n<rule>` of every state the pass changed (to be written). */
   changed: Set<string>;
   /** Candidates observed while their cluster was learning (first-seen rules stay silent then). */
@@ -32,25 +35,31 @@ export interface StatefulPassResult {
 
 export function applyStatefulRules(candidates: readonly StatefulCandidate[], options: ApplyStatefulRulesOptions): StatefulPassResult {
   const findings: Finding[] = [];
+  const failures: RuleFailure[] = [];
   const changed = new Set<string>();
   let learning = 0;
   const ordered = [...candidates].sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
   for (const candidate of ordered) {
-    const cluster = candidate.finding.record.cluster.resourceId;
-    const ruleId = candidate.finding.rule.id;
+    const cluster = candidate.record.cluster.resourceId;
+    const ruleId = candidate.rule.id;
     const state = options.stateOf(cluster, ruleId);
-    const before = JSON.stringify(state);
-    const found = observe(candidate, state, options, cluster);
-    if (found === 'learning') learning++;
-    else if (found !== undefined) findings.push(found);
-    if (JSON.stringify(state) !== before) changed.add(`${cluster}\n${ruleId}`);
+    // Only an observation the state does not hold yet changes it (a repeat can at most prune, which need not be stored).
+    if (!isRecorded(candidate, state)) changed.add(`${cluster}\n${ruleId}`);
+    try {
+      const found = observe(candidate, state, options, cluster);
+      if (found === 'learning') learning++;
+      else if (found !== undefined) findings.push(found);
+    } catch (error) {
+      failures.push({ ruleId, auditId: candidate.evidenceId, message: error instanceof Error ? error.message : String(error) });
+    }
   }
-  return { findings, changed, learning };
+  return { findings, failures, changed, learning };
 }
 
 function observe(candidate: StatefulCandidate, state: ClusterDetectionState, options: ApplyStatefulRulesOptions, cluster: string): Finding | 'learning' | undefined {
-  const { observation, finding } = candidate;
-  const ruleId = finding.rule.id;
+  const { observation } = candidate;
+  const ruleId = candidate.rule.id;
+  const finding = candidate.finding;
   switch (observation.kind) {
     case 'firstSeen': {
       const learningStart = options.learningStartOf?.(cluster);
@@ -104,8 +113,26 @@ function observe(candidate: StatefulCandidate, state: ClusterDetectionState, opt
   }
 }
 
-function withDetails(finding: Finding, details: Record<string, string>): Finding {
-  return { ...finding, details: { ...finding.details, ...details } };
+/** Whether the state already holds this observation (its value at this time or earlier; its event). */
+function isRecorded(candidate: StatefulCandidate, state: ClusterDetectionState): boolean {
+  if (state.firstEventAt === undefined || candidate.at < state.firstEventAt) return false;
+  const { observation } = candidate;
+  const key = `${candidate.rule.id}\n${observation.kind === 'firstSeen' ? observation.subject : observation.key}`;
+  switch (observation.kind) {
+    case 'firstSeen': {
+      const seenAt = state.profiles[key]?.[observation.value];
+      return seenAt !== undefined && seenAt <= candidate.at;
+    }
+    case 'burst':
+      return state.windows[key]?.[candidate.evidenceId] !== undefined;
+    case 'sequence':
+      return state.sequences[key]?.[observation.step].some((entry) => entry.evidenceId === candidate.evidenceId) === true;
+  }
+}
+
+function withDetails(finding: () => Finding, details: Record<string, string>): Finding {
+  const built = finding();
+  return { ...built, details: { ...built.details, ...details } };
 }
 
 function isoOf(ms: number | undefined): string {

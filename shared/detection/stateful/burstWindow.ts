@@ -4,7 +4,8 @@ import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTim
  * Burst detection: within any span of `windowInMs`, did one key (an identity, a source address) touch at least
  * `distinct` different values (secrets, URIs, workloads), with at least `refused` of the events refused? Judged over
  * the events' times: a qualifying span fires once, at the event that completes it, and a qualifying span that
- * overlaps one that already fired is the same burst (so events arriving late, or replayed, fire nothing more). Whether
+ * overlaps one that already fired is the same burst (so events arriving late fire nothing more; the completing event
+ * observed again, a retried batch, reports it again for the alert layer to count once). Whether
  * a burst fires does not depend on the order the events arrive in (a property test checks it); which event completes
  * it may (the alert aggregates by key and window either way). Entries are keyed by evidence id (a replay adds nothing)
  * and pruned once older than the window and the allowed lateness behind the newest entry, so an event later than that
@@ -50,31 +51,51 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
   const entries = Object.entries(window)
     .map(([evidenceId, entry]) => ({ evidenceId, ...entry }))
     .sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
+  // Two pointers over the entries in time order: for each start, the first entry that makes the span qualify. That
+  // entry never moves back as the start moves on (a span's subset qualifies less), so the scan is linear.
+  const counts = new Map<string, number>();
+  let refused = 0;
+  let end = 0;
   let best = 0;
   let firedBefore: string | undefined;
+  const required = threshold.refused ?? 0;
+  const qualifies = (): boolean => counts.size >= threshold.distinct && refused >= required;
   for (let start = 0; start < entries.length; start++) {
-    const from = entries[start]?.at ?? 0;
-    const values = new Set<string>();
-    let refused = 0;
-    for (let index = start; index < entries.length; index++) {
-      const entry = entries[index];
-      if (entry === undefined || entry.at > from + threshold.windowInMs) break;
-      values.add(entry.value);
-      if (entry.refused) refused++;
-      best = Math.max(best, values.size);
-      if (values.size >= threshold.distinct && refused >= (threshold.refused ?? 0)) {
-        const spans = (state.burstSpans[key] ??= []);
-        if (spans.some((span) => span.from <= entry.at && from <= span.to)) {
-          // Part of a burst that fired already: a later span may still be a new one.
-          firedBefore = entry.evidenceId;
-          break;
-        }
-        spans.push({ from, to: entry.at });
-        if (spans.length > limits.entriesPerWindow) spans.splice(0, spans.length - limits.entriesPerWindow);
-        capKeys(state.burstSpans, limits.keysPerKind, (list) => Math.max(0, ...list.map((span) => span.to)));
-        return { kind: 'burst', completedBy: entry.evidenceId, startedAt: from, completedAt: entry.at, values: [...values].sort(), refused };
-      }
+    if (start > 0 && start <= end) {
+      const leaving = entries[start - 1] as (typeof entries)[number];
+      const count = (counts.get(leaving.value) ?? 1) - 1;
+      if (count === 0) counts.delete(leaving.value);
+      else counts.set(leaving.value, count);
+      if (leaving.refused) refused--;
     }
+    if (end < start) end = start;
+    const from = (entries[start] as (typeof entries)[number]).at;
+    while (!qualifies() && end < entries.length && (entries[end] as (typeof entries)[number]).at <= from + threshold.windowInMs) {
+      const joining = entries[end] as (typeof entries)[number];
+      counts.set(joining.value, (counts.get(joining.value) ?? 0) + 1);
+      if (joining.refused) refused++;
+      end++;
+      best = Math.max(best, counts.size);
+    }
+    if (!qualifies()) continue;
+    const entry = entries[end - 1] as (typeof entries)[number];
+    const values = [...counts.keys()].sort();
+    const spans = (state.burstSpans[key] ??= []);
+    const same = spans.find((span) => span.completedBy === observation.evidenceId);
+    if (same !== undefined) {
+      // The reporting event observed again (a retried batch): the same burst, reported again.
+      return { kind: 'burst', completedBy: entry.evidenceId, startedAt: same.from, completedAt: same.to, values, refused };
+    }
+    if (spans.some((span) => span.from <= entry.at && from <= span.to)) {
+      // Part of a burst that fired already: a later span may still be a new one.
+      firedBefore = entry.evidenceId;
+      continue;
+    }
+    // The event that reports the burst (the one observed now, which may have arrived after the span's last event).
+    spans.push({ from, to: entry.at, completedBy: observation.evidenceId });
+    if (spans.length > limits.entriesPerWindow) spans.splice(0, spans.length - limits.entriesPerWindow);
+    capKeys(state.burstSpans, limits.keysPerKind, (list) => Math.max(0, ...list.map((span) => span.to)));
+    return { kind: 'burst', completedBy: entry.evidenceId, startedAt: from, completedAt: entry.at, values, refused };
   }
   return firedBefore === undefined ? { kind: 'none', distinctInWindow: best } : { kind: 'alreadyFired', completedBy: firedBefore };
 }

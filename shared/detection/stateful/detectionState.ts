@@ -41,8 +41,11 @@ export interface ClusterDetectionState {
   sequences: Record<string, SequenceSteps>;
   /** What already fired (`<rule>\n<what>`) -> when (ms), so a replay or a late event never fires it twice. */
   fired: Record<string, number>;
-  /** The spans of the bursts that fired, by `<rule>\n<key>`: a burst overlapping one of them is the same burst. */
-  burstSpans: Record<string, { from: number; to: number }[]>;
+  /**
+   * The spans of the bursts that fired, by `<rule>\n<key>`, with the event that reported each: a burst overlapping one
+   * is the same burst; its reporting event observed again (a retried batch) reports it again.
+   */
+  burstSpans: Record<string, { from: number; to: number; completedBy: string }[]>;
 }
 
 /** The caps that keep one cluster's state bounded (a cluster under attack must not grow it without limit). */

@@ -4,8 +4,9 @@ import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTim
  * First-seen detection: has `subject` (an identity, a namespace) ever shown `value` (an image registry, a verb and
  * resource, a user agent) before? The profile keeps each value's earliest time. A value is new when the event is its
  * earliest sighting and comes after the cluster's learning period (which starts at the cluster's earliest event):
- * while a cluster is learning, values are recorded and nothing fires. Replays change nothing; a value seen again fires
- * nothing. A sighting that arrives late but happened earlier moves the earliest time back (so a later replay stays
+ * while a cluster is learning, values are recorded and nothing fires. A value seen again fires nothing; the first
+ * sighting observed again (a retried batch) is judged again alike, so an alert whose write failed is raised on the
+ * retry (the alert layer counts each event once). A sighting that arrives late but happened earlier moves the earliest time back (so a later replay stays
  * quiet), but cannot take back an alert already raised: out-of-order delivery across the end of the learning period
  * (minutes of partition skew) is the one case where the order matters, and it errs towards an alert.
  */
@@ -34,12 +35,13 @@ export function observeFirstSeen(
   const key = `${observation.profile}\n${observation.subject}`;
   const profile = (state.profiles[key] ??= {});
   const earliest = profile[observation.value];
-  if (earliest !== undefined && earliest <= observation.at) return { kind: 'known', firstSeenAt: earliest };
+  if (earliest !== undefined && earliest < observation.at) return { kind: 'known', firstSeenAt: earliest };
+  // The earliest sighting itself, observed again (a retried batch whose alert was not written): judged again alike.
   const knownValues = Object.keys(profile).length - (earliest === undefined ? 0 : 1);
   profile[observation.value] = observation.at;
   capKeys(profile, limits.valuesPerProfile, (at) => at);
   capKeys(state.profiles, limits.keysPerKind, (values) => Math.max(...Object.values(values)));
-  if (earliest !== undefined) return { kind: 'known', firstSeenAt: observation.at };
+  if (earliest !== undefined && earliest !== observation.at) return { kind: 'known', firstSeenAt: observation.at };
   const learningUntil = (state.firstEventAt ?? observation.at) + options.learningPeriodInMs;
   if (observation.at < learningUntil) return { kind: 'learning', learningUntil };
   return { kind: 'new', knownValues };

@@ -4,9 +4,9 @@ import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTim
  * Sequence detection: a `first` step (a sensitive RBAC change, a token minted, a privileged pod created) followed
  * within `withinInMs` by a `then` step (a workload written, an exec, a call from a new address) of the same key (the
  * same identity, the same pod). The pair is what fires, judged over the events' times: the `then` may arrive before
- * its `first` (another partition) and still completes the pair when the `first` comes. Each pair fires once (a replay
- * or another `then` of the same `first` and `then` fires nothing new; a second `then` after the same `first` is a new
- * pair).
+ * its `first` (another partition) and still completes the pair when the `first` comes. A pair is reported by the event
+ * that completes it, whichever arrives second, and again if that event is observed again (a retried batch: the alert
+ * layer counts an event once); a second `then` after the same `first` is a new pair.
  */
 
 export const SequenceStep = { first: 'first', then: 'then' } as const;
@@ -37,12 +37,7 @@ export function observeSequence(state: ClusterDetectionState, observation: Seque
     observation.step === SequenceStep.first
       ? steps.then.filter((then) => then.at >= observation.entry.at && then.at <= observation.entry.at + withinInMs).map((then) => ({ first: observation.entry, then }))
       : steps.first.filter((first) => observation.entry.at >= first.at && observation.entry.at <= first.at + withinInMs).map((first) => ({ first, then: observation.entry }));
-  const pairs = candidates.filter((pair) => {
-    const firedKey = `${observation.rule}\n${observation.key}\n${pair.first.evidenceId}\n${pair.then.evidenceId}`;
-    if (state.fired[firedKey] !== undefined) return false;
-    state.fired[firedKey] = pair.then.at;
-    return true;
-  });
-  capKeys(state.fired, limits.keysPerKind, (at) => at);
-  return pairs.length === 0 ? { kind: 'none' } : { kind: 'pairs', pairs };
+  // Every pair this event completes, also when it is observed again (a retried batch): the alert layer counts an
+  // event once, and a pair is reported only by its two events, so no other event reports it again.
+  return candidates.length === 0 ? { kind: 'none' } : { kind: 'pairs', pairs: candidates };
 }

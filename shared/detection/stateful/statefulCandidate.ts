@@ -1,14 +1,18 @@
-import { evidenceIdOf, occurredAtOf } from '../detectionRecord';
+import { type DetectionRecord, evidenceIdOf, occurredAtOf } from '../detectionRecord';
 import { type Finding } from '../finding';
+import { type Rule } from '../rule';
 import { type SequenceStep } from './sequence';
 import { type StatefulLogic } from './statefulLogic';
 
 /**
  * An event a stateful rule watches, with what its state needs from it (read from the typed event while the engine has
- * it): the finding it becomes if the state says so.
+ * it), and the finding it becomes if the state says so, built only then (most watched events never alert: their
+ * entities and details are not worth computing).
  */
 export interface StatefulCandidate {
-  finding: Finding;
+  rule: Rule;
+  record: DetectionRecord;
+  finding: () => Finding;
   /** Event time (ms). */
   at: number;
   evidenceId: string;
@@ -19,10 +23,10 @@ export interface StatefulCandidate {
 }
 
 /** The candidate of a watched event; undefined when the rule's functions give nothing to count or the time is not a time. */
-export function statefulCandidateOf<Event>(finding: Finding, logic: StatefulLogic<Event>, event: Event): StatefulCandidate | undefined {
-  const at = Date.parse(occurredAtOf(finding.record));
+export function statefulCandidateOf<Event>(rule: Rule, record: DetectionRecord, finding: () => Finding, logic: StatefulLogic<Event>, event: Event): StatefulCandidate | undefined {
+  const at = Date.parse(occurredAtOf(record));
   if (Number.isNaN(at)) return undefined;
-  const common = { finding, at, evidenceId: evidenceIdOf(finding.record) };
+  const common = { rule, record, finding, at, evidenceId: evidenceIdOf(record) };
   switch (logic.kind) {
     case 'firstSeen': {
       const subject = logic.subject(event);

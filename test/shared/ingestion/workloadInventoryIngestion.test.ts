@@ -245,7 +245,8 @@ describe('processAuditBatch: the workload inventory', () => {
     // Create, ReplicaSet, 3 pods and set-image are changes; the status update and the scale are not.
     expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 1 });
     // The usage document and the one workload: a read and a write each.
-    expect(summary.cosmos).toEqual({ reads: 2, writes: 2, conflicts: 0 });
+    // Beside them, the stateful rules' state documents of the rules these events feed (counted apart).
+    expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 2 + summary.stateful.writes, conflicts: 0 });
   });
 
   it('when the same batch is delivered again, then the inventory is read and nothing is written', async () => {
@@ -257,7 +258,9 @@ describe('processAuditBatch: the workload inventory', () => {
     const { summary } = await processAuditBatch(batch, dependencies({ now: () => new Date('2026-11-22T11:00:00.000Z') }));
 
     expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 0 });
-    expect(summary.cosmos).toEqual({ reads: 2, writes: 0, conflicts: 0 });
+    // A replay: the stateful rules read their state and write nothing either.
+    expect(summary.stateful.writes).toBe(0);
+    expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 0, conflicts: 0 });
     expect((await listWorkloads(cosmos.database, sub, {}, { top: 10 })).workloads).toEqual(before);
   });
 
@@ -279,7 +282,7 @@ describe('processAuditBatch: the workload inventory', () => {
 
     expect(summary.analyzed).toBe(5);
     expect(summary.inventory).toEqual({ changes: 0, reads: 0, writes: 0 });
-    expect(summary.cosmos).toEqual({ reads: 1, writes: 1, conflicts: 0 });
+    expect(summary.cosmos).toEqual({ reads: 1 + summary.stateful.reads, writes: 1 + summary.stateful.writes, conflicts: 0 });
     expect((await listWorkloads(cosmos.database, sub, { includeDeleted: true }, { top: 10 })).workloads).toEqual([]);
   });
 

@@ -171,7 +171,7 @@ describe('bundledThreatLists', () => {
 
 describe('shared/intel/data', () => {
   it('when the folder is listed, then it holds the three data modules and its README', () => {
-    expect(dataFiles.sort()).toEqual(['falcoMinerLists.ts', 'maltrailCryptoMining.ts', 'maltrailLinuxThreats.ts']);
+    expect(dataFiles.sort()).toEqual(['falcoMinerLists.ts', 'maltrailCryptoMining.ts', 'maltrailLinuxThreats.ts', 'torExitAddresses.ts']);
     expect(readFileSync(join(dataDirectory, 'README.md'), 'utf8')).toMatch(/## Refreshing/);
   });
 
@@ -180,7 +180,7 @@ describe('shared/intel/data', () => {
     const header = /^\/\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
     expect(header).toMatch(/Source: +https:\/\/github\.com\/[\w.-]+\/[\w.-]+\//);
     expect(header).toMatch(/\b[0-9a-f]{40}\b/);
-    expect(header).toMatch(/License: +(Apache-2\.0|MIT) /);
+    expect(header).toMatch(/License: +(Apache-2\.0|MIT|CC0-1\.0) /);
     expect(header).toMatch(/Retrieved: +\d{4}-\d{2}-\d{2}\b/);
     expect(header).toMatch(/Selected: /);
     if (/License: +MIT/.test(header)) {

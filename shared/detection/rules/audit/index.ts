@@ -28,6 +28,7 @@ import { serviceAccountRequestDenied } from './service-account-request-denied';
 import { permissionEnumeration } from './permission-enumeration';
 import { certificateSigningRequest } from './certificate-signing-request';
 import { kubeSystemTokenRequest } from './kube-system-token-request';
+import { torExitNodeApiCall } from './tor-exit-node-api-call';
 import { kubeletApiViaNodeProxy } from './kubelet-api-via-node-proxy';
 import { secretsEnumeration } from './secrets-enumeration';
 import { configmapCredentials } from './configmap-credentials';
@@ -55,6 +56,18 @@ import { crossNamespaceServiceAccountBinding } from './cross-namespace-service-a
 import { filesCopiedFromContainer } from './files-copied-from-container';
 import { awsAuthConfigmapModified } from './aws-auth-configmap-modified';
 import { destructiveDeleteByUser } from './destructive-delete-by-user';
+import { rbacChangeThenWorkload } from './rbac-change-then-workload';
+import { execIntoPrivilegedPod } from './exec-into-privileged-pod';
+import { apiEnumerationBurst } from './api-enumeration-burst';
+import { firstSeenImageInKubeSystem } from './first-seen-image-in-kube-system';
+import { anomalousWorkloadDeploymentNamespace } from './anomalous-workload-deployment-namespace';
+import { apiEnumerationBurstBySourceIp } from './api-enumeration-burst-by-source-ip';
+import { rareServiceAccountOperation } from './rare-service-account-operation';
+import { firstSecretAccessByIdentity } from './first-secret-access-by-identity';
+import { secretGetBurst } from './secret-get-burst';
+import { massDeletion } from './mass-deletion';
+import { newUserAgentSensitiveVerb } from './new-user-agent-sensitive-verb';
+import { threatIntelIpApiCall } from './threat-intel-ip-api-call';
 
 /** Every audit rule of the library. A catalogue test checks that each file in this folder is listed here. */
 export const auditRules: readonly AuditRule[] = [
@@ -114,4 +127,17 @@ export const auditRules: readonly AuditRule[] = [
   filesCopiedFromContainer,
   awsAuthConfigmapModified,
   destructiveDeleteByUser,
+  torExitNodeApiCall,
+  rbacChangeThenWorkload,
+  execIntoPrivilegedPod,
+  apiEnumerationBurst,
+  firstSeenImageInKubeSystem,
+  anomalousWorkloadDeploymentNamespace,
+  apiEnumerationBurstBySourceIp,
+  rareServiceAccountOperation,
+  firstSecretAccessByIdentity,
+  secretGetBurst,
+  massDeletion,
+  newUserAgentSensitiveVerb,
+  threatIntelIpApiCall,
 ];
