@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { clusterChecks } from '../shared/posture/checks/cluster';
@@ -7,7 +6,7 @@ import { type ClusterInputItem, readClusterInput, type SkippedClusterInput } fro
 import { type ClusterAssessmentResult, evaluateClusterChecks } from '../shared/posture/evaluateClusterChecks';
 import { secureScore, type SecureScore } from '../shared/posture/secureScore';
 import { formatTable, type TableColumn } from './alertTable';
-import { describeFsError, resolveCliInputs } from './cliInputs';
+import { readCliTexts } from './cliInputs';
 import { type CliIo, formatCount } from './cliIo';
 
 export const ASSESS_USAGE = `Usage: argus assess [options] <file|directory|->...
@@ -79,7 +78,7 @@ export async function assessCommand(argv: string[], io: CliIo, checks: readonly 
   if (positionals.length === 0) return usageError('give at least one file, directory, or - for standard input');
   const now = new Date(parsed.data.now ?? io.now()).toISOString();
 
-  const texts = await readInputs(positionals, io.stdin);
+  const texts = await readCliTexts(positionals, ASSESSED_EXTENSIONS, io.stdin);
   if (typeof texts === 'string') {
     io.stderr.write(`argus assess: ${texts}\n`);
     return 2;
@@ -113,30 +112,6 @@ export function assessTexts(inputs: readonly { source: string; text: string }[],
   };
 }
 
-/** Reads the command line's paths (see resolveCliInputs): each file whole, `-` as standard input; a string is an error. */
-async function readInputs(
-  paths: readonly string[],
-  stdin: NodeJS.ReadableStream,
-): Promise<{ inputs: { source: string; text: string }[]; ignoredFiles: number } | string> {
-  const resolved = await resolveCliInputs(paths, ASSESSED_EXTENSIONS);
-  if (typeof resolved === 'string') return resolved;
-  const inputs: { source: string; text: string }[] = [];
-  for (const input of resolved.inputs) {
-    const source = input.kind === 'stdin' ? '-' : input.path;
-    try {
-      inputs.push({ source, text: input.kind === 'stdin' ? await readStream(stdin) : await readFile(input.path, 'utf8') });
-    } catch (error) {
-      return `cannot read ${source === '-' ? 'standard input' : source}: ${describeFsError(error)}`;
-    }
-  }
-  return { inputs, ignoredFiles: resolved.ignoredFiles };
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 
 const tableColumns: readonly TableColumn[] = [

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AssessmentSeverity, AssessmentStatusCode } from '../shared/posture/assessment';
@@ -10,7 +9,7 @@ import { readWorkloadManifests, type ManifestProblem, type SkippedManifestItem }
 import { WorkloadTarget, workloadObjectOf } from '../shared/posture/workloadObject';
 import { DEFAULT_WORKLOAD_SETTINGS, DEFENDER_EXCLUDED_NAMESPACES, type WorkloadSettings } from '../shared/posture/workloadSettings';
 import { formatTable, type TableColumn } from './alertTable';
-import { describeFsError, resolveCliInputs } from './cliInputs';
+import { readCliTexts } from './cliInputs';
 import { type CliIo, formatCount } from './cliIo';
 
 export const ASSESS_WORKLOADS_USAGE = `Usage: argus assess-workloads [options] <file|directory|->...
@@ -145,7 +144,7 @@ export async function assessWorkloadsCommand(argv: string[], io: CliIo, controls
     allowedServicePorts: options['allowed-ports'] ?? DEFAULT_WORKLOAD_SETTINGS.allowedServicePorts,
   };
 
-  const texts = await readInputs(positionals, io.stdin);
+  const texts = await readCliTexts(positionals, MANIFEST_EXTENSIONS, io.stdin);
   if (typeof texts === 'string') {
     io.stderr.write(`argus assess-workloads: ${texts}\n`);
     return 2;
@@ -239,30 +238,6 @@ function placeOf(source: string, line: number | undefined, document: number): st
   return line === undefined ? `${source} (document ${document})` : `${source}:${line}`;
 }
 
-/** Reads the command line's paths (see resolveCliInputs): each file whole, `-` as standard input; a string is an error. */
-async function readInputs(
-  paths: readonly string[],
-  stdin: NodeJS.ReadableStream,
-): Promise<{ inputs: { source: string; text: string }[]; ignoredFiles: number } | string> {
-  const resolved = await resolveCliInputs(paths, MANIFEST_EXTENSIONS);
-  if (typeof resolved === 'string') return resolved;
-  const inputs: { source: string; text: string }[] = [];
-  for (const input of resolved.inputs) {
-    const source = input.kind === 'stdin' ? '-' : input.path;
-    try {
-      inputs.push({ source, text: input.kind === 'stdin' ? await readStream(stdin) : await readFile(input.path, 'utf8') });
-    } catch (error) {
-      return `cannot read ${source === '-' ? 'standard input' : source}: ${describeFsError(error)}`;
-    }
-  }
-  return { inputs, ignoredFiles: resolved.ignoredFiles };
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const tableColumns: readonly TableColumn[] = [
   { header: 'NAMESPACE', maxWidth: 24 },

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
 /** One input of a CLI command: a file (regular or not: a FIFO is streamed) or standard input. */
@@ -85,4 +85,30 @@ export function describeFsError(error: unknown): string {
     default:
       return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** Reads the command line's paths (see resolveCliInputs) as texts: each file whole, `-` as standard input; a string is an error. */
+export async function readCliTexts(
+  paths: readonly string[],
+  extensions: ReadonlySet<string>,
+  stdin: NodeJS.ReadableStream,
+): Promise<{ inputs: { source: string; text: string }[]; ignoredFiles: number } | string> {
+  const resolved = await resolveCliInputs(paths, extensions);
+  if (typeof resolved === 'string') return resolved;
+  const inputs: { source: string; text: string }[] = [];
+  for (const input of resolved.inputs) {
+    const source = input.kind === 'stdin' ? '-' : input.path;
+    try {
+      inputs.push({ source, text: input.kind === 'stdin' ? await readStream(stdin) : await readFile(input.path, 'utf8') });
+    } catch (error) {
+      return `cannot read ${source === '-' ? 'standard input' : source}: ${describeFsError(error)}`;
+    }
+  }
+  return { inputs, ignoredFiles: resolved.ignoredFiles };
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
