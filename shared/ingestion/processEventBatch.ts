@@ -152,10 +152,12 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
   });
   // The stateful rules' second pass, only for batches with events they watch: their state is written before the
   // alerts, and a retried batch judges its events alike again (see applyStatefulRulesStored).
+  // The service's simulation sends single sample events (stateful rules have none yet): they feed no state.
+  const candidates = simulated.size === 0 ? evaluation.candidates : evaluation.candidates.filter((candidate) => !simulated.has(candidate.record));
   const stateful =
-    evaluation.candidates.length === 0
+    candidates.length === 0
       ? undefined
-      : await applyStatefulRulesStored(dependencies.database, evaluation.candidates, {
+      : await applyStatefulRulesStored(dependencies.database, candidates, {
           learningPeriodInMs: dependencies.learningPeriodInMs,
           learningStartOf: (cluster) => learningStartOf(plans, cluster),
           now: dependencies.now(),
@@ -220,7 +222,7 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
       deadLettered,
       inventory: { changes: inventoryWrites.changes, reads: inventoryWrites.reads, writes: inventoryWrites.documentsWritten },
       stateful: {
-        candidates: evaluation.candidates.length,
+        candidates: candidates.length,
         findings: stateful?.findings.length ?? 0,
         learning: stateful?.learning ?? 0,
         reads: stateful?.stats.reads ?? 0,
