@@ -71,6 +71,11 @@ export interface WorkloadControlDefinition extends AssessmentMetadata {
   podSecurity?: { level: typeof PodSecurityLevel.baseline | typeof PodSecurityLevel.restricted; control: string };
   /** What the control judges. */
   target: WorkloadTarget;
+  /**
+   * A Linux-only control (capabilities, seccomp, privilege escalation, a read-only root filesystem): a Windows pod
+   * (`spec.os.name: windows`) is NotApplicable `windowsPod`, answered once here for every such control.
+   */
+  linuxOnly?: boolean;
   equivalents: WorkloadControlEquivalents;
   references: readonly string[];
   /**
@@ -91,6 +96,8 @@ export const WorkloadEvaluationCause = {
   ExcludedNamespace: 'excludedNamespace',
   /** A pod template object without a pod spec (a partial object from a patch). */
   NoPodSpec: 'noPodSpec',
+  /** A Windows pod, for a Linux-only control. */
+  WindowsPod: 'windowsPod',
 } as const;
 
 /**
@@ -107,6 +114,9 @@ export function defineWorkloadControl(definition: WorkloadControlDefinition): Wo
       }
       if (object.target === 'podTemplate' && object.podSpec === undefined) {
         return { code: AssessmentStatusCode.NotApplicable, cause: WorkloadEvaluationCause.NoPodSpec, description: 'The object shows no pod spec to judge.' };
+      }
+      if (definition.linuxOnly === true && object.podSpec?.['os'] !== undefined && (object.podSpec['os'] as { name?: unknown }).name === 'windows') {
+        return { code: AssessmentStatusCode.NotApplicable, cause: WorkloadEvaluationCause.WindowsPod, description: `${definition.displayName}: a Linux-only control; the pod sets spec.os.name: windows.` };
       }
       return definition.evaluate(object, settings);
     },

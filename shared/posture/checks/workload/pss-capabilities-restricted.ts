@@ -53,6 +53,7 @@ export const pssCapabilitiesRestricted = defineWorkloadControl({
   implementationEffort: ImpactLevel.Low,
   podSecurity: { level: PodSecurityLevel.restricted, control: 'Capabilities' },
   target: WorkloadTarget.podTemplate,
+  linuxOnly: true,
   equivalents: {
     defender: ['Least privileged Linux capabilities should be enforced for containers'],
     // Matches when assigned with requiredDropCapabilities [ALL] and allowedCapabilities [NET_BIND_SERVICE].
@@ -67,9 +68,6 @@ export const pssCapabilitiesRestricted = defineWorkloadControl({
     'https://learn.microsoft.com/azure/defender-for-cloud/recommendations-reference-container',
   ],
   evaluate: (object) => {
-    if (getPath(object.podSpec, 'os', 'name') === 'windows') {
-      return { code: AssessmentStatusCode.NotApplicable, cause: 'windowsPod', description: 'Linux capabilities are a Linux-only control: the pod sets spec.os.name: windows.' };
-    }
     return outcomeOf(capabilityFindings(object));
   },
   examples: [

@@ -23,6 +23,7 @@ export const pssPrivilegeEscalation = defineWorkloadControl({
   implementationEffort: ImpactLevel.Low,
   podSecurity: { level: PodSecurityLevel.restricted, control: 'Privilege Escalation' },
   target: WorkloadTarget.podTemplate,
+  linuxOnly: true,
   equivalents: {
     defender: ['Container with privilege escalation should be avoided'],
     // With forcePrivilegeEscalationToBeFalse: true the definition follows the restricted level exactly; by default it
@@ -38,9 +39,6 @@ export const pssPrivilegeEscalation = defineWorkloadControl({
     'https://learn.microsoft.com/azure/defender-for-cloud/recommendations-reference-container',
   ],
   evaluate: (object) => {
-    if (getPath(object.podSpec, 'os', 'name') === 'windows') {
-      return { code: AssessmentStatusCode.NotApplicable, cause: 'windowsPod', description: 'Privilege escalation is a Linux-only control: the pod sets spec.os.name: windows.' };
-    }
     return outcomeOf(
       object.containers
         .filter((container) => getPath(container.spec, 'securityContext', 'allowPrivilegeEscalation') !== false)

@@ -54,6 +54,7 @@ export const pssSeccompRestricted = defineWorkloadControl({
   implementationEffort: ImpactLevel.Low,
   podSecurity: { level: PodSecurityLevel.restricted, control: 'Seccomp' },
   target: WorkloadTarget.podTemplate,
+  linuxOnly: true,
   equivalents: {
     defender: [],
     // Matches when assigned with allowedProfiles RuntimeDefault and Localhost (its default list is empty).
@@ -68,9 +69,6 @@ export const pssSeccompRestricted = defineWorkloadControl({
     'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-the-seccomp-profile-for-a-container',
   ],
   evaluate: (object) => {
-    if (getPath(object.podSpec, 'os', 'name') === 'windows') {
-      return { code: AssessmentStatusCode.NotApplicable, cause: 'windowsPod', description: 'Seccomp is a Linux-only control: the pod sets spec.os.name: windows.' };
-    }
     return outcomeOf(seccompFindings(object));
   },
   examples: [

@@ -5,7 +5,6 @@ import { WorkloadTarget } from '../../workloadObject';
 import { getPath } from '../../../kubernetes/jsonValues';
 
 /** Why the control cannot judge: Windows pods cannot set readOnlyRootFilesystem (the API server refuses it). */
-export const WINDOWS_POD = 'windowsPod';
 
 export const readOnlyRootFilesystem = defineWorkloadControl({
   name: 'read-only-root-filesystem',
@@ -25,6 +24,7 @@ export const readOnlyRootFilesystem = defineWorkloadControl({
   userImpact: ImpactLevel.Moderate,
   implementationEffort: ImpactLevel.Moderate,
   target: WorkloadTarget.podTemplate,
+  linuxOnly: true,
   equivalents: {
     defender: ['Immutable (read-only) root filesystem should be enforced for containers'],
     azurePolicy: [{ id: 'df49d893-a74c-421d-bc95-c663042e5b80', displayName: 'Kubernetes cluster containers should run with a read only root file system' }],
@@ -38,9 +38,6 @@ export const readOnlyRootFilesystem = defineWorkloadControl({
     'https://learn.microsoft.com/azure/defender-for-cloud/recommendations-reference-container',
   ],
   evaluate: (object) => {
-    if (getPath(object.podSpec, 'os', 'name') === 'windows') {
-      return { code: AssessmentStatusCode.NotApplicable, cause: WINDOWS_POD, description: 'Windows pods cannot set readOnlyRootFilesystem.' };
-    }
     return outcomeOf(
       object.containers
         .map((container) => ({ container, value: getPath(container.spec, 'securityContext', 'readOnlyRootFilesystem') }))
