@@ -4,8 +4,7 @@ import { defineWorkloadControl, outcomeOf } from '../../workloadControl';
 import { WorkloadTarget } from '../../workloadObject';
 import { getPath } from '../../../kubernetes/jsonValues';
 
-/** Why the control cannot judge: Windows pods cannot set readOnlyRootFilesystem (the API server refuses it). */
-
+// Linux-only: Windows pods cannot set readOnlyRootFilesystem (the API server refuses it).
 export const readOnlyRootFilesystem = defineWorkloadControl({
   name: 'read-only-root-filesystem',
   displayName: 'Immutable (read-only) root filesystem should be enforced for containers',
