@@ -10,6 +10,7 @@ import { type EventHubTarget, type ExportSettings, type WebhookTarget } from './
 import { TtlCache } from './ingestion/ttlCache';
 import { createEventPublisher, EventHubPublisher, type EventPublisher } from './messaging/eventPublisher';
 import { createDetectionContext, type DetectionContext } from './detection/detectionContext';
+import { createDetectionStateCache, type DetectionStateCache } from './store/detectionStateStore';
 import { CachedSubscriptionSettings } from './ingestion/subscriptionSettings';
 import { generateSimulationSigningKey } from './simulation/simulationSignature';
 import { createCosmosClient } from './store/createCosmosClient';
@@ -57,6 +58,8 @@ export interface IngestionState {
   detectionContext: DetectionContext;
   /** The simulation signing key, read (or created) once per instance. */
   simulationSigningKey: () => Promise<Uint8Array>;
+  /** The stateful rules' state documents this instance last read or wrote. */
+  detectionStateCache: DetectionStateCache;
 }
 
 let current: Services | undefined;
@@ -101,6 +104,7 @@ export function getServices(): Services {
         subscriptionSettings: new CachedSubscriptionSettings(this.database, config.ingestion.subscriptionSettingsCacheTtlInMs),
         detectionContext: createDetectionContext(config.detection.lists),
         simulationSigningKey: cachedSigningKey(this.database),
+        detectionStateCache: createDetectionStateCache(),
       });
     },
     get clusterSource() {

@@ -64,6 +64,7 @@ export function createIngestionHandler(signal: BatchSignal): IngestionHandler {
         exportSettleInMs: services.config.export.settleInMs,
         learningPeriodInMs: services.config.detection.learningPeriodInMs,
         simulationSigningKey: services.ingestion.simulationSigningKey,
+        detectionStateCache: services.ingestion.detectionStateCache,
         now: () => new Date(),
       });
       for (const failure of ruleFailures.slice(0, MAX_LOGGED_RULE_FAILURES)) {

@@ -12,7 +12,7 @@ import { type EventPublisher } from '../messaging/eventPublisher';
 import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
-import { applyStatefulRulesStored } from '../store/detectionStateStore';
+import { applyStatefulRulesStored, type DetectionStateCache } from '../store/detectionStateStore';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { type Plan } from '../store/planStore';
@@ -36,6 +36,8 @@ export interface IngestionDependencies {
   exportSettleInMs: number;
   /** How long after a plan's switch-on the first-seen rules only learn (`LEARNING_PERIOD_IN_DAYS`). */
   learningPeriodInMs: number;
+  /** The instance's versions of the stateful rules' state documents (none: every batch reads what it judges against). */
+  detectionStateCache?: DetectionStateCache;
   /** The key the simulation signs its events with; read only when a batch has events of the reserved cluster. */
   simulationSigningKey: () => Promise<Uint8Array>;
   now: () => Date;
@@ -161,6 +163,7 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
           learningPeriodInMs: dependencies.learningPeriodInMs,
           learningStartOf: (cluster) => learningStartOf(plans, cluster),
           now: dependencies.now(),
+          ...(dependencies.detectionStateCache === undefined ? {} : { cache: dependencies.detectionStateCache }),
         });
   const findings = stateful === undefined ? evaluation.findings : [...evaluation.findings, ...stateful.findings];
   const occurrencesByAlert = new Map<string, AlertOccurrence[]>();

@@ -8,6 +8,7 @@ import { type StatefulCandidate } from '../detection/stateful/statefulCandidate'
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 import { emptyFoldRequestStats, foldIntoDocument, type FoldRequestStats } from './foldIntoDocument';
 import { mapWithConcurrency } from './mapWithConcurrency';
+import { VersionedDocumentCache } from './versionedDocumentCache';
 
 /**
  * The detectionState container: the stateful rules' memory, one document per cluster and rule (so the partitions of
@@ -16,6 +17,12 @@ import { mapWithConcurrency } from './mapWithConcurrency';
  * concurrency: on a lost race the batch's observations are applied again to the fresh state, which is what makes
  * two instances' halves of a burst meet. Observations are keyed by evidence id, so a retried or replayed batch changes
  * nothing and raises nothing again. Documents expire 90 days after their last change.
+ *
+ * Read through the instance's cache (`DetectionStateCache`): a batch starts from the version this instance last read
+ * or wrote, so a cluster's steady traffic on one instance reads nothing. Judging a possibly stale version is safe:
+ * every observation of a new event changes the state (entries are keyed by evidence), so its write is conditional on
+ * the cached ETag and a version another instance changed meanwhile fails it, and the observations are judged again
+ * on the fresh read; what changes nothing is a value already known (profiles only grow) or an event already observed.
  */
 
 const CONTAINER = 'detectionState';
@@ -31,6 +38,16 @@ export interface DetectionStateDocument {
   state: ClusterDetectionState;
   updatedUtc: string;
   ttl: number;
+}
+
+/** One instance's versions of the state documents: at most this many documents, trusted for at most this long. */
+const CACHED_DOCUMENTS = 20_000;
+const CACHE_MAX_AGE_IN_MS = 15 * 60_000;
+
+export type DetectionStateCache = VersionedDocumentCache<DetectionStateDocument>;
+
+export function createDetectionStateCache(nowInMs?: () => number): DetectionStateCache {
+  return new VersionedDocumentCache<DetectionStateDocument>(CACHED_DOCUMENTS, CACHE_MAX_AGE_IN_MS, nowInMs);
 }
 
 export interface StatefulStoreResult {
@@ -50,7 +67,7 @@ export function detectionStateId(cluster: string, ruleId: string): string {
 export async function applyStatefulRulesStored(
   database: Database,
   candidates: readonly StatefulCandidate[],
-  options: { learningPeriodInMs: number; learningStartOf: (cluster: string) => number | undefined; now: Date },
+  options: { learningPeriodInMs: number; learningStartOf: (cluster: string) => number | undefined; now: Date; cache?: DetectionStateCache },
 ): Promise<StatefulStoreResult> {
   const stats = emptyFoldRequestStats();
   const groups = new Map<string, StatefulCandidate[]>();
@@ -72,14 +89,15 @@ export async function applyStatefulRulesStored(
       detectionStateId(cluster, ruleId),
       subscriptionId,
       (stored) => {
-        // Runs again on a lost race, from the fresh state: only the last round's findings count.
-        const state: ClusterDetectionState = stored === undefined ? emptyDetectionState() : structuredClone(stored.state);
+        // Runs again on a lost race, from the fresh state (its own copy): only the last round's findings count.
+        const state: ClusterDetectionState = stored === undefined ? emptyDetectionState() : stored.state;
         const pass = applyStatefulRules(group, { stateOf: () => state, learningStartOf: options.learningStartOf, learningPeriodInMs: options.learningPeriodInMs });
         outcome = { findings: pass.findings, failures: pass.failures, learning: pass.learning };
         if (pass.changed.size === 0) return undefined;
         return { id: detectionStateId(cluster, ruleId), subscriptionId, cluster, ruleId, state, updatedUtc: options.now.toISOString(), ttl: DETECTION_STATE_TTL_IN_SECONDS };
       },
       stats,
+      options.cache,
     );
     return outcome;
   });

@@ -1,6 +1,7 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import { etagOf, withoutSystemProperties } from './systemProperties';
 import { TransientStoreError } from './transientFaults';
+import { type VersionedDocumentCache } from './versionedDocumentCache';
 
 /** Rounds of read-fold-write before the caller is handed a transient fault (and the batch is retried). */
 const MAX_ROUNDS = 10;
@@ -25,6 +26,11 @@ export function emptyFoldRequestStats(): FoldRequestStats {
  * to write), write back only if nobody changed it meanwhile (`If-Match` its ETag, or create-only when it
  * did not exist), and on a lost race start again from a fresh read. Concurrent writers therefore never
  * lose each other's changes. Store faults are thrown.
+ *
+ * With a `cache` (one instance's versions of the documents it folds), the first round starts from the cached version
+ * without a read; a stale version fails its conditional write and the next round reads. A fold that changes nothing
+ * of a cached version writes nothing and reads nothing: callers use a cache only where judging a stale version that
+ * way is safe (see detectionStateStore). Any store fault drops the entry.
  */
 export async function foldIntoDocument<T extends ItemDefinition>(
   container: Container,
@@ -32,22 +38,32 @@ export async function foldIntoDocument<T extends ItemDefinition>(
   partitionKey: string,
   fold: (stored: T | undefined) => T | undefined,
   stats: FoldRequestStats,
+  cache?: VersionedDocumentCache<T>,
 ): Promise<FoldOutcome<T>> {
+  const cacheKey = `${partitionKey}\n${id}`;
+  let known = cache?.get(cacheKey);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    stats.reads++;
-    const { resource } = await container.item(id, partitionKey).read<T>();
-    const current = resource === undefined ? undefined : withoutSystemProperties(resource);
-    const next = fold(current);
-    if (next === undefined) return { kind: 'unchanged', document: current };
-    stats.writes++;
     try {
-      if (resource === undefined) {
-        await container.items.create<T>(next);
-        return { kind: 'created', document: next };
+      if (known === undefined) {
+        stats.reads++;
+        const { resource } = await container.item(id, partitionKey).read<T>();
+        known = resource === undefined ? { document: undefined, etag: undefined } : { document: withoutSystemProperties(resource), etag: etagOf(resource) };
+        cache?.set(cacheKey, known);
       }
-      await container.item(id, partitionKey).replace<T>(next, { accessCondition: { type: 'IfMatch', condition: etagOf(resource) } });
-      return { kind: 'replaced', document: next };
+      const current = known.document;
+      // A cached version is shared between batches: the fold gets its own copy to change.
+      const next = fold(current === undefined || cache === undefined ? current : structuredClone(current));
+      if (next === undefined) return { kind: 'unchanged', document: current };
+      stats.writes++;
+      const written =
+        known.etag === undefined
+          ? await container.items.create<T>(next)
+          : await container.item(id, partitionKey).replace<T>(next, { accessCondition: { type: 'IfMatch', condition: known.etag } });
+      cache?.set(cacheKey, { document: next, etag: written.resource === undefined ? undefined : etagOf(written.resource) });
+      return known.etag === undefined ? { kind: 'created', document: next } : { kind: 'replaced', document: next };
     } catch (error) {
+      cache?.delete(cacheKey);
+      known = undefined;
       const code = (error as { code?: unknown }).code;
       if (code !== 412 && code !== 409) throw error;
       stats.conflicts++;
