@@ -91,9 +91,11 @@ export async function applyStatefulRulesStored(
       (stored) => {
         // Runs again on a lost race, from the fresh state (its own copy): only the last round's findings count.
         const state: ClusterDetectionState = stored === undefined ? emptyDetectionState() : stored.state;
+        const before = stored === undefined ? undefined : JSON.stringify(state);
         const pass = applyStatefulRules(group, { stateOf: () => state, learningStartOf: options.learningStartOf, learningPeriodInMs: options.learningPeriodInMs });
         outcome = { findings: pass.findings, failures: pass.failures, learning: pass.learning };
-        if (pass.changed.size === 0) return undefined;
+        // An observation the state had dropped (pruned from a window, evicted from a capped list) comes back and goes again.
+        if (pass.changed.size === 0 || JSON.stringify(state) === before) return undefined;
         return { id: detectionStateId(cluster, ruleId), subscriptionId, cluster, ruleId, state, updatedUtc: options.now.toISOString(), ttl: DETECTION_STATE_TTL_IN_SECONDS };
       },
       stats,

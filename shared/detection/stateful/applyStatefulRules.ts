@@ -1,9 +1,9 @@
 import { type RuleFailure } from '../evaluateRules';
 import { type Finding } from '../finding';
-import { observeBurst } from './burstWindow';
+import { isBeyondHorizon, observeBurst } from './burstWindow';
 import { type ClusterDetectionState } from './detectionState';
 import { observeFirstSeen } from './firstSeen';
-import { observeSequence } from './sequence';
+import { observeNovelSequence, observeSequence, SequenceStep } from './sequence';
 import { type StatefulCandidate } from './statefulCandidate';
 
 /**
@@ -64,7 +64,7 @@ function observe(candidate: StatefulCandidate, state: ClusterDetectionState, opt
     case 'firstSeen': {
       const learningStart = options.learningStartOf?.(cluster);
       if (learningStart !== undefined && (state.firstEventAt === undefined || learningStart < state.firstEventAt)) state.firstEventAt = learningStart;
-      const verdict = observeFirstSeen(state, { profile: ruleId, subject: observation.subject, value: observation.value, at: candidate.at }, { learningPeriodInMs: options.learningPeriodInMs });
+      const verdict = observeFirstSeen(state, { profile: ruleId, subject: observation.subject, value: observation.value, at: candidate.at, evidenceId: candidate.evidenceId }, { learningPeriodInMs: options.learningPeriodInMs });
       if (verdict.kind === 'learning') return 'learning';
       if (verdict.kind !== 'new') return undefined;
       return withDetails(finding, {
@@ -96,6 +96,8 @@ function observe(candidate: StatefulCandidate, state: ClusterDetectionState, opt
       });
     }
     case 'sequence': {
+      if (observation.novelty !== undefined) return novelSequenceFinding(candidate, state, observation.novelty);
+      if (observation.step === undefined) return undefined;
       const verdict = observeSequence(state, { rule: ruleId, key: observation.key, step: observation.step, entry: { at: candidate.at, evidenceId: candidate.evidenceId } }, observation.withinInMs);
       if (verdict.kind !== 'pairs') return undefined;
       const pair = verdict.pairs[0];
@@ -124,10 +126,55 @@ function isRecorded(candidate: StatefulCandidate, state: ClusterDetectionState):
       return seenAt !== undefined && seenAt <= candidate.at;
     }
     case 'burst':
-      return state.windows[key]?.[candidate.evidenceId] !== undefined;
-    case 'sequence':
-      return state.sequences[key]?.[observation.step].some((entry) => entry.evidenceId === candidate.evidenceId) === true;
+      return state.windows[key]?.[candidate.evidenceId] !== undefined || isBeyondHorizon(state, candidate.rule.id, observation.key, candidate.at, { windowInMs: observation.windowInMs, distinct: observation.distinct });
+    case 'sequence': {
+      const { step, novelty } = observation;
+      const stepRecorded = (): boolean => step !== undefined && state.sequences[key]?.[step].some((entry) => entry.evidenceId === candidate.evidenceId) === true;
+      if (novelty === undefined) return stepRecorded();
+      // With novelty: the value's earliest sighting is no later than the event, and the step is kept if it must be
+      // (a first step; a then-step that is its value's earliest sighting).
+      const seenAt = novelty.value === undefined ? undefined : state.profiles[key]?.[novelty.value];
+      if (novelty.value !== undefined && (seenAt === undefined || seenAt > candidate.at)) return false;
+      if (step === SequenceStep.first || (step === SequenceStep.then && seenAt === candidate.at)) return stepRecorded();
+      return true;
+    }
   }
+}
+
+/** A sequence with novelty: the finding of the pair this event completes or reported before (see observeNovelSequence). */
+function novelSequenceFinding(candidate: StatefulCandidate, state: ClusterDetectionState, novelty: { value: string | undefined; valueName: string; historyInMs: number; note?: string }): Finding | undefined {
+  const { observation } = candidate;
+  if (observation.kind !== 'sequence') return undefined;
+  const entry = { at: candidate.at, evidenceId: candidate.evidenceId, ...(novelty.note === undefined ? {} : { note: novelty.note }) };
+  const verdict = observeNovelSequence(state, { rule: candidate.rule.id, key: observation.key, step: observation.step, entry, value: novelty.value }, { withinInMs: observation.withinInMs, historyInMs: novelty.historyInMs });
+  if (verdict.kind !== 'novel') return undefined;
+  const { first, then, observedSince, knownValues } = verdict.pair;
+  const firstWords = first.note ?? `${observation.stepNames.first} for ${observation.key}`;
+  const others = verdict.alsoReported > 0 ? ` (${verdict.alsoReported} other first step(s) paired with it too)` : '';
+  return withDetails(candidate.finding, {
+    statefulKind: 'sequence',
+    sequenceKey: observation.key,
+    firstStepAtUtc: isoOf(first.at),
+    firstStepEvidenceId: first.evidenceId,
+    thenStepAtUtc: isoOf(then.at),
+    thenStepEvidenceId: then.evidenceId,
+    newValue: then.value,
+    observedSinceUtc: isoOf(observedSince),
+    knownValues: String(knownValues),
+    explanation:
+      `${firstWords} at ${isoOf(first.at)}${others}; then ${observation.stepNames.then} at ${isoOf(then.at)}, ${Math.round((then.at - first.at) / 1000)} s later, ` +
+      `from ${novelty.valueName} ${then.value}, never seen for ${observation.key} before that. ${observation.key} had been observed for ${durationOf(then.at - observedSince)} ` +
+      `(since ${isoOf(observedSince)}), from ${knownValues} other ${novelty.valueName}(s).`,
+  });
+}
+
+/** A duration for people: `2 h 5 min`, `7 min`, `40 s`. */
+function durationOf(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes === 0) return `${Math.round(ms / 1000)} s`;
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  return [days > 0 ? `${days} d` : '', hours > 0 ? `${hours} h` : '', minutes % 60 > 0 ? `${minutes % 60} min` : ''].filter((part) => part !== '').join(' ');
 }
 
 function withDetails(finding: () => Finding, details: Record<string, string>): Finding {

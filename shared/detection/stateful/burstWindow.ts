@@ -36,7 +36,7 @@ export interface BurstObservation {
 }
 
 export type BurstVerdict =
-  | { kind: 'none'; distinctInWindow: number }
+  | { kind: 'none' }
   | { kind: 'burst'; completedBy: string; startedAt: number; completedAt: number; values: string[]; refused: number }
   | { kind: 'alreadyFired'; completedBy: string };
 
@@ -48,6 +48,7 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
   prune(window, threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS), limits.entriesPerWindow);
   capKeys(state.windows, limits.keysPerKind, (entries) => Math.max(...Object.values(entries).map((entry) => entry.at)));
 
+  if (!canQualify(window, threshold)) return { kind: 'none' };
   const entries = Object.entries(window)
     .map(([evidenceId, entry]) => ({ evidenceId, ...entry }))
     .sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
@@ -56,7 +57,6 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
   const counts = new Map<string, number>();
   let refused = 0;
   let end = 0;
-  let best = 0;
   let firedBefore: string | undefined;
   const required = threshold.refused ?? 0;
   const qualifies = (): boolean => counts.size >= threshold.distinct && refused >= required;
@@ -75,7 +75,6 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
       counts.set(joining.value, (counts.get(joining.value) ?? 0) + 1);
       if (joining.refused) refused++;
       end++;
-      best = Math.max(best, counts.size);
     }
     if (!qualifies()) continue;
     const entry = entries[end - 1] as (typeof entries)[number];
@@ -97,7 +96,33 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
     capKeys(state.burstSpans, limits.keysPerKind, (list) => Math.max(0, ...list.map((span) => span.to)));
     return { kind: 'burst', completedBy: entry.evidenceId, startedAt: from, completedAt: entry.at, values, refused };
   }
-  return firedBefore === undefined ? { kind: 'none', distinctInWindow: best } : { kind: 'alreadyFired', completedBy: firedBefore };
+  return firedBefore === undefined ? { kind: 'none' } : { kind: 'alreadyFired', completedBy: firedBefore };
+}
+
+/**
+ * Whether the whole window holds enough distinct values and refusals for any span of it to qualify: one pass without
+ * sorting, which settles the usual case (a key's ordinary traffic) before the span scan.
+ */
+function canQualify(window: Record<string, WindowEntry>, threshold: BurstThreshold): boolean {
+  const required = threshold.refused ?? 0;
+  let refused = 0;
+  const values = new Set<string>();
+  for (const evidenceId in window) {
+    const entry = window[evidenceId] as WindowEntry;
+    values.add(entry.value);
+    if (entry.refused) refused++;
+  }
+  return values.size >= threshold.distinct && refused >= required;
+}
+
+/** Whether an entry at `at` would be pruned at once from the key's window (older than its horizon): observing it changes nothing. */
+export function isBeyondHorizon(state: ClusterDetectionState, rule: string, key: string, at: number, threshold: BurstThreshold): boolean {
+  const window = state.windows[`${rule}\n${key}`];
+  if (window === undefined) return false;
+  const horizon = threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS);
+  let newest = -Infinity;
+  for (const evidenceId in window) newest = Math.max(newest, (window[evidenceId] as WindowEntry).at);
+  return at < newest - horizon;
 }
 
 /** Drops entries too old to join a span with any event still to come (one window and the lateness behind the newest), then caps. */

@@ -23,6 +23,12 @@ export interface WindowEntry {
 export interface StepEntry {
   at: number;
   evidenceId: string;
+  /** A then-step's value (a source address), for sequences whose then-step must show a value new for the key. */
+  value?: string;
+  /** A first step in words (`a token for shop/web minted by dana@contoso.com`), for an alert another event reports. */
+  note?: string;
+  /** A first step whose alert was raised: the event that reported it, and the then-step it paired with (one alert per first step). */
+  reported?: { by: string; then: StepEntry };
 }
 
 export interface SequenceSteps {
@@ -39,8 +45,12 @@ export interface ClusterDetectionState {
   windows: Record<string, Record<string, WindowEntry>>;
   /** Sequence steps by `<rule>\n<key>`. */
   sequences: Record<string, SequenceSteps>;
-  /** What already fired (`<rule>\n<what>`) -> when (ms), so a replay or a late event never fires it twice. */
-  fired: Record<string, number>;
+  /**
+   * What already fired (`<rule>\n<what>`: a first-seen value, a sequence's pair) -> the event that reported it and its
+   * time: only that event reports it again (a retried batch); another event that would complete it after delivery out
+   * of order and a replay (the earlier sighting observed again, the other step of the pair) does not.
+   */
+  fired: Record<string, { by: string; at: number }>;
   /**
    * The spans of the bursts that fired, by `<rule>\n<key>`, with the event that reported each: a burst overlapping one
    * is the same burst; its reporting event observed again (a retried batch) reports it again.
@@ -69,6 +79,19 @@ export function emptyDetectionState(): ClusterDetectionState {
 /** Records the cluster's earliest event time. */
 export function noteEventTime(state: ClusterDetectionState, at: number): void {
   if (state.firstEventAt === undefined || at < state.firstEventAt) state.firstEventAt = at;
+}
+
+/**
+ * Whether the event `by` reports `what`: it does when nobody has (and is recorded as its reporter) or when it did
+ * before (observed again: a retried batch raises what its first attempt raised); any other event does not.
+ */
+export function claimReport(state: ClusterDetectionState, what: string, by: string, at: number, limits: StateLimits = DEFAULT_STATE_LIMITS): boolean {
+  const fired = (state.fired ??= {});
+  const reporter = fired[what];
+  if (reporter !== undefined) return reporter.by === by;
+  fired[what] = { by, at };
+  capKeys(fired, limits.keysPerKind, (entry) => entry.at);
+  return true;
 }
 
 /** Keeps at most `limit` keys of a record, dropping those whose `ageOf` is smallest (oldest) first. */

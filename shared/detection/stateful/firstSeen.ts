@@ -1,4 +1,4 @@
-import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits } from './detectionState';
+import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits } from './detectionState';
 
 /**
  * First-seen detection: has `subject` (an identity, a namespace) ever shown `value` (an image registry, a verb and
@@ -6,8 +6,9 @@ import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTim
  * earliest sighting and comes after the cluster's learning period (which starts at the cluster's earliest event):
  * while a cluster is learning, values are recorded and nothing fires. A value seen again fires nothing; the first
  * sighting observed again (a retried batch) is judged again alike, so an alert whose write failed is raised on the
- * retry (the alert layer counts each event once). A sighting that arrives late but happened earlier moves the earliest time back (so a later replay stays
- * quiet), but cannot take back an alert already raised: out-of-order delivery across the end of the learning period
+ * retry (the alert layer counts each event once). A sighting that arrives late but happened earlier moves the earliest
+ * time back, and neither it nor its replay reports the value again (the event that reported it is recorded), but it cannot
+ * take back an alert already raised: out-of-order delivery across the end of the learning period
  * (minutes of partition skew) is the one case where the order matters, and it errs towards an alert.
  */
 
@@ -18,6 +19,8 @@ export interface FirstSeenObservation {
   value: string;
   /** Event time (ms). */
   at: number;
+  /** The event's evidence id: the one event that reports a new value (again when it is observed again). */
+  evidenceId: string;
 }
 
 export type FirstSeenVerdict =
@@ -44,5 +47,7 @@ export function observeFirstSeen(
   if (earliest !== undefined && earliest !== observation.at) return { kind: 'known', firstSeenAt: observation.at };
   const learningUntil = (state.firstEventAt ?? observation.at) + options.learningPeriodInMs;
   if (observation.at < learningUntil) return { kind: 'learning', learningUntil };
+  // A later sighting delivered first reported the value already: the earliest one arriving (or replayed) after it does not.
+  if (!claimReport(state, `${key}\n${observation.value}`, observation.evidenceId, observation.at, limits)) return { kind: 'known', firstSeenAt: observation.at };
   return { kind: 'new', knownValues };
 }

@@ -1,4 +1,4 @@
-import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type StepEntry } from './detectionState';
+import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type StepEntry } from './detectionState';
 
 /**
  * Sequence detection: a `first` step (a sensitive RBAC change, a token minted, a privileged pod created) followed
@@ -38,6 +38,108 @@ export function observeSequence(state: ClusterDetectionState, observation: Seque
       ? steps.then.filter((then) => then.at >= observation.entry.at && then.at <= observation.entry.at + withinInMs).map((then) => ({ first: observation.entry, then }))
       : steps.first.filter((first) => observation.entry.at >= first.at && observation.entry.at <= first.at + withinInMs).map((first) => ({ first, then: observation.entry }));
   // Every pair this event completes, also when it is observed again (a retried batch): the alert layer counts an
-  // event once, and a pair is reported only by its two events, so no other event reports it again.
-  return candidates.length === 0 ? { kind: 'none' } : { kind: 'pairs', pairs: candidates };
+  // event once. The other step of a pair, observed again after delivery out of order (a replay of the partition that
+  // brought it first), completes it too: only the event that reported the pair reports it again.
+  const pairs = candidates.filter((pair) => claimReport(state, `${key}\n${pair.first.evidenceId}\n${pair.then.evidenceId}`, observation.entry.evidenceId, observation.entry.at, limits));
+  return pairs.length === 0 ? { kind: 'none' } : { kind: 'pairs', pairs };
+}
+
+/**
+ * A sequence whose then-step counts only when its value (a source address) is new for the key: "a token minted, then
+ * used from an address never seen for that identity". Every event of the key that has a value (step or not) teaches
+ * the key's profile (value -> earliest time, in `profiles` under `<rule>\n<key>`, bounded like first-seen profiles);
+ * a then-step is new when no other evidence of its value is earlier than it, and it is judged only once the key has a
+ * history of at least `historyInMs` before it (without one, every address is "new" and the pair says nothing: a new
+ * account, or one Argus started watching a moment ago). Judged over the events' times: every observation judges all the
+ * key's pairs again, so the pair fires when its last piece arrives, whichever it is (the mint, the use, or the history
+ * delivered late by another partition), and that event reports it (again when observed again: a retried batch). One
+ * alert per first step (its entry keeps who reported it). Evidence that arrives after the alert cannot take it back:
+ * the history required is what absorbs late delivery (a pair is not judged until evidence `historyInMs` older than its
+ * then-step has arrived, so the key's events of that span delivered in any order give the same answer); an earlier
+ * sighting of the value delivered after that errs towards an alert, as first-seen does. Then-steps whose value was
+ * already seen earlier are not kept (they can never be new), so a key's usual traffic changes nothing in the state.
+ */
+export interface NovelSequenceObservation {
+  rule: string;
+  key: string;
+  /** Undefined: an event of the key that only teaches the profile. */
+  step: SequenceStep | undefined;
+  /** A first step's `note` is kept with it for the explanation. */
+  entry: StepEntry;
+  /** The event's value (undefined: none, e.g. a token minted by someone else for the key). */
+  value: string | undefined;
+}
+
+export interface NovelPair {
+  first: StepEntry;
+  then: StepEntry & { value: string };
+  /** The key's earliest evidence the profile still holds (ms). */
+  observedSince: number;
+  /** Values seen for the key before the then-step. */
+  knownValues: number;
+}
+
+export type NovelSequenceVerdict = { kind: 'none' } | { kind: 'novel'; pair: NovelPair; /** Other first steps this event reported with it. */ alsoReported: number };
+
+export interface NovelSequenceOptions {
+  withinInMs: number;
+  /** How long the key must have been observed before a then-step for its value to be judged (see above). */
+  historyInMs: number;
+  limits?: StateLimits;
+}
+
+export function observeNovelSequence(state: ClusterDetectionState, observation: NovelSequenceObservation, options: NovelSequenceOptions): NovelSequenceVerdict {
+  const { withinInMs, historyInMs } = options;
+  const limits = options.limits ?? DEFAULT_STATE_LIMITS;
+  const { entry, value } = observation;
+  noteEventTime(state, entry.at);
+  const key = `${observation.rule}\n${observation.key}`;
+  const profile = (state.profiles[key] ??= {});
+  if (value !== undefined) {
+    const earliest = profile[value];
+    if (earliest === undefined || entry.at < earliest) {
+      profile[value] = entry.at;
+      capKeys(profile, limits.valuesPerProfile, (at) => at);
+      capKeys(state.profiles, limits.keysPerKind, (values) => Math.max(...Object.values(values)));
+    }
+  }
+  const steps = (state.sequences[key] ??= { first: [], then: [] });
+  // A then-step is kept only while it is its value's earliest sighting: a known value can never become new again.
+  const kept = observation.step === SequenceStep.first || (observation.step === SequenceStep.then && value !== undefined && profile[value] === entry.at);
+  if (observation.step !== undefined && kept) {
+    const own = steps[observation.step];
+    if (!own.some((step) => step.evidenceId === entry.evidenceId)) {
+      own.push(observation.step === SequenceStep.then ? { at: entry.at, evidenceId: entry.evidenceId, value } : entry);
+      own.sort((a, b) => a.at - b.at);
+      if (own.length > limits.stepsPerSequence) own.splice(0, own.length - limits.stepsPerSequence);
+    }
+  }
+  capKeys(state.sequences, limits.keysPerKind, (list) => Math.max(0, ...list.first.map((step) => step.at), ...list.then.map((step) => step.at)));
+  if (steps.first.length === 0) return { kind: 'none' };
+
+  // The event that reported a first step's alert, observed again (a retried batch): the same alert, reported again.
+  const again = steps.first.filter((first) => first.reported?.by === entry.evidenceId);
+  const pairs: NovelPair[] = [];
+  for (const first of again) {
+    const then = first.reported?.then;
+    if (then?.value !== undefined) pairs.push(novelPairOf(profile, first, { ...then, value: then.value }));
+  }
+  const values = Object.values(profile);
+  const observedSince = values.length === 0 ? undefined : Math.min(...values);
+  for (const first of steps.first) {
+    if (first.reported !== undefined || observedSince === undefined) continue;
+    const then = steps.then.find(
+      (step) => step.value !== undefined && step.at >= first.at && step.at <= first.at + withinInMs && !((profile[step.value] ?? step.at) < step.at) && observedSince < step.at && observedSince <= step.at - historyInMs,
+    );
+    if (then?.value === undefined) continue;
+    first.reported = { by: entry.evidenceId, then: { at: then.at, evidenceId: then.evidenceId, value: then.value } };
+    pairs.push(novelPairOf(profile, first, { ...then, value: then.value }));
+  }
+  const [pair, ...others] = pairs;
+  return pair === undefined ? { kind: 'none' } : { kind: 'novel', pair, alsoReported: others.length };
+}
+
+function novelPairOf(profile: Record<string, number>, first: StepEntry, then: StepEntry & { value: string }): NovelPair {
+  const earlier = Object.values(profile).filter((at) => at < then.at);
+  return { first, then, observedSince: Math.min(then.at, ...earlier), knownValues: earlier.length };
 }

@@ -1,7 +1,7 @@
 import { type DetectionRecord, evidenceIdOf, occurredAtOf } from '../detectionRecord';
 import { type Finding } from '../finding';
 import { type Rule } from '../rule';
-import { type SequenceStep } from './sequence';
+import { SequenceStep } from './sequence';
 import { type StatefulLogic } from './statefulLogic';
 
 /**
@@ -19,7 +19,16 @@ export interface StatefulCandidate {
   observation:
     | { kind: 'firstSeen'; subject: string; value: string; valueName: string }
     | { kind: 'burst'; key: string; value: string; refused: boolean; windowInMs: number; distinct: number; refusedCount: number; valueName: string }
-    | { kind: 'sequence'; key: string; step: SequenceStep; withinInMs: number; stepNames: { first: string; then: string } };
+    | {
+        kind: 'sequence';
+        key: string;
+        /** Undefined only with novelty: an event of the key that teaches its profile. */
+        step: SequenceStep | undefined;
+        withinInMs: number;
+        stepNames: { first: string; then: string };
+        /** The event's value for a sequence with novelty, and a first step in words. */
+        novelty?: { value: string | undefined; valueName: string; historyInMs: number; note?: string };
+      };
 }
 
 /** The candidate of a watched event; undefined when the rule's functions give nothing to count or the time is not a time. */
@@ -54,7 +63,12 @@ export function statefulCandidateOf<Event>(rule: Rule, record: DetectionRecord, 
     case 'sequence': {
       const key = logic.key(event);
       const step = logic.step(event);
-      return key === undefined || step === undefined ? undefined : { ...common, observation: { kind: 'sequence', key, step, withinInMs: logic.withinInMs, stepNames: logic.stepNames } };
+      const sequence = { kind: 'sequence', withinInMs: logic.withinInMs, stepNames: logic.stepNames } as const;
+      if (logic.novelty === undefined) return key === undefined || step === undefined ? undefined : { ...common, observation: { ...sequence, key, step } };
+      const value = logic.novelty.value(event);
+      if (key === undefined || (step === undefined && value === undefined)) return undefined;
+      const note = step === SequenceStep.first ? { note: logic.novelty.describeFirst(event) } : {};
+      return { ...common, observation: { ...sequence, key, step, novelty: { value, valueName: logic.novelty.valueName, historyInMs: logic.novelty.historyInMs, ...note } } };
     }
   }
 }

@@ -5,7 +5,8 @@ import { type SequenceStep } from './sequence';
  * came before, kept per cluster (shared/detection/stateful/detectionState.ts):
  * - `firstSeen`: `subject` shows a `value` it never showed (after the cluster's learning period);
  * - `burst`: one `key` touches at least `distinct` values (with at least `refusedCount` refused) within `windowInMs`;
- * - `sequence`: a `first` step followed within `withinInMs` by a `then` step of the same `key`.
+ * - `sequence`: a `first` step followed within `withinInMs` by a `then` step of the same `key` (with `novelty`: a then-step
+ *   whose value, a source address, was never seen for the key before it).
  * The functions are pure and total like `match`; undefined means "nothing to count".
  */
 export type StatefulLogic<Event> =
@@ -37,6 +38,21 @@ export type StatefulLogic<Event> =
       withinInMs: number;
       /** For people: what each step is. */
       stepNames: { first: string; then: string };
+      /**
+       * The then-step counts only when its value is new for the key (shared/detection/stateful/sequence.ts,
+       * observeNovelSequence): every watched event of the key with a value teaches the key's profile, so `match`
+       * watches the key's ordinary events too, and `step` may be undefined for those that are no step.
+       */
+      novelty?: {
+        /** The value profiled per key (a source address); undefined: the event teaches nothing (a first step by someone else). */
+        value: (event: Event) => string | undefined;
+        /** For people: what the value is (`source address`). */
+        valueName: string;
+        /** A first step in words, kept with it for the explanation (`a token for shop/web minted by dana@contoso.com`). */
+        describeFirst: (event: Event) => string;
+        /** How long the key must have been observed before a then-step for its value to be judged new (at least some history). */
+        historyInMs: number;
+      };
     };
 
 export type StatefulKind = StatefulLogic<unknown>['kind'];

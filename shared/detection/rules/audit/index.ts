@@ -68,6 +68,7 @@ import { secretGetBurst } from './secret-get-burst';
 import { massDeletion } from './mass-deletion';
 import { newUserAgentSensitiveVerb } from './new-user-agent-sensitive-verb';
 import { threatIntelIpApiCall } from './threat-intel-ip-api-call';
+import { tokenMintedThenNewAddress } from './token-minted-then-new-address';
 
 /** Every audit rule of the library. A catalogue test checks that each file in this folder is listed here. */
 export const auditRules: readonly AuditRule[] = [
@@ -140,4 +141,5 @@ export const auditRules: readonly AuditRule[] = [
   massDeletion,
   newUserAgentSensitiveVerb,
   threatIntelIpApiCall,
+  tokenMintedThenNewAddress,
 ];

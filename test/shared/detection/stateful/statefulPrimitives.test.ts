@@ -14,7 +14,7 @@ const stored = (state: ClusterDetectionState): ClusterDetectionState => JSON.par
 describe('observeFirstSeen', () => {
   const options = { learningPeriodInMs: 7 * DAY };
   const seen = (state: ClusterDetectionState, value: string, at: number, subject = 'system:serviceaccount:ci:deployer') =>
-    observeFirstSeen(state, { profile: 'registry-by-identity', subject, value, at }, options);
+    observeFirstSeen(state, { profile: 'registry-by-identity', subject, value, at, evidenceId: `${subject} ${value} ${at}` }, options);
 
   it('when a value is first seen during the learning period, then it is learned silently; after it, a new value is new and a known one known', () => {
     const state = emptyDetectionState();
@@ -33,6 +33,16 @@ describe('observeFirstSeen', () => {
     expect(seen(state, 'evil.example.io', T0 + 9 * DAY + 1).kind).toBe('known');
   });
 
+  it('when a later sighting arrives first and reports the value, then the earlier sighting arriving after it, and its replay, report nothing', () => {
+    const state = emptyDetectionState();
+    seen(state, 'contoso.azurecr.io', T0);
+    expect(seen(state, 'evil.example.io', T0 + 9 * DAY + MINUTE).kind).toBe('new');
+    expect(seen(state, 'evil.example.io', T0 + 9 * DAY).kind).toBe('known');
+    expect(seen(stored(state), 'evil.example.io', T0 + 9 * DAY).kind).toBe('known');
+    // Now the profile holds the earlier sighting: the later one observed again is a known value.
+    expect(seen(state, 'evil.example.io', T0 + 9 * DAY + MINUTE).kind).toBe('known');
+  });
+
   it('when subjects differ, then each has its own profile', () => {
     const state = emptyDetectionState();
     seen(state, 'contoso.azurecr.io', T0, 'alice');
@@ -48,8 +58,8 @@ describe('observeBurst', () => {
 
   it('when one identity reads three distinct secrets within five minutes, then the third completes one burst; a fourth read fires nothing more', () => {
     const state = emptyDetectionState();
-    expect(read(state, 'a1', 'db-password', T0)).toEqual({ kind: 'none', distinctInWindow: 1 });
-    expect(read(state, 'a2', 'db-password', T0 + MINUTE)).toEqual({ kind: 'none', distinctInWindow: 1 });
+    expect(read(state, 'a1', 'db-password', T0)).toEqual({ kind: 'none' });
+    expect(read(state, 'a2', 'db-password', T0 + MINUTE)).toEqual({ kind: 'none' });
     expect(read(state, 'a3', 'api-key', T0 + 2 * MINUTE).kind).toBe('none');
     expect(read(state, 'a4', 'tls-cert', T0 + 4 * MINUTE)).toMatchObject({ kind: 'burst', completedBy: 'a4', values: ['api-key', 'db-password', 'tls-cert'] });
     expect(read(state, 'a5', 'registry-creds', T0 + 4 * MINUTE + 1).kind).toBe('alreadyFired');
