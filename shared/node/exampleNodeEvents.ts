@@ -33,6 +33,8 @@ export interface ExamplePod {
    * or readiness exec probe. Set on the acting process only: a parent or ancestor that inherits this pod does not inherit it.
    */
   maybeExecProbe?: boolean;
+  /** When the container started (`container.start_time`, RFC 3339). Default: a fixed time before the example's. */
+  startTime?: string;
 }
 
 /** Tetragon's `process.binary_properties` of an exec (see `NodeBinaryProperties`). */
@@ -429,7 +431,7 @@ function rawPod(pod: ExamplePod, pid: number): { pod: RawEvent; containerId: str
         id: `containerd://${containerId}`,
         name: container,
         image: { id: `${splitImage(image).repository}@sha256:${sha256Hex(`image:${image}`)}`, name: image },
-        start_time: EXAMPLE_CONTAINER_START,
+        start_time: pod.startTime ?? EXAMPLE_CONTAINER_START,
         pid: (pid % 97) + 1,
         ...(pod.maybeExecProbe === undefined ? {} : { maybe_exec_probe: pod.maybeExecProbe }),
       },

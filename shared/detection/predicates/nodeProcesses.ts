@@ -507,6 +507,41 @@ export function isContainerRuntime(process: NodeProcess | undefined): boolean {
   return CONTAINER_RUNTIME_NAMES.has(name) || name.startsWith('containerd-shim');
 }
 
+/** Options that leave a shell reading commands from its terminal: `bash`, `sh -i`, `bash -il`, `bash --login`. */
+const INTERACTIVE_OPTION = /^-(?:[il]+|-login|-norc|-noprofile|-noediting)$/;
+
+/**
+ * A shell with no script (only interactive options) started directly by the container runtime (`runc`,
+ * `containerd-shim`, `conmon`): the shape of `kubectl exec -it <pod> -- sh`. Tetragon reports no terminal, so the
+ * missing script stands for Falco's `proc.tty != 0`; the container's own entrypoint (init tree) and exec probes are
+ * left out. What interactive-shell-in-container reports (first-shell-in-container leaves these to it).
+ */
+export function isInteractiveExecShell(event: NodeEvent, context: DetectionContext): boolean {
+  const process = event.process;
+  // The container's own entrypoint (pid 1 in the container, or in its init tree) is not an exec session.
+  if (!isShell(process, context) || process.inInitTree === true || process.pod?.container?.pid === 1 || isExecProbe(event)) return false;
+  const all = argumentList(process);
+  const args = processName(process).toLowerCase() === 'busybox' && all[0] !== undefined && !all[0].startsWith('-') ? all.slice(1) : all;
+  return args.every((arg) => INTERACTIVE_OPTION.test(arg)) && isContainerRuntime(event.parent);
+}
+
+/** How long after a container starts its entrypoint's own commands count as start-up (scripts that run `id`, `hostname`, `sh -c`). */
+export const CONTAINER_STARTUP_IN_MS = 2 * 60_000;
+
+/**
+ * True for a process of the container's init tree (its entrypoint and what that starts, Tetragon's `in_init_tree`)
+ * within {@link CONTAINER_STARTUP_IN_MS} of the container's start: entrypoint scripts (`docker-entrypoint.sh`, Bitnami's
+ * `libos.sh`) run shells and `id`, `whoami`, `hostname`, `uname` as they set up. Judged on the event's own times; false
+ * when the sensor does not say (older Tetragon: no `in_init_tree`) or a time is not a time.
+ */
+export function isContainerStartup(event: NodeEvent): boolean {
+  if (event.process.inInitTree !== true) return false;
+  const startTime = event.process.pod?.container?.startTime;
+  if (startTime === undefined) return false;
+  const elapsed = Date.parse(event.time) - Date.parse(startTime);
+  return elapsed >= 0 && elapsed < CONTAINER_STARTUP_IN_MS;
+}
+
 /**
  * Shell text split into pipelines, outside quotes: pipelines end at `;`, `&&`, `||`, a lone `&` and new lines; the
  * commands of a pipeline are separated by `|` (or `|&`). Redirections such as `2>&1` or `>& /dev/tcp/...` stay whole.

@@ -20,6 +20,8 @@ import { threatIntelConnection } from './threat-intel-connection';
 import { falcoAlert } from './falco-alert';
 import { securityToolingDisabled } from './security-tooling-disabled';
 import { nodeTestAlert } from './node-test-alert';
+import { containerReconnaissanceBurst } from './container-reconnaissance-burst';
+import { firstShellInContainer } from './first-shell-in-container';
 
 /** Every node rule of the library. A catalogue test checks that each file in this folder is listed here. */
 export const nodeRules: readonly NodeRule[] = [
@@ -44,4 +46,6 @@ export const nodeRules: readonly NodeRule[] = [
   falcoAlert,
   securityToolingDisabled,
   nodeTestAlert,
+  containerReconnaissanceBurst,
+  firstShellInContainer,
 ];

@@ -1,30 +1,16 @@
-import { type NodeEvent, NodeEventType } from '../../../node/nodeEvent';
+import { NodeEventType } from '../../../node/nodeEvent';
 import { falcoAlertEvent, processExecEvent } from '../../../node/exampleNodeEvents';
-import { type DetectionContext } from '../../detectionContext';
 import { commandLineOf, nodeEventEntities } from '../../nodeEntities';
-import { argumentList, isContainerRuntime, isExec, isExecProbe, isInContainer, isShell, processName } from '../../predicates/nodeProcesses';
+import { isExec, isInContainer, isInteractiveExecShell } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
-
-/** Options that leave a shell reading commands from its terminal: `bash`, `sh -i`, `bash -il`, `bash --login`. */
-const INTERACTIVE_OPTION = /^-(?:[il]+|-login|-norc|-noprofile|-noediting)$/;
-
-/**
- * A shell with no script (only interactive options) started directly by the container runtime (`runc`,
- * `containerd-shim`, `conmon`): the shape of `kubectl exec -it <pod> -- sh`. Tetragon reports no terminal, so the
- * missing script stands for Falco's `proc.tty != 0`; the container's own entrypoint (init tree) and exec probes are
- * left out.
- */
-function isInteractiveExecShell(event: NodeEvent, context: DetectionContext): boolean {
-  const process = event.process;
-  // The container's own entrypoint (pid 1 in the container, or in its init tree) is not an exec session.
-  if (!isShell(process, context) || process.inInitTree === true || process.pod?.container?.pid === 1 || isExecProbe(event)) return false;
-  const all = argumentList(process);
-  const args = processName(process).toLowerCase() === 'busybox' && all[0] !== undefined && !all[0].startsWith('-') ? all.slice(1) : all;
-  return args.every((arg) => INTERACTIVE_OPTION.test(arg)) && isContainerRuntime(event.parent);
-}
 
 const shim = { binary: '/usr/bin/containerd-shim-runc-v2', arguments: '-namespace k8s.io -id 3f2a9c81d7e4 -address /run/containerd/containerd.sock', pod: null };
 
+/**
+ * One event, one alert: an interactive shell (a terminal, `kubectl exec -it`), whatever the workload did before.
+ * first-shell-in-container is the stateful counterpart: any shell (`sh -c ...` too) in a workload that never ran one
+ * since Argus watched the cluster; it leaves the interactive exec shells to this rule, so one shell raises one of the two.
+ */
 export const interactiveShellInContainer = defineNodeRule({
   id: 'interactive-shell-in-container',
   alertType: 'K8S.NODE_TerminalShellInContainer',
