@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { type Incident } from '../shared/alerts/incident';
+import { type EventPublisher } from '../shared/messaging/eventPublisher';
 import { alertStatusActions, changeAlertStatus as decideStatusChange, isAlertStatusAction, MAX_STATUS_COMMENT_LENGTH } from '../shared/alerts/changeAlertStatus';
 import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
@@ -10,6 +11,7 @@ import { errorResponse } from '../shared/http/errorResponse';
 import { incidentIdProblem } from '../shared/http/incidentRoute';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
+import { publishIncidentChanges } from '../shared/messaging/incidentChangedEvents';
 import { getIncident, writeIncident } from '../shared/store/incidentStore';
 
 /** The first try and one retry when someone else (the correlation timer, another admin) wrote the incident in between. */
@@ -59,11 +61,12 @@ export async function changeIncidentStatus(request: HttpRequest, context: Invoca
     });
     if (outcome.kind === 'unchanged') return ok(stored.incident, stored.etag);
 
-    const write = await writeIncident(services.database, outcome.alert, stored.etag);
+    const write = await writeIncident(services.database, outcome.alert, stored.etag, { restampAfterInMs: services.config.export.settleInMs / 2 });
     if (write.kind === 'written') {
       context.log(
         `incident ${incidentId} in subscription ${subscriptionId}: ${stored.incident.status} -> ${outcome.change.status} by principal ${principal.objectId} (invocation ${context.invocationId})`,
       );
+      await publishChange(write.stored.incident, services.alertEventPublisher, context);
       return ok(write.stored.incident, write.stored.etag);
     }
     if (write.kind === 'not-found') return errorResponse(404, 'NotFound', NOT_FOUND);
@@ -75,6 +78,18 @@ export async function changeIncidentStatus(request: HttpRequest, context: Invoca
   }
   context.warn(`incident ${incidentId} in subscription ${subscriptionId}: status change gave up after ${MAX_ATTEMPTS} concurrent writes (invocation ${context.invocationId})`);
   return errorResponse(409, 'Conflict', 'The incident kept changing while the status was being set; try again.');
+}
+
+/**
+ * Tells the push export (`incidentChanged`). The change is stored and the pull export serves it whatever happens here,
+ * so a hub that cannot be reached is logged rather than failing the analyst's request.
+ */
+async function publishChange(incident: Incident, publisher: EventPublisher, context: InvocationContext): Promise<void> {
+  try {
+    await publishIncidentChanges(publisher, [incident]);
+  } catch (error) {
+    context.error(`incident ${incident.id}: publishing the status change to the push export failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function ok(incident: Incident, etag: string): HttpResponseInit {

@@ -34,6 +34,12 @@ param detectionLists string = ''
 @description('JSON overrides of the workload controls\' lists (WORKLOAD_SETTINGS); empty: the defaults.')
 param workloadSettings string = ''
 
+@description('Threat-intel feeds refreshed every 6 hours (THREAT_INTEL_FEEDS): a JSON array of { name, url (https), kind: tor-exit | ip | domain, format: lines }; empty: the bundled snapshots only.')
+param threatIntelFeeds string = ''
+
+@description('Comma-separated host names the threat-intel feeds (and their redirects) may be fetched from (THREAT_INTEL_FEED_HOSTS), e.g. check.torproject.org.')
+param threatIntelFeedHosts string = ''
+
 @description('Name of the hub the AKS diagnostic settings stream the audit logs to (AUDIT_EVENTHUB_NAME).')
 param auditEventHubName string = 'insights-logs-kube-audit'
 
@@ -202,6 +208,8 @@ module functionApp 'modules/functionApp.bicep' = {
     authJwksUri: authJwksUri
     detectionLists: detectionLists
     workloadSettings: workloadSettings
+    threatIntelFeeds: threatIntelFeeds
+    threatIntelFeedHosts: threatIntelFeedHosts
   }
 }
 

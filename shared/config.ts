@@ -1,6 +1,7 @@
 import { mergeWorkloadSettings, type WorkloadSettings, workloadSettingsOverridesSchema } from './posture/workloadSettings';
 import { z } from 'zod';
 import { type DetectionLists, detectionListOverridesSchema, mergeDetectionLists } from './detection/allowLists';
+import { feedHostOf, type ThreatIntelFeed, threatIntelFeedsSchema } from './intel/threatIntelFeed';
 
 /**
  * Every setting Argus reads, validated once. Nothing else in the app reads `process.env`.
@@ -115,6 +116,16 @@ export interface IncidentConfig {
   schedule: string;
 }
 
+/** Threat-intel feeds refreshed by a timer (shared/intel/threatIntelFeed.ts). */
+export interface ThreatIntelFeedsConfig {
+  /** `THREAT_INTEL_FEEDS`: a JSON array of `{ name, url (https), kind: tor-exit | ip | domain, format: lines }`; default none. */
+  feeds: ThreatIntelFeed[];
+  /** `THREAT_INTEL_FEED_HOSTS`: comma-separated host names feeds (and their redirects) may be fetched from. */
+  allowedHosts: string[];
+  /** `THREAT_INTEL_FEED_SCHEDULE`: NCRONTAB of the refresh (default every 6 hours, at a quarter past). */
+  schedule: string;
+}
+
 /** Azure Resource Manager, where the cluster configuration is read (Resource Graph, diagnostic settings, versions). */
 export interface ArmConfig {
   /** `ARM_ENDPOINT`: https://management.azure.com by default; locally the embedded runtime's ARM endpoint. */
@@ -149,6 +160,7 @@ export interface Config {
   simulation: SimulationConfig;
   assessment: AssessmentConfig;
   incident: IncidentConfig;
+  threatIntelFeeds: ThreatIntelFeedsConfig;
   arm: ArmConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
@@ -226,6 +238,9 @@ const commonSchema = z.object({
   SIMULATION_SCHEDULE: ncrontab.default('0 0 */6 * * *'),
   ASSESSMENT_SCHEDULE: ncrontab.default('0 30 */6 * * *'),
   INCIDENT_SCHEDULE: ncrontab.default('0 */5 * * * *'),
+  THREAT_INTEL_FEEDS: jsonText.pipe(threatIntelFeedsSchema).default([]),
+  THREAT_INTEL_FEED_HOSTS: commaList.pipe(z.array(hostName)).optional(),
+  THREAT_INTEL_FEED_SCHEDULE: ncrontab.default('0 15 */6 * * *'),
   SIMULATION_TIMEOUT_IN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   EVENTHUB__clientId: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -263,8 +278,11 @@ export function loadConfig(env: Env): Config {
   const environment = common.ok ? common.value.ARGUS_ENVIRONMENT : ArgusEnvironment.production;
   const specific =
     environment === ArgusEnvironment.local ? parseOrCollect(localSchema, values) : parseOrCollect(productionSchema, values);
-  const problems = [...(common.ok ? [] : common.problems), ...(specific.ok ? [] : specific.problems)];
-  if (!common.ok || !specific.ok) throw new ConfigurationError(problems);
+  const problems = [
+    ...(common.ok ? feedHostProblems(common.value.THREAT_INTEL_FEEDS, common.value.THREAT_INTEL_FEED_HOSTS ?? []) : common.problems),
+    ...(specific.ok ? [] : specific.problems),
+  ];
+  if (!common.ok || !specific.ok || problems.length > 0) throw new ConfigurationError(problems);
 
   const c = common.value;
   const s = specific.value;
@@ -311,6 +329,7 @@ export function loadConfig(env: Env): Config {
     simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
     assessment: { schedule: c.ASSESSMENT_SCHEDULE, workloadSettings: mergeWorkloadSettings(c.WORKLOAD_SETTINGS) },
     incident: { schedule: c.INCIDENT_SCHEDULE },
+    threatIntelFeeds: { feeds: c.THREAT_INTEL_FEEDS, allowedHosts: c.THREAT_INTEL_FEED_HOSTS ?? [], schedule: c.THREAT_INTEL_FEED_SCHEDULE },
     arm: {
       endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/\/+$/, ''),
       useStaticToken: isLocal,
@@ -334,6 +353,7 @@ export function bindingExpressionSettings(config: Config): Record<string, string
     SIMULATION_SCHEDULE: config.simulation.schedule,
     ASSESSMENT_SCHEDULE: config.assessment.schedule,
     INCIDENT_SCHEDULE: config.incident.schedule,
+    THREAT_INTEL_FEED_SCHEDULE: config.threatIntelFeeds.schedule,
   };
 }
 
@@ -348,6 +368,15 @@ export function getConfig(): Config {
 /** Forgets the cached configuration (tests and the local runtime change settings between runs). */
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/** Each feed's host must be allow-listed: the same list guards the redirects when fetching. */
+function feedHostProblems(feeds: readonly ThreatIntelFeed[], allowedHosts: readonly string[]): string[] {
+  const allowed = new Set(allowedHosts.map((host) => host.toLowerCase().replace(/\.+$/, '')));
+  return feeds.flatMap((feed, index) => {
+    const host = feedHostOf(new URL(feed.url));
+    return allowed.has(host) ? [] : [`THREAT_INTEL_FEEDS.${index}.url names the host ${host}, which is not in THREAT_INTEL_FEED_HOSTS`];
+  });
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };

@@ -103,6 +103,8 @@ var containers containerDefinition[] = [
   { id: 'detectionState', partitionKey: { paths: [ '/subscriptionId' ] }, defaultTtl: -1 }
   // Custom threat-intel sets (one document per set).
   { id: 'threatIntelSets', partitionKey: { paths: [ '/subscriptionId' ] } }
+  // Configured threat-intel feeds as last fetched (one document per feed, the service's own: partitioned by id).
+  { id: 'threatIntelFeeds', partitionKey: { paths: [ '/id' ] } }
   // Incidents: alerts correlated per cluster, listed newest first like alerts.
   {
     id: 'incidents'
@@ -116,6 +118,11 @@ var containers containerDefinition[] = [
         [
           { path: '/timeGeneratedUtc', order: 'descending' }
           { path: '/id', order: 'descending' }
+        ]
+        // The incremental export of incident changes reads them oldest first (queryIncidentChanges).
+        [
+          { path: '/exportedChangeUtc', order: 'ascending' }
+          { path: '/id', order: 'ascending' }
         ]
       ]
     }

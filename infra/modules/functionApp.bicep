@@ -106,6 +106,12 @@ param detectionLists string
 @description('JSON overrides of the workload controls\' lists (WORKLOAD_SETTINGS): excludedNamespaces, allowedImagePrefixes, allowedServicePorts; empty: the defaults.')
 param workloadSettings string
 
+@description('Threat-intel feeds (THREAT_INTEL_FEEDS), a JSON array; empty: the bundled snapshots only.')
+param threatIntelFeeds string
+
+@description('Host names the threat-intel feeds may be fetched from (THREAT_INTEL_FEED_HOSTS), comma-separated.')
+param threatIntelFeedHosts string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -201,6 +207,11 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     ASSESSMENT_SCHEDULE: '0 30 */6 * * *'
     // The correlation of alerts into incidents (config.ts's default: every 5 minutes).
     INCIDENT_SCHEDULE: '0 */5 * * * *'
+    // Threat-intel feeds, fetched by the refreshThreatIntelFeeds timer (config.ts's default: every 6 hours, at a
+    // quarter past) from the allow-listed hosts only; with no feed the timer fetches nothing.
+    THREAT_INTEL_FEEDS: threatIntelFeeds
+    THREAT_INTEL_FEED_HOSTS: threatIntelFeedHosts
+    THREAT_INTEL_FEED_SCHEDULE: '0 15 */6 * * *'
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
     // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
     // EVENTHUB__clientId stay unset on purpose).

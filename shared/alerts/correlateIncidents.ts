@@ -239,6 +239,7 @@ function incidentOf(component: readonly Activity[]): CorrelatedIncident | undefi
     isSimulated,
     anchorAlertId: anchor.alert.id,
     alertIds: ordered.map((activity) => activity.alert.id),
+    alertSummaries: ordered.map(({ alert }) => ({ id: alert.id, alertType: alert.alertType, alertDisplayName: alert.alertDisplayName, intent: alert.intent, severity: alert.severity })),
     intents,
     techniques: [...new Set(component.flatMap((activity) => activity.alert.techniques))].sort(compare),
     severity: escalatedSeverity(highest),

@@ -13,6 +13,15 @@ export const INCIDENT_ALERT_TYPE = 'K8S_SecurityIncident';
 export const IncidentCorrelationState = { current: 'current', merged: 'merged', dissolved: 'dissolved' } as const;
 export type IncidentCorrelationState = (typeof IncidentCorrelationState)[keyof typeof IncidentCorrelationState];
 
+/** What an incident shows of each of its alerts: the parts of an alert that never change once it is raised. */
+export interface IncidentAlertSummary {
+  id: string;
+  alertType: string;
+  alertDisplayName: string;
+  intent: Intent;
+  severity: Severity;
+}
+
 /**
  * What correlation computes for an incident from its alerts alone (no status, no clock): the part that
  * re-correlation may change. See correlateIncidents.ts.
@@ -29,6 +38,8 @@ export interface CorrelatedIncident {
   anchorAlertId: string;
   /** The alerts in kill-chain order (by intent, then start time, then id). */
   alertIds: string[];
+  /** The same alerts, in the same order, by type, name, intent and severity (what the exports name them by). */
+  alertSummaries: IncidentAlertSummary[];
   /** The distinct intents of the alerts, in kill-chain order. */
   intents: Intent[];
   /** The distinct ATT&CK techniques of the alerts, sorted. */
@@ -65,7 +76,15 @@ export interface Incident extends CorrelatedIncident {
   vendorName: string;
   /** When the incident was first formed (the writer's clock). */
   timeGeneratedUtc: string;
-  /** 1 when formed, one more at every change. */
+  /**
+   * 1 when formed, one more at every exported change: the alerts, severity or shared entities changing, a merge
+   * or dissolution, a status change. A run that changes nothing writes nothing.
+   */
   version: number;
   lastModifiedUtc: string;
+  /**
+   * When the store wrote this version (stamped at write time, and again after a write slower than the export's
+   * settle time): the pull export's change order (`GET .../export/incidents`), as `lastModifiedUtc` is for alerts.
+   */
+  exportedChangeUtc: string;
 }

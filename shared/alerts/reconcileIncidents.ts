@@ -11,6 +11,7 @@ const CORRELATED_FIELDS = [
   'isSimulated',
   'anchorAlertId',
   'alertIds',
+  'alertSummaries',
   'intents',
   'techniques',
   'severity',
@@ -23,7 +24,7 @@ const CORRELATED_FIELDS = [
 /**
  * What to write after a correlation run, given the stored incidents the run covered (every stored incident
  * that names one of the alerts read, see refreshIncidents.ts): only incidents that changed, each with one
- * more version stamped `now`.
+ * more version stamped `now` (`lastModifiedUtc`, and `exportedChangeUtc` until the store stamps the write).
  * - An incident correlated again keeps its status and status history; its correlated fields are replaced.
  * - A new incident is Active, unless it absorbs stored incidents (a merge, or an earlier alert that changed
  *   the anchor): then it takes over the status and history of the absorbed one changed most recently by an admin.
@@ -53,6 +54,7 @@ export function reconcileIncidents(stored: readonly Incident[], correlated: read
         timeGeneratedUtc: nowUtc,
         version: 1,
         lastModifiedUtc: nowUtc,
+        exportedChangeUtc: nowUtc,
       });
       continue;
     }
@@ -64,6 +66,7 @@ export function reconcileIncidents(stored: readonly Incident[], correlated: read
       correlationState: IncidentCorrelationState.current,
       version: previous.version + 1,
       lastModifiedUtc: nowUtc,
+      exportedChangeUtc: nowUtc,
     });
   }
   for (const old of vanished) {
@@ -75,13 +78,16 @@ export function reconcileIncidents(stored: readonly Incident[], correlated: read
         : { correlationState: IncidentCorrelationState.merged, mergedIntoIncidentId: survivor }),
       version: old.version + 1,
       lastModifiedUtc: nowUtc,
+      exportedChangeUtc: nowUtc,
     });
   }
   return writes;
 }
 
 /** The correlated fields plus what is derived from them for display. */
-function presentation(incident: CorrelatedIncident): Omit<Incident, 'status' | 'statusHistory' | 'correlationState' | 'timeGeneratedUtc' | 'version' | 'lastModifiedUtc'> {
+function presentation(
+  incident: CorrelatedIncident,
+): Omit<Incident, 'status' | 'statusHistory' | 'correlationState' | 'timeGeneratedUtc' | 'version' | 'lastModifiedUtc' | 'exportedChangeUtc'> {
   return {
     ...pickCorrelated(incident),
     systemAlertId: incident.id,

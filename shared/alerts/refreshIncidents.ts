@@ -1,7 +1,10 @@
 import type { Database } from '@azure/cosmos';
 import { getAlert, queryAlerts } from '../store/alertStore';
+import { type EventPublisher } from '../messaging/eventPublisher';
+import { publishIncidentChanges } from '../messaging/incidentChangedEvents';
 import { getIncident, listIncidentsSince, type StoredIncident, writeIncident } from '../store/incidentStore';
 import { type Alert } from './alert';
+import { type Incident } from './incident';
 import { correlateIncidents } from './correlateIncidents';
 import { reconcileIncidents } from './reconcileIncidents';
 
@@ -19,6 +22,12 @@ export interface RefreshIncidentsOptions {
   windowInMs?: number;
   lookbackInMs?: number;
   maxAlerts?: number;
+  /** Where incident changes are published for the push export (the alert-events hub); none: not pushed. */
+  publisher?: EventPublisher;
+  /** The clock of the writes' `exportedChangeUtc` (default: now). */
+  stamp?: () => string;
+  /** A write slower than this is stamped again (the export's settle time; default 10 s). */
+  restampAfterInMs?: number;
 }
 
 export interface IncidentRefreshResult {
@@ -30,13 +39,17 @@ export interface IncidentRefreshResult {
   conflicts: number;
   /** More alerts than `maxAlerts` were active in the lookback: the oldest were left out. */
   truncated: boolean;
+  /** Set when the written changes could not be published for the push export (the pull export has them). */
+  pushFailed?: string;
 }
 
 /**
  * Re-correlates one subscription: reads its alerts active in the lookback (the alert list query, page by page,
  * plus the alerts of stored incidents that fell out of it, so an incident is always seen whole), correlates
  * them, and writes only the incidents that changed, keeping the status an admin set (reconcileIncidents.ts).
- * Writes are conditional on the version read: an incident changed meanwhile is left for the next run.
+ * Writes are conditional on the version read: an incident changed meanwhile is left for the next run. Each write is an
+ * exported change (stamped `exportedChangeUtc` at write time, see writeIncident) and is published as an
+ * `incidentChanged` event when a publisher is given.
  */
 export async function refreshIncidents(options: RefreshIncidentsOptions): Promise<IncidentRefreshResult> {
   const { database, subscriptionId, now } = options;
@@ -77,12 +90,21 @@ export async function refreshIncidents(options: RefreshIncidentsOptions): Promis
     correlated,
     now,
   );
-  let written = 0;
+  const written: Incident[] = [];
   let conflicts = 0;
+  const writeOptions = { ...(options.stamp === undefined ? {} : { stamp: options.stamp }), ...(options.restampAfterInMs === undefined ? {} : { restampAfterInMs: options.restampAfterInMs }) };
   for (const incident of writes) {
-    const outcome = await writeIncident(database, incident, stored.get(incident.id)?.etag);
-    if (outcome.kind === 'written') written++;
+    const outcome = await writeIncident(database, incident, stored.get(incident.id)?.etag, writeOptions);
+    if (outcome.kind === 'written') written.push(outcome.stored.incident);
     else conflicts++;
   }
-  return { subscriptionId, alerts: alerts.size, incidents: correlated.length, written, conflicts, truncated };
+  const result: IncidentRefreshResult = { subscriptionId, alerts: alerts.size, incidents: correlated.length, written: written.length, conflicts, truncated };
+  if (options.publisher !== undefined && written.length > 0) {
+    try {
+      await publishIncidentChanges(options.publisher, written);
+    } catch (error) {
+      result.pushFailed = `${written.length} incident changes were not published for the push export (the pull export has them): ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return result;
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type ExportFormat, type ExportRecord, toExportRecord } from '../alerts/export/exportFormat';
+import { toIncidentExportRecord } from '../alerts/export/incidentExportFormat';
 import { ALERT_CHANGED_EVENT_TYPE } from '../messaging/alertChangedEvents';
+import { ASSESSMENT_CHANGED_EVENT_TYPE } from '../messaging/assessmentChangedEvents';
 import { type EventPublisher } from '../messaging/eventPublisher';
 import { type ExportEvent, exportEventItem } from '../messaging/exportEvents';
 import { toAssessmentExportRecord } from '../posture/export/assessmentExportFormat';
@@ -11,8 +13,8 @@ import { type DeliverWithRetryOptions, deliverWithRetry, type TargetCircuitBreak
 import { type EventHubTarget, type ExportSettings, type ExportTarget, ExportTargetKind, type WebhookTarget } from './exportTargets';
 
 /**
- * The push export: alert-changed and assessment-changed events delivered to each enabled target of their
- * subscription. An alert (or assessment) that changed several times in one batch is delivered once, at its latest
+ * The push export: alert-changed, assessment-changed and incident-changed events delivered to each enabled target of
+ * their subscription. An alert (or assessment, or incident) that changed several times in one batch is delivered once, at its latest
  * version (the pull export has every change; the push keeps targets current). Webhook deliveries to one target go in
  * order, each retried with backoff; a target that keeps failing is not tried for a cool-down (a circuit
  * breaker kept per target across batches: no retry storm). What cannot be delivered is dead-lettered, never thrown: only reading the settings
@@ -37,7 +39,7 @@ export interface ExportDeliveryDependencies {
 
 export interface DeliverySummary {
   events: number;
-  /** Distinct alert and assessment states after coalescing repeats and older versions. */
+  /** Distinct alert, assessment and incident states after coalescing repeats and older versions. */
   alerts: number;
   /** Subscriptions with at least one enabled target. */
   subscriptionsWithTargets: number;
@@ -47,7 +49,7 @@ export interface DeliverySummary {
   webhookAttempts: number;
 }
 
-/** Webhook `x-argus-event` and envelope `type` of an alert change (an assessment change's is `assessmentChanged`). */
+/** Webhook `x-argus-event` and envelope `type` of an alert change (an assessment change's is `assessmentChanged`, an incident change's `incidentChanged`). */
 export const ALERT_CHANGED_WEBHOOK_EVENT = ALERT_CHANGED_EVENT_TYPE;
 
 export async function deliverExportChanges(events: readonly ExportEvent[], dependencies: ExportDeliveryDependencies): Promise<DeliverySummary> {
@@ -74,7 +76,7 @@ export async function deliverExportChanges(events: readonly ExportEvent[], depen
   return summary;
 }
 
-/** Per item (alert or assessment), only the highest version; in order of change. */
+/** Per item (alert, assessment or incident), only the highest version; in order of change. */
 function latestStates(events: readonly ExportEvent[]): ExportEvent[] {
   const byItem = new Map<string, ExportEvent>();
   for (const event of events) {
@@ -88,9 +90,14 @@ function latestStates(events: readonly ExportEvent[]): ExportEvent[] {
 
 /** The record of one change in a target's format. */
 function recordOf(format: ExportFormat, event: ExportEvent, productVersion: string): ExportRecord {
-  return event.type === ALERT_CHANGED_EVENT_TYPE
-    ? toExportRecord(format, event.alert, { productVersion })
-    : toAssessmentExportRecord(format, event.assessment, { productVersion });
+  switch (event.type) {
+    case ALERT_CHANGED_EVENT_TYPE:
+      return toExportRecord(format, event.alert, { productVersion });
+    case ASSESSMENT_CHANGED_EVENT_TYPE:
+      return toAssessmentExportRecord(format, event.assessment, { productVersion });
+    default:
+      return toIncidentExportRecord(format, event.incident, { productVersion });
+  }
 }
 
 async function deliverToTarget(
@@ -108,9 +115,7 @@ async function deliverToTarget(
       targetName: target.name,
       targetKind: target.kind,
       changeType: change.type,
-      ...(change.type === ALERT_CHANGED_EVENT_TYPE
-        ? { alertId: change.alertId, alertVersion: change.version }
-        : { assessmentId: change.assessmentId, assessmentVersion: change.version }),
+      ...itemOfDeadLetter(change),
       reason,
       detail: detail.slice(0, 512),
       ...(status === undefined ? {} : { status }),
@@ -146,6 +151,21 @@ async function deliverToTarget(
   }
 }
 
+/** The envelope's item field of each change type. */
+const envelopeItemKey = { alertChanged: 'alertId', assessmentChanged: 'assessmentId', incidentChanged: 'incidentId' } as const satisfies Record<ExportEvent['type'], string>;
+
+/** What a dead letter names of the change that failed: the item and its version, under the item's own keys. */
+function itemOfDeadLetter(change: ExportEvent): Pick<ExportDeadLetter, 'alertId' | 'alertVersion' | 'assessmentId' | 'assessmentVersion' | 'incidentId' | 'incidentVersion'> {
+  switch (change.type) {
+    case ALERT_CHANGED_EVENT_TYPE:
+      return { alertId: change.alertId, alertVersion: change.version };
+    case ASSESSMENT_CHANGED_EVENT_TYPE:
+      return { assessmentId: change.assessmentId, assessmentVersion: change.version };
+    default:
+      return { incidentId: change.incidentId, incidentVersion: change.version };
+  }
+}
+
 /** The event body for an Event Hub target: the record itself (a JSON document, or a CEF line). */
 function eventHubBody(record: ExportRecord): string {
   return record.kind === 'json' ? JSON.stringify(record.value) : record.line;
@@ -165,7 +185,7 @@ function webhookRequest(subscriptionId: string, target: WebhookTarget, change: E
     id: deliveryId,
     type: change.type,
     subscriptionId,
-    ...(change.type === ALERT_CHANGED_EVENT_TYPE ? { alertId: item.itemId } : { assessmentId: item.itemId }),
+    [envelopeItemKey[change.type]]: item.itemId,
     version: change.version,
     changedAtUtc: item.changedUtc,
     format: target.format,
@@ -176,11 +196,17 @@ function webhookRequest(subscriptionId: string, target: WebhookTarget, change: E
 
 /**
  * The same for every attempt and every re-delivery of one alert (or assessment) version to one target, so a receiver
- * can drop duplicates, and a dead letter written twice is one document. UUID-shaped; an assessment's item id is
- * prefixed so it can never collide with an alert's.
+ * can drop duplicates, and a dead letter written twice is one document. UUID-shaped; an assessment's or incident's item
+ * id is prefixed so it can never collide with an alert's.
  */
 export function deliveryIdOf(subscriptionId: string, targetName: string, change: { alertId: string; version: number } | ExportEvent): string {
-  const itemId = 'type' in change && change.type !== ALERT_CHANGED_EVENT_TYPE ? `assessment:${change.assessmentId}` : change.alertId;
+  const itemId = !('type' in change)
+    ? change.alertId
+    : change.type === ALERT_CHANGED_EVENT_TYPE
+      ? change.alertId
+      : change.type === ASSESSMENT_CHANGED_EVENT_TYPE
+        ? `assessment:${change.assessmentId}`
+        : `incident:${change.incidentId}`;
   const hex = createHash('sha256').update([subscriptionId, targetName.toLowerCase(), itemId, String(change.version)].join('\n')).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,10 +1,8 @@
-import { X509Certificate } from 'node:crypto';
-import { type ClientRequestArgs, request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { type Duplex } from 'node:stream';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { ForbiddenAddressError, guardedLookup } from './addressPolicy';
+import { ForbiddenAddressError } from './addressPolicy';
+import { guardedConnectionFactory, unbracketed } from './guardedConnection';
 import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_EVENT_HEADER, WEBHOOK_SIGNATURE_HEADER, signWebhookBody } from './webhookSignature';
 import { checkWebhookUrl } from './webhookUrl';
 
@@ -84,7 +82,11 @@ export async function deliverWebhook(request: WebhookRequest, options: WebhookCl
       resolve({ ...outcome, durationInMs: durationInMs() });
     }
 
-    const createConnection = connectionFactory(url, options, (socket) => (pendingSocket = socket));
+    const createConnection = guardedConnectionFactory(
+      url,
+      { allowPrivateAddresses: options.local, pinCa: options.local, ...(options.ca === undefined ? {} : { ca: options.ca }) },
+      (socket) => (pendingSocket = socket),
+    );
     let clientRequest: ReturnType<typeof httpRequest> | undefined;
     try {
       clientRequest = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
@@ -176,66 +178,4 @@ function isTlsFailure(code: string): boolean {
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-function unbracketed(hostname: string): string {
-  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-}
-
-/**
- * Opens the socket for the request: through {@link guardedLookup} (so the address connected to is the
- * address checked) and, for https, hands the socket over only once the certificate is accepted.
- */
-function connectionFactory(
-  url: URL,
-  options: WebhookClientOptions,
-  onPending: (socket: Duplex) => void,
-): NonNullable<ClientRequestArgs['createConnection']> {
-  return (_args, oncreate) => {
-    const host = unbracketed(url.hostname);
-    const secure = url.protocol === 'https:';
-    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
-    const lookup: LookupFunction = guardedLookup({ allowPrivateAddresses: options.local });
-    const pinned = options.local && options.ca !== undefined ? certificatesIn(options.ca) : undefined;
-    let handedOver = false;
-    const handOver = (error: Error | null, socket: Socket): void => {
-      if (handedOver) return;
-      handedOver = true;
-      socket.off('error', onError);
-      if (error !== null) socket.destroy();
-      oncreate(error, socket);
-    };
-    const socket: Socket = secure
-      ? tlsConnect({
-          host,
-          port,
-          lookup,
-          ...(isIP(host) === 0 ? { servername: host } : {}),
-          ...(options.ca !== undefined ? { ca: options.ca } : {}),
-          rejectUnauthorized: pinned === undefined,
-          ALPNProtocols: ['http/1.1'],
-        })
-      : netConnect({ host, port, lookup });
-    const onError = (error: Error): void => handOver(error, socket);
-    socket.on('error', onError);
-    onPending(socket);
-    if (secure) {
-      socket.once('secureConnect', () => {
-        const tlsSocket = socket as TLSSocket;
-        if (pinned !== undefined && !tlsSocket.authorized && !pinned.some((raw) => raw.equals(tlsSocket.getPeerCertificate().raw))) {
-          handOver(Object.assign(new Error('the certificate is neither trusted nor pinned'), { code: 'CERT_UNTRUSTED' }), socket);
-        } else {
-          handOver(null, socket);
-        }
-      });
-    } else {
-      socket.once('connect', () => handOver(null, socket));
-    }
-    return undefined;
-  };
-}
-
-function certificatesIn(ca: string | Buffer): Buffer[] {
-  const pems = ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return pems.map((pem) => new X509Certificate(pem).raw);
 }

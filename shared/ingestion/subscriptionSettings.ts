@@ -1,7 +1,9 @@
 import type { Database } from '@azure/cosmos';
-import { compileThreatIntelMatcher, type ThreatIntelMatcher } from '../intel/threatIntelMatch';
+import { compileThreatIntelFeeds } from '../intel/threatIntelFeed';
+import { combineThreatIntelMatchers, compileThreatIntelMatcher, type ThreatIntelMatcher } from '../intel/threatIntelMatch';
 import { getPlan, type Plan } from '../store/planStore';
 import { listSuppressionRules, type SuppressionRuleDocument } from '../store/suppressionRuleStore';
+import { listThreatIntelFeeds } from '../store/threatIntelFeedStore';
 import { listThreatIntelSets } from '../store/threatIntelSetStore';
 import { TtlCache } from './ttlCache';
 
@@ -17,7 +19,11 @@ import { TtlCache } from './ttlCache';
 export interface SubscriptionSettingsSource {
   plan(subscriptionId: string): Promise<Plan | undefined>;
   suppressionRules(subscriptionId: string): Promise<SuppressionRuleDocument[]>;
-  /** The subscription's custom threat-intel sets, compiled into one matcher (in name order; empty when it has none). */
+  /**
+   * The subscription's custom threat-intel sets, compiled into one matcher (in name order; empty when it has none),
+   * followed by the configured feeds stored by the refreshThreatIntelFeeds timer (the same for every subscription;
+   * a Tor exit feed as the matcher's `torExitFeeds`).
+   */
   customThreatIntel(subscriptionId: string): Promise<ThreatIntelMatcher>;
 }
 
@@ -25,6 +31,8 @@ export interface SubscriptionSettingsReads {
   plans: number;
   suppressionRules: number;
   threatIntelSets: number;
+  /** Reads of the stored feeds (global: one per cache period, whatever the number of subscriptions). */
+  threatIntelFeeds: number;
 }
 
 export const DISABLED_PLAN_TTL_IN_MS = 5_000;
@@ -33,8 +41,11 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   private readonly plans: TtlCache<Plan | undefined>;
   private readonly rules: TtlCache<SuppressionRuleDocument[]>;
   private readonly threatIntel: TtlCache<ThreatIntelMatcher>;
+  private readonly feeds: TtlCache<ThreatIntelMatcher>;
+  /** The last combination of a subscription's sets with the feeds, so that an unchanged pair is the same object. */
+  private readonly combined = new WeakMap<ThreatIntelMatcher, { feeds: ThreatIntelMatcher; matcher: ThreatIntelMatcher }>();
   /** Store reads made so far (benchmarks, tests). */
-  readonly reads: SubscriptionSettingsReads = { plans: 0, suppressionRules: 0, threatIntelSets: 0 };
+  readonly reads: SubscriptionSettingsReads = { plans: 0, suppressionRules: 0, threatIntelSets: 0, threatIntelFeeds: 0 };
 
   constructor(
     private readonly database: Database,
@@ -44,6 +55,7 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
     this.plans = new TtlCache(ttlInMs, nowInMs);
     this.rules = new TtlCache(ttlInMs, nowInMs);
     this.threatIntel = new TtlCache(ttlInMs, nowInMs);
+    this.feeds = new TtlCache(ttlInMs, nowInMs);
   }
 
   plan(subscriptionId: string): Promise<Plan | undefined> {
@@ -65,11 +77,27 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
   }
 
   /** Compiled once per cache period: at most 20 sets of 10,000 entries each (MAX_THREAT_INTEL_SETS_PER_SUBSCRIPTION). */
-  customThreatIntel(subscriptionId: string): Promise<ThreatIntelMatcher> {
-    return this.threatIntel.get(subscriptionId, async () => {
-      this.reads.threatIntelSets++;
-      const sets = await listThreatIntelSets(this.database, subscriptionId);
-      return compileThreatIntelMatcher(sets.map(({ name, ips, cidrs, domains }) => ({ name, ips, cidrs, domains })));
+  async customThreatIntel(subscriptionId: string): Promise<ThreatIntelMatcher> {
+    const [custom, feeds] = await Promise.all([
+      this.threatIntel.get(subscriptionId, async () => {
+        this.reads.threatIntelSets++;
+        const sets = await listThreatIntelSets(this.database, subscriptionId);
+        return compileThreatIntelMatcher(sets.map(({ name, ips, cidrs, domains }) => ({ name, ips, cidrs, domains })));
+      }),
+      this.threatIntelFeeds(),
+    ]);
+    const last = this.combined.get(custom);
+    if (last !== undefined && last.feeds === feeds) return last.matcher;
+    const matcher = combineThreatIntelMatchers(custom, feeds);
+    this.combined.set(custom, { feeds, matcher });
+    return matcher;
+  }
+
+  /** The stored feeds, compiled once per cache period for all subscriptions. */
+  private threatIntelFeeds(): Promise<ThreatIntelMatcher> {
+    return this.feeds.get('feeds', async () => {
+      this.reads.threatIntelFeeds++;
+      return compileThreatIntelFeeds(await listThreatIntelFeeds(this.database));
     });
   }
 
@@ -77,5 +105,6 @@ export class CachedSubscriptionSettings implements SubscriptionSettingsSource {
     this.plans.clear();
     this.rules.clear();
     this.threatIntel.clear();
+    this.feeds.clear();
   }
 }

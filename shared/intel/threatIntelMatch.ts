@@ -8,9 +8,15 @@ import { type AuditEvent } from '../kubernetes/auditEvent';
  * Pure: no I/O, no clock.
  */
 
-/** One named list as the matcher takes it (a custom set, a bundled snapshot). */
+/** Where a list comes from: a subscription's custom set, or a configured feed (shared/intel/threatIntelFeed.ts). */
+export const ThreatIntelListOrigin = { custom: 'custom', feed: 'feed' } as const;
+export type ThreatIntelListOrigin = (typeof ThreatIntelListOrigin)[keyof typeof ThreatIntelListOrigin];
+
+/** One named list as the matcher takes it (a custom set, a feed, a bundled snapshot). */
 export interface ThreatIntelListInput {
   name: string;
+  /** Where the list comes from; its hits carry it when given. */
+  origin?: ThreatIntelListOrigin;
   /** Exact IPv4 or IPv6 addresses (IPv4-mapped IPv6 is matched as the IPv4 address). */
   ips?: readonly string[];
   /** Ranges in CIDR notation (`198.51.100.0/24`, `2001:db8:1::/48`). */
@@ -23,6 +29,8 @@ export interface ThreatIntelListInput {
 export interface ThreatIntelHit {
   list: string;
   entry: string;
+  /** The list's origin, when its input named one. */
+  origin?: ThreatIntelListOrigin;
 }
 
 export interface ThreatIntelMatcher {
@@ -32,6 +40,16 @@ export interface ThreatIntelMatcher {
   matchAddress(address: string | undefined): ThreatIntelHit | undefined;
   /** The hit naming the host name exactly, or else the nearest `*.<domain>` entry above it, if any. */
   matchDomain(host: string | undefined): ThreatIntelHit | undefined;
+  /**
+   * The configured Tor exit feeds, compiled, when one is stored: they then replace the bundled Tor exit snapshot
+   * (tor-exit-node-api-call). Undefined: the bundled snapshot applies.
+   */
+  readonly torExitFeeds?: ThreatIntelMatcher;
+}
+
+export interface CompileThreatIntelMatcherOptions {
+  /** The Tor exit feeds, compiled (see {@link ThreatIntelMatcher.torExitFeeds}). */
+  torExitFeeds?: ThreatIntelMatcher;
 }
 
 type ParsedAddress = ipaddr.IPv4 | ipaddr.IPv6;
@@ -155,7 +173,7 @@ function lookup(index: FamilyIndex, address: ParsedAddress): ThreatIntelHit | un
  * are stored; bundled data is checked by its tests). When several lists name an address, the most specific entry
  * wins, and among equally specific ones the earlier list.
  */
-export function compileThreatIntelMatcher(lists: readonly ThreatIntelListInput[]): ThreatIntelMatcher {
+export function compileThreatIntelMatcher(lists: readonly ThreatIntelListInput[], options: CompileThreatIntelMatcherOptions = {}): ThreatIntelMatcher {
   const ipv4: FamilyIndex = { lengths: [], byLength: new Map() };
   const ipv6: FamilyIndex = { lengths: [], byLength: new Map() };
   const exactDomains = new Map<string, ThreatIntelHit>();
@@ -165,24 +183,25 @@ export function compileThreatIntelMatcher(lists: readonly ThreatIntelListInput[]
       const address = parseAddress(entry);
       if (address === undefined) continue;
       const full = address.kind() === 'ipv4' ? 32 : 128;
-      addRange(address.kind() === 'ipv4' ? ipv4 : ipv6, address, full, { list: list.name, entry });
+      addRange(address.kind() === 'ipv4' ? ipv4 : ipv6, address, full, hitOf(list, entry));
     }
     for (const entry of list.cidrs ?? []) {
       const range = parseCidr(entry);
       if (range === undefined) continue;
-      addRange(range.network.kind() === 'ipv4' ? ipv4 : ipv6, range.network, range.prefixLength, { list: list.name, entry });
+      addRange(range.network.kind() === 'ipv4' ? ipv4 : ipv6, range.network, range.prefixLength, hitOf(list, entry));
     }
     for (const entry of list.domains ?? []) {
       const host = normalizeHost(entry);
       if (host.startsWith('*.')) {
-        if (!domainSuffixes.has(host.slice(2))) domainSuffixes.set(host.slice(2), { list: list.name, entry });
+        if (!domainSuffixes.has(host.slice(2))) domainSuffixes.set(host.slice(2), hitOf(list, entry));
       } else if (host !== '' && !exactDomains.has(host)) {
-        exactDomains.set(host, { list: list.name, entry });
+        exactDomains.set(host, hitOf(list, entry));
       }
     }
   }
   return {
     listNames: lists.map((list) => list.name),
+    ...(options.torExitFeeds === undefined ? {} : { torExitFeeds: options.torExitFeeds }),
     matchAddress(address) {
       if (address === undefined || (ipv4.lengths.length === 0 && ipv6.lengths.length === 0)) return undefined;
       const parsed = parseAddress(address);
@@ -200,6 +219,26 @@ export function compileThreatIntelMatcher(lists: readonly ThreatIntelListInput[]
       }
       return undefined;
     },
+  };
+}
+
+function hitOf(list: ThreatIntelListInput, entry: string): ThreatIntelHit {
+  return list.origin === undefined ? { list: list.name, entry } : { list: list.name, entry, origin: list.origin };
+}
+
+/**
+ * Two matchers as one: `first`'s hit wins, `second` is asked only when `first` has none (a subscription's custom sets
+ * before the configured feeds). The Tor exit feeds are `first`'s, else `second`'s.
+ */
+export function combineThreatIntelMatchers(first: ThreatIntelMatcher, second: ThreatIntelMatcher): ThreatIntelMatcher {
+  if (second.listNames.length === 0 && second.torExitFeeds === undefined) return first;
+  if (first.listNames.length === 0 && first.torExitFeeds === undefined) return second;
+  const torExitFeeds = first.torExitFeeds ?? second.torExitFeeds;
+  return {
+    listNames: [...first.listNames, ...second.listNames],
+    ...(torExitFeeds === undefined ? {} : { torExitFeeds }),
+    matchAddress: (address) => first.matchAddress(address) ?? second.matchAddress(address),
+    matchDomain: (host) => first.matchDomain(host) ?? second.matchDomain(host),
   };
 }
 

@@ -73,7 +73,7 @@ export function parseThreatIntelSetBody(body: unknown): ThreatIntelSetValidation
 }
 
 /** An entry normalized, or why it is refused (a phrase that follows the entry: "is not an IP address"). */
-type EntryCheck = { ok: true; value: string } | { ok: false; reason: string };
+export type EntryCheck = { ok: true; value: string } | { ok: false; reason: string };
 
 function entriesOf(record: Record<string, unknown>, field: 'ips' | 'cidrs' | 'domains', check: (entry: string) => EntryCheck): ThreatIntelSetValidation<string[]> {
   const value = record[field];
@@ -99,7 +99,7 @@ function printable(entry: string): string {
   return visible.length > 80 ? `${visible.slice(0, 77)}...` : visible;
 }
 
-function normalizeIp(entry: string): EntryCheck {
+export function normalizeIp(entry: string): EntryCheck {
   if (entry.includes('/')) return { ok: false, reason: 'is a range: list it under cidrs' };
   const address = parseAddress(entry);
   if (address === undefined) return { ok: false, reason: 'is not an IPv4 or IPv6 address' };
@@ -107,7 +107,7 @@ function normalizeIp(entry: string): EntryCheck {
   return { ok: true, value: formatAddress(address) };
 }
 
-function normalizeCidr(entry: string): EntryCheck {
+export function normalizeCidr(entry: string): EntryCheck {
   const range = parseCidr(entry);
   if (range === undefined) return { ok: false, reason: 'is not a range in CIDR notation (198.51.100.0/24, 2001:db8::/48)' };
   const { network, prefixLength } = range;
@@ -127,7 +127,7 @@ function normalizeCidr(entry: string): EntryCheck {
   return { ok: true, value: canonical };
 }
 
-function normalizeDomain(entry: string): EntryCheck {
+export function normalizeDomain(entry: string): EntryCheck {
   const lower = entry.trim().toLowerCase().replace(/\.$/, '');
   const wildcard = lower.startsWith('*.');
   const host = wildcard ? lower.slice(2) : lower;

@@ -92,6 +92,9 @@ export const containerDefinitions = [
   { id: 'detectionState', partitionKey: { paths: ['/subscriptionId'] }, defaultTtl: -1 },
   // Custom threat-intel sets (shared/store/threatIntelSetStore.ts): one document per set, id = set name.
   { id: 'threatIntelSets', partitionKey: { paths: ['/subscriptionId'] } },
+  // Configured threat-intel feeds as last fetched (shared/store/threatIntelFeedStore.ts): the service's own documents,
+  // used for every subscription, so partitioned by id (= feed name) like serviceState.
+  { id: 'threatIntelFeeds', partitionKey: { paths: ['/id'] } },
   // Incidents: alerts correlated per cluster (shared/store/incidentStore.ts), listed newest first like alerts.
   {
     id: 'incidents',
@@ -105,6 +108,11 @@ export const containerDefinitions = [
         [
           { path: '/timeGeneratedUtc', order: 'descending' },
           { path: '/id', order: 'descending' },
+        ],
+        // The incremental export of incident changes reads them oldest first (queryIncidentChanges).
+        [
+          { path: '/exportedChangeUtc', order: 'ascending' },
+          { path: '/id', order: 'ascending' },
         ],
       ],
     },

@@ -6,7 +6,7 @@ import { withoutSystemProperties } from './systemProperties';
  * The exportDeadLetters container: push deliveries that kept failing, per subscription, for its admins to
  * see through the API (the pull export still has every alert). The id is the delivery id, so a
  * re-delivered alert-events batch that fails again overwrites its dead letter instead of adding one.
- * No payload is kept: the alert (or assessment) is in its container, at this version or a later one.
+ * No payload is kept: the alert (or assessment, or incident) is in its container, at this version or a later one.
  */
 
 const CONTAINER = 'exportDeadLetters';
@@ -18,12 +18,17 @@ export interface ExportDeadLetter {
   subscriptionId: string;
   targetName: string;
   targetKind: string;
-  /** What failed to go out: `alertChanged` (alertId, alertVersion) or `assessmentChanged` (assessmentId, assessmentVersion). */
+  /**
+   * What failed to go out: `alertChanged` (alertId, alertVersion), `assessmentChanged` (assessmentId, assessmentVersion)
+   * or `incidentChanged` (incidentId, incidentVersion).
+   */
   changeType: string;
   alertId?: string;
   alertVersion?: number;
   assessmentId?: string;
   assessmentVersion?: number;
+  incidentId?: string;
+  incidentVersion?: number;
   /** `deliveryFailed` (retries exhausted or refused), `targetUnavailable` (not tried: the target kept failing in this run). */
   reason: string;
   /** What went wrong, without secrets, bodies or URL paths. */

@@ -1,6 +1,7 @@
 import type { Database, SqlParameter } from '@azure/cosmos';
 import { type AlertStatus } from '../alerts/alert';
 import { type Incident, IncidentCorrelationState } from '../alerts/incident';
+import { type ChangePageRequest, type ChangePosition } from './changePosition';
 import { etagOf, withoutSystemProperties } from './systemProperties';
 
 /**
@@ -108,11 +109,41 @@ export async function listIncidentsSince(database: Database, subscriptionId: str
 
 export type IncidentWrite = { kind: 'written'; stored: StoredIncident } | { kind: 'conflict' } | { kind: 'not-found' };
 
+/** A write slower than this from stamp to commit is stamped again (the export's settle time in the app). */
+export const DEFAULT_INCIDENT_RESTAMP_AFTER_IN_MS = 10_000;
+
+export interface WriteIncidentOptions {
+  /** The writer's clock for `exportedChangeUtc`; default: now. */
+  stamp?: () => string;
+  /** A write that took longer than this is stamped again, so the pull export never reads past it (default 10 s). */
+  restampAfterInMs?: number;
+}
+
 /**
- * Writes an incident: created when `etag` is undefined (a conflict when one exists by then), else replaced only
- * if it is still at `etag` (a conflict when someone, e.g. an admin changing its status, wrote it in between).
+ * Writes a change of an incident: created when `etag` is undefined (a conflict when one exists by then), else replaced
+ * only if it is still at `etag` (a conflict when someone, e.g. an admin changing its status, wrote it in between). Every
+ * write is an exported change (the callers write only what changed): `exportedChangeUtc` is stamped right before the
+ * write, and stamped again (same version, conditional on the etag just written) when the write outlasted
+ * `restampAfterInMs`, as for alerts and assessments; a restamp that meets a newer write leaves it (that one carries a
+ * fresh stamp).
  */
-export async function writeIncident(database: Database, incident: Incident, etag: string | undefined): Promise<IncidentWrite> {
+export async function writeIncident(
+  database: Database,
+  incident: Omit<Incident, 'exportedChangeUtc'>,
+  etag: string | undefined,
+  options: WriteIncidentOptions = {},
+): Promise<IncidentWrite> {
+  const stamp = options.stamp ?? (() => new Date().toISOString());
+  const restampAfterInMs = options.restampAfterInMs ?? DEFAULT_INCIDENT_RESTAMP_AFTER_IN_MS;
+  const first = await writeIncidentDocument(database, { ...incident, exportedChangeUtc: stamp() }, etag);
+  if (first.kind !== 'written') return first;
+  const stampedUtc = first.stored.incident.exportedChangeUtc;
+  if (Date.parse(stamp()) - Date.parse(stampedUtc) <= restampAfterInMs) return first;
+  const again = await writeIncidentDocument(database, { ...first.stored.incident, exportedChangeUtc: stamp() }, first.stored.etag);
+  return again.kind === 'written' ? again : first;
+}
+
+async function writeIncidentDocument(database: Database, incident: Incident, etag: string | undefined): Promise<IncidentWrite> {
   const container = database.container(CONTAINER);
   try {
     const { resource } =
@@ -126,6 +157,46 @@ export async function writeIncident(database: Database, incident: Incident, etag
     if (code === 404) return { kind: 'not-found' };
     throw error;
   }
+}
+
+export interface IncidentChangePage {
+  incidents: Incident[];
+  next: ChangePosition;
+  hasMore: boolean;
+}
+
+/**
+ * The incremental export's read (as queryAssessmentChanges): incidents whose change was stamped after `page.after` and
+ * at or before `settledThroughUtc`, oldest change first (exportedChangeUtc, id), merged and dissolved ones included (a
+ * merge or dissolution is a change). One more than asked is read to tell whether more follow.
+ */
+export async function queryIncidentChanges(database: Database, subscriptionId: string, page: ChangePageRequest): Promise<IncidentChangePage> {
+  const { resources } = await database
+    .container(CONTAINER)
+    .items.query<Incident>(
+      {
+        query:
+          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.exportedChangeUtc <= @settledThroughUtc ' +
+          'AND (c.exportedChangeUtc > @afterModified OR (c.exportedChangeUtc = @afterModified AND c.id > @afterId)) ' +
+          'ORDER BY c.exportedChangeUtc ASC, c.id ASC',
+        parameters: [
+          { name: '@limit', value: page.top + 1 },
+          { name: '@subscriptionId', value: subscriptionId },
+          { name: '@settledThroughUtc', value: page.settledThroughUtc },
+          { name: '@afterModified', value: page.after.lastModifiedUtc },
+          { name: '@afterId', value: page.after.id },
+        ],
+      },
+      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
+    )
+    .fetchAll();
+  const incidents = resources.slice(0, page.top).map((document) => stored(document).incident);
+  const last = incidents.at(-1);
+  return {
+    incidents,
+    next: last === undefined ? page.after : { lastModifiedUtc: last.exportedChangeUtc, id: last.id },
+    hasMore: resources.length > page.top,
+  };
 }
 
 function stored(document: Incident): StoredIncident {

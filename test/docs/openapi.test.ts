@@ -29,6 +29,7 @@ import {
 import { type HttpFunctionDefinition } from '../../shared/functions/defineFunction';
 import { alertChangedEventOf } from '../../shared/messaging/alertChangedEvents';
 import { assessmentChangedEventOf } from '../../shared/messaging/assessmentChangedEvents';
+import { incidentChangedEventOf } from '../../shared/messaging/incidentChangedEvents';
 import { exampleCluster } from '../../shared/posture/exampleClusters';
 import { type Assessment, type ClusterAssessmentResult, evaluateClusterChecks, nextAssessment } from '../../shared/posture/evaluateClusterChecks';
 import { toAssessmentExportRecord } from '../../shared/posture/export/assessmentExportFormat';
@@ -603,10 +604,10 @@ describe('docs/openapi.yaml', () => {
     it('when a dead letter is filled in completely, then ExportDeadLetter defines exactly its fields', () => {
       const letter: Required<ExportDeadLetter> = {
         id: '1b2c3d4e-0000-8000-8000-000000000001', subscriptionId, targetName: 'soar', targetKind: 'webhook', changeType: 'alertChanged', alertId: 'a'.repeat(32), alertVersion: 3,
-        assessmentId: 'b'.repeat(32), assessmentVersion: 2,
+        assessmentId: 'b'.repeat(32), assessmentVersion: 2, incidentId: 'c'.repeat(32), incidentVersion: 4,
         reason: 'deliveryFailed', detail: 'https://soar.example.com answered HTTP 500', status: 500, attempts: 4, failedAtUtc: time,
       };
-      const optional = new Set(['status', 'alertId', 'alertVersion', 'assessmentId', 'assessmentVersion']);
+      const optional = new Set(['status', 'alertId', 'alertVersion', 'assessmentId', 'assessmentVersion', 'incidentId', 'incidentVersion']);
       expect(propertiesOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).sort());
       expect(flatRequiredOf(schema('ExportDeadLetter'))).toEqual(Object.keys(letter).filter((key) => !optional.has(key)).sort());
       const { assessmentId: _assessmentId, assessmentVersion: _assessmentVersion, ...alertLetter } = letter;
@@ -617,13 +618,14 @@ describe('docs/openapi.yaml', () => {
     it('when webhook deliveries are built, then AlertChangedDelivery and AssessmentChangedDelivery describe their bodies and the callback their event header', async () => {
       const alert = pipelineAlert();
       const assessment = sampleAssessment(alert.subscriptionId);
+      const incidents = reconcileIncidents([], correlateIncidents(alertsFrom(escalationStoryEvents())), new Date(time));
       const requests: WebhookRequest[] = [];
       for (const format of [ExportFormat.json, ExportFormat.ocsf]) {
         const settings: ExportSettings = {
           id: alert.subscriptionId, subscriptionId: alert.subscriptionId, updatedAtUtc: time, updatedBy: by,
           targets: [{ name: 'soar', kind: 'webhook', enabled: true, format, url: 'https://soar.example.com/', secret: 'whsec_test', secretCreatedAtUtc: time }],
         };
-        await deliverExportChanges([alertChangedEventOf(alert), assessmentChangedEventOf(assessment)], {
+        await deliverExportChanges([alertChangedEventOf(alert), assessmentChangedEventOf(assessment), ...incidents.map(incidentChangedEventOf)], {
           exportSettingsOf: () => Promise.resolve(settings),
           breakerOf: () => new TargetCircuitBreaker(),
           eventHubSender: () => { throw new Error('no Event Hub target here'); },
@@ -637,10 +639,10 @@ describe('docs/openapi.yaml', () => {
           now: () => new Date(time),
         });
       }
-      expect(requests).toHaveLength(4);
+      expect(requests).toHaveLength(6);
       for (const request of requests) {
         expect(request.contentType).toBe('application/json');
-        const delivery = schema(request.event === 'alertChanged' ? 'AlertChangedDelivery' : 'AssessmentChangedDelivery');
+        const delivery = schema({ alertChanged: 'AlertChangedDelivery', assessmentChanged: 'AssessmentChangedDelivery', incidentChanged: 'IncidentChangedDelivery' }[request.event] ?? '');
         expect(conformanceProblemsOf(JSON.parse(request.body), delivery)).toEqual([]);
       }
       const callback = (raw.paths['/subscriptions/{subscriptionId}/exportSettings']?.put as unknown as {

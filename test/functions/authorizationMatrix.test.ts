@@ -2,6 +2,7 @@ import { changeAlertStatus } from '../../functions/changeAlertStatus';
 import { deleteCluster } from '../../functions/deleteCluster';
 import { exportAlerts } from '../../functions/exportAlerts';
 import { exportAssessments } from '../../functions/exportAssessments';
+import { exportIncidents } from '../../functions/exportIncidents';
 import { getExportSettings } from '../../functions/getExportSettings';
 import { getPipelineHealth } from '../../functions/getPipelineHealth';
 import { getSimulation } from '../../functions/getSimulation';
@@ -288,6 +289,7 @@ const TABLE: Row[] = [
   },
   { name: 'exportAlerts', handler: exportAlerts, method: 'GET', route: 'subscriptions/{subscriptionId}/export/alerts', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'exportAssessments', handler: exportAssessments, method: 'GET', route: 'subscriptions/{subscriptionId}/export/assessments', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
+  { name: 'exportIncidents', handler: exportIncidents, method: 'GET', route: 'subscriptions/{subscriptionId}/export/incidents', minimumRole: 'SecurityReader', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   { name: 'getExportSettings', handler: getExportSettings, method: 'GET', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200, input: () => ({ params: {} }) },
   {
     name: 'putExportSettings', handler: putExportSettings, method: 'PUT', route: 'subscriptions/{subscriptionId}/exportSettings', minimumRole: 'SecurityAdmin', target: 'collection', operator: false, success: 200,

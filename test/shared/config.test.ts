@@ -246,3 +246,39 @@ describe('loadConfig incidents (INCIDENT_SCHEDULE)', () => {
     expect(problemsOf({ ...production, INCIDENT_SCHEDULE: '*/5 * * * *' })).toEqual([expect.stringMatching(/^INCIDENT_SCHEDULE/)]);
   });
 });
+
+describe('loadConfig threat-intel feeds (THREAT_INTEL_FEEDS, THREAT_INTEL_FEED_HOSTS, THREAT_INTEL_FEED_SCHEDULE)', () => {
+  const torFeed = { name: 'tor-bulk-exit-list', url: 'https://check.torproject.org/torbulkexitlist', kind: 'tor-exit' };
+
+  it('when none is set, then there is no feed and the refresh is scheduled every 6 hours at a quarter past', () => {
+    const config = loadConfig(production);
+    expect(config.threatIntelFeeds).toEqual({ feeds: [], allowedHosts: [], schedule: '0 15 */6 * * *' });
+    expect(bindingExpressionSettings(config)).toMatchObject({ THREAT_INTEL_FEED_SCHEDULE: '0 15 */6 * * *' });
+  });
+
+  it('when a feed and its host are set, then the feed is read with the lines format by default', () => {
+    const config = loadConfig({ ...production, THREAT_INTEL_FEEDS: JSON.stringify([torFeed]), THREAT_INTEL_FEED_HOSTS: 'check.torproject.org, rules.emergingthreats.net' });
+    expect(config.threatIntelFeeds.feeds).toEqual([{ ...torFeed, format: 'lines' }]);
+    expect(config.threatIntelFeeds.allowedHosts).toEqual(['check.torproject.org', 'rules.emergingthreats.net']);
+  });
+
+  it("when a feed's host is not allow-listed, then the error names the feed's url and the hosts setting", () => {
+    expect(problemsOf({ ...production, THREAT_INTEL_FEEDS: JSON.stringify([torFeed]) })).toEqual([
+      'THREAT_INTEL_FEEDS.0.url names the host check.torproject.org, which is not in THREAT_INTEL_FEED_HOSTS',
+    ]);
+  });
+
+  it('when a feed is malformed, then the error names the setting and the field', () => {
+    const hosts = { THREAT_INTEL_FEED_HOSTS: 'check.torproject.org' };
+    expect(problemsOf({ ...production, ...hosts, THREAT_INTEL_FEEDS: JSON.stringify([{ ...torFeed, url: 'http://check.torproject.org/torbulkexitlist' }]) })).toEqual([
+      expect.stringMatching(/^THREAT_INTEL_FEEDS\.0\.url must be an https:\/\/ URL/),
+    ]);
+    expect(problemsOf({ ...production, ...hosts, THREAT_INTEL_FEEDS: JSON.stringify([{ ...torFeed, kind: 'asn' }]) })).toEqual([expect.stringMatching(/^THREAT_INTEL_FEEDS\.0\.kind/)]);
+    expect(problemsOf({ ...production, ...hosts, THREAT_INTEL_FEEDS: JSON.stringify([torFeed, torFeed]) })).toEqual([
+      "THREAT_INTEL_FEEDS.1.name repeats the feed name 'tor-bulk-exit-list'",
+    ]);
+    expect(problemsOf({ ...production, ...hosts, THREAT_INTEL_FEEDS: '[{' })).toEqual(['THREAT_INTEL_FEEDS must be valid JSON']);
+    expect(problemsOf({ ...production, THREAT_INTEL_FEED_HOSTS: 'https://check.torproject.org' })).toEqual([expect.stringMatching(/^THREAT_INTEL_FEED_HOSTS\.0 must be a host name/)]);
+    expect(problemsOf({ ...production, THREAT_INTEL_FEED_SCHEDULE: '0 */6 * * *' })).toEqual([expect.stringMatching(/^THREAT_INTEL_FEED_SCHEDULE/)]);
+  });
+});

@@ -3,6 +3,8 @@ import { toCefLine } from './cefFormat';
 import { type ExportedAlert, toExportedAlert } from './exportedAlert';
 import { type ExportedAssessment } from '../../posture/export/exportedAssessment';
 import { type OcsfComplianceFinding } from '../../posture/export/assessmentOcsf';
+import { type ExportedIncident } from './exportedIncident';
+import { type OcsfIncidentFinding } from './incidentOcsf';
 import { OCSF_SCHEMA_VERSION, type OcsfDetectionFinding, toOcsfDetectionFinding } from './ocsfFormat';
 
 /** The formats SIEMs and SOAR systems can take alerts in. */
@@ -10,8 +12,10 @@ export const ExportFormat = { json: 'json', cef: 'cef', ocsf: 'ocsf' } as const;
 export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
 export const EXPORT_FORMATS: readonly ExportFormat[] = Object.values(ExportFormat);
 
-/** One alert (or assessment) in an export format: a JSON value (json, ocsf) or a line of text (cef). */
-export type ExportRecord = { kind: 'json'; value: ExportedAlert | OcsfDetectionFinding | ExportedAssessment | OcsfComplianceFinding } | { kind: 'text'; line: string };
+/** One alert (or assessment, or incident) in an export format: a JSON value (json, ocsf) or a line of text (cef). */
+export type ExportRecord =
+  | { kind: 'json'; value: ExportedAlert | OcsfDetectionFinding | ExportedAssessment | OcsfComplianceFinding | ExportedIncident | OcsfIncidentFinding }
+  | { kind: 'text'; line: string };
 
 export interface ExportFormatOptions {
   /** The app's version, named by CEF headers and OCSF metadata. */

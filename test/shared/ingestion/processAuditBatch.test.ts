@@ -243,7 +243,7 @@ describe('processAuditBatch: plan gating', () => {
     for (let i = 0; i < 3; i++) {
       await processAuditBatch(auditBatch([aksMessage(Array.from({ length: 50 }, (_, j) => diagnosticRecord(benignEvent(`c${i}-${j}`, '2026-11-22T10:00:00.000000Z'), { resourceId: aksResourceId(sub) })))], { partitionId: 'cache', firstSequenceNumber: i }), dependencies({ subscriptionSettings: settings }));
     }
-    expect(settings.reads).toEqual({ plans: 1, suppressionRules: 0, threatIntelSets: 1 });
+    expect(settings.reads).toEqual({ plans: 1, suppressionRules: 0, threatIntelSets: 1, threatIntelFeeds: 1 });
   });
 });
 

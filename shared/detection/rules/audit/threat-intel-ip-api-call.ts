@@ -14,22 +14,23 @@ const BUNDLED_LIST = 'threatIntelAddresses';
 
 interface ThreatIntelIpHit {
   address: string;
-  /** The custom set's name, or the bundled list's. */
+  /** The custom set's name, the feed's, or the bundled list's. */
   list: string;
-  kind: 'custom' | 'bundled';
+  kind: 'custom' | 'feed' | 'bundled';
   /** The entry that matched, as written in the list (an address or a range). */
   entry: string;
 }
 
 /**
  * The caller's first public address and the list naming it: the subscription's own sets first (its team's
- * knowledge, and the name it gave them), then the bundled malicious-address lists.
+ * knowledge, and the name it gave them), then the configured `ip` feeds (THREAT_INTEL_FEEDS, the same for every
+ * subscription), then the bundled malicious-address lists.
  */
 function threatIntelHitOf(event: AuditEvent, context: DetectionContext): ThreatIntelIpHit | undefined {
   const address = firstPublicSourceIp(event);
   if (address === undefined) return undefined;
   const custom = context.customThreatIntel.matchAddress(address);
-  if (custom !== undefined) return { address, list: custom.list, kind: 'custom', entry: custom.entry };
+  if (custom !== undefined) return { address, list: custom.list, kind: custom.origin === 'feed' ? 'feed' : 'custom', entry: custom.entry };
   const bundled = context.lists.threatIntelAddresses.find(address);
   return bundled === undefined ? undefined : { address, list: BUNDLED_LIST, kind: 'bundled', entry: bundled };
 }

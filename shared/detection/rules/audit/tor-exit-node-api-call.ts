@@ -9,12 +9,24 @@ import { redactText } from '../../redaction';
 import { requestEntities } from '../../requestEntities';
 import { defineRule, Intent, Severity } from '../../rule';
 
-/** The caller's first public address and the Tor exit list entry naming it, if any. */
-function torExitOf(event: AuditEvent, context: DetectionContext): { address: string; entry: string } | undefined {
+/** The bundled snapshot's name in alerts (a Tor exit feed is named by its own name). */
+const BUNDLED_LIST = 'torExitAddresses';
+
+/**
+ * The caller's first public address, the Tor exit list naming it and its entry, if any: the configured Tor exit feeds
+ * when one is stored (THREAT_INTEL_FEEDS, refreshed by a timer; they replace the bundled snapshot), else the bundled
+ * snapshot (with DETECTION_LISTS applied).
+ */
+function torExitOf(event: AuditEvent, context: DetectionContext): { address: string; list: string; entry: string } | undefined {
   const address = firstPublicSourceIp(event);
   if (address === undefined) return undefined;
+  const feeds = context.customThreatIntel.torExitFeeds;
+  if (feeds !== undefined) {
+    const hit = feeds.matchAddress(address);
+    return hit === undefined ? undefined : { address, list: hit.list, entry: hit.entry };
+  }
   const entry = context.lists.torExitAddresses.find(address);
-  return entry === undefined ? undefined : { address, entry };
+  return entry === undefined ? undefined : { address, list: BUNDLED_LIST, entry };
 }
 
 // 185.220.101.4 and 109.70.100.4 are in the bundled snapshot (Tor Project exit list of 2024-03-12).
@@ -25,7 +37,7 @@ export const torExitNodeApiCall = defineRule({
   description:
     "An API request reached the cluster from a Tor exit relay: the caller's first public address in the audit event's " +
     'sourceIPs (private, loopback, link-local, carrier-grade NAT and unique-local hops skipped) is on the bundled Tor exit ' +
-    'list. This can be legitimate, but attackers use Tor to hide where they are; an administrator rarely does. Defender ' +
+    'list (the configured Tor exit feed when one is stored, else the bundled snapshot). This can be legitimate, but attackers use Tor to hide where they are; an administrator rarely does. Defender ' +
     'raises K8S_TI_Proxy for API requests from addresses associated with proxy services such as Tor.',
   severity: Severity.Low,
   // Defender rates K8S_TI_Proxy Low; an allowed request from Tor acted on the cluster, a refused one only knocked.
@@ -54,6 +66,8 @@ export const torExitNodeApiCall = defineRule({
   },
   // Exec and port-forward through Tor only log ResponseStarted.
   stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete],
+  // The configured Tor exit feeds reach the rule with the subscription's threat intel.
+  readsCustomThreatIntel: true,
   match: (event, context) => torExitOf(event, context) !== undefined,
   entities: (event, context): AlertEntity[] => {
     const entities = requestEntities(event);
@@ -65,7 +79,7 @@ export const torExitNodeApiCall = defineRule({
     const hit = torExitOf(event, context);
     return {
       sourceIp: hit?.address ?? '',
-      threatIntelList: 'torExitAddresses',
+      threatIntelList: hit?.list ?? '',
       listEntry: hit?.entry ?? '',
       verb: event.verb,
       path: redactText(requestPath(event)),
