@@ -102,10 +102,27 @@ export function firstPublicSourceIp(event: Pick<AuditEvent, 'sourceIPs'>): strin
   if (!Array.isArray(sources)) return undefined;
   for (const source of sources) {
     if (typeof source !== 'string') continue;
-    const parsed = parseAddress(source);
-    if (parsed !== undefined && isPublicAddress(parsed)) return formatAddress(parsed);
+    const address = publicAddressOf(source);
+    if (address !== undefined) return address;
   }
   return undefined;
+}
+
+/**
+ * Parsing an address is the costly part of matching every event's caller, and a cluster's callers are few: the
+ * answers for recent address texts are remembered (bounded; the memory is forgotten whole when full).
+ */
+const publicAddresses = new Map<string, string | null>();
+const REMEMBERED_ADDRESSES = 4_096;
+
+function publicAddressOf(text: string): string | undefined {
+  const known = publicAddresses.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const parsed = parseAddress(text);
+  const address = parsed !== undefined && isPublicAddress(parsed) ? formatAddress(parsed) : undefined;
+  if (publicAddresses.size >= REMEMBERED_ADDRESSES) publicAddresses.clear();
+  publicAddresses.set(text, address ?? null);
+  return address;
 }
 
 /** A range as the matcher keys it: the address bits above the prefix, as a string. */

@@ -1,4 +1,4 @@
-import { capKeys, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type WindowEntry } from './detectionState';
+import { capKeys, type ClusterDetectionState, keyedEntry, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type WindowEntry } from './detectionState';
 
 /**
  * Burst detection: within any span of `windowInMs`, did one key (an identity, a source address) touch at least
@@ -43,13 +43,22 @@ export type BurstVerdict =
 export function observeBurst(state: ClusterDetectionState, observation: BurstObservation, threshold: BurstThreshold, limits: StateLimits = DEFAULT_STATE_LIMITS): BurstVerdict {
   noteEventTime(state, observation.entry.at);
   const key = `${observation.rule}\n${observation.key}`;
-  const window = (state.windows[key] ??= {});
-  window[observation.evidenceId] ??= observation.entry;
-  prune(window, threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS), limits.entriesPerWindow);
-  capKeys(state.windows, limits.keysPerKind, (entries) => Math.max(...Object.values(entries).map((entry) => entry.at)));
+  const window = keyedEntry(state.windows, key, () => ({}) as Record<string, WindowEntry>, limits.keysPerKind, (entries) => summaryOf(entries).newest);
+  const summary = summaryOf(window);
+  const horizonInMs = threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS);
+  if (window[observation.evidenceId] === undefined) {
+    // Too late to join a span with anything still to come: kept out, as pruning would drop it at once.
+    if (observation.entry.at < summary.newest - horizonInMs) return { kind: 'none' };
+    window[observation.evidenceId] = observation.entry;
+    addToSummary(summary, observation.entry);
+    prune(window, summary, horizonInMs, limits.entriesPerWindow);
+  }
 
-  if (!canQualify(window, threshold)) return { kind: 'none' };
+  // The usual case (a key's ordinary traffic) is settled by the counts, without sorting the window.
+  if (summary.values.size < threshold.distinct || summary.refused < (threshold.refused ?? 0)) return { kind: 'none' };
+  const oldestLive = summary.newest - horizonInMs;
   const entries = Object.entries(window)
+    .filter(([, entry]) => entry.at >= oldestLive)
     .map(([evidenceId, entry]) => ({ evidenceId, ...entry }))
     .sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
   // Two pointers over the entries in time order: for each start, the first entry that makes the span qualify. That
@@ -99,35 +108,64 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
   return firedBefore === undefined ? { kind: 'none' } : { kind: 'alreadyFired', completedBy: firedBefore };
 }
 
-/**
- * Whether the whole window holds enough distinct values and refusals for any span of it to qualify: one pass without
- * sorting, which settles the usual case (a key's ordinary traffic) before the span scan.
- */
-function canQualify(window: Record<string, WindowEntry>, threshold: BurstThreshold): boolean {
-  const required = threshold.refused ?? 0;
-  let refused = 0;
-  const values = new Set<string>();
-  for (const evidenceId in window) {
-    const entry = window[evidenceId] as WindowEntry;
-    values.add(entry.value);
-    if (entry.refused) refused++;
-  }
-  return values.size >= threshold.distinct && refused >= required;
-}
-
-/** Whether an entry at `at` would be pruned at once from the key's window (older than its horizon): observing it changes nothing. */
+/** Whether an entry at `at` would be kept out of the key's window (older than its horizon): observing it changes nothing. */
 export function isBeyondHorizon(state: ClusterDetectionState, rule: string, key: string, at: number, threshold: BurstThreshold): boolean {
   const window = state.windows[`${rule}\n${key}`];
   if (window === undefined) return false;
-  const horizon = threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS);
-  let newest = -Infinity;
-  for (const evidenceId in window) newest = Math.max(newest, (window[evidenceId] as WindowEntry).at);
-  return at < newest - horizon;
+  return at < summaryOf(window).newest - (threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS));
 }
 
-/** Drops entries too old to join a span with any event still to come (one window and the lateness behind the newest), then caps. */
-function prune(window: Record<string, WindowEntry>, horizonInMs: number, limit: number): void {
-  const newest = Math.max(...Object.values(window).map((entry) => entry.at));
-  for (const [evidenceId, entry] of Object.entries(window)) if (entry.at < newest - horizonInMs) delete window[evidenceId];
-  capKeys(window, limit, (entry) => entry.at);
+/**
+ * What the burst judgement needs of a window without reading its entries: the newest and oldest times, the refusals and
+ * the count of each value. Derived from the window (a JSON record, as stored) once per window object and this process,
+ * then kept up to date by observeBurst and prune, the only code that changes a window: reading every entry at every
+ * observation was the stateful pass's largest cost. The counts may include entries beyond the horizon that are not
+ * pruned yet (see prune): they only send a window to the exact scan, which leaves them out.
+ */
+interface WindowSummary {
+  newest: number;
+  oldest: number;
+  size: number;
+  refused: number;
+  values: Map<string, number>;
+}
+
+const summaries = new WeakMap<Record<string, WindowEntry>, WindowSummary>();
+
+function summaryOf(window: Record<string, WindowEntry>): WindowSummary {
+  let summary = summaries.get(window);
+  if (summary === undefined) {
+    summary = { newest: -Infinity, oldest: Infinity, size: 0, refused: 0, values: new Map() };
+    for (const evidenceId in window) addToSummary(summary, window[evidenceId] as WindowEntry);
+    summaries.set(window, summary);
+  }
+  return summary;
+}
+
+function addToSummary(summary: WindowSummary, entry: WindowEntry): void {
+  summary.newest = Math.max(summary.newest, entry.at);
+  summary.oldest = Math.min(summary.oldest, entry.at);
+  summary.size++;
+  if (entry.refused) summary.refused++;
+  summary.values.set(entry.value, (summary.values.get(entry.value) ?? 0) + 1);
+}
+
+/**
+ * Drops the entries beyond the horizon (one window and the lateness behind the newest: too old to join a span with any
+ * event still to come), then caps the window (its oldest first). Done when the oldest entry is a quarter of the horizon beyond it, or the
+ * window is over its cap, so that a steady key does not scan its window at every event; entries in that slack are not
+ * counted by the exact scan.
+ */
+function prune(window: Record<string, WindowEntry>, summary: WindowSummary, horizonInMs: number, limit: number): void {
+  const oldestLive = summary.newest - horizonInMs;
+  if (summary.oldest >= oldestLive - horizonInMs / 4 && summary.size <= limit) return;
+  let kept = 0;
+  for (const evidenceId in window) {
+    if ((window[evidenceId] as WindowEntry).at < oldestLive) delete window[evidenceId];
+    else kept++;
+  }
+  // Over the cap, down to 7/8 of it: a busy key then pays for a cut once in limit/8 events, not at every one.
+  if (kept > limit) capKeys(window, Math.floor((limit * 7) / 8), (entry) => entry.at);
+  summaries.delete(window);
+  summaryOf(window);
 }

@@ -89,15 +89,45 @@ export function claimReport(state: ClusterDetectionState, what: string, by: stri
   const fired = (state.fired ??= {});
   const reporter = fired[what];
   if (reporter !== undefined) return reporter.by === by;
-  fired[what] = { by, at };
-  capKeys(fired, limits.keysPerKind, (entry) => entry.at);
+  keyedEntry(fired, what, () => ({ by, at }), limits.keysPerKind, (entry) => entry.at);
   return true;
+}
+
+/**
+ * The entry of `key` in one kind of memory, created when missing; only a creation can push the kind over its cap, so
+ * only then are the oldest keys dropped (counting a record's keys on every observation would cost more than the rest).
+ */
+export function keyedEntry<T>(record: Record<string, T>, key: string, create: () => T, limit: number, ageOf: (value: T) => number): T {
+  const existing = record[key];
+  if (existing !== undefined) return existing;
+  const created = create();
+  record[key] = created;
+  const size = (keyCounts.get(record) ?? Object.keys(record).length - 1) + 1;
+  keyCounts.set(record, size);
+  if (size > limit) capKeys(record, limit, (value) => (value === created ? Infinity : ageOf(value)));
+  return created;
+}
+
+/**
+ * How many keys the records of the memory hold, counted once per record object and kept up to date by keyedEntry and
+ * capKeys (the only ones that add or drop keys of a kind of memory): counting them at every insertion was the stateful
+ * pass's largest cost.
+ */
+const keyCounts = new WeakMap<object, number>();
+
+/** A profile's most recent first sighting (for dropping the oldest profiles). */
+export function latestValueAt(profile: Profile): number {
+  let latest = 0;
+  for (const value in profile) latest = Math.max(latest, profile[value] as number);
+  return latest;
 }
 
 /** Keeps at most `limit` keys of a record, dropping those whose `ageOf` is smallest (oldest) first. */
 export function capKeys<T>(record: Record<string, T>, limit: number, ageOf: (value: T) => number): void {
   const keys = Object.keys(record);
-  if (keys.length <= limit) return;
-  const oldest = keys.sort((a, b) => ageOf(record[a] as T) - ageOf(record[b] as T)).slice(0, keys.length - limit);
-  for (const key of oldest) delete record[key];
+  if (keys.length > limit) {
+    const oldest = keys.sort((a, b) => ageOf(record[a] as T) - ageOf(record[b] as T)).slice(0, keys.length - limit);
+    for (const key of oldest) delete record[key];
+  }
+  if (keyCounts.has(record)) keyCounts.set(record, Math.min(keys.length, limit));
 }

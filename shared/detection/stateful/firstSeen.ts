@@ -1,4 +1,4 @@
-import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits } from './detectionState';
+import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, type StateLimits } from './detectionState';
 
 /**
  * First-seen detection: has `subject` (an identity, a namespace) ever shown `value` (an image registry, a verb and
@@ -36,14 +36,13 @@ export function observeFirstSeen(
   const limits = options.limits ?? DEFAULT_STATE_LIMITS;
   noteEventTime(state, observation.at);
   const key = `${observation.profile}\n${observation.subject}`;
-  const profile = (state.profiles[key] ??= {});
+  const profile = keyedEntry(state.profiles, key, (): Record<string, number> => ({}), limits.keysPerKind, latestValueAt);
   const earliest = profile[observation.value];
   if (earliest !== undefined && earliest < observation.at) return { kind: 'known', firstSeenAt: earliest };
   // The earliest sighting itself, observed again (a retried batch whose alert was not written): judged again alike.
   const knownValues = Object.keys(profile).length - (earliest === undefined ? 0 : 1);
   profile[observation.value] = observation.at;
   capKeys(profile, limits.valuesPerProfile, (at) => at);
-  capKeys(state.profiles, limits.keysPerKind, (values) => Math.max(...Object.values(values)));
   if (earliest !== undefined && earliest !== observation.at) return { kind: 'known', firstSeenAt: observation.at };
   const learningUntil = (state.firstEventAt ?? observation.at) + options.learningPeriodInMs;
   if (observation.at < learningUntil) return { kind: 'learning', learningUntil };

@@ -1,4 +1,4 @@
-import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type StepEntry } from './detectionState';
+import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, type SequenceSteps, type StateLimits, type StepEntry } from './detectionState';
 
 /**
  * Sequence detection: a `first` step (a sensitive RBAC change, a token minted, a privileged pod created) followed
@@ -24,14 +24,13 @@ export type SequenceVerdict = { kind: 'none' } | { kind: 'pairs'; pairs: { first
 export function observeSequence(state: ClusterDetectionState, observation: SequenceObservation, withinInMs: number, limits: StateLimits = DEFAULT_STATE_LIMITS): SequenceVerdict {
   noteEventTime(state, observation.entry.at);
   const key = `${observation.rule}\n${observation.key}`;
-  const steps = (state.sequences[key] ??= { first: [], then: [] });
+  const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   const own = steps[observation.step];
   if (!own.some((entry) => entry.evidenceId === observation.entry.evidenceId)) {
     own.push(observation.entry);
     own.sort((a, b) => a.at - b.at);
     if (own.length > limits.stepsPerSequence) own.splice(0, own.length - limits.stepsPerSequence);
   }
-  capKeys(state.sequences, limits.keysPerKind, (entry) => Math.max(0, ...entry.first.map((step) => step.at), ...entry.then.map((step) => step.at)));
 
   const candidates =
     observation.step === SequenceStep.first
@@ -94,16 +93,15 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
   const { entry, value } = observation;
   noteEventTime(state, entry.at);
   const key = `${observation.rule}\n${observation.key}`;
-  const profile = (state.profiles[key] ??= {});
+  const profile = keyedEntry(state.profiles, key, (): Record<string, number> => ({}), limits.keysPerKind, latestValueAt);
   if (value !== undefined) {
     const earliest = profile[value];
     if (earliest === undefined || entry.at < earliest) {
       profile[value] = entry.at;
       capKeys(profile, limits.valuesPerProfile, (at) => at);
-      capKeys(state.profiles, limits.keysPerKind, (values) => Math.max(...Object.values(values)));
     }
   }
-  const steps = (state.sequences[key] ??= { first: [], then: [] });
+  const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   // A then-step is kept only while it is its value's earliest sighting: a known value can never become new again.
   const kept = observation.step === SequenceStep.first || (observation.step === SequenceStep.then && value !== undefined && profile[value] === entry.at);
   if (observation.step !== undefined && kept) {
@@ -114,7 +112,6 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
       if (own.length > limits.stepsPerSequence) own.splice(0, own.length - limits.stepsPerSequence);
     }
   }
-  capKeys(state.sequences, limits.keysPerKind, (list) => Math.max(0, ...list.first.map((step) => step.at), ...list.then.map((step) => step.at)));
   if (steps.first.length === 0) return { kind: 'none' };
 
   // The event that reported a first step's alert, observed again (a retried batch): the same alert, reported again.
@@ -142,4 +139,12 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
 function novelPairOf(profile: Record<string, number>, first: StepEntry, then: StepEntry & { value: string }): NovelPair {
   const earlier = Object.values(profile).filter((at) => at < then.at);
   return { first, then, observedSince: Math.min(then.at, ...earlier), knownValues: earlier.length };
+}
+
+/** A sequence key's newest step (for dropping the oldest keys). */
+function newestStepAt(steps: SequenceSteps): number {
+  let newest = 0;
+  for (const step of steps.first) newest = Math.max(newest, step.at);
+  for (const step of steps.then) newest = Math.max(newest, step.at);
+  return newest;
 }
