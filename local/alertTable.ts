@@ -1,5 +1,6 @@
 import { type Alert } from '../shared/alerts/alert';
-import { EntityType } from '../shared/detection/entities';
+import { type CorrelatedIncident } from '../shared/alerts/incident';
+import { type AlertEntity, EntityType } from '../shared/detection/entities';
 
 export interface TableColumn {
   header: string;
@@ -92,4 +93,41 @@ function actorOf(alert: Alert): string {
   const pod = alert.entities.find((e) => e.type === EntityType.pod)?.name;
   const host = alert.entities.find((e) => e.type === EntityType.host)?.name;
   return `${pod ?? (host === undefined ? '' : `node ${host}`)} ${process}`.trim();
+}
+
+const incidentColumns: readonly TableColumn[] = [
+  { header: 'time', maxWidth: 19 },
+  { header: 'severity', maxWidth: 13 },
+  { header: 'alerts', maxWidth: 7, align: 'right' },
+  { header: 'intents', maxWidth: 72 },
+  { header: 'sharedEntities', maxWidth: 120 },
+];
+
+/** The incidents as a table for a terminal (`argus scan --incidents --format table`): one row per incident. */
+export function formatIncidentTable(incidents: readonly CorrelatedIncident[], widthInColumns = DEFAULT_WIDTH_IN_COLUMNS): string {
+  if (incidents.length === 0) return 'no incidents\n';
+  const rows = incidents.map((incident) => [
+    incident.startTimeUtc.slice(0, 19).replace('T', ' '),
+    incident.severity,
+    String(incident.alertIds.length),
+    incident.intents.join(' > '),
+    incident.sharedEntities.map(sharedEntityText).join(', '),
+  ]);
+  return formatTable(incidentColumns, rows, { widthInColumns });
+}
+
+/** `account dana@contoso.com`, `pod default/debug`, `host aks-nodepool1-0`, `ip 203.0.113.24`: the entities correlation keeps. */
+function sharedEntityText(entity: AlertEntity): string {
+  switch (entity.type) {
+    case EntityType.account:
+      return `account ${entity.name ?? ''}`;
+    case EntityType.pod:
+      return `pod ${entity.namespace ?? ''}/${entity.name ?? ''}`;
+    case EntityType.host:
+      return `host ${entity.name ?? ''}`;
+    case EntityType.ip:
+      return `ip ${entity.address ?? ''}`;
+    default:
+      return `${entity.type} ${entity.name ?? entity.address ?? ''}`.trim();
+  }
 }

