@@ -1,5 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { SubscriptionRole } from '../shared/auth/roles';
+import { allRules } from '../shared/detection/rules';
+import { learningStatusOf } from '../shared/detection/stateful/learningStatus';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
@@ -39,6 +41,11 @@ export async function getPipelineHealth(request: HttpRequest, context: Invocatio
       scheduledSimulation: plan?.scheduledSimulation === true,
       ...(lastScheduled === undefined ? {} : { lastScheduledRun: runReport(lastScheduled) }),
       ...(latest === undefined ? {} : { latestRun: runReport(latest) }),
+      statefulDetection: learningStatusOf(allRules, {
+        enabledAtUtc: plan?.enabled === true ? plan.enabledAtUtc : undefined,
+        learningPeriodInMs: services.config.detection.learningPeriodInMs,
+        now: new Date(),
+      }),
     },
   };
 }

@@ -79,6 +79,14 @@ describe('runScheduledSimulations', () => {
     expect(await pipelineHealthOf(OPTED_IN)).toMatchObject({ status: 'unknown', scheduledSimulation: true, latestRun: { trigger: 'scheduled', status: 'running' } });
   });
 
+  it('when the plan was switched on moments ago, then the health says the first-seen rules are learning until the learning period ends', async () => {
+    const learning = (await pipelineHealthOf(OPTED_IN))['statefulDetection'] as Record<string, unknown>;
+    expect(learning).toMatchObject({ state: 'learning', learningPeriodInDays: 7 });
+    expect(Date.parse(String(learning['learningUntilUtc'])) - Date.parse(String(learning['learningStartedUtc']))).toBe(7 * 86_400_000);
+    expect(learning['firstSeenRules']).toEqual(expect.arrayContaining(['first-seen-image-in-kube-system', 'first-secret-access-by-identity']));
+    expect(learning['activeFromTheStart']).toEqual(expect.arrayContaining(['secret-get-burst', 'rbac-change-then-workload']));
+  });
+
   it('when its alerts arrived and the timer fires again, then the run is judged succeeded, the health is healthy and a new run starts', async () => {
     await ingestWhatWasSent('scheduled-1');
     const first = await latestSimulationRun(harness.database, OPTED_IN, SimulationTrigger.scheduled);
