@@ -112,17 +112,27 @@ export function firstPublicSourceIp(event: Pick<AuditEvent, 'sourceIPs'>): strin
  * Parsing an address is the costly part of matching every event's caller, and a cluster's callers are few: the
  * answers for recent address texts are remembered (bounded; the memory is forgotten whole when full).
  */
-const publicAddresses = new Map<string, string | null>();
+const parsedAddresses = new Map<string, { address: string; isPublic: boolean } | null>();
 const REMEMBERED_ADDRESSES = 4_096;
 
-function publicAddressOf(text: string): string | undefined {
-  const known = publicAddresses.get(text);
-  if (known !== undefined) return known ?? undefined;
+function rememberedAddress(text: string): { address: string; isPublic: boolean } | null {
+  const known = parsedAddresses.get(text);
+  if (known !== undefined) return known;
   const parsed = parseAddress(text);
-  const address = parsed !== undefined && isPublicAddress(parsed) ? formatAddress(parsed) : undefined;
-  if (publicAddresses.size >= REMEMBERED_ADDRESSES) publicAddresses.clear();
-  publicAddresses.set(text, address ?? null);
-  return address;
+  const answer = parsed === undefined ? null : { address: formatAddress(parsed), isPublic: isPublicAddress(parsed) };
+  if (parsedAddresses.size >= REMEMBERED_ADDRESSES) parsedAddresses.clear();
+  parsedAddresses.set(text, answer);
+  return answer;
+}
+
+function publicAddressOf(text: string): string | undefined {
+  const answer = rememberedAddress(text);
+  return answer?.isPublic === true ? answer.address : undefined;
+}
+
+/** The address as Argus writes and compares it (see formatAddress), or undefined when the text is not one. */
+export function normalizedAddressOf(text: string): string | undefined {
+  return rememberedAddress(text)?.address;
 }
 
 /** A range as the matcher keys it: the address bits above the prefix, as a string. */

@@ -5,6 +5,9 @@ import { type DetectionContext } from '../detection/detectionContext';
 import { type DetectionRecord } from '../detection/detectionRecord';
 import { evaluateRules } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
+import { applyStatefulRules } from '../detection/stateful/applyStatefulRules';
+import { type ClusterDetectionState, emptyDetectionState } from '../detection/stateful/detectionState';
+import { type RuleTimeline } from '../detection/stateful/statefulLogic';
 import { alertIdentityOf, SAMPLE_ALERT_PREFIX } from '../alerts/aggregateFindings';
 import { packDiagnosticRecords } from '../messaging/packDiagnosticRecords';
 import { packNodeEvents } from '../messaging/packNodeEvents';
@@ -12,6 +15,7 @@ import { CLUSTER_RESOURCE_ID_KEY } from '../node/nodeClusterIdentity';
 import { decodeNodeInput } from '../node/decodeNodeInput';
 import { normalizeNodeEvent } from '../node/normalizeNodeEvent';
 import { simulatedClusterOf } from './simulatedCluster';
+import { simulatedStatefulCandidates } from './simulatedStatefulCandidates';
 import {
   NODE_SIMULATION_ID_FIELD,
   NODE_SIMULATION_SIGNATURE_FIELD,
@@ -29,7 +33,15 @@ import {
  * NDJSON for the node-events hub), plus the alerts the pipeline must raise from them. The prediction decodes
  * the packed messages and runs the rules exactly as ingestion will, so it sees what ingestion sees. Pure: the
  * time and the signing key are parameters.
+ *
+ * Stateful rules (bursts, sequences) have no alerting single event: their first alerting timeline is sent instead, its
+ * events re-timed to end TIMELINE_LEAD_IN_MS before `now` with their spacing kept, and the prediction runs the
+ * stateful pass over them as ingestion will (keyed to the run: see simulatedStatefulCandidates). First-seen rules need
+ * a learning period and cannot be proven by one run: they are listed as not simulated.
  */
+
+/** How long before `now` a stateful rule's timeline ends (its events are in the past, as a cluster's would be). */
+export const TIMELINE_LEAD_IN_MS = 5_000;
 
 export interface SimulationRequest {
   subscriptionId: string;
@@ -37,8 +49,13 @@ export interface SimulationRequest {
   simulationId: string;
   /** The alert types to simulate; default every alert type with an alerting example. Case-sensitive. */
   alertTypes?: readonly string[];
-  /** The events' time: the first event is at `now`, each next one a microsecond later. */
+  /**
+   * The events' time: the first example event is at `now`, each next one a microsecond later; stateful rules'
+   * timelines end TIMELINE_LEAD_IN_MS before it.
+   */
   now: Date;
+  /** When the subscription's plan was switched on: a timeline that would start before it is not simulated (ingestion would gate its first events). */
+  coveredSince?: Date;
   rules: readonly Rule[];
   detectionContext: DetectionContext;
   /** The pipeline's aggregation window: the expected alert ids depend on it. */
@@ -54,6 +71,15 @@ export interface ExpectedAlert {
   alertDisplayName: string;
   /** How many findings fold into the alert. */
   occurrences: number;
+  /** The alert's aggregation window (a stateful rule's alert may fall in the window before `now`'s); absent in runs stored before it was kept. */
+  windowStartUtc?: string;
+}
+
+/** A rule of the requested alert types that the build could not simulate, and why. */
+export interface NotSimulatedRule {
+  ruleId: string;
+  alertType: string;
+  reason: string;
 }
 
 export interface SimulationPlan {
@@ -65,13 +91,15 @@ export interface SimulationPlan {
   eventCount: number;
   /** Sorted by alert type, then alert id. */
   expected: ExpectedAlert[];
+  /** Requested rules the run cannot prove (first-seen rules; timelines that would start before the plan), sorted by rule id. */
+  notSimulated: NotSimulatedRule[];
 }
 
 export type SimulationBuild = { kind: 'built'; plan: SimulationPlan } | { kind: 'unknown-alert-types'; alertTypes: string[] };
 
-/** The alert types a simulation can raise: those of rules with at least one alerting example, sorted. */
+/** The alert types a simulation can raise: those of rules with at least one alerting example or a timeline a run can replay, sorted. */
 export function simulatedAlertTypes(rules: readonly Rule[]): string[] {
-  const types = new Set(rules.filter((rule) => alertingExamplesOf(rule).length > 0).map((rule) => rule.alertType));
+  const types = new Set(rules.filter((rule) => alertingExamplesOf(rule).length > 0 || simulatedTimelineOf(rule).kind === 'timeline').map((rule) => rule.alertType));
   return [...types].sort(compareText);
 }
 
@@ -87,12 +115,35 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
   const nodeEvents: Record<string, unknown>[] = [];
   // One clock for both signals: every event has its own time, in the order of the rules.
   let offset = 0;
+  const nowInMicros = request.now.getTime() * 1000;
+  const timelines: { rule: Rule; timeline: RuleTimeline; index: number }[] = [];
+  const notSimulated: NotSimulatedRule[] = [];
   for (const rule of request.rules) {
     if (!requested.has(rule.alertType)) continue;
     alertingExamplesOf(rule).forEach((example, index) => {
-      const stamp: EventStamp = { request, cluster, eventUuid: simulatedEventUuid(request.simulationId, rule.id, index), offset: offset++ };
+      const stamp: EventStamp = { request, cluster, eventUuid: simulatedEventUuid(request.simulationId, rule.id, index), atInMicros: nowInMicros + offset++ };
       if (rule.source === 'node') nodeEvents.push(simulatedNodeEvent(example, stamp));
       else auditEvents.push(simulatedAuditEvent(example, stamp));
+    });
+    const selected = simulatedTimelineOf(rule);
+    if (selected.kind === 'timeline') timelines.push({ rule, ...selected });
+    else if (selected.kind === 'not-simulated') notSimulated.push({ ruleId: rule.id, alertType: rule.alertType, reason: selected.reason });
+  }
+  // The timelines after the examples, each ending a little before now: every run replays them at its own time.
+  const endInMicros = nowInMicros - TIMELINE_LEAD_IN_MS * 1000;
+  for (const { rule, timeline, index } of timelines) {
+    const times = timeline.events.map((event) => originalTimeInMicros(rule, event));
+    const lastInMicros = Math.max(...times);
+    const startInMicros = endInMicros - (lastInMicros - Math.min(...times));
+    if (request.coveredSince !== undefined && startInMicros < request.coveredSince.getTime() * 1000) {
+      notSimulated.push({ ruleId: rule.id, alertType: rule.alertType, reason: `its timeline "${timeline.name}" would start before the plan was switched on` });
+      continue;
+    }
+    timeline.events.forEach((event, position) => {
+      const eventUuid = simulatedEventUuid(request.simulationId, rule.id, `timeline ${index} event ${position}`);
+      const stamp: EventStamp = { request, cluster, eventUuid, atInMicros: endInMicros - (lastInMicros - (times[position] as number)) };
+      if (rule.source === 'node') nodeEvents.push(simulatedNodeEvent(event, stamp));
+      else auditEvents.push(simulatedAuditEvent(event, stamp));
     });
   }
 
@@ -107,6 +158,7 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
       nodeMessages: packedNode.messages,
       eventCount: packed.accepted + packedNode.accepted,
       expected: expectedAlertsOf(records, request),
+      notSimulated: notSimulated.sort((a, b) => compareText(a.ruleId, b.ruleId)),
     },
   };
 }
@@ -117,13 +169,13 @@ interface EventStamp {
   cluster: ClusterIdentity;
   /** A UUID unique to the simulation, rule and example: the audit id, or a Falco alert's `uuid`. */
   eventUuid: string;
-  /** Microseconds after `now`. */
-  offset: number;
+  /** The event's time, in microseconds since the epoch. */
+  atInMicros: number;
 }
 
 /** An audit example with its own audit id and time, the simulation's annotations beside its own. */
-function simulatedAuditEvent(example: Record<string, unknown>, { request, cluster, eventUuid, offset }: EventStamp): Record<string, unknown> {
-  const time = timeAfter(request.now, offset, 6);
+function simulatedAuditEvent(example: Record<string, unknown>, { request, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
+  const time = timeOf(atInMicros, 6);
   const signature = signSimulatedEvent(request.signingKey, {
     simulationId: request.simulationId,
     eventId: eventUuid,
@@ -149,12 +201,12 @@ function simulatedAuditEvent(example: Record<string, unknown>, { request, cluste
  * with its own `uuid` too), with the simulation's id and signature at the top level. The signed id, time and
  * content are read from the stamped event normalized as ingestion will, so both sides see the same thing.
  */
-function simulatedNodeEvent(example: Record<string, unknown>, { request, cluster, eventUuid, offset }: EventStamp): Record<string, unknown> {
+function simulatedNodeEvent(example: Record<string, unknown>, { request, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
   const stamped: Record<string, unknown> = {
     ...example,
     ...(isFalcoAlert(example) ? { uuid: eventUuid } : {}),
     [CLUSTER_RESOURCE_ID_KEY]: cluster.resourceId,
-    time: timeAfter(request.now, offset, 9),
+    time: timeOf(atInMicros, 9),
   };
   const normalized = normalizeNodeEvent(stamped);
   if (!normalized.ok) throw new Error(`buildSimulation: a node example would not be ingested (${normalized.reason}: ${normalized.detail}).`);
@@ -181,6 +233,41 @@ function isFalcoAlert(event: Record<string, unknown>): boolean {
  */
 function alertingExamplesOf(rule: Rule): Record<string, unknown>[] {
   return rule.examples.filter((example) => example.expect === 'alert' && example.lists === undefined).map((example) => example.event);
+}
+
+/**
+ * The timeline a run replays for a stateful rule: its first alerting one, if it needs no learning period (a burst, a
+ * sequence); a first-seen rule's needs one, which no run can wait for. Rules without timelines are not stateful.
+ */
+function simulatedTimelineOf(rule: Rule): { kind: 'timeline'; timeline: RuleTimeline; index: number } | { kind: 'not-simulated'; reason: string } | { kind: 'none' } {
+  if (rule.stateful === undefined) return { kind: 'none' };
+  const timelines = rule.timelines ?? [];
+  const index = timelines.findIndex((timeline) => timeline.expect === 'alert');
+  const timeline = timelines[index];
+  if (timeline === undefined) return { kind: 'not-simulated', reason: 'it has no alerting timeline' };
+  if ((timeline.learningPeriodInMs ?? 0) > 0) return { kind: 'not-simulated', reason: 'a first-seen rule needs a learning period, which one run cannot prove' };
+  return { kind: 'timeline', timeline, index };
+}
+
+/** A timeline event's own time in microseconds, as ingestion will read it (the audit event's received time, the node event's normalized time). */
+function originalTimeInMicros(rule: Rule, event: Record<string, unknown>): number {
+  let time: unknown = event['requestReceivedTimestamp'];
+  if (rule.source === 'node') {
+    const normalized = normalizeNodeEvent(event);
+    if (!normalized.ok) throw new Error(`buildSimulation: a timeline event of ${rule.id} would not be ingested (${normalized.reason}: ${normalized.detail}).`);
+    time = normalized.event.time;
+  }
+  const micros = typeof time === 'string' ? microsOf(time) : NaN;
+  if (Number.isNaN(micros)) throw new Error(`buildSimulation: a timeline event of ${rule.id} has no time.`);
+  return micros;
+}
+
+/** RFC 3339 to microseconds since the epoch, keeping the fraction's first six digits. */
+function microsOf(time: string): number {
+  const match = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  if (match === null) return NaN;
+  const seconds = Date.parse(`${match[1] ?? ''}${match[3] ?? ''}`);
+  return seconds * 1000 + Number((match[2] ?? '').slice(0, 6).padEnd(6, '0'));
 }
 
 /** What ingestion will decode from the audit messages; a record it would skip is a defect of the examples or of the build. */
@@ -211,17 +298,28 @@ function failOnSkipped(skipped: readonly { reason: string; detail: string }[]): 
 }
 
 function expectedAlertsOf(records: readonly DetectionRecord[], request: SimulationRequest): ExpectedAlert[] {
-  const { findings } = evaluateRules(records, { rules: request.rules, context: request.detectionContext });
+  const evaluation = evaluateRules(records, { rules: request.rules, context: request.detectionContext });
+  // The stateful pass as ingestion runs it over the run's events: from empty state, keyed to the run.
+  const states = new Map<string, ClusterDetectionState>();
+  const stateful = applyStatefulRules(simulatedStatefulCandidates(evaluation.candidates, () => true), {
+    stateOf: (cluster, rule) => {
+      const key = `${cluster}\n${rule}`;
+      const state = states.get(key) ?? emptyDetectionState();
+      states.set(key, state);
+      return state;
+    },
+    learningPeriodInMs: 0,
+  });
   const alerts = new Map<string, ExpectedAlert>();
-  for (const finding of findings) {
-    const alertId = alertIdentityOf(finding, request.aggregationWindowInMs).id;
+  for (const finding of [...evaluation.findings, ...stateful.findings]) {
+    const { id: alertId, windowStartUtc } = alertIdentityOf(finding, request.aggregationWindowInMs);
     const alert = alerts.get(alertId);
     if (alert !== undefined) {
       alert.occurrences++;
       continue;
     }
     // The finding's type and name: a rule may raise another type for a particular event (alertTypeFor).
-    alerts.set(alertId, { alertId, alertType: finding.alertType, ruleId: finding.rule.id, alertDisplayName: `${SAMPLE_ALERT_PREFIX}${finding.displayName}`, occurrences: 1 });
+    alerts.set(alertId, { alertId, alertType: finding.alertType, ruleId: finding.rule.id, alertDisplayName: `${SAMPLE_ALERT_PREFIX}${finding.displayName}`, occurrences: 1, windowStartUtc });
   }
   return [...alerts.values()].sort((a, b) => compareText(a.alertType, b.alertType) || compareText(a.alertId, b.alertId));
 }
@@ -237,18 +335,17 @@ function annotationsOf(event: Record<string, unknown>): Record<string, string> {
  * A UUID-shaped id (version 8: name-based, custom) from the simulation, the rule and the example, so that
  * re-building a simulation gives the same ids and two simulations never share one.
  */
-function simulatedEventUuid(simulationId: string, ruleId: string, exampleIndex: number): string {
+function simulatedEventUuid(simulationId: string, ruleId: string, exampleIndex: number | string): string {
   const hex = createHash('sha256').update(JSON.stringify(['argus-simulation-audit-id', simulationId, ruleId, exampleIndex]), 'utf8').digest('hex');
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
- * RFC 3339 in UTC, `now` plus `offset` microseconds, with the fraction as the source writes it: microseconds
+ * RFC 3339 in UTC of a time in microseconds, with the fraction as the source writes it: microseconds
  * (6 digits) as the API server does, nanoseconds (9 digits) as Tetragon and Falco do.
  */
-function timeAfter(now: Date, offset: number, fractionDigits: 6 | 9): string {
-  const micros = now.getTime() * 1000 + offset;
+function timeOf(micros: number, fractionDigits: 6 | 9): string {
   const seconds = Math.floor(micros / 1_000_000);
   const fraction = String(micros - seconds * 1_000_000).padStart(6, '0').padEnd(fractionDigits, '0');
   return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;

@@ -6,7 +6,7 @@ import { type EventPublisher } from '../messaging/eventPublisher';
 import { listClusterAlertStates } from '../store/alertStore';
 import { getPlan } from '../store/planStore';
 import { createSimulationRun, latestSimulationRun, saveSimulationRun } from '../store/simulationStore';
-import { buildSimulation } from './buildSimulation';
+import { buildSimulation, type ExpectedAlert } from './buildSimulation';
 import { simulatedClusterOf } from './simulatedCluster';
 import { judgeSimulationRun, type SimulationRun, SimulationStatus, type SimulationTrigger } from './simulationRun';
 
@@ -72,6 +72,7 @@ export async function startSimulation(dependencies: SimulationDependencies, requ
     simulationId: id,
     ...(request.alertTypes === undefined ? {} : { alertTypes: request.alertTypes }),
     now: startedAt,
+    ...(plan.enabledAtUtc === undefined ? {} : { coveredSince: new Date(plan.enabledAtUtc) }),
     rules: dependencies.rules,
     detectionContext: dependencies.detectionContext,
     aggregationWindowInMs: dependencies.aggregationWindowInMs,
@@ -82,10 +83,9 @@ export async function startSimulation(dependencies: SimulationDependencies, requ
 
   // The counts before: an alert of an earlier run in the same aggregation window already exists, and
   // it has arrived for this run only once its count grew by this run's occurrences.
+  const since = earliestWindowOf(startedAt, simulation.expected, dependencies.aggregationWindowInMs);
   const baseline = new Map(
-    (await listClusterAlertStates(database, subscriptionId, simulatedClusterOf(subscriptionId).resourceId, windowStartOf(startedAt, dependencies.aggregationWindowInMs))).map(
-      (alert) => [alert.id, alert.count],
-    ),
+    (await listClusterAlertStates(database, subscriptionId, simulatedClusterOf(subscriptionId).resourceId, since)).map((alert) => [alert.id, alert.count]),
   );
   // The alert types of the rules asked for, as their findings name them (a rule may raise several types);
   // other rules that also fire on the sent events are expected too, but not what the run was asked for.
@@ -137,7 +137,7 @@ export async function judgeStoredRun(dependencies: Pick<SimulationDependencies, 
     dependencies.database,
     run.subscriptionId,
     simulatedClusterOf(run.subscriptionId).resourceId,
-    windowStartOf(new Date(run.requestedAtUtc), dependencies.aggregationWindowInMs),
+    earliestWindowOf(new Date(run.requestedAtUtc), run.expected, dependencies.aggregationWindowInMs),
   );
   const judged = judgeSimulationRun(run, observed, dependencies.now());
   if (judged !== run) await saveSimulationRun(dependencies.database, judged, stored.etag);
@@ -146,4 +146,9 @@ export async function judgeStoredRun(dependencies: Pick<SimulationDependencies, 
 
 function windowStartOf(time: Date, windowInMs: number): string {
   return new Date(Math.floor(time.getTime() / windowInMs) * windowInMs).toISOString();
+}
+
+/** The earliest aggregation window of a run's alerts: the request's, or an earlier one a stateful rule's timeline fell in. */
+function earliestWindowOf(requestedAt: Date, expected: readonly ExpectedAlert[], windowInMs: number): string {
+  return expected.reduce((earliest, alert) => (alert.windowStartUtc !== undefined && alert.windowStartUtc < earliest ? alert.windowStartUtc : earliest), windowStartOf(requestedAt, windowInMs));
 }

@@ -1,6 +1,6 @@
 import { type AuditEvent, AuditStage } from '../../../kubernetes/auditEvent';
 import { asString, asStringArray, getPath } from '../../../kubernetes/jsonValues';
-import { firstPublicSourceIp, formatAddress, parseAddress } from '../../../intel/threatIntelMatch';
+import { firstPublicSourceIp, normalizedAddressOf } from '../../../intel/threatIntelMatch';
 import { type DetectionContext } from '../../detectionContext';
 import { type AlertEntity, EntityType } from '../../entities';
 import { auditEvent, tokenRequestEvent } from '../../exampleEvents';
@@ -70,8 +70,7 @@ function addressOf(event: AuditEvent): string | undefined {
   if (identityOf(event) !== event.user.username) return undefined;
   const first = event.sourceIPs[0];
   if (first === undefined) return undefined;
-  const parsed = parseAddress(first);
-  return firstPublicSourceIp(event) ?? (parsed === undefined ? first : formatAddress(parsed));
+  return firstPublicSourceIp(event) ?? normalizedAddressOf(first) ?? first;
 }
 
 /** The TokenRequest spec as the client sent it (the response carries the token itself: never read). */
