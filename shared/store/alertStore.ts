@@ -2,6 +2,7 @@ import { BEFORE_FIRST_CHANGE, type ChangePageRequest, type ChangePosition } from
 import type { Database, SqlParameter } from '@azure/cosmos';
 import { type Alert, AlertStatus } from '../alerts/alert';
 import { type Severity } from '../detection/rule';
+import { queryChangePage } from './queryChangePage';
 
 /**
  * The alerts container: the only code that reads or writes it. Documents have exactly the `Alert` shape
@@ -174,32 +175,8 @@ export interface AlertChangePage {
  * stamped earlier than a page was read but committed after it would otherwise land behind the cursor.
  */
 export async function queryAlertChanges(database: Database, subscriptionId: string, page: AlertChangePageRequest): Promise<AlertChangePage> {
-  const { resources } = await database
-    .container(CONTAINER)
-    .items.query<Alert>(
-      {
-        query:
-          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.lastModifiedUtc <= @settledThroughUtc ' +
-          'AND (c.lastModifiedUtc > @afterModified OR (c.lastModifiedUtc = @afterModified AND c.id > @afterId)) ' +
-          'ORDER BY c.lastModifiedUtc ASC, c.id ASC',
-        parameters: [
-          { name: '@limit', value: page.top + 1 },
-          { name: '@subscriptionId', value: subscriptionId },
-          { name: '@settledThroughUtc', value: page.settledThroughUtc },
-          { name: '@afterModified', value: page.after.lastModifiedUtc },
-          { name: '@afterId', value: page.after.id },
-        ],
-      },
-      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
-    )
-    .fetchAll();
-  const alerts = resources.slice(0, page.top).map((document) => stored(document).alert);
-  const last = alerts.at(-1);
-  return {
-    alerts,
-    next: last === undefined ? page.after : { lastModifiedUtc: last.lastModifiedUtc, id: last.id },
-    hasMore: resources.length > page.top,
-  };
+  const { items, next, hasMore } = await queryChangePage(database.container(CONTAINER), subscriptionId, page, 'lastModifiedUtc', (document: Alert) => stored(document).alert, (alert) => alert.lastModifiedUtc);
+  return { alerts: items, next, hasMore };
 }
 
 export type AlertReplacement = { kind: 'replaced'; stored: StoredAlert } | { kind: 'precondition-failed' } | { kind: 'not-found' };

@@ -4,6 +4,7 @@ import { type Assessment } from '../posture/evaluateClusterChecks';
 import { type ChangePageRequest, type ChangePosition } from './changePosition';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import { withoutSystemProperties } from './systemProperties';
+import { queryChangePage } from './queryChangePage';
 
 /**
  * The assessments container: one document per check and cluster (`Assessment`, id deterministic from subscription,
@@ -85,32 +86,8 @@ export interface AssessmentChangePage {
  * each at its current version; only changes stamped at or before `settledThroughUtc`.
  */
 export async function queryAssessmentChanges(database: Database, subscriptionId: string, page: ChangePageRequest): Promise<AssessmentChangePage> {
-  const { resources } = await database
-    .container(CONTAINER)
-    .items.query<Assessment>(
-      {
-        query:
-          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.exportedChangeUtc <= @settledThroughUtc ' +
-          'AND (c.exportedChangeUtc > @afterModified OR (c.exportedChangeUtc = @afterModified AND c.id > @afterId)) ' +
-          'ORDER BY c.exportedChangeUtc ASC, c.id ASC',
-        parameters: [
-          { name: '@limit', value: page.top + 1 },
-          { name: '@subscriptionId', value: subscriptionId },
-          { name: '@settledThroughUtc', value: page.settledThroughUtc },
-          { name: '@afterModified', value: page.after.lastModifiedUtc },
-          { name: '@afterId', value: page.after.id },
-        ],
-      },
-      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
-    )
-    .fetchAll();
-  const assessments = resources.slice(0, page.top).map(withoutSystemProperties);
-  const last = assessments.at(-1);
-  return {
-    assessments,
-    next: last === undefined ? page.after : { lastModifiedUtc: last.exportedChangeUtc, id: last.id },
-    hasMore: resources.length > page.top,
-  };
+  const { items, next, hasMore } = await queryChangePage(database.container(CONTAINER), subscriptionId, page, 'exportedChangeUtc', (document: Assessment) => withoutSystemProperties(document), (assessment) => assessment.exportedChangeUtc);
+  return { assessments: items, next, hasMore };
 }
 
 /** Writes assessments (each of them changed: the refresh writes nothing else). */

@@ -3,6 +3,7 @@ import { type AlertStatus } from '../alerts/alert';
 import { type Incident, IncidentCorrelationState } from '../alerts/incident';
 import { type ChangePageRequest, type ChangePosition } from './changePosition';
 import { etagOf, withoutSystemProperties } from './systemProperties';
+import { queryChangePage } from './queryChangePage';
 
 /**
  * The incidents container: the only code that reads or writes it. Documents have exactly the `Incident`
@@ -171,32 +172,8 @@ export interface IncidentChangePage {
  * merge or dissolution is a change). One more than asked is read to tell whether more follow.
  */
 export async function queryIncidentChanges(database: Database, subscriptionId: string, page: ChangePageRequest): Promise<IncidentChangePage> {
-  const { resources } = await database
-    .container(CONTAINER)
-    .items.query<Incident>(
-      {
-        query:
-          'SELECT TOP @limit * FROM c WHERE c.subscriptionId = @subscriptionId AND c.exportedChangeUtc <= @settledThroughUtc ' +
-          'AND (c.exportedChangeUtc > @afterModified OR (c.exportedChangeUtc = @afterModified AND c.id > @afterId)) ' +
-          'ORDER BY c.exportedChangeUtc ASC, c.id ASC',
-        parameters: [
-          { name: '@limit', value: page.top + 1 },
-          { name: '@subscriptionId', value: subscriptionId },
-          { name: '@settledThroughUtc', value: page.settledThroughUtc },
-          { name: '@afterModified', value: page.after.lastModifiedUtc },
-          { name: '@afterId', value: page.after.id },
-        ],
-      },
-      { partitionKey: subscriptionId, maxItemCount: page.top + 1 },
-    )
-    .fetchAll();
-  const incidents = resources.slice(0, page.top).map((document) => stored(document).incident);
-  const last = incidents.at(-1);
-  return {
-    incidents,
-    next: last === undefined ? page.after : { lastModifiedUtc: last.exportedChangeUtc, id: last.id },
-    hasMore: resources.length > page.top,
-  };
+  const { items, next, hasMore } = await queryChangePage(database.container(CONTAINER), subscriptionId, page, 'exportedChangeUtc', (document: Incident) => stored(document).incident, (incident) => incident.exportedChangeUtc);
+  return { incidents: items, next, hasMore };
 }
 
 function stored(document: Incident): StoredIncident {
