@@ -10,6 +10,7 @@ import { publishAlertChanges } from '../messaging/alertChangedEvents';
 import { inventoryChangeOf } from '../posture/workloadInventory';
 import { type EventPublisher } from '../messaging/eventPublisher';
 import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
+import { simulatedStatefulCandidates } from '../simulation/simulatedStatefulCandidates';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
 import { applyStatefulRulesStored, type DetectionStateCache } from '../store/detectionStateStore';
@@ -154,8 +155,10 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
   });
   // The stateful rules' second pass, only for batches with events they watch: their state is written before the
   // alerts, and a retried batch judges its events alike again (see applyStatefulRulesStored).
-  // The service's simulation sends single sample events (stateful rules have none yet): they feed no state.
-  const candidates = simulated.size === 0 ? evaluation.candidates : evaluation.candidates.filter((candidate) => !simulated.has(candidate.record));
+  // The service's simulation replays the burst and sequence rules' timelines: its events feed the state of the
+  // simulated cluster (its own documents, never a real cluster's), keyed to their run so that each run is judged
+  // afresh; first-seen rules are not fed (see simulatedStatefulCandidates). They are not metered all the same.
+  const candidates = simulated.size === 0 ? evaluation.candidates : simulatedStatefulCandidates(evaluation.candidates, (record) => simulated.has(record));
   const stateful =
     candidates.length === 0
       ? undefined

@@ -15,7 +15,7 @@ import { CLUSTER_RESOURCE_ID_KEY } from '../node/nodeClusterIdentity';
 import { decodeNodeInput } from '../node/decodeNodeInput';
 import { normalizeNodeEvent } from '../node/normalizeNodeEvent';
 import { simulatedClusterOf } from './simulatedCluster';
-import { simulatedStatefulCandidates } from './simulatedStatefulCandidates';
+import { simulatedStatefulCandidates, timelineSimulationId } from './simulatedStatefulCandidates';
 import {
   NODE_SIMULATION_ID_FIELD,
   NODE_SIMULATION_SIGNATURE_FIELD,
@@ -36,7 +36,7 @@ import {
  *
  * Stateful rules (bursts, sequences) have no alerting single event: their first alerting timeline is sent instead, its
  * events re-timed to end TIMELINE_LEAD_IN_MS before `now` with their spacing kept, and the prediction runs the
- * stateful pass over them as ingestion will (keyed to the run: see simulatedStatefulCandidates). First-seen rules need
+ * stateful pass over them as ingestion will (only a timeline's own events feed its rule, keyed to the run: see simulatedStatefulCandidates). First-seen rules need
  * a learning period and cannot be proven by one run: they are listed as not simulated.
  */
 
@@ -119,15 +119,16 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
   const timelines: { rule: Rule; timeline: RuleTimeline; index: number }[] = [];
   const notSimulated: NotSimulatedRule[] = [];
   for (const rule of request.rules) {
+    const selected = simulatedTimelineOf(rule);
+    // A rule no run can prove is listed when the whole library was asked for (asked for by type, it is unknown).
+    if (selected.kind === 'not-simulated' && request.alertTypes === undefined) notSimulated.push({ ruleId: rule.id, alertType: rule.alertType, reason: selected.reason });
     if (!requested.has(rule.alertType)) continue;
     alertingExamplesOf(rule).forEach((example, index) => {
-      const stamp: EventStamp = { request, cluster, eventUuid: simulatedEventUuid(request.simulationId, rule.id, index), atInMicros: nowInMicros + offset++ };
+      const stamp: EventStamp = { request, simulationId: request.simulationId, cluster, eventUuid: simulatedEventUuid(request.simulationId, rule.id, index), atInMicros: nowInMicros + offset++ };
       if (rule.source === 'node') nodeEvents.push(simulatedNodeEvent(example, stamp));
       else auditEvents.push(simulatedAuditEvent(example, stamp));
     });
-    const selected = simulatedTimelineOf(rule);
     if (selected.kind === 'timeline') timelines.push({ rule, ...selected });
-    else if (selected.kind === 'not-simulated') notSimulated.push({ ruleId: rule.id, alertType: rule.alertType, reason: selected.reason });
   }
   // The timelines after the examples, each ending a little before now: every run replays them at its own time.
   const endInMicros = nowInMicros - TIMELINE_LEAD_IN_MS * 1000;
@@ -141,7 +142,7 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
     }
     timeline.events.forEach((event, position) => {
       const eventUuid = simulatedEventUuid(request.simulationId, rule.id, `timeline ${index} event ${position}`);
-      const stamp: EventStamp = { request, cluster, eventUuid, atInMicros: endInMicros - (lastInMicros - (times[position] as number)) };
+      const stamp: EventStamp = { request, simulationId: timelineSimulationId(request.simulationId, rule.id), cluster, eventUuid, atInMicros: endInMicros - (lastInMicros - (times[position] as number)) };
       if (rule.source === 'node') nodeEvents.push(simulatedNodeEvent(event, stamp));
       else auditEvents.push(simulatedAuditEvent(event, stamp));
     });
@@ -166,6 +167,8 @@ export function buildSimulation(request: SimulationRequest): SimulationBuild {
 /** What makes one simulated event its own: the simulation, the example's own id, its place on the clock. */
 interface EventStamp {
   request: SimulationRequest;
+  /** The simulation id the event is signed with: the run's, or for a stateful rule's timeline the run's and the rule's. */
+  simulationId: string;
   cluster: ClusterIdentity;
   /** A UUID unique to the simulation, rule and example: the audit id, or a Falco alert's `uuid`. */
   eventUuid: string;
@@ -174,10 +177,10 @@ interface EventStamp {
 }
 
 /** An audit example with its own audit id and time, the simulation's annotations beside its own. */
-function simulatedAuditEvent(example: Record<string, unknown>, { request, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
+function simulatedAuditEvent(example: Record<string, unknown>, { request, simulationId, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
   const time = timeOf(atInMicros, 6);
   const signature = signSimulatedEvent(request.signingKey, {
-    simulationId: request.simulationId,
+    simulationId,
     eventId: eventUuid,
     clusterResourceId: cluster.resourceId,
     time,
@@ -190,7 +193,7 @@ function simulatedAuditEvent(example: Record<string, unknown>, { request, cluste
     stageTimestamp: time,
     annotations: {
       ...annotationsOf(example),
-      [SIMULATION_ID_ANNOTATION]: request.simulationId,
+      [SIMULATION_ID_ANNOTATION]: simulationId,
       [SIMULATION_SIGNATURE_ANNOTATION]: signature,
     },
   };
@@ -201,7 +204,7 @@ function simulatedAuditEvent(example: Record<string, unknown>, { request, cluste
  * with its own `uuid` too), with the simulation's id and signature at the top level. The signed id, time and
  * content are read from the stamped event normalized as ingestion will, so both sides see the same thing.
  */
-function simulatedNodeEvent(example: Record<string, unknown>, { request, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
+function simulatedNodeEvent(example: Record<string, unknown>, { request, simulationId, cluster, eventUuid, atInMicros }: EventStamp): Record<string, unknown> {
   const stamped: Record<string, unknown> = {
     ...example,
     ...(isFalcoAlert(example) ? { uuid: eventUuid } : {}),
@@ -212,13 +215,13 @@ function simulatedNodeEvent(example: Record<string, unknown>, { request, cluster
   if (!normalized.ok) throw new Error(`buildSimulation: a node example would not be ingested (${normalized.reason}: ${normalized.detail}).`);
   const { event } = normalized;
   const signature = signSimulatedEvent(request.signingKey, {
-    simulationId: request.simulationId,
+    simulationId,
     eventId: event.id,
     clusterResourceId: cluster.resourceId,
     time: event.time,
     content: simulatedNodeContentOf(event),
   });
-  return { ...stamped, [NODE_SIMULATION_ID_FIELD]: request.simulationId, [NODE_SIMULATION_SIGNATURE_FIELD]: signature };
+  return { ...stamped, [NODE_SIMULATION_ID_FIELD]: simulationId, [NODE_SIMULATION_SIGNATURE_FIELD]: signature };
 }
 
 /** falcosidekick's alert names its Falco rule at the top level; a Tetragon `GetEventsResponse` never has one. */
@@ -299,7 +302,7 @@ function failOnSkipped(skipped: readonly { reason: string; detail: string }[]): 
 
 function expectedAlertsOf(records: readonly DetectionRecord[], request: SimulationRequest): ExpectedAlert[] {
   const evaluation = evaluateRules(records, { rules: request.rules, context: request.detectionContext });
-  // The stateful pass as ingestion runs it over the run's events: from empty state, keyed to the run.
+  // The stateful pass as ingestion runs it over the run's events: from empty state, each timeline feeding its own rule, keyed to the run.
   const states = new Map<string, ClusterDetectionState>();
   const stateful = applyStatefulRules(simulatedStatefulCandidates(evaluation.candidates, () => true), {
     stateOf: (cluster, rule) => {

@@ -676,7 +676,7 @@ describe('docs/openapi.yaml', () => {
     it('when a simulation run is filled in and judged, then SimulationRun describes its view exactly', () => {
       const arrival: Required<ExpectedArrival> = {
         alertId: 'b'.repeat(32), alertType: 'K8S_PrivilegedContainer', ruleId: 'privileged-container', alertDisplayName: 'Privileged container detected',
-        occurrences: 1, baselineCount: 0, arrivedAtUtc: time, latencyInMs: 1200,
+        occurrences: 1, baselineCount: 0, arrivedAtUtc: time, latencyInMs: 1200, windowStartUtc: '2026-11-02T10:00:00.000Z',
       };
       const run: Required<SimulationRun> = {
         id: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', subscriptionId, trigger: 'onDemand', requestedBy: by, requestedAtUtc: time, alertTypes: ['K8S_PrivilegedContainer'],

@@ -8,7 +8,7 @@ import { allRules, auditRules } from '../../../shared/detection/rules';
 import { aggregateFindings } from '../../../shared/alerts/aggregateFindings';
 import { decodeNodeInput } from '../../../shared/node/decodeNodeInput';
 import { type NodeRecord } from '../../../shared/node/nodeEvent';
-import { buildSimulation, type SimulationPlan, type SimulationRequest, simulatedAlertTypes } from '../../../shared/simulation/buildSimulation';
+import { buildSimulation, type SimulationPlan, type SimulationRequest, simulatedAlertTypes, TIMELINE_LEAD_IN_MS } from '../../../shared/simulation/buildSimulation';
 import { isReservedSimulationCluster, simulatedClusterOf } from '../../../shared/simulation/simulatedCluster';
 import { SIMULATION_ID_ANNOTATION, verifySimulatedRecord } from '../../../shared/simulation/simulationSignature';
 import { webShell, withNodeRule } from './simulationTestRules';
@@ -38,7 +38,12 @@ function planOf(overrides: Partial<SimulationRequest> = {}): SimulationPlan {
   return build.plan;
 }
 
+/** The example events of a plan (at or after now); its stateful rules' timelines end before now. */
 function decoded(plan: SimulationPlan): AuditRecord[] {
+  return decodedAll(plan).filter((record) => Date.parse(record.event.requestReceivedTimestamp) >= NOW.getTime());
+}
+
+function decodedAll(plan: SimulationPlan): AuditRecord[] {
   return plan.auditMessages.flatMap((message) => {
     const { records, skipped } = decodeAuditInput(message);
     expect(skipped).toEqual([]);
@@ -47,6 +52,10 @@ function decoded(plan: SimulationPlan): AuditRecord[] {
 }
 
 function decodedNode(plan: SimulationPlan): NodeRecord[] {
+  return decodedNodeAll(plan).filter((record) => Date.parse(record.event.time) >= NOW.getTime());
+}
+
+function decodedNodeAll(plan: SimulationPlan): NodeRecord[] {
   return plan.nodeMessages.flatMap((message) => {
     const { records, skipped } = decodeNodeInput(message);
     expect(skipped).toEqual([]);
@@ -60,6 +69,11 @@ function alertingExamples(rule: Rule): Record<string, unknown>[] {
   return rule.examples.filter((example) => example.expect === 'alert' && example.lists === undefined).map((example) => example.event);
 }
 
+/** Stateful rules a run replays: their first alerting timeline needs no learning period (bursts, sequences). */
+const replayed = allRules.filter((rule) => rule.stateful !== undefined && rule.stateful.kind !== 'firstSeen');
+const timelineEventCount = (rules: readonly Rule[]): number =>
+  rules.filter((rule) => replayed.includes(rule)).reduce((sum, rule) => sum + (rule.timelines?.find((timeline) => timeline.expect === 'alert')?.events.length ?? 0), 0);
+
 const fullPlan = planOf();
 const fullRecords = decoded(fullPlan);
 const fullNodeRecords = decodedNode(fullPlan);
@@ -67,7 +81,8 @@ const fullNodeRecords = decodedNode(fullPlan);
 describe('simulatedAlertTypes', () => {
   it('when the library is asked for, then it lists each alert type with an alerting example once, sorted', () => {
     const types = simulatedAlertTypes(allRules);
-    expect(types).toEqual([...new Set(allRules.filter((rule) => alertingExamples(rule).length > 0).map((rule) => rule.alertType))].sort());
+    expect(types).toEqual([...new Set(allRules.filter((rule) => alertingExamples(rule).length > 0 || replayed.includes(rule)).map((rule) => rule.alertType))].sort());
+    expect(types).toContain('K8S_SecretGetBurst');
     expect(types).toContain('K8S_PrivilegedContainer');
   });
 
@@ -102,7 +117,7 @@ describe('buildSimulation', () => {
     const bySignal = (source: Rule['source']): Rule[] => allRules.filter((rule) => rule.source === source).flatMap((rule) => alertingExamples(rule).map(() => rule));
     const examples = [...bySignal('audit'), ...bySignal('node')];
     const records: DetectionRecord[] = [...fullRecords, ...fullNodeRecords];
-    expect(fullPlan.eventCount).toBe(examples.length);
+    expect(fullPlan.eventCount).toBe(examples.length + timelineEventCount(allRules));
     expect(records).toHaveLength(examples.length);
     const { findings, failures } = evaluateRules(records, { rules: allRules, context });
     expect(failures).toEqual([]);
@@ -189,18 +204,23 @@ describe('buildSimulation', () => {
   });
 
   it('when the expected alerts are compared with what aggregateFindings makes of the findings, then ids, rules, sample-alert names and counts agree', () => {
-    const { findings } = evaluateRules([...fullRecords, ...fullNodeRecords], { rules: allRules, context });
+    const { findings } = evaluateRules([...decodedAll(fullPlan), ...decodedNodeAll(fullPlan)], { rules: allRules, context });
     const alerts = aggregateFindings(findings, { windowInMs: WINDOW_IN_MS, now: NOW, isSimulated: true });
     const fromAggregation = alerts
       .map((alert) => ({ alertId: alert.id, alertType: alert.alertType, ruleId: alert.ruleId, alertDisplayName: alert.alertDisplayName, occurrences: alert.count }))
       .sort((a, b) => (a.alertId < b.alertId ? -1 : 1));
-    expect([...fullPlan.expected].sort((a, b) => (a.alertId < b.alertId ? -1 : 1))).toEqual(fromAggregation);
+    // The stateful rules' alerts come from the stateful pass (see the stateful describe below).
+    const stateless = fullPlan.expected.filter((alert) => !replayed.some((rule) => rule.id === alert.ruleId)).map(({ windowStartUtc: _window, ...alert }) => alert);
+    expect(stateless.sort((a, b) => (a.alertId < b.alertId ? -1 : 1))).toEqual(fromAggregation);
   });
 
   it('when the aggregation window differs, then the expected alert ids differ', () => {
     const other = planOf({ aggregationWindowInMs: 15 * 60 * 1000 });
     const ids = new Set(fullPlan.expected.map((alert) => alert.alertId));
-    expect(other.expected.some((alert) => ids.has(alert.alertId))).toBe(false);
+    // Alerts of timeline events hours before now fall in windows that start at the same hour either way.
+    const recent = other.expected.filter((alert) => alert.windowStartUtc === '2026-11-02T10:15:00.000Z');
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.some((alert) => ids.has(alert.alertId))).toBe(false);
   });
 
   it("when only K8S_PrivilegedContainer is asked for, then only that rule's alerting examples are built, and its alert is expected", () => {
@@ -249,7 +269,7 @@ describe('buildSimulation (node events)', () => {
       expect(line['argus_simulation_id']).toBe('sim-a');
       expect(line['argus_simulation_signature']).toMatch(/^[A-Za-z0-9_-]{43}$/);
     }
-    expect(plan.eventCount).toBe(auditRules.flatMap(alertingExamples).length + nodeExamples.length);
+    expect(plan.eventCount).toBe(auditRules.flatMap(alertingExamples).length + nodeExamples.length + timelineEventCount(withNodeRule));
   });
 
   it('when the node messages are decoded as ingestion does, then every record is of the reserved cluster, carries the simulation and verifies with the key', () => {
@@ -311,5 +331,34 @@ describe('buildSimulation (node events)', () => {
     expect(nodeRuleIds.filter((ruleId) => !expectedRules.has(ruleId))).toEqual([]);
     expect(fullPlan.expected.filter((alert) => nodeRuleIds.includes(alert.ruleId)).every((alert) => /^K8S\.NODE_[A-Za-z0-9]+$/.test(alert.alertType))).toBe(true);
     expect(fullNodeRecords).toHaveLength(allRules.filter((rule) => rule.source === 'node').flatMap(alertingExamples).length);
+  });
+});
+
+describe('buildSimulation (stateful rules)', () => {
+  it("when the library is built, then each burst and sequence rule's first alerting timeline is replayed before now and raises its declared alert count", () => {
+    expect(replayed.length).toBeGreaterThan(0);
+    for (const rule of replayed) {
+      const timeline = rule.timelines?.find((candidate) => candidate.expect === 'alert');
+      const alerts = fullPlan.expected.filter((alert) => alert.ruleId === rule.id);
+      expect({ rule: rule.id, alerts: alerts.reduce((sum, alert) => sum + alert.occurrences, 0) }).toEqual({ rule: rule.id, alerts: timeline?.alerts ?? 1 });
+    }
+    const timelineRecords = decodedAll(fullPlan).filter((record) => Date.parse(record.event.requestReceivedTimestamp) < NOW.getTime());
+    expect(timelineRecords.length).toBeGreaterThan(0);
+    for (const record of timelineRecords) expect(verifySimulatedRecord(KEY, record)).toBe(true);
+    expect(Math.max(...timelineRecords.map((record) => Date.parse(record.event.requestReceivedTimestamp)))).toBe(NOW.getTime() - TIMELINE_LEAD_IN_MS);
+  });
+
+  it('when the library is built, then the first-seen rules are listed as not simulated, with the reason', () => {
+    const firstSeen = allRules.filter((rule) => rule.stateful?.kind === 'firstSeen').map((rule) => rule.id).sort();
+    expect(fullPlan.notSimulated.map((rule) => rule.ruleId)).toEqual(firstSeen);
+    expect(fullPlan.notSimulated.every((rule) => rule.reason.includes('learning period'))).toBe(true);
+  });
+
+  it('when the plan was switched on after a timeline would start, then that rule is not simulated and its alert not expected', () => {
+    const plan = planOf({ coveredSince: new Date(NOW.getTime() - 10 * 60_000) });
+    const late = plan.notSimulated.filter((rule) => rule.reason.includes('before the plan was switched on')).map((rule) => rule.ruleId);
+    expect(late).toContain('token-minted-then-new-address');
+    expect(plan.expected.some((alert) => alert.ruleId === 'token-minted-then-new-address')).toBe(false);
+    expect(plan.expected.some((alert) => alert.ruleId === 'secret-get-burst')).toBe(true);
   });
 });
