@@ -1,7 +1,7 @@
 import { type Severity } from '../../detection/rule';
 import { type AlertStatus } from '../alert';
 import { type Incident, IncidentCorrelationState } from '../incident';
-import { attackTacticOf, OCSF_SCHEMA_VERSION, type OcsfAttack, type OcsfMetadata, type OcsfObservable, type OcsfResourceDetails } from './ocsfFormat';
+import { attackTacticOf, OCSF_SCHEMA_VERSION, OCSF_SEVERITIES, type OcsfAttack, type OcsfMetadata, type OcsfObservable, type OcsfResourceDetails } from './ocsfFormat';
 
 /**
  * An incident as an OCSF 1.3.0 Incident Finding (`class_uid` 2005, category Findings 2): "the creation, update, or
@@ -80,13 +80,6 @@ export interface OcsfIncidentFinding {
   unmapped: Record<string, unknown>;
 }
 
-const severities = {
-  Informational: { id: 1, name: 'Informational' },
-  Low: { id: 2, name: 'Low' },
-  Medium: { id: 3, name: 'Medium' },
-  High: { id: 4, name: 'High' },
-} as const satisfies Record<Severity, { id: number; name: string }>;
-
 const priorities = {
   Informational: { id: 1, name: 'Low' },
   Low: { id: 1, name: 'Low' },
@@ -122,8 +115,8 @@ export function toOcsfIncidentFinding(incident: Incident, options: { productVers
     class_name: 'Incident Finding',
     type_uid: OCSF_INCIDENT_FINDING_CLASS * 100 + activityId,
     type_name: `Incident Finding: ${activityName}`,
-    severity_id: severities[incident.severity].id,
-    severity: severities[incident.severity].name,
+    severity_id: OCSF_SEVERITIES[incident.severity].id,
+    severity: OCSF_SEVERITIES[incident.severity].name,
     priority_id: priorities[incident.severity].id,
     priority: priorities[incident.severity].name,
     status_id: status.id,

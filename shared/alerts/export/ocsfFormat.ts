@@ -220,7 +220,8 @@ export type OcsfActivityId = (typeof OcsfActivity)[keyof typeof OcsfActivity];
 
 const DETECTION_FINDING_CLASS_UID = 2004;
 
-const severities = {
+/** OCSF `severity_id`/`severity` of Defender's severities (shared by every OCSF class Argus writes). */
+export const OCSF_SEVERITIES = {
   Informational: { id: 1, name: 'Informational' },
   Low: { id: 2, name: 'Low' },
   Medium: { id: 3, name: 'Medium' },
@@ -285,7 +286,7 @@ const FileType = { Unknown: { id: 0, name: 'Unknown' }, RegularFile: { id: 1, na
 export function toOcsfDetectionFinding(alert: Alert, options: OcsfFormatOptions): OcsfDetectionFinding {
   const activityId: OcsfActivityId = alert.version <= 1 ? OcsfActivity.Create : OcsfActivity.Update;
   const activityName = activityId === OcsfActivity.Create ? 'Create' : 'Update';
-  const severity = severities[alert.severity];
+  const severity = OCSF_SEVERITIES[alert.severity];
   const status = statuses[alert.status];
   const modifiedTime = firstFinite(Date.parse(alert.lastModifiedUtc), Date.parse(alert.timeGeneratedUtc));
   const attacks = attacksOf(alert);

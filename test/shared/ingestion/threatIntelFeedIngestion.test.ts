@@ -2,36 +2,19 @@ import { type Alert } from '../../../shared/alerts/alert';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
 import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { type ThreatIntelFeedDocument, upsertThreatIntelFeed } from '../../../shared/store/threatIntelFeedStore';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord } from '../../support/auditMessages';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { storedAlertsOf } from '../../support/storedAlerts';
-import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
+import { threatIntelTestBed } from '../../support/threatIntelTestBed';
 
 const NOW = new Date('2026-12-04T10:30:00.000Z');
-const ADMIN = { principalId: 'a1000000-0000-4000-8000-000000000002', principalName: 'Sam SecurityAdmin' };
 /** In the Tor Project's bulk exit list of a later day, not in the bundled snapshot of 2024-03-12. */
 const FEED_ONLY_EXIT = '23.128.248.60';
 /** In the bundled snapshot, not in the feed. */
 const BUNDLED_ONLY_EXIT = '109.70.100.4';
 
-let cosmos: TestCosmos;
-let subscriptionCounter = 0;
-
-beforeAll(async () => {
-  cosmos = await startTestCosmos();
-});
-afterAll(async () => {
-  await cosmos.close();
-});
-
-async function newSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7f1f0000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: ADMIN, now: new Date('2026-12-04T09:00:00.000Z') }));
-  return subscriptionId;
-}
+const { cosmos: testCosmos, newSubscription } = threatIntelTestBed('7f1f', '2026-12-04T09:00:00.000Z');
 
 function storedFeed(name: string, kind: ThreatIntelFeedDocument['kind'], ips: string[], cidrs: string[] = []): ThreatIntelFeedDocument {
   return {
@@ -62,17 +45,17 @@ function secretListMessage(subscriptionId: string, auditID: string, sourceIp: st
 }
 
 async function alertsOf(subscriptionId: string, alertType: string): Promise<Alert[]> {
-  return (await storedAlertsOf(cosmos.database, subscriptionId)).filter((alert) => alert.alertType === alertType);
+  return (await storedAlertsOf(testCosmos().database, subscriptionId)).filter((alert) => alert.alertType === alertType);
 }
 
 async function process(subscriptionId: string, partitionId: string): Promise<void> {
-  const settings = new CachedSubscriptionSettings(cosmos.database, 60_000, () => NOW.getTime());
+  const settings = new CachedSubscriptionSettings(testCosmos().database, 60_000, () => NOW.getTime());
   await processAuditBatch(
     auditBatch(
       [secretListMessage(subscriptionId, `${partitionId}-feed-only`, FEED_ONLY_EXIT), secretListMessage(subscriptionId, `${partitionId}-bundled-only`, BUNDLED_ONLY_EXIT)],
       { partitionId },
     ),
-    ingestionDependencies(cosmos.database, NOW, { subscriptionSettings: settings }),
+    ingestionDependencies(testCosmos().database, NOW, { subscriptionSettings: settings }),
   );
 }
 
@@ -83,7 +66,7 @@ describe('processEventBatch: threat-intel feeds', () => {
     // Without a stored feed, the bundled snapshot decides.
     expect((await alertsOf(before, 'K8S_TI_Proxy')).flatMap((alert) => alert.evidenceAuditIds)).toEqual(['feed-1-bundled-only']);
 
-    await upsertThreatIntelFeed(cosmos.database, storedFeed('tor-bulk-exit-list', 'tor-exit', ['93.95.230.253', FEED_ONLY_EXIT, '185.220.101.18']));
+    await upsertThreatIntelFeed(testCosmos().database, storedFeed('tor-bulk-exit-list', 'tor-exit', ['93.95.230.253', FEED_ONLY_EXIT, '185.220.101.18']));
     const after = await newSubscription();
     await process(after, 'feed-2');
 
@@ -94,7 +77,7 @@ describe('processEventBatch: threat-intel feeds', () => {
   });
 
   it('when an ip feed is stored, then a call from one of its ranges alerts in every subscription, naming the feed as a feed', async () => {
-    await upsertThreatIntelFeed(cosmos.database, storedFeed('compromised-hosts', 'ip', [], ['23.128.248.0/24']));
+    await upsertThreatIntelFeed(testCosmos().database, storedFeed('compromised-hosts', 'ip', [], ['23.128.248.0/24']));
     const sub = await newSubscription();
     await process(sub, 'feed-3');
 

@@ -2,51 +2,26 @@ import { type Alert } from '../../../shared/alerts/alert';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
 import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
-import { deleteThreatIntelSet, upsertThreatIntelSet } from '../../../shared/store/threatIntelSetStore';
+import { deleteThreatIntelSet } from '../../../shared/store/threatIntelSetStore';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord } from '../../support/auditMessages';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { storedAlertsOf } from '../../support/storedAlerts';
-import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
+import { seedThreatIntelSet, threatIntelTestBed } from '../../support/threatIntelTestBed';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
 const CACHE_TTL_IN_MS = 60_000;
-const ADMIN = { principalId: 'a1000000-0000-4000-8000-000000000002', principalName: 'Sam SecurityAdmin' };
 const SET_NAME = 'incident-2026-11';
 
-let cosmos: TestCosmos;
-let subscriptionCounter = 0;
-
-beforeAll(async () => {
-  cosmos = await startTestCosmos();
-});
-afterAll(async () => {
-  await cosmos.close();
-});
-
-/** A subscription of its own for each test, with its plan on since 09:00. */
-async function newSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7f1e0000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: ADMIN, now: new Date('2026-11-22T09:00:00.000Z') }));
-  return subscriptionId;
-}
+const { cosmos: testCosmos, newSubscription } = threatIntelTestBed('7f1e', '2026-11-22T09:00:00.000Z');
 
 async function seedSet(subscriptionId: string): Promise<void> {
-  const at = NOW.toISOString();
-  await upsertThreatIntelSet(cosmos.database, {
-    id: SET_NAME,
-    subscriptionId,
+  await seedThreatIntelSet(testCosmos(), subscriptionId, {
     name: SET_NAME,
     description: 'Addresses of the November credential-stuffing incident',
     ips: ['2001:db8:4f::17'],
     cidrs: ['198.51.100.0/24'],
     domains: [],
-    createdAtUtc: at,
-    createdBy: ADMIN,
-    updatedAtUtc: at,
-    updatedBy: ADMIN,
-  });
+  }, NOW);
 }
 
 /** `kubectl get secret` through the cluster's load balancer (a private hop first) from 198.51.100.23. */
@@ -59,7 +34,7 @@ function secretReadMessage(subscriptionId: string, auditID: string, time: string
 }
 
 function threatIntelAlertsOf(subscriptionId: string): Promise<Alert[]> {
-  return storedAlertsOf(cosmos.database, subscriptionId).then((alerts) => alerts.filter((alert) => alert.alertType === 'K8S_TI_MaliciousIPCaller'));
+  return storedAlertsOf(testCosmos().database, subscriptionId).then((alerts) => alerts.filter((alert) => alert.alertType === 'K8S_TI_MaliciousIPCaller'));
 }
 
 describe('processEventBatch: custom threat-intel sets', () => {
@@ -67,8 +42,8 @@ describe('processEventBatch: custom threat-intel sets', () => {
     const sub = await newSubscription();
     await seedSet(sub);
     let clock = NOW.getTime();
-    const settings = new CachedSubscriptionSettings(cosmos.database, CACHE_TTL_IN_MS, () => clock);
-    const dependencies = ingestionDependencies(cosmos.database, NOW, { subscriptionSettings: settings });
+    const settings = new CachedSubscriptionSettings(testCosmos().database, CACHE_TTL_IN_MS, () => clock);
+    const dependencies = ingestionDependencies(testCosmos().database, NOW, { subscriptionSettings: settings });
 
     await processAuditBatch(auditBatch([secretReadMessage(sub, 'ti-listed', '2026-11-22T10:01:00.000000Z')], { partitionId: 'ti-1' }), dependencies);
 
@@ -82,7 +57,7 @@ describe('processEventBatch: custom threat-intel sets', () => {
       listEntry: '198.51.100.0/24',
     });
 
-    expect(await deleteThreatIntelSet(cosmos.database, sub, SET_NAME)).toBe(true);
+    expect(await deleteThreatIntelSet(testCosmos().database, sub, SET_NAME)).toBe(true);
     clock += CACHE_TTL_IN_MS / 2;
     await processAuditBatch(auditBatch([secretReadMessage(sub, 'ti-cached', '2026-11-22T10:02:00.000000Z')], { partitionId: 'ti-1', firstSequenceNumber: 1 }), dependencies);
     clock += CACHE_TTL_IN_MS;
@@ -101,11 +76,11 @@ describe('processEventBatch: custom threat-intel sets', () => {
     const listing = await newSubscription();
     const other = await newSubscription();
     await seedSet(listing);
-    const settings = new CachedSubscriptionSettings(cosmos.database, CACHE_TTL_IN_MS, () => NOW.getTime());
+    const settings = new CachedSubscriptionSettings(testCosmos().database, CACHE_TTL_IN_MS, () => NOW.getTime());
 
     await processAuditBatch(
       auditBatch([secretReadMessage(listing, 'ti-a', '2026-11-22T10:01:00.000000Z'), secretReadMessage(other, 'ti-b', '2026-11-22T10:01:00.000000Z')], { partitionId: 'ti-2' }),
-      ingestionDependencies(cosmos.database, NOW, { subscriptionSettings: settings }),
+      ingestionDependencies(testCosmos().database, NOW, { subscriptionSettings: settings }),
     );
 
     expect((await threatIntelAlertsOf(listing)).map((alert) => alert.extendedProperties['threatIntelList'])).toEqual([SET_NAME]);

@@ -4,13 +4,11 @@ import { nodeSignal } from '../../../shared/ingestion/batchSignal';
 import { processEventBatch } from '../../../shared/ingestion/processEventBatch';
 import { CachedSubscriptionSettings } from '../../../shared/ingestion/subscriptionSettings';
 import { processExecEvent, tcpConnectEvent } from '../../../shared/node/exampleNodeEvents';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { type ThreatIntelFeedDocument, upsertThreatIntelFeed } from '../../../shared/store/threatIntelFeedStore';
-import { upsertThreatIntelSet } from '../../../shared/store/threatIntelSetStore';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { ndjson, nodeBatch, nodeTime, onCluster } from '../../support/nodeMessages';
 import { storedAlertsOf } from '../../support/storedAlerts';
-import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
+import { seedThreatIntelSet, threatIntelTestBed } from '../../support/threatIntelTestBed';
 
 /*
  * threat-intel-connection through the node pipeline: the subscription's custom sets and the configured feeds reach
@@ -19,44 +17,20 @@ import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
  */
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
-const ADMIN = { principalId: 'a1000000-0000-4000-8000-000000000002', principalName: 'Sam SecurityAdmin' };
 const SET_NAME = 'incident-2026-11';
 const FEED_NAME = 'maltrail-teamtnt';
 const ALERT_TYPE = 'K8S.NODE_ThreatIntelConnection';
 
-let cosmos: TestCosmos;
-let subscriptionCounter = 0;
-
-beforeAll(async () => {
-  cosmos = await startTestCosmos();
-});
-afterAll(async () => {
-  await cosmos.close();
-});
-
-/** A subscription of its own for each test, with its plan on since 09:00. */
-async function newSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7f2a0000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: ADMIN, now: new Date('2026-11-22T09:00:00.000Z') }));
-  return subscriptionId;
-}
+const { cosmos: testCosmos, newSubscription } = threatIntelTestBed('7f2a', '2026-11-22T09:00:00.000Z');
 
 async function seedSet(subscriptionId: string): Promise<void> {
-  const at = NOW.toISOString();
-  await upsertThreatIntelSet(cosmos.database, {
-    id: SET_NAME,
-    subscriptionId,
+  await seedThreatIntelSet(testCosmos(), subscriptionId, {
     name: SET_NAME,
     description: 'Command-and-control of the November incident',
     ips: [],
     cidrs: ['198.51.100.0/24'],
     domains: ['*.c2-staging.example.net'],
-    createdAtUtc: at,
-    createdBy: ADMIN,
-    updatedAtUtc: at,
-    updatedBy: ADMIN,
-  });
+  }, NOW);
 }
 
 /** A `domain` feed as refreshThreatIntelFeeds stores it. */
@@ -91,7 +65,7 @@ function implantEvents(subscriptionId: string, minute: number): Record<string, u
 }
 
 async function threatIntelAlertsOf(subscriptionId: string): Promise<Alert[]> {
-  return (await storedAlertsOf(cosmos.database, subscriptionId)).filter((alert) => alert.alertType === ALERT_TYPE);
+  return (await storedAlertsOf(testCosmos().database, subscriptionId)).filter((alert) => alert.alertType === ALERT_TYPE);
 }
 
 describe('processEventBatch (node signal): threat intel', () => {
@@ -99,12 +73,12 @@ describe('processEventBatch (node signal): threat intel', () => {
     const listing = await newSubscription();
     const other = await newSubscription();
     await seedSet(listing);
-    const settings = new CachedSubscriptionSettings(cosmos.database, 60_000, () => NOW.getTime());
+    const settings = new CachedSubscriptionSettings(testCosmos().database, 60_000, () => NOW.getTime());
 
     const { summary } = await processEventBatch(
       nodeBatch([ndjson([...implantEvents(listing, 1), ...implantEvents(other, 1)])], { partitionId: 'ti-node-1' }),
       nodeSignal,
-      ingestionDependencies(cosmos.database, NOW, { rules: [threatIntelConnection], subscriptionSettings: settings }),
+      ingestionDependencies(testCosmos().database, NOW, { rules: [threatIntelConnection], subscriptionSettings: settings }),
     );
 
     expect(summary.analyzed).toBe(4);
@@ -127,13 +101,13 @@ describe('processEventBatch (node signal): threat intel', () => {
     const plain = await newSubscription();
     const listing = await newSubscription();
     await seedSet(listing);
-    await upsertThreatIntelFeed(cosmos.database, domainFeed(['dl.c2-staging.example.net']));
-    const settings = new CachedSubscriptionSettings(cosmos.database, 60_000, () => NOW.getTime());
+    await upsertThreatIntelFeed(testCosmos().database, domainFeed(['dl.c2-staging.example.net']));
+    const settings = new CachedSubscriptionSettings(testCosmos().database, 60_000, () => NOW.getTime());
 
     await processEventBatch(
       nodeBatch([ndjson([implantEvents(plain, 2)[0] ?? {}, implantEvents(listing, 2)[0] ?? {}])], { partitionId: 'ti-node-2' }),
       nodeSignal,
-      ingestionDependencies(cosmos.database, NOW, { rules: [threatIntelConnection], subscriptionSettings: settings }),
+      ingestionDependencies(testCosmos().database, NOW, { rules: [threatIntelConnection], subscriptionSettings: settings }),
     );
 
     expect((await threatIntelAlertsOf(plain)).map((alert) => alert.extendedProperties)).toEqual([
