@@ -78,9 +78,8 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
   const matchedRequests = new Set<string>();
   let duplicateEvents = 0;
 
-  const evaluate = <Event>(rule: Rule, record: DetectionRecord, event: Event, judged: boolean): void => {
+  const evaluate = <Event>(rule: Rule, record: DetectionRecord, event: Event, context: DetectionContext, judged: boolean): void => {
     const logic = rule as unknown as RuleLogicOf<Event>;
-    const context = contextOf(record);
     try {
       if (!judged && !logic.match(event, context)) return;
       if (rule.source === 'audit' && rule.stages.length > 1) {
@@ -118,7 +117,8 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
     }
     if (isNodeRecord(record)) {
       const { rules, judged } = nodeRulesFor(index.node, record);
-      for (const rule of rules) evaluate(rule, record, record.event, judged);
+      const context = contextOf(record);
+      for (const rule of rules) evaluate(rule, record, record.event, context, judged);
       continue;
     }
     const { event } = record;
@@ -126,7 +126,8 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
     if (stageRules === undefined) continue;
     const resource = event.objectRef?.resource;
     const rules = (resource === undefined ? undefined : stageRules.byResource.get(resource)) ?? stageRules.anyResource;
-    for (const rule of rules) evaluate(rule, record, event, false);
+    const context = contextOf(record);
+    for (const rule of rules) evaluate(rule, record, event, context, false);
   }
   return {
     findings,

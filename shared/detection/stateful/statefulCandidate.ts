@@ -33,42 +33,47 @@ export interface StatefulCandidate {
 
 /** The candidate of a watched event; undefined when the rule's functions give nothing to count or the time is not a time. */
 export function statefulCandidateOf<Event>(rule: Rule, record: DetectionRecord, finding: () => Finding, logic: StatefulLogic<Event>, event: Event): StatefulCandidate | undefined {
+  // Explicit object literals rather than spreads: most audit events are candidates of some stateful rule.
+  const observation = observationOf(logic, event);
+  if (observation === undefined) return undefined;
   const at = Date.parse(occurredAtOf(record));
   if (Number.isNaN(at)) return undefined;
-  const common = { rule, record, finding, at, evidenceId: evidenceIdOf(record) };
+  return { rule, record, finding, at, evidenceId: evidenceIdOf(record), observation };
+}
+
+function observationOf<Event>(logic: StatefulLogic<Event>, event: Event): StatefulCandidate['observation'] | undefined {
   switch (logic.kind) {
     case 'firstSeen': {
       const subject = logic.subject(event);
       const value = logic.value(event);
-      return subject === undefined || value === undefined ? undefined : { ...common, observation: { kind: 'firstSeen', subject, value, valueName: logic.valueName } };
+      return subject === undefined || value === undefined ? undefined : { kind: 'firstSeen', subject, value, valueName: logic.valueName };
     }
     case 'burst': {
       const key = logic.key(event);
       const value = logic.value(event);
       if (key === undefined || value === undefined) return undefined;
       return {
-        ...common,
-        observation: {
-          kind: 'burst',
-          key,
-          value,
-          refused: logic.refused?.(event) ?? false,
-          windowInMs: logic.windowInMs,
-          distinct: logic.distinct,
-          refusedCount: logic.refusedCount ?? 0,
-          valueName: logic.valueName,
-        },
+        kind: 'burst',
+        key,
+        value,
+        refused: logic.refused?.(event) ?? false,
+        windowInMs: logic.windowInMs,
+        distinct: logic.distinct,
+        refusedCount: logic.refusedCount ?? 0,
+        valueName: logic.valueName,
       };
     }
     case 'sequence': {
       const key = logic.key(event);
       const step = logic.step(event);
-      const sequence = { kind: 'sequence', withinInMs: logic.withinInMs, stepNames: logic.stepNames } as const;
-      if (logic.novelty === undefined) return key === undefined || step === undefined ? undefined : { ...common, observation: { ...sequence, key, step } };
+      if (logic.novelty === undefined) return key === undefined || step === undefined ? undefined : { kind: 'sequence', key, step, withinInMs: logic.withinInMs, stepNames: logic.stepNames };
       const value = logic.novelty.value(event);
       if (key === undefined || (step === undefined && value === undefined)) return undefined;
-      const note = step === SequenceStep.first ? { note: logic.novelty.describeFirst(event) } : {};
-      return { ...common, observation: { ...sequence, key, step, novelty: { value, valueName: logic.novelty.valueName, historyInMs: logic.novelty.historyInMs, ...note } } };
+      const novelty =
+        step === SequenceStep.first
+          ? { value, valueName: logic.novelty.valueName, historyInMs: logic.novelty.historyInMs, note: logic.novelty.describeFirst(event) }
+          : { value, valueName: logic.novelty.valueName, historyInMs: logic.novelty.historyInMs };
+      return { kind: 'sequence', key, step, withinInMs: logic.withinInMs, stepNames: logic.stepNames, novelty };
     }
   }
 }
