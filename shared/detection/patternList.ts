@@ -46,10 +46,19 @@ export function compilePatternList(patterns: readonly string[]): PatternList {
   ];
   const combined = alternatives.length === 0 ? undefined : new RegExp(alternatives.map((a) => `(?:${a})`).join('|'), 'is');
 
+  const test = (value: string): boolean => (exact.size > 0 && exact.has(value.toLowerCase())) || (combined?.test(value) ?? false);
+  // The values tested (user agents, user names, images) repeat across a cluster's traffic: recent answers for short
+  // values are remembered (bounded in count and length; forgotten whole when full).
+  const answers = new Map<string, boolean>();
   const matches = (value: string | undefined): boolean => {
     if (value === undefined) return false;
-    if (exact.size > 0 && exact.has(value.toLowerCase())) return true;
-    return combined?.test(value) ?? false;
+    if (value.length > REMEMBERED_LENGTH) return test(value);
+    const known = answers.get(value);
+    if (known !== undefined) return known;
+    const answer = test(value);
+    if (answers.size >= REMEMBERED_ANSWERS) answers.clear();
+    answers.set(value, answer);
+    return answer;
   };
   // Rules often call `find` on values that match nothing: the single expression answers those.
   const find = (value: string | undefined): string | undefined => {
@@ -64,6 +73,9 @@ export function compilePatternList(patterns: readonly string[]): PatternList {
   };
   return { patterns, find, matches };
 }
+
+const REMEMBERED_ANSWERS = 2_048;
+const REMEMBERED_LENGTH = 512;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

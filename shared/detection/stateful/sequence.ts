@@ -101,9 +101,11 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
       capKeys(profile, limits.valuesPerProfile, (at) => at);
     }
   }
-  const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   // A then-step is kept only while it is its value's earliest sighting: a known value can never become new again.
   const kept = observation.step === SequenceStep.first || (observation.step === SequenceStep.then && value !== undefined && profile[value] === entry.at);
+  // A key's usual traffic (known values, no steps kept) creates no steps entry: most keys never have a first step.
+  if (state.sequences[key] === undefined && (observation.step === undefined || !kept)) return { kind: 'none' };
+  const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   if (observation.step !== undefined && kept) {
     const own = steps[observation.step];
     if (!own.some((step) => step.evidenceId === entry.evidenceId)) {
