@@ -7,7 +7,7 @@ import type { CosmosConfig } from '../config';
  * The well-known key of the Cosmos DB emulator. The in-process local server ignores keys, but the SDK
  * needs one to sign requests. Used only in local mode; production authenticates with Entra ID.
  */
-const LOCAL_EMULATOR_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+export const LOCAL_EMULATOR_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
 
 export function createCosmosClient(config: CosmosConfig): CosmosClient {
   if (config.allowSelfSignedCertificate) {
