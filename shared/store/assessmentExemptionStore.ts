@@ -1,6 +1,6 @@
 import type { Database } from '@azure/cosmos';
 import { type AssessmentExemption } from '../posture/assessmentExemption';
-import { withoutSystemProperties } from './systemProperties';
+import { deleteNamedDocument, getNamedDocument, listNamedDocuments, upsertNamedDocument } from './namedDocuments';
 
 /** The assessmentExemptions container: document id = exemption name, partition = subscription. */
 
@@ -16,36 +16,20 @@ export function toAssessmentExemptionView(document: AssessmentExemptionDocument)
   return view;
 }
 
-export async function getAssessmentExemption(database: Database, subscriptionId: string, name: string): Promise<AssessmentExemptionDocument | undefined> {
-  const { resource } = await database.container(CONTAINER).item(name, subscriptionId).read<AssessmentExemptionDocument>();
-  return resource === undefined ? undefined : withoutSystemProperties(resource);
+export function getAssessmentExemption(database: Database, subscriptionId: string, name: string): Promise<AssessmentExemptionDocument | undefined> {
+  return getNamedDocument<AssessmentExemptionDocument>(database, CONTAINER, subscriptionId, name);
 }
 
 /** Every exemption of a subscription (expired ones too), by name. */
-export async function listAssessmentExemptions(database: Database, subscriptionId: string): Promise<AssessmentExemptionDocument[]> {
-  const { resources } = await database
-    .container(CONTAINER)
-    .items.query<AssessmentExemptionDocument>(
-      { query: 'SELECT * FROM c WHERE c.subscriptionId = @subscriptionId', parameters: [{ name: '@subscriptionId', value: subscriptionId }] },
-      { partitionKey: subscriptionId },
-    )
-    .fetchAll();
-  return resources.map(withoutSystemProperties).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function listAssessmentExemptions(database: Database, subscriptionId: string): Promise<AssessmentExemptionDocument[]> {
+  return listNamedDocuments<AssessmentExemptionDocument>(database, CONTAINER, subscriptionId);
 }
 
-export async function upsertAssessmentExemption(database: Database, exemption: AssessmentExemption): Promise<AssessmentExemptionDocument> {
-  const document: AssessmentExemptionDocument = { ...exemption, id: exemption.name };
-  const { resource } = await database.container(CONTAINER).items.upsert<AssessmentExemptionDocument>(document);
-  return withoutSystemProperties(resource ?? document);
+export function upsertAssessmentExemption(database: Database, exemption: AssessmentExemption): Promise<AssessmentExemptionDocument> {
+  return upsertNamedDocument<AssessmentExemptionDocument>(database, CONTAINER, { ...exemption, id: exemption.name });
 }
 
 /** Deletes an exemption; false when there was none. */
-export async function deleteAssessmentExemption(database: Database, subscriptionId: string, name: string): Promise<boolean> {
-  try {
-    await database.container(CONTAINER).item(name, subscriptionId).delete();
-    return true;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return false;
-    throw error;
-  }
+export function deleteAssessmentExemption(database: Database, subscriptionId: string, name: string): Promise<boolean> {
+  return deleteNamedDocument(database, CONTAINER, subscriptionId, name);
 }

@@ -1,6 +1,6 @@
 import type { Database } from '@azure/cosmos';
 import { type SuppressionRule } from '../alerts/suppressionRule';
-import { withoutSystemProperties } from './systemProperties';
+import { deleteNamedDocument, getNamedDocument, listNamedDocuments, upsertNamedDocument } from './namedDocuments';
 
 /** Who wrote a document (principal id and display name at the time). */
 export interface Actor {
@@ -28,38 +28,20 @@ export function toSuppressionRuleView(document: SuppressionRuleDocument): Suppre
 
 const CONTAINER = 'suppressionRules';
 
-export async function getSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<SuppressionRuleDocument | undefined> {
-  const { resource } = await database.container(CONTAINER).item(name, subscriptionId).read<SuppressionRuleDocument>();
-  return resource === undefined ? undefined : withoutSystemProperties(resource);
+export function getSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<SuppressionRuleDocument | undefined> {
+  return getNamedDocument<SuppressionRuleDocument>(database, CONTAINER, subscriptionId, name);
 }
 
 /** Every rule of a subscription, by name. */
-export async function listSuppressionRules(database: Database, subscriptionId: string): Promise<SuppressionRuleDocument[]> {
-  const { resources } = await database
-    .container(CONTAINER)
-    .items.query<SuppressionRuleDocument>(
-      {
-        query: 'SELECT * FROM c WHERE c.subscriptionId = @subscriptionId',
-        parameters: [{ name: '@subscriptionId', value: subscriptionId }],
-      },
-      { partitionKey: subscriptionId },
-    )
-    .fetchAll();
-  return resources.map(withoutSystemProperties).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function listSuppressionRules(database: Database, subscriptionId: string): Promise<SuppressionRuleDocument[]> {
+  return listNamedDocuments<SuppressionRuleDocument>(database, CONTAINER, subscriptionId);
 }
 
-export async function upsertSuppressionRule(database: Database, rule: SuppressionRuleDocument): Promise<SuppressionRuleDocument> {
-  const { resource } = await database.container(CONTAINER).items.upsert<SuppressionRuleDocument>(rule);
-  return withoutSystemProperties(resource ?? rule);
+export function upsertSuppressionRule(database: Database, rule: SuppressionRuleDocument): Promise<SuppressionRuleDocument> {
+  return upsertNamedDocument(database, CONTAINER, rule);
 }
 
 /** Deletes a rule; false when there was none. */
-export async function deleteSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<boolean> {
-  try {
-    await database.container(CONTAINER).item(name, subscriptionId).delete();
-    return true;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return false;
-    throw error;
-  }
+export function deleteSuppressionRule(database: Database, subscriptionId: string, name: string): Promise<boolean> {
+  return deleteNamedDocument(database, CONTAINER, subscriptionId, name);
 }
