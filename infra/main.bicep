@@ -73,6 +73,16 @@ param learningPeriodInDays int = 7
 @maxValue(3600)
 param subscriptionSettingsCacheTtlInSeconds int = 60
 
+@description('Seconds between an instance\'s usage writes of one Event Hubs partition; a crash loses at most this long of the usage counts of each partition the instance held (USAGE_FLUSH_INTERVAL_IN_SECONDS, 0: after every batch).')
+@minValue(0)
+@maxValue(3600)
+param usageFlushIntervalInSeconds int = 60
+
+@description('Seconds an instance keeps the stateful rules\' observations that raise nothing before writing them, per state document; what raises an alert is written at once; a crash loses at most this long of them (DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS, 0: in their batch).')
+@minValue(0)
+@maxValue(3600)
+param detectionStateFlushIntervalInSeconds int = 60
+
 @description('Seconds a change must be old before the pull export serves it, so that a write committed after a page was read is still ahead of the SIEM\'s cursor (EXPORT_SETTLE_SECONDS).')
 @minValue(1)
 @maxValue(300)
@@ -199,6 +209,8 @@ module functionApp 'modules/functionApp.bicep' = {
     alertAggregationWindowInMinutes: alertAggregationWindowInMinutes
     learningPeriodInDays: learningPeriodInDays
     subscriptionSettingsCacheTtlInSeconds: subscriptionSettingsCacheTtlInSeconds
+    usageFlushIntervalInSeconds: usageFlushIntervalInSeconds
+    detectionStateFlushIntervalInSeconds: detectionStateFlushIntervalInSeconds
     exportSettleSeconds: exportSettleSeconds
     simulationSchedule: simulationSchedule
     simulationTimeoutInMinutes: simulationTimeoutInMinutes

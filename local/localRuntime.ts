@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { bindingExpressionSettings, loadConfig, type Config } from '../shared/config';
 import type { EventHubFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from '../shared/functions/defineFunction';
-import { getServices, resetServices } from '../shared/services';
+import { flushPendingWrites, getServices, resetServices } from '../shared/services';
 import { ensureDatabase } from '../shared/store/ensureDatabase';
 import { createArmEndpoint, LOCAL_ARM_ROUTE_BASE, type LocalArmEndpoint } from './armEndpoint';
 import { resolveBindingExpression } from './bindingExpressions';
@@ -158,6 +158,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           const closed = close(httpServer);
           await Promise.all([timers.stop(), eventHubs.stop()]);
           await closed;
+          // No batch runs any more: the usage counts not yet written go into the snapshot.
+          await flushPendingWrites().catch((error: unknown) => logger.log('error', 'usage', `usage counts not written at stop: ${error instanceof Error ? error.message : String(error)}`));
           await saveHubState(hubStatePath, eventHubs.exportState());
           await snapshot();
           resetServices();

@@ -75,6 +75,11 @@ export interface IngestionConfig {
   aggregationWindowInMs: number;
   /** `SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS`: how long an instance reuses a subscription's plan and suppression rules. */
   subscriptionSettingsCacheTtlInMs: number;
+  /**
+   * `USAGE_FLUSH_INTERVAL_IN_SECONDS` (default 60, 0 to 3600): an instance writes each partition's usage counts at most
+   * this often (0: after every batch); a crash loses at most this long of the counts of each partition it held.
+   */
+  usageFlushIntervalInMs: number;
 }
 
 /** The alert-events hub: every alert creation and change, read by the push export. */
@@ -145,6 +150,12 @@ export interface DetectionConfig {
    * learn what is normal and stay silent.
    */
   learningPeriodInMs: number;
+  /**
+   * `DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS` (default 60, 0 to 3600): an instance writes the stateful rules'
+   * observations that raise nothing at most this often per state document (0: in their batch); what raises an alert is
+   * written at once. A crash loses at most this long of the observations of the documents the instance held.
+   */
+  stateFlushIntervalInMs: number;
 }
 
 export interface Config {
@@ -228,6 +239,7 @@ const commonSchema = z.object({
   DETECTION_LISTS: jsonText.pipe(detectionListOverridesSchema).default({}),
   WORKLOAD_SETTINGS: jsonText.pipe(workloadSettingsOverridesSchema).default({}),
   LEARNING_PERIOD_IN_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   AUDIT_EVENTHUB_NAME: eventHubName.default('insights-logs-kube-audit'),
   AUDIT_EVENTHUB_CONSUMER_GROUP: consumerGroupName.default('argus-ingestion'),
   NODE_EVENTHUB_NAME: eventHubName.default('node-events'),
@@ -245,6 +257,7 @@ const commonSchema = z.object({
   EVENTHUB__clientId: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  USAGE_FLUSH_INTERVAL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });
 
 /** Azure settings: required in production. */
@@ -297,7 +310,9 @@ export function loadConfig(env: Env): Config {
   const entraAuthority = `https://login.microsoftonline.com/${s.AUTH_TENANT_ID}`;
   return {
     environment,
-    detection: { lists: mergeDetectionLists(c.DETECTION_LISTS), learningPeriodInMs: c.LEARNING_PERIOD_IN_DAYS * 24 * 3_600_000 },
+    detection: { lists: mergeDetectionLists(c.DETECTION_LISTS), learningPeriodInMs: c.LEARNING_PERIOD_IN_DAYS * 24 * 3_600_000,
+      stateFlushIntervalInMs: c.DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS * 1000,
+    },
     cosmos: {
       endpoint: s.COSMOS__accountEndpoint ?? `https://127.0.0.1:${local.cosmosPort}/`,
       databaseName: c.COSMOS_DATABASE_NAME,
@@ -323,6 +338,7 @@ export function loadConfig(env: Env): Config {
     ingestion: {
       aggregationWindowInMs: c.ALERT_AGGREGATION_WINDOW_IN_MINUTES * 60_000,
       subscriptionSettingsCacheTtlInMs: c.SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS * 1000,
+      usageFlushIntervalInMs: c.USAGE_FLUSH_INTERVAL_IN_SECONDS * 1000,
     },
     alertEvents: { eventHubName: c.ALERT_EVENTS_EVENTHUB_NAME, consumerGroup: c.ALERT_EVENTS_CONSUMER_GROUP },
     export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },

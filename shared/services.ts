@@ -10,11 +10,14 @@ import { type EventHubTarget, type ExportSettings, type WebhookTarget } from './
 import { TtlCache } from './ingestion/ttlCache';
 import { createEventPublisher, EventHubPublisher, type EventPublisher } from './messaging/eventPublisher';
 import { createDetectionContext, type DetectionContext } from './detection/detectionContext';
-import { createDetectionStateCache, type DetectionStateCache } from './store/detectionStateStore';
+import { createDetectionStateCache, type DetectionStateCache, flushDueDetectionState } from './store/detectionStateStore';
+import { idleFlushTickOf, startIdleFlushTimer } from './store/idleFlushTimer';
 import { CachedSubscriptionSettings } from './ingestion/subscriptionSettings';
 import { generateSimulationSigningKey } from './simulation/simulationSignature';
 import { createCosmosClient } from './store/createCosmosClient';
 import { getOrCreateSimulationSigningKey } from './store/serviceStateStore';
+import { SelfSpecifiedWorkloads } from './store/selfSpecifiedWorkloads';
+import { UsageMeter } from './store/usageMeter';
 
 /**
  * The clients a function instance shares across invocations, created on first use from the settings.
@@ -60,6 +63,10 @@ export interface IngestionState {
   simulationSigningKey: () => Promise<Uint8Array>;
   /** The stateful rules' state documents this instance last read or wrote. */
   detectionStateCache: DetectionStateCache;
+  /** The inventory documents this instance saw written by their own object: their pods' churn needs no read. */
+  selfSpecifiedWorkloads: SelfSpecifiedWorkloads;
+  /** The instance's usage meter (USAGE_FLUSH_INTERVAL_IN_SECONDS), flushed by the batches and by its idle timer. */
+  usageMeter: UsageMeter;
 }
 
 let current: Services | undefined;
@@ -67,6 +74,8 @@ let auditEventPublisher: EventPublisher | undefined;
 let nodeEventPublisher: EventPublisher | undefined;
 let alertEventPublisher: EventPublisher | undefined;
 let ingestion: IngestionState | undefined;
+let stopUsageFlushTimer: (() => void) | undefined;
+let stopStateFlushTimer: (() => void) | undefined;
 let exportDelivery: ExportDeliveryState | undefined;
 let clusterSource: ClusterSource | undefined;
 /** A cluster source tests put in place of the real one; it outlives `resetServices()`. */
@@ -104,7 +113,9 @@ export function getServices(): Services {
         subscriptionSettings: new CachedSubscriptionSettings(this.database, config.ingestion.subscriptionSettingsCacheTtlInMs),
         detectionContext: createDetectionContext(config.detection.lists),
         simulationSigningKey: cachedSigningKey(this.database),
-        detectionStateCache: createDetectionStateCache(),
+        detectionStateCache: startDetectionStateCache(this.database, config.detection.stateFlushIntervalInMs),
+        selfSpecifiedWorkloads: new SelfSpecifiedWorkloads(),
+        usageMeter: startUsageMeter(this.database, config.ingestion.usageFlushIntervalInMs),
       });
     },
     get clusterSource() {
@@ -140,6 +151,36 @@ export function getServices(): Services {
     },
   };
   return current;
+}
+
+/**
+ * The instance's usage meter and its idle timer, which writes the counts of partitions that went quiet (a tick every
+ * sixth of the interval, 1 to 10 s). A failed flush is logged and its counts are kept for the next tick.
+ */
+function startUsageMeter(database: Database, flushIntervalInMs: number): UsageMeter {
+  const log = (message: string): void => console.warn(message);
+  const meter = new UsageMeter(database, { flushIntervalInMs, log });
+  stopUsageFlushTimer?.();
+  stopUsageFlushTimer = meter.startTimer(idleFlushTickOf(flushIntervalInMs), (error) =>
+    console.error(`usage flush failed; its counts are kept for the next try: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  return meter;
+}
+
+/**
+ * The instance's stateful-rule state cache and, with a flush interval, its idle timer, which writes the observations of
+ * documents no batch touched for an interval (without judging them again: see flushDueDetectionState).
+ */
+function startDetectionStateCache(database: Database, flushIntervalInMs: number): DetectionStateCache {
+  const cache = createDetectionStateCache(undefined, flushIntervalInMs);
+  stopStateFlushTimer?.();
+  stopStateFlushTimer =
+    flushIntervalInMs === 0
+      ? undefined
+      : startIdleFlushTimer(idleFlushTickOf(flushIntervalInMs), () => flushDueDetectionState(database, cache, new Date()), (error) =>
+          console.error(`detection state flush failed; its observations are kept for the next try: ${error instanceof Error ? error.message : String(error)}`),
+        );
+  return cache;
 }
 
 /** The signing key, loaded on first use; a failed load is not cached (the next call tries again). */
@@ -184,6 +225,15 @@ export function setPolicyStateSourceForTests(source: PolicyStateSource | undefin
   policyStateSourceForTests = source;
 }
 
+/**
+ * Writes the usage counts and the stateful observations the instance has not written yet (graceful shutdown); nothing
+ * when it never ingested. Observations whose write loses a race stay unwritten (a batch judges them again).
+ */
+export async function flushPendingWrites(): Promise<void> {
+  if (ingestion === undefined) return;
+  await Promise.all([ingestion.usageMeter.flush(), flushDueDetectionState(getServices().database, ingestion.detectionStateCache, new Date(), { all: true })]);
+}
+
 /** Disposes the shared clients; the next `getServices()` reads the settings again. */
 export function resetServices(): void {
   current?.cosmosClient.dispose();
@@ -195,6 +245,11 @@ export function resetServices(): void {
   nodeEventPublisher = undefined;
   alertEventPublisher?.close().catch(() => undefined);
   alertEventPublisher = undefined;
+  // Unflushed usage counts are dropped with the meter, as a crash would.
+  stopUsageFlushTimer?.();
+  stopUsageFlushTimer = undefined;
+  stopStateFlushTimer?.();
+  stopStateFlushTimer = undefined;
   ingestion = undefined;
   exportDelivery = undefined;
   clusterSource = undefined;

@@ -88,6 +88,16 @@ param learningPeriodInDays int
 @maxValue(3600)
 param subscriptionSettingsCacheTtlInSeconds int
 
+@description('Seconds between an instance\'s usage writes of one Event Hubs partition (USAGE_FLUSH_INTERVAL_IN_SECONDS).')
+@minValue(0)
+@maxValue(3600)
+param usageFlushIntervalInSeconds int
+
+@description('Seconds an instance keeps the stateful rules\' observations that raise nothing before writing them (DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS).')
+@minValue(0)
+@maxValue(3600)
+param detectionStateFlushIntervalInSeconds int
+
 @description('Entra ID tenant of the user tokens (AUTH_TENANT_ID).')
 param authTenantId string
 
@@ -198,6 +208,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     ALERT_AGGREGATION_WINDOW_IN_MINUTES: string(alertAggregationWindowInMinutes)
     LEARNING_PERIOD_IN_DAYS: string(learningPeriodInDays)
     SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: string(subscriptionSettingsCacheTtlInSeconds)
+    USAGE_FLUSH_INTERVAL_IN_SECONDS: string(usageFlushIntervalInSeconds)
+    DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS: string(detectionStateFlushIntervalInSeconds)
     ALERT_EVENTS_EVENTHUB_NAME: alertEventsHubName
     ALERT_EVENTS_CONSUMER_GROUP: alertEventsConsumerGroup
     EXPORT_SETTLE_SECONDS: string(exportSettleSeconds)

@@ -62,6 +62,14 @@ function register<D extends FunctionDefinition>(definition: D): D {
 }
 
 /**
+ * Runs `handler` when the Functions host stops the app (a scale-in, a deployment): what an instance keeps unwritten
+ * between batches is written then. Outside the host (tests, the local runtime, which flushes at its own stop) nothing.
+ */
+export function onHostTerminate(handler: () => Promise<void>): void {
+  if (isRunningInFunctionsHost()) app.hook.appTerminate(handler);
+}
+
+/**
  * The Functions worker provides the virtual module `@azure/functions-core`; it exists nowhere else.
  * (`@azure/functions` uses the same test; outside the host its `app.*` calls only print warnings.)
  */

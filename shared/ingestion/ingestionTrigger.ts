@@ -1,11 +1,15 @@
 import type { EventHubFunctionOptions, InvocationContext } from '@azure/functions';
 import { allRules } from '../detection/rules';
-import { getServices } from '../services';
+import { onHostTerminate } from '../functions/defineFunction';
+import { flushPendingWrites, getServices } from '../services';
 import { toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { isTransientStoreError } from '../store/transientFaults';
 import { type BatchSignal } from './batchSignal';
 import { deadLetterSourceOf, type EventBatch, readEventHubBatch } from './eventHubBatch';
 import { processEventBatch } from './processEventBatch';
+
+// A scale-in or deployment stops the app gracefully: the instance's unwritten usage counts and observations are written.
+onHostTerminate(() => flushPendingWrites());
 
 /** Rule failures logged per batch (each names the rule and the event id, never the event). */
 const MAX_LOGGED_RULE_FAILURES = 5;
@@ -65,6 +69,8 @@ export function createIngestionHandler(signal: BatchSignal): IngestionHandler {
         learningPeriodInMs: services.config.detection.learningPeriodInMs,
         simulationSigningKey: services.ingestion.simulationSigningKey,
         detectionStateCache: services.ingestion.detectionStateCache,
+        selfSpecifiedWorkloads: services.ingestion.selfSpecifiedWorkloads,
+        usageMeter: services.ingestion.usageMeter,
         now: () => new Date(),
       });
       for (const failure of ruleFailures.slice(0, MAX_LOGGED_RULE_FAILURES)) {

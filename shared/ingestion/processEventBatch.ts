@@ -13,12 +13,14 @@ import { isReservedSimulationCluster } from '../simulation/simulatedCluster';
 import { simulatedStatefulCandidates } from '../simulation/simulatedStatefulCandidates';
 import { verifySimulatedRecord } from '../simulation/simulationSignature';
 import { writeAlertOccurrences } from '../store/alertIngestionStore';
-import { applyStatefulRulesStored, type DetectionStateCache } from '../store/detectionStateStore';
+import { applyStatefulRulesStored, type CandidateOrigin, type DetectionStateCache } from '../store/detectionStateStore';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 import { type DeadLetterInput, toDeadLetter, writeDeadLetters } from '../store/deadLetterStore';
 import { type Plan } from '../store/planStore';
 import { TransientStoreError } from '../store/transientFaults';
-import { recordUsage, type UsageIncrement, usageHourOf } from '../store/usageStore';
+import { UsageMeter, type UsageRequestStats } from '../store/usageMeter';
+import { type UsageIncrement, usageHourOf } from '../store/usageStore';
+import { type SelfSpecifiedWorkloads } from '../store/selfSpecifiedWorkloads';
 import { recordInventoryChanges, type SubscriptionInventoryChange } from '../store/workloadInventoryStore';
 import { type BatchSignal, type SignalName } from './batchSignal';
 import { type BatchMessage, deadLetterSourceOf, type EventBatch, streamOf } from './eventHubBatch';
@@ -39,6 +41,13 @@ export interface IngestionDependencies {
   learningPeriodInMs: number;
   /** The instance's versions of the stateful rules' state documents (none: every batch reads what it judges against). */
   detectionStateCache?: DetectionStateCache;
+  /** The inventory documents this instance saw written by their own object (none: every folded change reads its owner). */
+  selfSpecifiedWorkloads?: SelfSpecifiedWorkloads;
+  /**
+   * The instance's usage meter, which writes a stream's counts at most once per flush interval (none: a meter of this
+   * call that writes them before the batch ends).
+   */
+  usageMeter?: UsageMeter;
   /** The key the simulation signs its events with; read only when a batch has events of the reserved cluster. */
   simulationSigningKey: () => Promise<Uint8Array>;
   now: () => Date;
@@ -85,14 +94,21 @@ export interface BatchSummary {
    * The live workload inventory (audit signal only): changes that workload writes of analyzed events made (pod and
    * controller creates, updates, patches, deletes), the inventory documents read (one per workload changed in the
    * batch, plus re-reads after a lost race), and those written (at most one per workload and batch, none when the
-   * spec did not change). Its requests are also counted in `cosmos`.
+   * spec did not change); skipped: workloads whose changes were all folded changes of an owner known to be
+   * self-specified (neither read nor written). Its requests are also counted in `cosmos`.
    */
-  inventory: { changes: number; reads: number; writes: number };
+  inventory: { changes: number; reads: number; writes: number; skipped: number };
   /**
    * The stateful rules: events they watched (candidates), findings the state made of them, watched events of clusters
    * still learning, and the state documents read and written (one per cluster and rule fed).
    */
   stateful: { candidates: number; findings: number; learning: number; reads: number; writes: number };
+  /**
+   * Usage metering: documents read (first sight, or after a lost race) and written (the streams whose counts were due at
+   * the end of this batch: at most one write per document and flush interval), and the stream's events metered but not
+   * yet written. Its requests are also counted in `cosmos`.
+   */
+  usage: { reads: number; writes: number; pendingEvents: number };
   cosmos: { reads: number; writes: number; conflicts: number };
   durationInMs: number;
 }
@@ -108,7 +124,8 @@ export interface BatchOutcome {
  * dead-letter what cannot be used, gate by plan, detect, aggregate into alerts (suppression rules decide
  * the status of new ones), persist, meter usage.
  *
- * Exactly once in effect: alerts and usage remember per partition the last event they counted, the workload
+ * Exactly once in effect: alerts and usage remember per partition the last event they counted (usage is written at most
+ * once per partition and flush interval: see UsageMeter), the workload
  * inventory the last audit event that changed each workload, and dead letters have ids derived from where the
  * record was read, so running a batch again changes nothing.
  * Transient store faults are thrown for the trigger's retry policy; bad data never throws.
@@ -159,24 +176,36 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
   // simulated cluster (its own documents, never a real cluster's), keyed to their run so that each run is judged
   // afresh; first-seen rules are not fed (see simulatedStatefulCandidates). They are not metered all the same.
   const candidates = simulated.size === 0 ? evaluation.candidates : simulatedStatefulCandidates(evaluation.candidates, (record) => simulated.has(record));
+  const stateCache = dependencies.detectionStateCache;
+  const batchNow = dependencies.now();
+  // With a flush interval, a batch without candidates still writes the instance's pending observations that are due.
   const stateful =
-    candidates.length === 0
+    candidates.length === 0 && (stateCache === undefined || stateCache.dueKeys(batchNow.getTime()).length === 0)
       ? undefined
       : await applyStatefulRulesStored(dependencies.database, candidates, {
           learningPeriodInMs: dependencies.learningPeriodInMs,
           learningStartOf: (cluster) => learningStartOf(plans, cluster),
-          now: dependencies.now(),
-          ...(dependencies.detectionStateCache === undefined ? {} : { cache: dependencies.detectionStateCache }),
+          now: batchNow,
+          ...(stateCache === undefined ? {} : { cache: stateCache }),
+          originOf: (record) => {
+            const message = decoded.messageOf.get(record);
+            return message === undefined
+              ? undefined
+              : { position: { stream, sequenceNumber: message.sequenceNumber }, ...(simulated.has(record) ? { simulated: true as const } : {}) };
+          },
         });
   const findings = stateful === undefined ? evaluation.findings : [...evaluation.findings, ...stateful.findings];
   const occurrencesByAlert = new Map<string, AlertOccurrence[]>();
   for (const finding of findings) {
-    const message = decoded.messageOf.get(finding.record) as BatchMessage;
+    const message = decoded.messageOf.get(finding.record);
+    // A finding on an event of an earlier batch: pending observations judged again in this one (see DetectionStateCache).
+    const origin = message === undefined ? stateful?.origins.get(finding.record) : undefined;
+    if (message === undefined && origin === undefined) continue;
     const { id } = alertIdentityOf(finding, dependencies.aggregationWindowInMs);
     const occurrence: AlertOccurrence = {
       finding,
-      position: { stream, sequenceNumber: message.sequenceNumber },
-      ...(simulated.has(finding.record) ? { simulated: true } : {}),
+      position: message === undefined ? (origin as CandidateOrigin).position : { stream, sequenceNumber: message.sequenceNumber },
+      ...(simulated.has(finding.record) || origin?.simulated === true ? { simulated: true } : {}),
     };
     const list = occurrencesByAlert.get(id);
     if (list === undefined) occurrencesByAlert.set(id, [occurrence]);
@@ -194,8 +223,8 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
       suppressionRulesOf: (subscriptionId) => dependencies.subscriptionSettings.suppressionRules(subscriptionId),
     }),
     writeDeadLetters(dependencies.database, decoded.deadLetters.map((letter) => toDeadLetter(letter, now))),
-    recordUsage(dependencies.database, [...usage.values()], now),
-    recordInventoryChanges(dependencies.database, inventoryChanges, now),
+    meterUsage(dependencies.usageMeter ?? new UsageMeter(dependencies.database, { flushIntervalInMs: 0 }), [...usage.values()], stream, now),
+    recordInventoryChanges(dependencies.database, inventoryChanges, now, dependencies.selfSpecifiedWorkloads),
   ] as const);
   const alerts = written.stats;
   try {
@@ -226,7 +255,7 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
       alerts: { created: alerts.created, updated: alerts.updated, unchanged: alerts.unchanged, suppressed: alerts.suppressed, restamped: alerts.restamped },
       published: written.alerts.length,
       deadLettered,
-      inventory: { changes: inventoryWrites.changes, reads: inventoryWrites.reads, writes: inventoryWrites.documentsWritten },
+      inventory: { changes: inventoryWrites.changes, reads: inventoryWrites.reads, writes: inventoryWrites.documentsWritten, skipped: inventoryWrites.documentsSkipped },
       stateful: {
         candidates: candidates.length,
         findings: stateful?.findings.length ?? 0,
@@ -234,6 +263,7 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
         reads: stateful?.stats.reads ?? 0,
         writes: stateful?.stats.writes ?? 0,
       },
+      usage: { reads: usageWrites.reads, writes: usageWrites.writes, pendingEvents: usageWrites.pendingEvents },
       cosmos: {
         reads: alerts.reads + usageWrites.reads + inventoryWrites.reads + (stateful?.stats.reads ?? 0),
         writes: alerts.writes + usageWrites.writes + deadLettered + inventoryWrites.writes + (stateful?.stats.writes ?? 0),
@@ -243,6 +273,13 @@ export async function processEventBatch(batch: EventBatch, signal: BatchSignal, 
     },
     ruleFailures: stateful === undefined ? evaluation.failures : [...evaluation.failures, ...stateful.failures],
   };
+}
+
+/** Meters the batch's usage, then writes the stream's counts if they are due (all of them, with no flush interval). */
+async function meterUsage(meter: UsageMeter, increments: readonly UsageIncrement[], stream: string, now: Date): Promise<UsageRequestStats> {
+  const added = await meter.add(increments, now);
+  const flushed = await meter.flushDue(now, { stream });
+  return { reads: added.reads + flushed.reads, writes: flushed.writes, conflicts: added.conflicts + flushed.conflicts, pendingEvents: flushed.pendingEvents };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '../posture/workloadInventory';
 import { emptyFoldRequestStats, foldIntoDocument, type FoldRequestStats } from './foldIntoDocument';
 import { mapWithConcurrency } from './mapWithConcurrency';
+import { type SelfSpecifiedWorkloads } from './selfSpecifiedWorkloads';
 import { withoutSystemProperties } from './systemProperties';
 
 /**
@@ -41,14 +42,24 @@ export interface InventoryWriteStats extends FoldRequestStats {
   changes: number;
   /** Documents created or replaced. */
   documentsWritten: number;
+  /** Documents whose changes were all folded changes of an owner known to be self-specified: neither read nor written. */
+  documentsSkipped: number;
 }
 
 /**
  * Folds the changes into their documents: grouped by document (the owner's for a folded pod, ReplicaSet or Job), in
  * the order given (event order), each document read once and written at most once. Store faults are thrown (a
  * document that keeps changing under concurrent writers as a TransientStoreError): the caller retries the batch.
+ *
+ * With the instance's `selfSpecified` memory, a document whose changes are all folded changes of an owner seen
+ * self-specified within the hour is left alone: the fold would change nothing (see SelfSpecifiedWorkloads).
  */
-export async function recordInventoryChanges(database: Database, changes: readonly SubscriptionInventoryChange[], now: Date): Promise<InventoryWriteStats> {
+export async function recordInventoryChanges(
+  database: Database,
+  changes: readonly SubscriptionInventoryChange[],
+  now: Date,
+  selfSpecified?: SelfSpecifiedWorkloads,
+): Promise<InventoryWriteStats> {
   const stats = emptyFoldRequestStats();
   const byDocument = new Map<string, { subscriptionId: string; id: string; changes: InventoryChange[] }>();
   for (const { subscriptionId, change } of changes) {
@@ -60,8 +71,15 @@ export async function recordInventoryChanges(database: Database, changes: readon
   }
   const container = database.container(CONTAINER);
   const nowUtc = now.toISOString();
+  const nowInMs = now.getTime();
   let documentsWritten = 0;
-  await mapWithConcurrency([...byDocument.values()], WRITE_CONCURRENCY, async (group) => {
+  let documentsSkipped = 0;
+  const groups = [...byDocument.values()].filter((group) => {
+    const skip = selfSpecified?.has(memoKeyOf(group), nowInMs) === true && group.changes.every((change) => change.ownerKey !== undefined);
+    if (skip) documentsSkipped++;
+    return !skip;
+  });
+  await mapWithConcurrency(groups, WRITE_CONCURRENCY, async (group) => {
     const outcome = await foldIntoDocument<StoredInventoryDocument>(
       container,
       group.id,
@@ -73,8 +91,13 @@ export async function recordInventoryChanges(database: Database, changes: readon
       stats,
     );
     if (outcome.kind !== 'unchanged') documentsWritten++;
+    if (outcome.document?.specFrom === 'self' && !outcome.document.deleted) selfSpecified?.remember(memoKeyOf(group), nowInMs);
   });
-  return { ...stats, changes: changes.length, documentsWritten };
+  return { ...stats, changes: changes.length, documentsWritten, documentsSkipped };
+}
+
+function memoKeyOf(group: { subscriptionId: string; id: string }): string {
+  return `${group.subscriptionId}\n${group.id}`;
 }
 
 /** What a list can be narrowed to; every field is optional. */

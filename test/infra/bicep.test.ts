@@ -153,6 +153,8 @@ const integerSettingParameters = [
   ['ALERT_AGGREGATION_WINDOW_IN_MINUTES', 'alertAggregationWindowInMinutes'],
   ['LEARNING_PERIOD_IN_DAYS', 'learningPeriodInDays'],
   ['SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS', 'subscriptionSettingsCacheTtlInSeconds'],
+  ['USAGE_FLUSH_INTERVAL_IN_SECONDS', 'usageFlushIntervalInSeconds'],
+  ['DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS', 'detectionStateFlushIntervalInSeconds'],
   ['EXPORT_SETTLE_SECONDS', 'exportSettleSeconds'],
   ['SIMULATION_TIMEOUT_IN_MINUTES', 'simulationTimeoutInMinutes'],
 ] as const;

@@ -1,5 +1,7 @@
 import { type LocalRuntime } from '../../local/localRuntime';
 import { type Alert } from '../../shared/alerts/alert';
+import { getServices } from '../../shared/services';
+import { getUsage, usageHourOf } from '../../shared/store/usageStore';
 import { aksMessage, aksResourceId, benignEvent, diagnosticRecord, execIntoPodEvent, privilegedPodEvent } from '../support/auditMessages';
 import { LocalRuntimeHarness } from '../support/localRuntimeHarness';
 import { runTokenCommand } from '../support/localTokens';
@@ -62,5 +64,27 @@ describe('ingestion end to end: AKS messages to the local audit hub, alerts thro
     const privileged = list.value.find((a) => a.alertType === 'K8S_PrivilegedContainer') as Alert;
     expect(privileged).toMatchObject({ subscriptionId: SUB, compromisedEntity: 'aks-shop-prod', status: 'Active', count: 1 });
     expect((await api('GET', `/subscriptions/${SUB}/alerts/${privileged.id}`)).status).toBe(200);
+  });
+
+  it('when the runtime stops within the usage flush interval, then the counts not yet written are written at stop and kept across a restart', async () => {
+    const time = new Date(Date.now() + 1000).toISOString().replace('Z', '000Z');
+    const resourceId = aksResourceId(SUB);
+    const startedAtMs = Date.now();
+    const leases = Array.from({ length: 5 }, (_, i) => diagnosticRecord(benignEvent(`e2e-usage-${i}`, time), { resourceId }));
+    expect((await postToHub([aksMessage(leases)])).status).toBe(202);
+    await runtime.eventHubs.whenIdle();
+    // Three events of the test before, five of this one: metered, not yet written (the interval is a minute).
+    expect(getServices().ingestion.usageMeter.pendingEventsOf()).toBe(8);
+    const hours = [...new Set([usageHourOf(startedAtMs), usageHourOf(Date.now())])];
+    const metered = async (): Promise<number> => {
+      let events = 0;
+      for (const hour of hours) events += (await getUsage(getServices().database, SUB, hour))?.eventsAnalyzed ?? 0;
+      return events;
+    };
+    expect(await metered()).toBe(0);
+
+    await runtime.stop();
+    runtime = await harness.start();
+    expect(await metered()).toBe(8);
   });
 });

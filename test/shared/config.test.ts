@@ -216,14 +216,25 @@ describe('loadConfig node stream (NODE_EVENTHUB_NAME, NODE_EVENTHUB_CONSUMER_GRO
   });
 });
 
-describe('loadConfig ingestion (ALERT_AGGREGATION_WINDOW_IN_MINUTES, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS)', () => {
-  it('when neither is set, then alerts aggregate over one hour and subscription settings are cached for a minute', () => {
-    expect(loadConfig(production).ingestion).toEqual({ aggregationWindowInMs: 3_600_000, subscriptionSettingsCacheTtlInMs: 60_000 });
+describe('loadConfig ingestion (ALERT_AGGREGATION_WINDOW_IN_MINUTES, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS, USAGE_FLUSH_INTERVAL_IN_SECONDS)', () => {
+  it('when none is set, then alerts aggregate over one hour, subscription settings are cached for a minute and usage is written once a minute', () => {
+    expect(loadConfig(production).ingestion).toEqual({ aggregationWindowInMs: 3_600_000, subscriptionSettingsCacheTtlInMs: 60_000, usageFlushIntervalInMs: 60_000 });
   });
 
-  it('when both are set, then they are read in milliseconds', () => {
-    const config = loadConfig({ ...production, ALERT_AGGREGATION_WINDOW_IN_MINUTES: '15', SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
-    expect(config.ingestion).toEqual({ aggregationWindowInMs: 900_000, subscriptionSettingsCacheTtlInMs: 0 });
+  it('when all are set, then they are read in milliseconds', () => {
+    const config = loadConfig({ ...production, ALERT_AGGREGATION_WINDOW_IN_MINUTES: '15', SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0', USAGE_FLUSH_INTERVAL_IN_SECONDS: '0' });
+    expect(config.ingestion).toEqual({ aggregationWindowInMs: 900_000, subscriptionSettingsCacheTtlInMs: 0, usageFlushIntervalInMs: 0 });
+  });
+
+  it('when the detection state flush interval is unset, set or out of range, then it defaults to a minute, is read in milliseconds, or the error names the setting', () => {
+    expect(loadConfig(production).detection.stateFlushIntervalInMs).toBe(60_000);
+    expect(loadConfig({ ...production, DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS: '0' }).detection.stateFlushIntervalInMs).toBe(0);
+    expect(problemsOf({ ...production, DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS: '3601' })).toEqual([expect.stringMatching(/^DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS/)]);
+  });
+
+  it('when the usage flush interval is negative or over an hour, then the error names the setting', () => {
+    expect(problemsOf({ ...production, USAGE_FLUSH_INTERVAL_IN_SECONDS: '-1' })).toEqual([expect.stringMatching(/^USAGE_FLUSH_INTERVAL_IN_SECONDS/)]);
+    expect(problemsOf({ ...production, USAGE_FLUSH_INTERVAL_IN_SECONDS: '3601' })).toEqual([expect.stringMatching(/^USAGE_FLUSH_INTERVAL_IN_SECONDS/)]);
   });
 
   it('when the window is out of range, then the error names the setting', () => {

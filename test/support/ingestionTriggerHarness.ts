@@ -30,7 +30,7 @@ export function useIngestionTriggerHarness(subscriptionIdPrefix: string): Ingest
 
   beforeAll(async () => {
     store = await startFaultInjectingCosmos();
-    restoreSettings = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: store.proxy.endpoint, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0' });
+    restoreSettings = applyAppSettings({ ARGUS_ENVIRONMENT: 'local', COSMOS__accountEndpoint: store.proxy.endpoint, SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: '0', USAGE_FLUSH_INTERVAL_IN_SECONDS: '0' });
     setAlertEventPublisherForTests(alertEvents);
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { auditEvent, container, workloadObject } from '../../../shared/detection/exampleEvents';
 import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
 import { type IngestionDependencies } from '../../../shared/ingestion/processEventBatch';
+import { SelfSpecifiedWorkloads } from '../../../shared/store/selfSpecifiedWorkloads';
 import { isTransientStoreError } from '../../../shared/store/transientFaults';
 import { listWorkloads } from '../../../shared/store/workloadInventoryStore';
 import { changePlan, upsertPlan } from '../../../shared/store/planStore';
@@ -243,7 +244,7 @@ describe('processAuditBatch: the workload inventory', () => {
     expect(web?.object?.spec).not.toHaveProperty('replicas');
     expect(web?.object).not.toHaveProperty('status');
     // Create, ReplicaSet, 3 pods and set-image are changes; the status update and the scale are not.
-    expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 1 });
+    expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 1, skipped: 0 });
     // The usage document and the one workload: a read and a write each.
     // Beside them, the stateful rules' state documents of the rules these events feed (counted apart).
     expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 2 + summary.stateful.writes, conflicts: 0 });
@@ -257,7 +258,7 @@ describe('processAuditBatch: the workload inventory', () => {
 
     const { summary } = await processAuditBatch(batch, dependencies({ now: () => new Date('2026-11-22T11:00:00.000Z') }));
 
-    expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 0 });
+    expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 0, skipped: 0 });
     // A replay: the stateful rules read their state and write nothing either.
     expect(summary.stateful.writes).toBe(0);
     expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 0, conflicts: 0 });
@@ -270,10 +271,31 @@ describe('processAuditBatch: the workload inventory', () => {
     await processAuditBatch(auditBatch([messageOf(sub, events.slice(0, 5))], { partitionId: 'inv-split' }), dependencies());
     const { summary } = await processAuditBatch(auditBatch([messageOf(sub, events.slice(5))], { partitionId: 'inv-split', firstSequenceNumber: 1 }), dependencies());
 
-    expect(summary.inventory).toEqual({ changes: 1, reads: 1, writes: 1 });
+    expect(summary.inventory).toEqual({ changes: 1, reads: 1, writes: 1, skipped: 0 });
     const { workloads } = await listWorkloads(cosmos.database, sub, {}, { top: 10 });
     expect(workloads).toHaveLength(1);
     expect(workloads[0]).toMatchObject({ firstSeenUtc: at(0), lastAuditId: 'inv-set-image' });
+  });
+
+  it('when the pods of a Deployment seen written by its own object churn in a later batch, then the instance that saw it neither reads nor writes the inventory', async () => {
+    const sub = await newSubscription();
+    const selfSpecifiedWorkloads = new SelfSpecifiedWorkloads();
+    await processAuditBatch(auditBatch([messageOf(sub, rolloutEvents())], { partitionId: 'inv-churn' }), dependencies({ selfSpecifiedWorkloads }));
+    const before = (await listWorkloads(cosmos.database, sub, {}, { top: 10 })).workloads;
+    // The ReplicaSet's pods again, later (a rescheduling): folded changes of the Deployment.
+    const churn = rolloutEvents()
+      .filter((event) => String(event.auditID).startsWith('inv-pod-'))
+      .map((event, index) => ({ ...event, auditID: `inv-churn-${index}`, requestReceivedTimestamp: at(50 + index), stageTimestamp: at(50 + index) }));
+    expect(churn.length).toBeGreaterThan(0);
+    const second = auditBatch([messageOf(sub, churn)], { partitionId: 'inv-churn', firstSequenceNumber: 1 });
+
+    const remembered = await processAuditBatch(second, dependencies({ selfSpecifiedWorkloads }));
+    const forgotten = await processAuditBatch(second, dependencies({ selfSpecifiedWorkloads: new SelfSpecifiedWorkloads() }));
+
+    expect(remembered.summary.inventory).toEqual({ changes: churn.length, reads: 0, writes: 0, skipped: 1 });
+    // The same changes on an instance that never saw the Deployment: one read, and the fold changes nothing.
+    expect(forgotten.summary.inventory).toEqual({ changes: churn.length, reads: 1, writes: 0, skipped: 0 });
+    expect((await listWorkloads(cosmos.database, sub, {}, { top: 10 })).workloads).toEqual(before);
   });
 
   it('when a batch holds only leases, node and pod status and reads, then the inventory makes no read and no write', async () => {
@@ -281,7 +303,7 @@ describe('processAuditBatch: the workload inventory', () => {
     const { summary } = await processAuditBatch(auditBatch([messageOf(sub, quietEvents())], { partitionId: 'inv-quiet' }), dependencies());
 
     expect(summary.analyzed).toBe(5);
-    expect(summary.inventory).toEqual({ changes: 0, reads: 0, writes: 0 });
+    expect(summary.inventory).toEqual({ changes: 0, reads: 0, writes: 0, skipped: 0 });
     expect(summary.cosmos).toEqual({ reads: 1 + summary.stateful.reads, writes: 1 + summary.stateful.writes, conflicts: 0 });
     expect((await listWorkloads(cosmos.database, sub, { includeDeleted: true }, { top: 10 })).workloads).toEqual([]);
   });

@@ -68,7 +68,7 @@ describe('workloadInventoryStore', () => {
 
     const stats = await recordInventoryChanges(cosmos.database, changes, NOW);
 
-    expect(stats).toEqual({ changes: 3, documentsWritten: 1, reads: 1, writes: 1, conflicts: 0 });
+    expect(stats).toEqual({ changes: 3, documentsWritten: 1, documentsSkipped: 0, reads: 1, writes: 1, conflicts: 0 });
     const stored = await read(cosmos, PROD, 'Deployment', 'shop', 'fold');
     expect(stored).toMatchObject({ subscriptionId: SUB, cluster: PROD, kind: 'Deployment', namespace: 'shop', name: 'fold', lastAuditId: 'fold-3', partial: false, deleted: false, updatedUtc: NOW.toISOString() });
     expect(stored?.object).toMatchObject({ spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'web', image: 'contoso.azurecr.io/shop/web:1.5.0' }] } } } });
@@ -82,7 +82,7 @@ describe('workloadInventoryStore', () => {
 
     const stats = await recordInventoryChanges(cosmos.database, changes, new Date('2026-11-02T11:00:00.000Z'));
 
-    expect(stats).toEqual({ changes: 1, documentsWritten: 0, reads: 1, writes: 0, conflicts: 0 });
+    expect(stats).toEqual({ changes: 1, documentsWritten: 0, documentsSkipped: 0, reads: 1, writes: 0, conflicts: 0 });
     expect((await read(cosmos, PROD, 'Deployment', 'shop', 'replay'))?._etag).toBe(before?._etag);
   });
 
