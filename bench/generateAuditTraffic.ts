@@ -20,6 +20,15 @@ export interface AuditTrafficOptions {
   klogShare?: number;
   /** Diagnostic records per Event Hubs message (default 20 to 60). */
   recordsPerMessage?: { min: number; max: number };
+  /** Mean time between two events, all clusters together (default 10 ms: 100 events/s); the gaps are uniform in [0, 2 x mean]. */
+  meanGapInMicroseconds?: number;
+  /**
+   * What a cluster does when nobody works on it (default false): no developer reads or writes, each app's Deployment
+   * applied once by the cluster's GitOps controller, and the pods the ReplicaSet controller creates are those of each
+   * app's one ReplicaSet, with the same template every time (the default mix gives every pod a template of its own: a
+   * rollout per pod, rich for detection, unlike steady traffic).
+   */
+  quiet?: boolean;
 }
 
 export interface AuditTraffic {
@@ -60,6 +69,8 @@ interface ScenarioContext {
   cluster: Cluster;
   auditID: string;
   time: string;
+  /** AuditTrafficOptions.quiet. */
+  quiet: boolean;
 }
 
 /** What a scenario builds: the event and, optionally, where realistic padding goes to reach the drawn size. */
@@ -241,6 +252,62 @@ function appPodSpec(random: SeededRandom, app: string, envCount = random.int(3, 
     preemptionPolicy: 'PreemptLowerPriority',
     priority: 0,
   };
+}
+
+/** Each app's one ReplicaSet per cluster in the quiet mix: its hash and pod template, drawn once from its own seed. */
+interface StableReplicaSet {
+  hash: string;
+  template: string;
+  /** Whether its Deployment's create was sent. */
+  applied: boolean;
+}
+
+const stableReplicaSets = new WeakMap<Cluster, Map<string, StableReplicaSet>>();
+
+function stableReplicaSetOf(cluster: Cluster, namespace: string, app: string, addon: boolean): StableReplicaSet {
+  let byApp = stableReplicaSets.get(cluster);
+  if (byApp === undefined) stableReplicaSets.set(cluster, (byApp = new Map<string, StableReplicaSet>()));
+  const key = `${namespace}/${app}`;
+  let stable = byApp.get(key);
+  if (stable === undefined) {
+    const random = new SeededRandom(hashOf(`${cluster.resourceId}/${key}`));
+    const spec = appPodSpec(random, app, random.int(3, 60));
+    if (addon) (spec.containers as Json[])[0] = { ...(spec.containers as Json[])[0], image: random.pick(ADDON_IMAGES) };
+    stable = { hash: random.suffix(10), template: JSON.stringify(spec), applied: false };
+    byApp.set(key, stable);
+  }
+  return stable;
+}
+
+/** A GitOps controller's create of a Deployment (Flux's kustomize-controller), as the quiet mix's first sight of an app. */
+function deploymentAppliedByCd(context: ScenarioContext, namespace: string, app: string, spec: Json): BuiltEvent {
+  const { random, time } = context;
+  const object = workloadObject('deployments', spec, app, namespace);
+  const response = { ...object, metadata: { ...objectMeta(random, app, namespace, time), managedFields: [managedFieldsUnit(random, time)(0)] } };
+  return {
+    event: event(
+      context,
+      {
+        verb: 'create',
+        resource: 'deployments',
+        apiGroup: 'apps',
+        namespace,
+        requestURI: `/apis/apps/v1/namespaces/${namespace}/deployments?fieldManager=kustomize-controller`,
+        userAgent: 'kustomize-controller/v1.4.0',
+        sourceIP: `10.244.0.${random.int(2, 250)}`,
+        requestObject: object,
+        responseObject: response,
+      },
+      { user: { username: 'system:serviceaccount:flux-system:kustomize-controller', uid: random.uuid(), groups: ['system:serviceaccounts', 'system:serviceaccounts:flux-system', 'system:authenticated'] } },
+    ),
+  };
+}
+
+/** A 31-bit seed from a text (FNV-1a). */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return (hash >>> 1) || 1;
 }
 
 function podEnv(spec: Json): unknown[] {
@@ -425,10 +492,16 @@ const benignScenarios: readonly Scenario[] = [
       const addon = random.chance(0.3);
       const app = addon ? random.pick(['coredns', 'metrics-server', 'konnectivity-agent', 'ama-logs-rs']) : random.pick(APP_NAMES);
       const namespace = addon ? 'kube-system' : random.pick(APP_NAMESPACES);
-      const hash = random.suffix(10);
+      const stable = context.quiet ? stableReplicaSetOf(cluster, namespace, app, addon) : undefined;
+      // The cluster's CD tool applied each Deployment once, before its pods appear (its own write: the inventory's owner).
+      if (stable !== undefined && !stable.applied) {
+        stable.applied = true;
+        return deploymentAppliedByCd(context, namespace, app, JSON.parse(stable.template) as Json);
+      }
+      const hash = stable?.hash ?? random.suffix(10);
       const name = `${app}-${hash}-${random.suffix(5)}`;
-      const spec = appPodSpec(random, app);
-      if (addon) (spec.containers as Json[])[0] = { ...(spec.containers as Json[])[0], image: random.pick(ADDON_IMAGES) };
+      const spec = stable === undefined ? appPodSpec(random, app) : (JSON.parse(stable.template) as Json);
+      if (addon && stable === undefined) (spec.containers as Json[])[0] = { ...(spec.containers as Json[])[0], image: random.pick(ADDON_IMAGES) };
       const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-${hash}`, uid: random.uuid(), controller: true, blockOwnerDeletion: true };
       const pod = podObject(spec, name, namespace);
       pod.metadata = { ...(pod.metadata as Json), generateName: `${app}-${hash}-`, labels: { app, 'pod-template-hash': hash }, ownerReferences: [owner] };
@@ -440,7 +513,8 @@ const benignScenarios: readonly Scenario[] = [
           { user: { username: 'system:serviceaccount:kube-system:replicaset-controller', uid: random.uuid(), groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] } },
         ),
         // The request and the response share the container, so each env var is logged twice.
-        padding: { list: podEnv(spec), unit: (index) => envVar(random, 100 + index) },
+        // A stable ReplicaSet's pods all have its template, padding included.
+        ...(stable === undefined ? { padding: { list: podEnv(spec), unit: (index: number) => envVar(random, 100 + index) } } : {}),
       };
     },
   },
@@ -910,8 +984,11 @@ export function generateAuditTraffic(options: AuditTrafficOptions): AuditTraffic
   const attackShare = options.attackShare ?? 0.05;
   const klogShare = options.klogShare ?? 0.01;
   const perMessage = options.recordsPerMessage ?? { min: 20, max: 60 };
+  const maxGap = 2 * (options.meanGapInMicroseconds ?? 10_000);
   const clusters = [0, 1, 2].map((index) => createCluster(random, index));
-  const benignWeight = benignScenarios.reduce((sum, scenario) => sum + scenario.weight, 0);
+  const quiet = options.quiet === true;
+  const benign = quiet ? benignScenarios.filter((scenario) => !scenario.name.startsWith('developer-')) : benignScenarios;
+  const benignWeight = benign.reduce((sum, scenario) => sum + scenario.weight, 0);
   const attackWeight = attackScenarios.reduce((sum, scenario) => sum + scenario.weight, 0);
 
   const messages: string[] = [];
@@ -927,7 +1004,7 @@ export function generateAuditTraffic(options: AuditTrafficOptions): AuditTraffic
     const size = random.int(perMessage.min, perMessage.max);
     const records: Json[] = [];
     while (records.length < size && eventSizes.length < options.events) {
-      clock += random.int(0, 20_000);
+      clock += random.int(0, maxGap);
       const time = formatMicroseconds(clock);
       if (random.chance(klogShare)) {
         records.push(klogRecord(random, cluster, time));
@@ -936,9 +1013,9 @@ export function generateAuditTraffic(options: AuditTrafficOptions): AuditTraffic
       }
       const scenario = random.chance(attackShare)
         ? pickWeighted(random, attackScenarios, attackWeight)
-        : pickWeighted(random, benignScenarios, benignWeight);
+        : pickWeighted(random, benign, benignWeight);
       const auditID = random.uuid();
-      const log = buildEvent(scenario, { random, cluster, auditID, time });
+      const log = buildEvent(scenario, { random, cluster, auditID, time, quiet });
       eventSizes.push(log.length);
       scenarioByAuditId.set(auditID, scenario.name);
       scenarioCounts[scenario.name] = (scenarioCounts[scenario.name] ?? 0) + 1;

@@ -18,8 +18,11 @@ const DEFAULT_EVENTS = 50_000;
 /** The handler benchmark's traffic when --events is not given: its 5 passes x 3 rounds (3 mixes, 3 batch sizes) then take under 2 minutes on 2 cores (1 min 44 s measured). */
 const DEFAULT_HANDLER_EVENTS = 15_000;
 const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3, node: 5, handler: 3 } as const;
+/** The handler benchmark's sustained-rate passes: events/s of the whole hub, and the minutes measured after half a minute of warm-up. */
+const DEFAULT_SUSTAINED = { rate: 2_000, minutes: 1 } as const;
 
 const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export|node|handler]
+                       [--sustained-rate N] [--sustained-minutes N]
 
   --events    audit events (default ${DEFAULT_EVENTS}, or the BENCH_EVENTS environment variable); export: events/5 alerts
               (at least 500) formatted and paged (at most 2,000), events/20 (at least 200) pushed; node: node sensor events;
@@ -30,6 +33,10 @@ const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--p
   --seed      seed of the traffic generator (default ${DEFAULT_SEED})
   --per-rule  detection: also time the decode steps alone and every rule in place in the full path;
               node: also time every node rule's match alone
+  --sustained-rate     handler: events/s of the sustained-rate passes, all partitions together (default ${DEFAULT_SUSTAINED.rate});
+                       the low-rate pass runs at a tenth of it
+  --sustained-minutes  handler: minutes of the sustained-rate passes measured, after half a minute of warm-up (default ${DEFAULT_SUSTAINED.minutes};
+                       simulated time: the default rate's passes take about two minutes)
   --only      run only the detection throughput, the ingestion end-to-end, the export, the node detection or the
               ingestion handler (processAuditBatch with the store, no hub) benchmark`;
 
@@ -47,6 +54,8 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
         seed: { type: 'string' },
         'per-rule': { type: 'boolean' },
         only: { type: 'string' },
+        'sustained-rate': { type: 'string' },
+        'sustained-minutes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -64,8 +73,10 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   const handlerEvents = positiveInteger(values.events ?? environment.BENCH_EVENTS, DEFAULT_HANDLER_EVENTS);
   const seed = positiveInteger(values.seed, DEFAULT_SEED);
   const rounds = (name: BenchmarkName): number | undefined => positiveInteger(values.rounds, DEFAULT_ROUNDS[name]);
-  if (events === undefined || seed === undefined || rounds('detection') === undefined) {
-    return usageError('--events, --rounds and --seed take a positive whole number');
+  const sustainedRate = positiveInteger(values['sustained-rate'], DEFAULT_SUSTAINED.rate);
+  const sustainedMinutes = positiveInteger(values['sustained-minutes'], DEFAULT_SUSTAINED.minutes);
+  if (events === undefined || seed === undefined || rounds('detection') === undefined || sustainedRate === undefined || sustainedMinutes === undefined) {
+    return usageError('--events, --rounds, --seed, --sustained-rate and --sustained-minutes take a positive whole number');
   }
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   const runs = (name: BenchmarkName): boolean => only === undefined || only === name;
@@ -87,7 +98,10 @@ export async function main(argv: string[], environment: NodeJS.ProcessEnv = proc
   }
   if (runs('handler')) {
     if (only === undefined) print('');
-    await runHandlerBenchmark({ events: handlerEvents as number, seed, rounds: rounds('handler') as number }, print);
+    await runHandlerBenchmark(
+      { events: handlerEvents as number, seed, rounds: rounds('handler') as number, sustained: { eventsPerSecond: sustainedRate, measuredMinutes: sustainedMinutes } },
+      print,
+    );
   }
   return 0;
 }

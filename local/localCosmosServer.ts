@@ -12,7 +12,9 @@ export interface LocalCosmosServer {
  * in tests. It serves HTTPS with a self-signed certificate; its data lives in memory (see storeSnapshot).
  */
 export async function startLocalCosmosServer(port: number, host = '127.0.0.1'): Promise<LocalCosmosServer> {
-  const server = createHttpsServer();
+  // Keep-alive: the library answers `Connection: close` otherwise, and every SDK request pays a new TLS handshake (as
+  // Azure's gateway does not make it pay); close() ends the kept connections.
+  const server = createHttpsServer({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

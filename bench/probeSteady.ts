@@ -1,0 +1,42 @@
+import { Agent } from 'node:https';
+import { CosmosClient } from '@azure/cosmos';
+import { startBenchStore } from './storeProcess';
+import { loadConfig } from '../shared/config';
+import { createDetectionContext } from '../shared/detection/detectionContext';
+import { allRules } from '../shared/detection/rules/index';
+import { processAuditBatch } from '../shared/ingestion/processAuditBatch';
+import { CachedSubscriptionSettings } from '../shared/ingestion/subscriptionSettings';
+import { createDetectionStateCache } from '../shared/store/detectionStateStore';
+import { ensureDatabase } from '../shared/store/ensureDatabase';
+import { LOCAL_EMULATOR_KEY } from '../shared/store/createCosmosClient';
+import { changePlan, upsertPlan } from '../shared/store/planStore';
+import { SelfSpecifiedWorkloads } from '../shared/store/selfSpecifiedWorkloads';
+import { UsageMeter } from '../shared/store/usageMeter';
+import { generateAuditTraffic } from './generateAuditTraffic';
+import { CountingPublisher } from './storeRequests';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+async function main(): Promise<void> {
+  const config = loadConfig({ ARGUS_ENVIRONMENT: 'local' });
+  const server = await startBenchStore();
+  const agent = new Agent({ rejectUnauthorized: false, keepAlive: true }); let sockets = 0; const orig = agent.createConnection.bind(agent); (agent as unknown as { createConnection: unknown }).createConnection = (...a: unknown[]) => { sockets++; return (orig as (...x: unknown[]) => unknown)(...a); }; setInterval(() => console.log('sockets', sockets), 1000).unref();
+  const client = new CosmosClient({ endpoint: server.endpoint, key: LOCAL_EMULATOR_KEY, agent, connectionPolicy: { enableEndpointDiscovery: false } });
+  const database = await ensureDatabase(client, 'probe');
+  const traffic = generateAuditTraffic({ events: 15000, seed: 1, attackShare: 0.01, klogShare: 0, quiet: true });
+  const subs = new Set<string>();
+  const byCluster = new Map<string, string[]>();
+  for (const m of traffic.messages) { const r = ((JSON.parse(m) as { records: { resourceId: string }[] }).records[0]?.resourceId ?? '').toLowerCase(); subs.add(/\/subscriptions\/([^/]+)\//.exec(r)?.[1] ?? ''); byCluster.set(r, [...(byCluster.get(r) ?? []), m]); }
+  for (const s of subs) await upsertPlan(database, changePlan(s, undefined, { enabled: true, by: { principalId: 'b', principalName: 'b' }, now: new Date('2026-11-02T00:00:00Z') }));
+  const deps = { database, rules: allRules, detectionContext: createDetectionContext(config.detection.lists), subscriptionSettings: new CachedSubscriptionSettings(database, 60_000), aggregationWindowInMs: 3_600_000, alertEvents: new CountingPublisher(), exportSettleInMs: 10_000, learningPeriodInMs: 7 * 86_400_000, detectionStateCache: createDetectionStateCache(undefined, 60_000), selfSpecifiedWorkloads: new SelfSpecifiedWorkloads(), usageMeter: new UsageMeter(database, { flushIntervalInMs: 60_000 }), simulationSigningKey: () => Promise.reject(new Error('x')), now: () => new Date() };
+  const batches = [...byCluster.values()].map((messages, p) => { const out = []; for (let i = 0; i < messages.length; i += 64) out.push({ eventHubName: 'kube-audit', consumerGroup: '$Default', partitionId: String(p), messages: messages.slice(i, i + 64).map((m, k) => ({ body: JSON.parse(m) as unknown, sequenceNumber: i + k, offset: '', enqueuedTimeUtc: new Date().toISOString() })) }); return out; });
+  const tot = { f: 0, r: 0, w: 0, e: 0, a: 0 }; const run = (part: 0 | 1) => Promise.all(batches.map(async (bs) => { const half = Math.floor(bs.length / 2); for (const b of part === 0 ? bs.slice(0, half) : bs.slice(half)) { const { summary } = await processAuditBatch(b, deps); if (part === 1) { tot.f += summary.findings; tot.r += summary.cosmos.reads; tot.w += summary.cosmos.writes; tot.e += summary.events; tot.a += summary.analyzed; } } }));
+  await run(0);
+  const session = new Session(); session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start');
+  const t = Date.now();
+  await run(1);
+  console.log('ms', Date.now() - t, JSON.stringify(tot));
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync('/tmp/probe/steady.cpuprofile', JSON.stringify(profile));
+  client.dispose(); await server.close();
+}
+void main();
