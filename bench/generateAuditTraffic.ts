@@ -95,6 +95,8 @@ interface Scenario {
 // Identities and shared fragments
 
 const CONTROL_PLANE_IP = '172.31.22.4';
+/** The quiet mix's GitOps controller pod (Flux's kustomize-controller). */
+const GITOPS_CONTROLLER_IP = '10.244.0.17';
 const DEVELOPERS = ['dana@contoso.com', 'lee@contoso.com', 'priya@contoso.com', 'sam@contoso.com', 'jo@contoso.com'];
 const APP_NAMESPACES = ['shop', 'payments', 'catalog', 'web', 'analytics', 'default'];
 const APP_NAMES = ['web', 'api', 'cart', 'checkout', 'search', 'worker', 'gateway', 'orders', 'inventory', 'reports'];
@@ -294,7 +296,8 @@ function deploymentAppliedByCd(context: ScenarioContext, namespace: string, app:
         namespace,
         requestURI: `/apis/apps/v1/namespaces/${namespace}/deployments?fieldManager=kustomize-controller`,
         userAgent: 'kustomize-controller/v1.4.0',
-        sourceIP: `10.244.0.${random.int(2, 250)}`,
+        // The controller's pod: one address per cluster.
+        sourceIP: GITOPS_CONTROLLER_IP,
         requestObject: object,
         responseObject: response,
       },

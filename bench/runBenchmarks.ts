@@ -18,7 +18,7 @@ const DEFAULT_EVENTS = 50_000;
 /** The handler benchmark's traffic when --events is not given: its 5 passes x 3 rounds (3 mixes, 3 batch sizes) then take under 2 minutes on 2 cores (1 min 44 s measured). */
 const DEFAULT_HANDLER_EVENTS = 15_000;
 const DEFAULT_ROUNDS = { detection: 5, ingestion: 3, export: 3, node: 5, handler: 3 } as const;
-/** The handler benchmark's sustained-rate passes: events/s of the whole hub, and the minutes measured after half a minute of warm-up. */
+/** The handler benchmark's sustained-rate passes: events/s of the whole hub, and the minutes measured after two minutes of warm-up. */
 const DEFAULT_SUSTAINED = { rate: 2_000, minutes: 1 } as const;
 
 const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--per-rule] [--only detection|ingestion|export|node|handler]
@@ -35,8 +35,8 @@ const USAGE = `Usage: npm run bench -- [--events N] [--rounds N] [--seed N] [--p
               node: also time every node rule's match alone
   --sustained-rate     handler: events/s of the sustained-rate passes, all partitions together (default ${DEFAULT_SUSTAINED.rate});
                        the low-rate pass runs at a tenth of it
-  --sustained-minutes  handler: minutes of the sustained-rate passes measured, after half a minute of warm-up (default ${DEFAULT_SUSTAINED.minutes};
-                       simulated time: the default rate's passes take about two minutes)
+  --sustained-minutes  handler: minutes of the sustained-rate passes measured, after two minutes of warm-up (default ${DEFAULT_SUSTAINED.minutes};
+                       simulated time: the default rate's passes take about four minutes)
   --only      run only the detection throughput, the ingestion end-to-end, the export, the node detection or the
               ingestion handler (processAuditBatch with the store, no hub) benchmark`;
 

@@ -15,6 +15,9 @@ export async function startLocalCosmosServer(port: number, host = '127.0.0.1'): 
   // Keep-alive: the library answers `Connection: close` otherwise, and every SDK request pays a new TLS handshake (as
   // Azure's gateway does not make it pay); close() ends the kept connections.
   const server = createHttpsServer({ keepAlive: true });
+  // Idle connections stay open until the client or close() ends them: a server-side idle timeout races the client's
+  // reuse of the same socket ("socket hang up"), as the library sends no Keep-Alive timeout hint.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -71,6 +71,10 @@ export async function writeAlertOccurrences(
         return foldOccurrences(stored, occurrences, { ...options, now, suppressionRules });
       },
       stats,
+      undefined,
+      // Most alerts a batch writes are new (a finding repeated within the window mostly lands in the same batch):
+      // created without the read that would answer 404; an existing one costs a 409 and the read.
+      { createFirst: true },
     );
     if (outcome.kind === 'unchanged') {
       stats.unchanged++;

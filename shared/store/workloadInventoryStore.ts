@@ -89,11 +89,19 @@ export async function recordInventoryChanges(
         return next === undefined ? undefined : withTombstoneTtl(next);
       },
       stats,
+      undefined,
+      // A workload's own create opens its changes: mostly a new document, created without the read that would answer
+      // 404 (one that existed, a re-create after a delete, costs the 409 and the read).
+      { createFirst: isOwnCreate(group.changes[0]) },
     );
     if (outcome.kind !== 'unchanged') documentsWritten++;
     if (outcome.document?.specFrom === 'self' && !outcome.document.deleted) selfSpecified?.remember(memoKeyOf(group), nowInMs);
   });
   return { ...stats, changes: changes.length, documentsWritten, documentsSkipped };
+}
+
+function isOwnCreate(change: InventoryChange | undefined): boolean {
+  return change?.created === true && change.ownerKey === undefined;
 }
 
 function memoKeyOf(group: { subscriptionId: string; id: string }): string {

@@ -244,13 +244,14 @@ describe('processAuditBatch: the workload inventory', () => {
     expect(web?.object?.spec).not.toHaveProperty('replicas');
     expect(web?.object).not.toHaveProperty('status');
     // Create, ReplicaSet, 3 pods and set-image are changes; the status update and the scale are not.
-    expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 1, skipped: 0 });
-    // The usage document and the one workload: a read and a write each.
+    // The Deployment's own create opens its changes: the document is created without a read.
+    expect(summary.inventory).toEqual({ changes: 6, reads: 0, writes: 1, skipped: 0 });
+    // The usage document (a read and a write) and the one workload (a write).
     // Beside them, the stateful rules' state documents of the rules these events feed (counted apart).
-    expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 2 + summary.stateful.writes, conflicts: 0 });
+    expect(summary.cosmos).toEqual({ reads: 1 + summary.stateful.reads, writes: 2 + summary.stateful.writes, conflicts: 0 });
   });
 
-  it('when the same batch is delivered again, then the inventory is read and nothing is written', async () => {
+  it('when the same batch is delivered again, then the inventory refuses the create, is read, and nothing changes', async () => {
     const sub = await newSubscription();
     const batch = auditBatch([messageOf(sub, rolloutEvents())], { partitionId: 'inv-replay' });
     await processAuditBatch(batch, dependencies());
@@ -261,7 +262,8 @@ describe('processAuditBatch: the workload inventory', () => {
     expect(summary.inventory).toEqual({ changes: 6, reads: 1, writes: 0, skipped: 0 });
     // A replay: the stateful rules read their state and write nothing either.
     expect(summary.stateful.writes).toBe(0);
-    expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 0, conflicts: 0 });
+    // The usage document and the workload are read; the workload's create-first is refused (a conflict, nothing written).
+    expect(summary.cosmos).toEqual({ reads: 2 + summary.stateful.reads, writes: 1, conflicts: 1 });
     expect((await listWorkloads(cosmos.database, sub, {}, { top: 10 })).workloads).toEqual(before);
   });
 
@@ -318,7 +320,8 @@ describe('processAuditBatch: the workload inventory', () => {
         return (id: string) => {
           const real = target.container(id);
           if (id !== 'workloads') return real;
-          return { id, item: () => ({ read: () => Promise.reject(Object.assign(new Error('Request rate is large'), { code: 429, substatus: 3200 })) }) };
+          const throttle = () => Promise.reject(Object.assign(new Error('Request rate is large'), { code: 429, substatus: 3200 }));
+          return { id, item: () => ({ read: throttle }), items: { create: throttle } };
         };
       },
     });

@@ -59,7 +59,7 @@ describe('workloadInventoryStore', () => {
     await cosmos.close();
   });
 
-  it('when a Deployment is created, then patched twice in one batch, then it is read once and written once, with the patched spec', async () => {
+  it('when a Deployment is created, then patched twice in one batch, then it is written once, without a read (its own create opens the changes), with the patched spec', async () => {
     const changes = [
       createDeployment('fold', 'shop', { time: at(0), auditID: 'fold-1' }),
       workloadPatchEvent('deployments', { namespace: 'shop', name: 'fold' }, { spec: { template: { spec: { containers: [{ name: 'web', image: 'contoso.azurecr.io/shop/web:1.5.0' }] } } } }, { time: at(1), auditID: 'fold-2' }),
@@ -68,21 +68,21 @@ describe('workloadInventoryStore', () => {
 
     const stats = await recordInventoryChanges(cosmos.database, changes, NOW);
 
-    expect(stats).toEqual({ changes: 3, documentsWritten: 1, documentsSkipped: 0, reads: 1, writes: 1, conflicts: 0 });
+    expect(stats).toEqual({ changes: 3, documentsWritten: 1, documentsSkipped: 0, reads: 0, writes: 1, conflicts: 0 });
     const stored = await read(cosmos, PROD, 'Deployment', 'shop', 'fold');
     expect(stored).toMatchObject({ subscriptionId: SUB, cluster: PROD, kind: 'Deployment', namespace: 'shop', name: 'fold', lastAuditId: 'fold-3', partial: false, deleted: false, updatedUtc: NOW.toISOString() });
     expect(stored?.object).toMatchObject({ spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'web', image: 'contoso.azurecr.io/shop/web:1.5.0' }] } } } });
     expect(stored).not.toHaveProperty('ttl');
   });
 
-  it('when the same changes are folded again, then the document is read and nothing is written', async () => {
+  it('when the same changes are folded again, then the create is refused, the document read, and nothing changes', async () => {
     const changes = [createDeployment('replay', 'shop', { auditID: 'replay-1' })].map((raw) => ({ subscriptionId: SUB, change: changeOf(raw, PROD) }));
     await recordInventoryChanges(cosmos.database, changes, NOW);
     const before = await read(cosmos, PROD, 'Deployment', 'shop', 'replay');
 
     const stats = await recordInventoryChanges(cosmos.database, changes, new Date('2026-11-02T11:00:00.000Z'));
 
-    expect(stats).toEqual({ changes: 1, documentsWritten: 0, documentsSkipped: 0, reads: 1, writes: 0, conflicts: 0 });
+    expect(stats).toEqual({ changes: 1, documentsWritten: 0, documentsSkipped: 0, reads: 1, writes: 1, conflicts: 1 });
     expect((await read(cosmos, PROD, 'Deployment', 'shop', 'replay'))?._etag).toBe(before?._etag);
   });
 
@@ -146,7 +146,11 @@ describe('workloadInventoryStore', () => {
 
   it('when a store request fails, then the fault is thrown for the batch to be retried', async () => {
     const failing = {
-      container: () => ({ id: 'workloads', item: () => ({ read: () => Promise.reject(Object.assign(new Error('Request rate is large'), { code: 429 })) }) }),
+      container: () => ({
+        id: 'workloads',
+        item: () => ({ read: () => Promise.reject(Object.assign(new Error('Request rate is large'), { code: 429 })) }),
+        items: { create: () => Promise.reject(Object.assign(new Error('Request rate is large'), { code: 429 })) },
+      }),
     } as unknown as TestCosmos['database'];
     await expect(recordInventoryChanges(failing, [{ subscriptionId: SUB, change: changeOf(createDeployment('fault', 'shop'), PROD) }], NOW)).rejects.toMatchObject({ code: 429 });
   });
