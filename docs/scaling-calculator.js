@@ -9,21 +9,21 @@ const fs = require('fs');
 
 // ---- Measured inputs (this repo's benchmarks; 2 shared cores, Node 20) -------------------------
 const measured = {
-  benchCores: 2, // cores of the machine the handler bench ran on
-  detectionPerCore: 40000, // audit events/s per core: decode + every rule + stateful pass, no store
-  parseFloorPerCore: 64000, // audit events/s per core: JSON.parse of the same bytes
-  handlerQuietPerInstance: 9000, // events/s, handler + store (in-process Cosmos), attack-free, on benchCores
-  handlerAttackPerInstance: 6500, // same with 1% attacks
-  auditEventKB: 1.4, // mean audit event JSON (properties.log)
-  envelopeKB: 0.3, // AKS diagnostic record envelope around it
+  benchCores: 1, // cores the handler bench's handler ran on: one event loop (its store ran in a process of its own)
+  detectionPerCore: 29200, // audit events/s per core: decode + every rule + stateful pass, no store
+  parseFloorPerCore: 57400, // audit events/s per core: JSON.parse of the same bytes
+  handlerQuietPerInstance: 20800, // events/s, handler + store, steady attack-free (low end of two runs), on benchCores
+  handlerAttackPerInstance: 14200, // same with 1% attacks
+  auditEventKB: 3.5, // mean audit event JSON (properties.log) of the bench traffic
+  envelopeKB: 1.0, // message bytes per event minus the event: the diagnostic record's fields and the log string's escaping
   nodeEventKB: 0.4, // node sensor event (not costed here)
   // Store requests per 10,000 events (issue 18 targets; refresh from the handler bench's breakdown)
-  quietReadsPer10k: 1, // settings reads (1 per subscription and minute)
-  quietWritesPer10k: 1, // usage writes (1 per subscription, partition and minute)
-  quietStateWritesPer10k: 0, // stateful state writes (README 2026-12-03: 26.7 before issue 18)
-  quietInventoryWritesPer10k: 0, // workload inventory writes (README 2026-12-03: 470 before issue 18)
-  attackReadsPer10k: 20, // extra with 1% attacks: alert folds read ...
-  attackWritesPer10k: 20, // ... and write
+  quietReadsPer10k: 0.58, // settings reads (plan and threat-intel sets per subscription and minute, the feeds), sustained 2,000 events/s
+  quietWritesPer10k: 0.25, // usage writes (1 per subscription, partition and minute), sustained 2,000 events/s
+  quietStateWritesPer10k: 0.25, // stateful state writes (at most 1 per document and minute; 26.7 before issue 18)
+  quietInventoryWritesPer10k: 0, // workload inventory writes in steady quiet traffic (470 at a first delivery before issue 18)
+  attackReadsPer10k: 10.7, // extra with 1% attacks: alert folds read (existing alerts only; new ones are created first) ...
+  attackWritesPer10k: 208, // ... and write: alerts 132.9, workloads the attacks create 69.8, stateful state 5.4
   usageDocKB: 0.5,
   settingsDocKB: 0.5,
   alertDocKB: 3,
