@@ -1,7 +1,7 @@
 import { LOCAL_EMULATOR_KEY } from '../shared/store/createCosmosClient';
 import { Agent } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { CosmosClient, type CosmosClientOptions, type Database, type PluginConfig } from '@azure/cosmos';
+import { CosmosClient, type CosmosClientOptions, type PluginConfig } from '@azure/cosmos';
 import { MAX_EVENT_SIZE_IN_BYTES } from '../local/localEventHubs';
 import { findHostJson, readHostSettings } from '../local/readHostJson';
 import { loadConfig } from '../shared/config';
@@ -12,17 +12,14 @@ import { applyStatefulRules } from '../shared/detection/stateful/applyStatefulRu
 import { type ClusterDetectionState, emptyDetectionState } from '../shared/detection/stateful/detectionState';
 import { type BatchMessage, type EventBatch } from '../shared/ingestion/eventHubBatch';
 import { type BatchSummary, processAuditBatch } from '../shared/ingestion/processAuditBatch';
-import { type IngestionDependencies } from '../shared/ingestion/processEventBatch';
 import { CachedSubscriptionSettings } from '../shared/ingestion/subscriptionSettings';
 import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
-import { createDetectionStateCache } from '../shared/store/detectionStateStore';
 import { ensureDatabase } from '../shared/store/ensureDatabase';
-import { changePlan, upsertPlan } from '../shared/store/planStore';
-import { SelfSpecifiedWorkloads } from '../shared/store/selfSpecifiedWorkloads';
 import { UsageMeter } from '../shared/store/usageMeter';
+import { benchInstanceDependencies, switchPlansOn } from './benchInstance';
 import { ATTACK_SCENARIOS, generateAuditTraffic } from './generateAuditTraffic';
 import { startBenchStore } from './storeProcess';
-import { CountingPublisher, type RequestCount, RequestCounter, REQUEST_SOURCES } from './storeRequests';
+import { type RequestCount, RequestCounter, REQUEST_SOURCES } from './storeRequests';
 import { runSustainedPass, type SustainedPassResult } from './sustainedStoreCost';
 import { median, ms, percentile, rate, seconds, summarize, table, timed, timedAsync, type Summary, type Timing } from './measurements';
 
@@ -187,12 +184,10 @@ interface Bench {
 async function handlerRound(bench: Bench, pass: Pass): Promise<RoundResult> {
   const database = await ensureDatabase(bench.client, `argus-bench-handler-${++bench.databases}`);
   try {
-    for (const subscriptionId of pass.mix.subscriptions) {
-      await upsertPlan(database, changePlan(subscriptionId, undefined, { enabled: true, by: { principalId: 'bench', principalName: 'npm run bench' }, now: new Date(PLAN_ENABLED_AT) }));
-    }
+    await switchPlansOn(database, pass.mix.subscriptions, PLAN_ENABLED_AT);
     const subscriptionSettings = new CachedSubscriptionSettings(database, bench.config.ingestion.subscriptionSettingsCacheTtlInMs);
     const usageMeter = new UsageMeter(database, { flushIntervalInMs: bench.config.ingestion.usageFlushIntervalInMs });
-    const dependencies = handlerDependencies(bench, database, subscriptionSettings, usageMeter);
+    const dependencies = benchInstanceDependencies({ database, config: bench.config, detectionContext: bench.detectionContext, subscriptionSettings, usageMeter });
     const { warmUp, timed: partitions } = splitWarmUp(batchesOf(pass.mix, pass.batchSize), pass.warmed === true);
     for (const batches of warmUp) for (const batch of batches) await processAuditBatch(batch, dependencies);
     const settingsReadsBefore = settingsReadsOf(subscriptionSettings);
@@ -235,24 +230,6 @@ function splitWarmUp(partitions: EventBatch[][], warmed: boolean): { warmUp: Eve
   return {
     warmUp: partitions.map((batches) => batches.slice(0, Math.floor(batches.length / 2))),
     timed: partitions.map((batches) => batches.slice(Math.floor(batches.length / 2))),
-  };
-}
-
-function handlerDependencies(bench: Bench, database: Database, subscriptionSettings: CachedSubscriptionSettings, usageMeter: UsageMeter): IngestionDependencies {
-  return {
-    database,
-    rules: allRules,
-    detectionContext: bench.detectionContext,
-    subscriptionSettings,
-    aggregationWindowInMs: bench.config.ingestion.aggregationWindowInMs,
-    alertEvents: new CountingPublisher(),
-    exportSettleInMs: bench.config.export.settleInMs,
-    learningPeriodInMs: bench.config.detection.learningPeriodInMs,
-    detectionStateCache: createDetectionStateCache(undefined, bench.config.detection.stateFlushIntervalInMs),
-    selfSpecifiedWorkloads: new SelfSpecifiedWorkloads(),
-    usageMeter,
-    simulationSigningKey: () => Promise.reject(new Error('the bench traffic has no simulated events')),
-    now: () => new Date(),
   };
 }
 

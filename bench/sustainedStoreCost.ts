@@ -1,16 +1,13 @@
 import { type Database } from '@azure/cosmos';
 import { type loadConfig } from '../shared/config';
 import { type DetectionContext } from '../shared/detection/detectionContext';
-import { allRules } from '../shared/detection/rules/index';
 import { type EventBatch } from '../shared/ingestion/eventHubBatch';
 import { type BatchSummary, processAuditBatch } from '../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../shared/ingestion/subscriptionSettings';
-import { createDetectionStateCache } from '../shared/store/detectionStateStore';
-import { changePlan, upsertPlan } from '../shared/store/planStore';
-import { SelfSpecifiedWorkloads } from '../shared/store/selfSpecifiedWorkloads';
 import { UsageMeter } from '../shared/store/usageMeter';
 import { generateAuditTraffic } from './generateAuditTraffic';
-import { CountingPublisher, type RequestCount, type RequestCounter } from './storeRequests';
+import { benchInstanceDependencies, switchPlansOn } from './benchInstance';
+import { type RequestCount, type RequestCounter } from './storeRequests';
 
 /**
  * The store's cost of steady traffic (issue 18 §1): one instance reading a hub at a sustained rate, long enough for the
@@ -89,28 +86,10 @@ export async function runSustainedPass(bench: SustainedBench, options: Sustained
   const database = await bench.database('sustained');
   try {
     let clockMs = startMs;
-    const now = (): Date => new Date(clockMs);
-    const subscriptions = [...new Set(partitions.map((partition) => partition.subscriptionId))];
-    for (const subscriptionId of subscriptions) {
-      await upsertPlan(database, changePlan(subscriptionId, undefined, { enabled: true, by: { principalId: 'bench', principalName: 'npm run bench' }, now: new Date(options.planEnabledAtUtc) }));
-    }
+    await switchPlansOn(database, [...new Set(partitions.map((partition) => partition.subscriptionId))], options.planEnabledAtUtc);
     const subscriptionSettings = new CachedSubscriptionSettings(database, bench.config.ingestion.subscriptionSettingsCacheTtlInMs, () => clockMs);
     const usageMeter = new UsageMeter(database, { flushIntervalInMs: bench.config.ingestion.usageFlushIntervalInMs });
-    const dependencies = {
-      database,
-      rules: allRules,
-      detectionContext: bench.detectionContext,
-      subscriptionSettings,
-      aggregationWindowInMs: bench.config.ingestion.aggregationWindowInMs,
-      alertEvents: new CountingPublisher(),
-      exportSettleInMs: bench.config.export.settleInMs,
-      learningPeriodInMs: bench.config.detection.learningPeriodInMs,
-      detectionStateCache: createDetectionStateCache(() => clockMs, bench.config.detection.stateFlushIntervalInMs),
-      selfSpecifiedWorkloads: new SelfSpecifiedWorkloads(),
-      usageMeter,
-      simulationSigningKey: () => Promise.reject(new Error('the bench traffic has no simulated events')),
-      now,
-    };
+    const dependencies = benchInstanceDependencies({ database, config: bench.config, detectionContext: bench.detectionContext, subscriptionSettings, usageMeter, nowInMs: () => clockMs });
 
     const measured: BatchSummary[] = [];
     let settingsReadsAtStart: number | undefined;
