@@ -8,6 +8,9 @@ const functionFiles = readdirSync(functionsDirectory).filter((f) => f.endsWith('
 
 type Registrations = { method: string; name: string; options: Record<string, unknown> }[];
 
+/** The app hooks a file registers with the host (`app.hook.*`), by hook. */
+const hooksByFile = new Map<string, string[]>();
+
 /** Loads one function file in a fresh module registry, as the host loads it, and records what it registers. */
 function registrationsOf(file: string): Registrations {
   const registrations: Registrations = [];
@@ -20,6 +23,14 @@ function registrationsOf(file: string): Registrations {
       jest.spyOn(app, method).mockImplementation(((name: string, options: Record<string, unknown>) => {
         registrations.push({ method, name, options });
       }) as never);
+    }
+    const hooks: string[] = [];
+    hooksByFile.set(file, hooks);
+    for (const hook of ['appStart', 'appTerminate', 'preInvocation', 'postInvocation'] as const) {
+      jest.spyOn(app.hook, hook).mockImplementation(() => {
+        hooks.push(hook);
+        return { dispose: () => undefined };
+      });
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(join(functionsDirectory, file));
@@ -49,6 +60,16 @@ describe('functions/', () => {
   it.each(functionFiles)('when %s is an HTTP function, then the host sees it as anonymous (auth is in-app, by bearer token)', (file) => {
     const [registration] = registrationsOf(file);
     if (registration?.method === 'http') expect(registration.options['authLevel']).toBe('anonymous');
+  });
+
+  it.each(['ingestAuditEvents.ts', 'ingestNodeEvents.ts'])('when %s is loaded by the host, then it asks to be told of the app stopping (to write the instance\'s unwritten usage and observations)', (file) => {
+    registrationsOf(file);
+    expect(hooksByFile.get(file)).toEqual(['appTerminate']);
+  });
+
+  it('when an HTTP function is loaded by the host, then it registers no app hook', () => {
+    registrationsOf('health.ts');
+    expect(hooksByFile.get('health.ts')).toEqual([]);
   });
 
   it('when event hub and timer definitions are made in the host, then they register through app.eventHub and app.timer', () => {
