@@ -2,10 +2,10 @@ import { type Alert } from '../../../shared/alerts/alert';
 import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
 import { type IngestionDependencies } from '../../../shared/ingestion/processEventBatch';
 import { type AlertChangedEvent, readAlertChangedEvent } from '../../../shared/messaging/alertChangedEvents';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { isTransientStoreError } from '../../../shared/store/transientFaults';
 import { aksMessage, aksResourceId, auditBatch, diagnosticRecord, privilegedPodEvent } from '../../support/auditMessages';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
+import { planSubscriptions } from '../../support/planSubscriptions';
 import { RecordingPublisher } from '../../support/recordingPublisher';
 import { storedAlertsOf } from '../../support/storedAlerts';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
@@ -16,10 +16,10 @@ import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
  */
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
-const OWNER = { principalId: 'a1000000-0000-4000-8000-000000000001', principalName: 'Olu Owner' };
 
 let cosmos: TestCosmos;
-let subscriptionCounter = 0;
+/** A subscription of its own, with the plan enabled, for each test. */
+const enabledSubscription = planSubscriptions(() => cosmos.database, { idPrefix: '7f000000-0000-4000-8000', enabledAtUtc: '2026-11-22T09:00:00.000Z' });
 
 beforeAll(async () => {
   cosmos = await startTestCosmos();
@@ -27,14 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cosmos.close();
 });
-
-/** A subscription of its own, with the plan enabled, for each test. */
-async function enabledSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7f000000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: OWNER, now: new Date('2026-11-22T09:00:00.000Z') }));
-  return subscriptionId;
-}
 
 function dependencies(alertEvents: RecordingPublisher): IngestionDependencies {
   return ingestionDependencies(cosmos.database, NOW, { alertEvents });

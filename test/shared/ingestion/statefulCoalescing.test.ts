@@ -3,9 +3,9 @@ import { processAuditBatch } from '../../../shared/ingestion/processAuditBatch';
 import { type IngestionDependencies } from '../../../shared/ingestion/processEventBatch';
 import { queryAlerts } from '../../../shared/store/alertStore';
 import { createDetectionStateCache, type DetectionStateCache } from '../../../shared/store/detectionStateStore';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { aksMessage, aksResourceId, AUDIT_HUB, auditBatch, diagnosticRecord } from '../../support/auditMessages';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
+import { planSubscriptions } from '../../support/planSubscriptions';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 /**
@@ -15,13 +15,12 @@ import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
  */
 
 const MINUTE = 60_000;
-const OWNER = { principalId: 'a1000000-0000-4000-8000-000000000001', principalName: 'Olu Owner' };
 const burst = secretGetBurst.timelines?.find((timeline) => timeline.expect === 'alert');
 if (burst === undefined) throw new Error('secret-get-burst has no alerting timeline');
 const [read1, read2, read3] = burst.events as Record<string, unknown>[];
 
 let cosmos: TestCosmos;
-let subscriptionCounter = 0;
+const newSubscription = planSubscriptions(() => cosmos.database, { idPrefix: '7e100000-0000-4000-8000', enabledAtUtc: '2026-11-01T00:00:00.000Z' });
 
 beforeAll(async () => {
   cosmos = await startTestCosmos();
@@ -29,13 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cosmos.close();
 });
-
-async function newSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7e100000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: OWNER, now: new Date('2026-11-01T00:00:00.000Z') }));
-  return subscriptionId;
-}
 
 /** One instance: its own state cache (with the interval) and a clock the test moves. */
 function instance(cache: DetectionStateCache, clock: { nowMs: number }): IngestionDependencies {

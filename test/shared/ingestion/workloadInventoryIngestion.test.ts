@@ -4,9 +4,9 @@ import { type IngestionDependencies } from '../../../shared/ingestion/processEve
 import { SelfSpecifiedWorkloads } from '../../../shared/store/selfSpecifiedWorkloads';
 import { isTransientStoreError } from '../../../shared/store/transientFaults';
 import { listWorkloads } from '../../../shared/store/workloadInventoryStore';
-import { changePlan, upsertPlan } from '../../../shared/store/planStore';
 import { aksMessage, aksResourceId, auditBatch, benignEvent, diagnosticRecord } from '../../support/auditMessages';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
+import { planSubscriptions } from '../../support/planSubscriptions';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 /**
@@ -16,7 +16,6 @@ import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
 
 const NOW = new Date('2026-11-22T10:30:00.000Z');
 const PLAN_ENABLED_AT = '2026-11-22T09:00:00.000Z';
-const OWNER = { principalId: 'a1000000-0000-4000-8000-000000000001', principalName: 'Olu Owner' };
 const at = (second: number) => `2026-11-22T10:10:${String(second).padStart(2, '0')}.${String(100000 + second * 7919).slice(-6)}Z`;
 
 const CONTROLLER_UA = (account: string) => `kube-controller-manager/v1.30.5 (linux/amd64) kubernetes/74e84a9/system:serviceaccount:kube-system:${account}`;
@@ -198,7 +197,7 @@ function quietEvents(): Record<string, unknown>[] {
 }
 
 let cosmos: TestCosmos;
-let subscriptionCounter = 0;
+const newSubscription = planSubscriptions(() => cosmos.database, { idPrefix: '7f000000-0000-4000-8000', enabledAtUtc: PLAN_ENABLED_AT });
 
 beforeAll(async () => {
   cosmos = await startTestCosmos();
@@ -206,13 +205,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cosmos.close();
 });
-
-async function newSubscription(): Promise<string> {
-  subscriptionCounter++;
-  const subscriptionId = `7f000000-0000-4000-8000-${subscriptionCounter.toString(16).padStart(12, '0')}`;
-  await upsertPlan(cosmos.database, changePlan(subscriptionId, undefined, { enabled: true, by: OWNER, now: new Date(PLAN_ENABLED_AT) }));
-  return subscriptionId;
-}
 
 function dependencies(overrides: Partial<IngestionDependencies> = {}): IngestionDependencies {
   return ingestionDependencies(cosmos.database, NOW, overrides);
