@@ -255,6 +255,7 @@ async function applyCoalesced(
   let outcome = judged.outcome;
   let changed = judged.changed || due;
   for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+    const countAtWrite = pending?.candidates.length ?? 0;
     try {
       if (changed) {
         stats.writes++;
@@ -265,9 +266,8 @@ async function applyCoalesced(
             : await container.item(id, group.subscriptionId).replace<DetectionStateDocument>(next, { accessCondition: { type: 'IfMatch', condition: version.etag } });
         version = { document: next, etag: written.resource === undefined ? undefined : etagOf(written.resource) };
       }
-      cache.versions.set(key, version);
-      for (const entry of pending?.candidates ?? []) if (entry.origin !== undefined) origins.set(entry.candidate.record, entry.origin);
-      cache.pending.delete(key);
+      for (const entry of pending?.candidates.slice(0, countAtWrite) ?? []) if (entry.origin !== undefined) origins.set(entry.candidate.record, entry.origin);
+      settleWritten(cache, key, version, pending, countAtWrite);
       return outcome;
     } catch (error) {
       cache.versions.delete(key);
@@ -297,14 +297,14 @@ export async function flushDueDetectionState(database: Database, cache: Detectio
     const document = version?.document;
     if (version === undefined || document === undefined) return;
     const id = detectionStateId(pending.cluster, pending.ruleId);
+    const countAtWrite = pending.candidates.length;
     try {
       stats.writes++;
       const written =
         version.etag === undefined
           ? await container.items.create<DetectionStateDocument>(document)
           : await container.item(id, pending.subscriptionId).replace<DetectionStateDocument>(document, { accessCondition: { type: 'IfMatch', condition: version.etag } });
-      cache.versions.set(key, { document, etag: written.resource === undefined ? undefined : etagOf(written.resource) });
-      cache.pending.delete(key);
+      settleWritten(cache, key, { document, etag: written.resource === undefined ? undefined : etagOf(written.resource) }, pending, countAtWrite);
     } catch (error) {
       cache.versions.delete(key);
       const code = (error as { code?: unknown }).code;
@@ -313,6 +313,24 @@ export async function flushDueDetectionState(database: Database, cache: Detectio
     }
   });
   return stats;
+}
+
+/**
+ * After a write of what was pending when it started. The write awaited the store, and a batch of another partition on
+ * this instance may have applied more observations to the same document meanwhile (into the instance's version and the
+ * pending list): those stay pending and the version is dropped, so the next batch reads what is stored and applies
+ * them again. Nothing applied meanwhile is forgotten; applying a written observation again changes nothing.
+ */
+function settleWritten(cache: DetectionStateCache, key: string, written: VersionedDocument<DetectionStateDocument>, pendingAtWrite: PendingDocument | undefined, countAtWrite: number): void {
+  const current = cache.pending.get(key);
+  if (current === pendingAtWrite && (current?.candidates.length ?? 0) === countAtWrite) {
+    cache.versions.set(key, written);
+    cache.pending.delete(key);
+    return;
+  }
+  cache.versions.delete(key);
+  // The same list grown meanwhile keeps only what came after the write; a list started meanwhile stays as it is.
+  if (current !== undefined && current === pendingAtWrite) current.candidates.splice(0, countAtWrite);
 }
 
 interface Judged {

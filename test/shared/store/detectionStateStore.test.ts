@@ -139,6 +139,23 @@ describe('applyStatefulRulesStored', () => {
       expect(again.stats.writes).toBe(0);
     });
 
+    it('when a batch of another partition applies an observation while the idle flush is writing, then that observation stays pending and is written next', async () => {
+      const cache = createDetectionStateCache(() => start, MINUTE);
+      await applyAt(first ?? [], cache, start);
+      // The flush's write awaits the store; the batch's observation lands in the same document meanwhile (one event loop).
+      const [flushed, applied] = await Promise.all([flushDueDetectionState(cosmos.database, cache, new Date(start + MINUTE)), applyAt(second ?? [], cache, start + 30_000)]);
+      expect(flushed.writes).toBe(1);
+      expect(applied.stats.writes).toBe(0);
+      expect(cache.pendingObservations).toBe(1);
+
+      const next = await applyAt([], cache, start + 2 * MINUTE);
+      expect(next.stats.writes).toBe(1);
+      expect(cache.pendingObservations).toBe(0);
+      const written = JSON.stringify(await stored((first ?? [])[0] as StatefulCandidate));
+      expect(written).toContain((first ?? [])[0]?.evidenceId);
+      expect(written).toContain((second ?? [])[0]?.evidenceId);
+    });
+
     it('when the idle flush finds due observations, then it writes them without judging; when another instance wrote meanwhile, then it leaves them for the next batch', async () => {
       const cache = createDetectionStateCache(() => start, MINUTE);
       await applyAt(first ?? [], cache, start);
