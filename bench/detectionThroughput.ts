@@ -6,8 +6,9 @@ import { type ClusterDetectionState, emptyDetectionState } from '../shared/detec
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules/index';
 import { parseClusterResourceId } from '../shared/kubernetes/clusterIdentity';
-import { decodeAuditInput } from '../shared/kubernetes/decodeAuditInput';
+import { decodeAuditInput, type DecodeAuditInputOptions } from '../shared/kubernetes/decodeAuditInput';
 import { normalizeAuditEvent } from '../shared/kubernetes/normalizeAuditEvent';
+import { scanAuditEvent } from '../shared/kubernetes/scanAuditEvent';
 import { ATTACK_SCENARIOS, type AuditTraffic, generateAuditTraffic } from './generateAuditTraffic';
 import { detectionPassReport, formatKb, median, ms, percentile, perEvent, seconds, table, timed, timeDetectionPasses } from './measurements';
 
@@ -22,8 +23,11 @@ import { detectionPassReport, formatKb, median, ms, percentile, perEvent, second
  * `npm run bench` does) for the heap figure and a full GC before every timed pass.
  */
 
-/** Full path at least this fraction of the floor's speed: detection costs less than the parsing. */
-export const TARGET_RATIO = 0.6;
+/**
+ * Issue 18's target: detection at 1.5 times the floor's speed, by not building what no rule reads (the selective
+ * decoder). Not met on Node 20: see the README's "Detection speed and the selective decoder".
+ */
+export const TARGET_RATIO = 1.5;
 const HEAP_BATCH_EVENTS = 10_000;
 
 export interface ThroughputOptions {
@@ -65,15 +69,25 @@ export function runThroughputBenchmark(options: ThroughputOptions, print: (line:
 
   let result = warm;
   const times = timeDetectionPasses(
-    { floor: () => floorPass(traffic.messages), decode: () => decodePass(traffic.messages), full: () => (result = fullPass(traffic, rules)) },
+    {
+      floor: () => floorPass(traffic.messages),
+      decode: () => decodePass(traffic.messages),
+      full: () => (result = fullPass(traffic, rules)),
+      selective: () => fullPass(traffic, rules, SELECTIVE),
+    },
     options.rounds,
   );
-  const { ratio, cpuRatio } = times;
+  const { ratio, cpuRatio, selectiveRatio = 0 } = times;
   print('');
   print(`${options.rounds} rounds of each pass, interleaved; medians. CPU: this process's user+system time, GC threads included.`);
   for (const line of detectionPassReport(
     times,
-    { floor: 'floor: JSON.parse message + properties.log', decode: 'decode only: decodeAuditInput', full: 'full: decodeAuditInput + evaluateRules + stateful pass' },
+    {
+      floor: 'floor: JSON.parse message + properties.log',
+      decode: 'decode only: decodeAuditInput',
+      full: 'full: decodeAuditInput + evaluateRules + stateful pass',
+      selective: 'full with the selective decoder (decodeAuditInput selective)',
+    },
     traffic.events,
     megabytes,
   )) {
@@ -90,7 +104,11 @@ export function runThroughputBenchmark(options: ThroughputOptions, print: (line:
   print('');
   printFindings(result, traffic, rules, print);
   print('');
-  print(`target: ratio >= ${TARGET_RATIO} -> ${ratio >= TARGET_RATIO ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU)`);
+  const best = Math.max(ratio, selectiveRatio);
+  print(
+    `target: ratio >= ${TARGET_RATIO} -> ${best >= TARGET_RATIO ? 'MET' : 'NOT MET'} ` +
+      `(full path ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU; with the selective decoder ${selectiveRatio.toFixed(2)} wall)`,
+  );
 
   if (options.perRule) {
     print('');
@@ -105,6 +123,8 @@ interface DiagnosticRecordShape {
   category?: unknown;
   properties?: { log?: unknown };
 }
+
+const SELECTIVE: DecodeAuditInputOptions = { selective: true };
 
 /** The first-seen rules' learning period in the bench: the default week. */
 const BENCH_LEARNING_PERIOD_IN_MS = 7 * 24 * 3_600_000;
@@ -133,7 +153,7 @@ function decodePass(messages: readonly string[]): number {
  * The pipeline's pure part: decode and normalize every message, evaluate every rule over its records, and judge what
  * the stateful rules watched against their state (in memory here: the store's cost is the ingestion bench's).
  */
-function fullPass(traffic: AuditTraffic, rules: readonly Rule[]): FullPassResult {
+function fullPass(traffic: AuditTraffic, rules: readonly Rule[], decodeOptions: DecodeAuditInputOptions = {}): FullPassResult {
   const result: FullPassResult = { events: 0, skipped: 0, findings: 0, findingsByRule: new Map(), detectedScenarios: new Set(), failures: 0 };
   const states = new Map<string, ClusterDetectionState>();
   const stateOf = (cluster: string, rule: string): ClusterDetectionState => {
@@ -143,7 +163,7 @@ function fullPass(traffic: AuditTraffic, rules: readonly Rule[]): FullPassResult
     return state;
   };
   for (const message of traffic.messages) {
-    const decoded = decodeAuditInput(message);
+    const decoded = decodeAuditInput(message, decodeOptions);
     result.events += decoded.records.length;
     result.skipped += decoded.skipped.filter((skip) => skip.source.category !== 'kube-apiserver').length;
     const evaluation = evaluateRules(decoded.records, { rules });
@@ -242,11 +262,14 @@ function measureHeap(traffic: AuditTraffic, rules: readonly Rule[]): HeapFigures
 function printPerRule(traffic: AuditTraffic, rules: readonly Rule[], rounds: number, print: (line: string) => void): void {
   const { messages, events } = traffic;
   const parsedEvents: { log: unknown; resourceId: string }[] = [];
+  const logs: string[] = [];
   for (const message of messages) {
     const { records } = JSON.parse(message) as { records: (DiagnosticRecordShape & { resourceId: string })[] };
     for (const record of records) {
       const log = record.properties?.log;
-      if (record.category === 'kube-audit' && typeof log === 'string') parsedEvents.push({ log: JSON.parse(log), resourceId: record.resourceId });
+      if (record.category !== 'kube-audit' || typeof log !== 'string') continue;
+      parsedEvents.push({ log: JSON.parse(log), resourceId: record.resourceId });
+      logs.push(log);
     }
   }
   const step = (work: () => void): number => median(Array.from({ length: rounds }, () => timed(work).wallInMs));
@@ -254,6 +277,8 @@ function printPerRule(traffic: AuditTraffic, rules: readonly Rule[], rounds: num
   const floor = step(() => floorPass(messages));
   const decode = step(() => decodePass(messages));
   const normalize = step(() => parsedEvents.forEach(({ log }) => normalizeAuditEvent(log)));
+  const parseLogs = step(() => logs.forEach((log) => void JSON.parse(log)));
+  const scanLogs = step(() => logs.forEach((log) => scanAuditEvent(log)));
   const cluster = step(() => parsedEvents.forEach(({ resourceId }) => parseClusterResourceId(resourceId)));
   print(`decode, step by step (each step alone, wall time, median of ${rounds}):`);
   print(table([
@@ -262,6 +287,8 @@ function printPerRule(traffic: AuditTraffic, rules: readonly Rule[], rounds: num
     ['floor: + JSON.parse of every properties.log', ms(floor), perEvent(floor, events)],
     ['decodeAuditInput (parse, normalize, cluster id)', ms(decode), perEvent(decode, events)],
     ['normalizeAuditEvent (zod) on parsed events', ms(normalize), perEvent(normalize, events)],
+    ['JSON.parse of every properties.log alone', ms(parseLogs), perEvent(parseLogs, events)],
+    ['scanAuditEvent of every properties.log (selective decoder, bodies unread)', ms(scanLogs), perEvent(scanLogs, events)],
     ['parseClusterResourceId, once per record', ms(cluster), perEvent(cluster, events)],
   ]));
 

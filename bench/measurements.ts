@@ -96,15 +96,20 @@ export interface DetectionPasses {
   floor: () => unknown;
   decode: () => unknown;
   full: () => unknown;
+  /** The full path with the selective decoder, where the signal has one. */
+  selective?: () => unknown;
 }
 
 export interface DetectionPassTimes {
   floor: Summary;
   decode: Summary;
   full: Summary;
+  selective?: Summary;
   /** Floor time over full time: 1 means the rules and decoding cost nothing beyond parsing. */
   ratio: number;
   cpuRatio: number;
+  /** Floor time over the time of the full path with the selective decoder. */
+  selectiveRatio?: number;
 }
 
 /** Times the passes in interleaved rounds (a shared, noisy machine then slows all three alike) and takes medians. */
@@ -112,19 +117,29 @@ export function timeDetectionPasses(passes: DetectionPasses, rounds: number): De
   const floorTimes: Timing[] = [];
   const decodeTimes: Timing[] = [];
   const fullTimes: Timing[] = [];
+  const selectiveTimes: Timing[] = [];
   for (let round = 0; round < rounds; round++) {
     floorTimes.push(timed(passes.floor));
     decodeTimes.push(timed(passes.decode));
     fullTimes.push(timed(passes.full));
+    if (passes.selective !== undefined) selectiveTimes.push(timed(passes.selective));
   }
   const floor = summarize(floorTimes);
   const decode = summarize(decodeTimes);
   const full = summarize(fullTimes);
-  return { floor, decode, full, ratio: floor.wallInMs / full.wallInMs, cpuRatio: floor.cpuInMs / full.cpuInMs };
+  const times: DetectionPassTimes = { floor, decode, full, ratio: floor.wallInMs / full.wallInMs, cpuRatio: floor.cpuInMs / full.cpuInMs };
+  if (selectiveTimes.length === 0) return times;
+  const selective = summarize(selectiveTimes);
+  return { ...times, selective, selectiveRatio: floor.wallInMs / selective.wallInMs };
 }
 
 /** The lines that report the passes: a table with the given pass names, the ratio, and the cost per event of each step. */
-export function detectionPassReport(times: DetectionPassTimes, names: { floor: string; decode: string; full: string }, events: number, megabytes: number): string[] {
+export function detectionPassReport(
+  times: DetectionPassTimes,
+  names: { floor: string; decode: string; full: string; selective?: string },
+  events: number,
+  megabytes: number,
+): string[] {
   const row = (name: string, summary: Summary): string[] => [
     name,
     ms(summary.wallInMs),
@@ -140,8 +155,10 @@ export function detectionPassReport(times: DetectionPassTimes, names: { floor: s
       row(names.floor, times.floor),
       row(names.decode, times.decode),
       row(names.full, times.full),
+      ...(times.selective === undefined ? [] : [row(names.selective ?? 'full with the selective decoder', times.selective)]),
     ]),
-    `ratio full/floor (floor time / full time): ${times.ratio.toFixed(2)} wall, ${times.cpuRatio.toFixed(2)} CPU`,
+    `ratio full/floor (floor time / full time): ${times.ratio.toFixed(2)} wall, ${times.cpuRatio.toFixed(2)} CPU` +
+      (times.selectiveRatio === undefined ? '' : `; with the selective decoder: ${times.selectiveRatio.toFixed(2)} wall`),
     `per event (wall): floor ${perEvent(times.floor.wallInMs, events)} us, decode and normalize +${perEvent(times.decode.wallInMs - times.floor.wallInMs, events)} us, ` +
       `rules +${perEvent(times.full.wallInMs - times.decode.wallInMs, events)} us`,
   ];

@@ -8,7 +8,16 @@ export type NormalizeResult =
   | { ok: true; event: AuditEvent; /** What had to be repaired; empty for a complete event. */ repairs: readonly RepairReason[] }
   | { ok: false; reason: typeof SkipReason.notAnAuditEvent | typeof SkipReason.invalidAuditEvent; detail: string };
 
-const auditApiVersions = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
+/** The audit API versions an event may name (an event naming none is repaired). */
+export const AUDIT_API_VERSIONS: ReadonlySet<unknown> = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
+
+/** The request time of a well-formed event. */
+const auditTime = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time' });
+
+/** Whether a request time passes the fast path's check as it stands (no conversion). */
+export function isAuditTime(value: string): boolean {
+  return auditTime.safeParse(value).success;
+}
 
 const userInfo = z.object({
   username: z.string(),
@@ -52,7 +61,7 @@ const auditEventSchema = z.object({
   responseStatus: responseStatus.optional(),
   requestObject: z.unknown().optional(),
   responseObject: z.unknown().optional(),
-  requestReceivedTimestamp: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time' }),
+  requestReceivedTimestamp: auditTime,
   stageTimestamp: z.string().optional(),
   annotations: z.record(z.string(), z.string()).default({}),
 });
@@ -102,7 +111,7 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
   }
   const object = value as Record<string, unknown>;
   const apiVersion = object.apiVersion;
-  if (apiVersion !== undefined && !(typeof apiVersion === 'string' && auditApiVersions.has(apiVersion))) {
+  if (apiVersion !== undefined && !(typeof apiVersion === 'string' && AUDIT_API_VERSIONS.has(apiVersion))) {
     return { ok: false, reason: SkipReason.notAnAuditEvent, detail: `unsupported apiVersion ${JSON.stringify(apiVersion)}` };
   }
   // v1beta1 (and older exporters) wrote `timestamp` instead of `requestReceivedTimestamp`.
