@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { type AuditEvent, AuditStage } from './auditEvent';
+import { auditTime } from './auditTime';
 import { deriveAuditId, isUnconvertedTime, repairAuditEvent } from './repairAuditEvent';
 import { RepairReason } from './repairReason';
 import { SkipReason } from './skipReason';
+import { wellFormedAuditEvent } from './wellFormedAuditEvent';
 
 export type NormalizeResult =
   | { ok: true; event: AuditEvent; /** What had to be repaired; empty for a complete event. */ repairs: readonly RepairReason[] }
@@ -11,13 +13,6 @@ export type NormalizeResult =
 /** The audit API versions an event may name (an event naming none is repaired). */
 export const AUDIT_API_VERSIONS: ReadonlySet<unknown> = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
 
-/** The request time of a well-formed event. */
-const auditTime = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time' });
-
-/** Whether a request time passes the fast path's check as it stands (no conversion). */
-export function isAuditTime(value: string): boolean {
-  return auditTime.safeParse(value).success;
-}
 
 const userInfo = z.object({
   username: z.string(),
@@ -119,10 +114,11 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
     object.requestReceivedTimestamp === undefined && typeof object.timestamp === 'string'
       ? { ...object, requestReceivedTimestamp: object.timestamp }
       : object;
-  const fast = auditEventSchema.safeParse(candidate);
-  if (fast.success && !isUnconvertedTime(fast.data.stageTimestamp)) {
+  // A well-formed event is read by hand first (the schema costs a few microseconds an event), then by the schema.
+  const fast = wellFormedAuditEvent(candidate) ?? schemaFastPath(candidate);
+  if (fast !== undefined) {
     const repairs = apiVersion === undefined && object.kind === undefined ? KIND_AND_API_VERSION_MISSING : NO_REPAIRS;
-    return { ok: true, event: toAuditEvent(fast.data, fast.data.auditID), repairs };
+    return { ok: true, event: fast, repairs };
   }
   const repaired = repairAuditEvent(candidate);
   const parsed = lenientAuditEventSchema.safeParse(repaired.candidate);
@@ -134,6 +130,12 @@ export function normalizeAuditEvent(value: unknown): NormalizeResult {
   const data = parsed.data;
   const auditID = data.auditID ?? deriveAuditId(data);
   return { ok: true, event: toAuditEvent(data, auditID), repairs: repaired.repairs };
+}
+
+/** The strict schema's reading of an event, as normalization's fast path gives it; undefined when it needs repairs. */
+export function schemaFastPath(candidate: unknown): AuditEvent | undefined {
+  const fast = auditEventSchema.safeParse(candidate);
+  return fast.success && !isUnconvertedTime(fast.data.stageTimestamp) ? toAuditEvent(fast.data, fast.data.auditID) : undefined;
 }
 
 type ParsedAuditEvent = Omit<z.infer<typeof auditEventSchema>, 'auditID'>;

@@ -1,6 +1,7 @@
 import { type AuditEvent, AuditStage, type ObjectReference, type ResponseStatus, type UserInfo } from './auditEvent';
 import { JsonTextScanner, KeyTable } from './jsonTextScanner';
-import { AUDIT_API_VERSIONS, isAuditTime } from './normalizeAuditEvent';
+import { isAuditTime } from './auditTime';
+import { AUDIT_API_VERSIONS } from './normalizeAuditEvent';
 import { isUnconvertedTime } from './repairAuditEvent';
 
 /**

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateAuditTraffic } from '../../../bench/generateAuditTraffic';
 import { evidenceIdOf } from '../../../shared/detection/detectionRecord';
 import { evaluateRules } from '../../../shared/detection/evaluateRules';
 import { type Finding } from '../../../shared/detection/finding';
-import { type AuditRule } from '../../../shared/detection/rule';
 import { allRules } from '../../../shared/detection/rules/index';
 import { applyStatefulRules } from '../../../shared/detection/stateful/applyStatefulRules';
 import { type ClusterDetectionState, emptyDetectionState } from '../../../shared/detection/stateful/detectionState';
 import { decodeAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
 import { scanAuditEvent } from '../../../shared/kubernetes/scanAuditEvent';
+import { fixtureEventPool, fixtureFiles, ruleEvents } from '../../support/auditEventPool';
 import { TEXT_VARIANTS, variantText } from '../../support/auditTextVariants';
 
 /**
@@ -89,55 +89,6 @@ function aksMessage(texts: readonly string[]): string {
       properties: { log, stream: 'stdout', pod: 'kube-apiserver-6f4b7c9d8-abcde' },
     })),
   });
-}
-
-const auditRules = allRules.filter((rule): rule is AuditRule => rule.source === 'audit');
-
-/** Every audit event the rule library carries: examples and timelines (the alerting, the benign and the edge cases). */
-const ruleEvents: Record<string, unknown>[] = auditRules.flatMap((rule) => [...rule.examples.map((example) => example.event), ...(rule.timelines ?? []).flatMap((timeline) => timeline.events)]);
-
-const fixtureDirectories = [path.join(__dirname, '../../fixtures/benign'), path.join(__dirname, '../../fixtures/trimmed')];
-const fixtureFiles = fixtureDirectories.flatMap((directory) =>
-  readdirSync(directory)
-    .filter((file) => /\.(json|ndjson|txt|gz)$/.test(file) && file !== 'knownFalsePositives.json')
-    .map((file) => path.join(directory, file)),
-);
-
-/** The audit events of a fixture as JSON values, whatever its form (single event, EventList, NDJSON, diagnostic records). */
-function fixtureEvents(file: string): Record<string, unknown>[] {
-  if (file.endsWith('.gz') || file.endsWith('.txt')) return [];
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  const values: unknown[] = [];
-  try {
-    values.push(JSON.parse(text));
-  } catch {
-    for (const line of text.split('\n')) if (line.trim() !== '') values.push(JSON.parse(line));
-  }
-  const events: Record<string, unknown>[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (typeof value !== 'object' || value === null) return;
-    else {
-      const object = value as Record<string, unknown>;
-      if (Array.isArray(object.records)) object.records.forEach(visit);
-      else if (Array.isArray(object.items)) object.items.forEach(visit);
-      else if (typeof (object.properties as { log?: unknown } | undefined)?.log === 'string') visit(parsedOrUndefined((object.properties as { log: string }).log));
-      else if ('auditID' in object || 'verb' in object) events.push(object);
-    }
-  };
-  values.forEach(visit);
-  return events;
-}
-
-const fixtureEventPool = fixtureFiles.flatMap(fixtureEvents);
-
-/** A diagnostic record's log: an audit event, or klog text (`I0311 02:04:...`) that is none. */
-function parsedOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 describe('the selective decoder against the full path', () => {
