@@ -9,7 +9,7 @@ import { createDetectionContext, type DetectionContext } from '../shared/detecti
 import { evaluateRules } from '../shared/detection/evaluateRules';
 import { allRules } from '../shared/detection/rules/index';
 import { applyStatefulRules } from '../shared/detection/stateful/applyStatefulRules';
-import { type ClusterDetectionState, emptyDetectionState } from '../shared/detection/stateful/detectionState';
+import { type ClusterDetectionState, inMemoryStateOf } from '../shared/detection/stateful/detectionState';
 import { type BatchMessage, type EventBatch } from '../shared/ingestion/eventHubBatch';
 import { type BatchSummary, processAuditBatch } from '../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../shared/ingestion/subscriptionSettings';
@@ -239,12 +239,7 @@ type BaselineStates = Map<string, ClusterDetectionState>;
 /** The detection floor of the same batches: decode, every rule, the stateful pass with its state in memory; no store. */
 function baselinePass(partitions: readonly EventBatch[][], context: DetectionContext, learningPeriodInMs: number, states: BaselineStates = new Map()): number {
   let findings = 0;
-  const stateOf = (cluster: string, rule: string): ClusterDetectionState => {
-    const key = `${cluster}\n${rule}`;
-    let state = states.get(key);
-    if (state === undefined) states.set(key, (state = emptyDetectionState()));
-    return state;
-  };
+  const stateOf = inMemoryStateOf(states);
   for (const batches of partitions) {
     for (const batch of batches) {
       const records = batch.messages.flatMap((message) => decodeAuditInput(message.body).records);

@@ -1,3 +1,5 @@
+import { SeededRandom } from '../../bench/seededRandom';
+
 /**
  * Variants of an audit event's JSON text for the decoders' differential tests: the same event written the ways other
  * writers (and attackers) write it, and broken the ways transport breaks it. Each variant is produced from a seed, so a
@@ -19,41 +21,11 @@ export const TEXT_VARIANTS = [
 ] as const;
 export type TextVariant = (typeof TEXT_VARIANTS)[number];
 
-/** A small deterministic PRNG (mulberry32): the variants need many cheap choices from one seed. */
-export class Choices {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  below(count: number): number {
-    return Math.floor(this.next() * count);
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-}
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The event's text written as the variant says. */
 export function variantText(event: Record<string, unknown>, variant: TextVariant, seed: number): string {
-  const choices = new Choices(seed);
+  const choices = new SeededRandom(seed);
   const value = event as Json;
   const text = JSON.stringify(value);
   switch (variant) {
@@ -68,14 +40,14 @@ export function variantText(event: Record<string, unknown>, variant: TextVariant
     case 'duplicated key':
       return write(value, { choices, duplicate: true });
     case 'truncated':
-      return text.slice(0, choices.below(text.length));
+      return text.slice(0, choices.int(0, text.length - 1));
     case 'one character changed': {
-      const at = choices.below(text.length);
+      const at = choices.int(0, text.length - 1);
       return text.slice(0, at) + choices.pick(['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', 'e', '-', 'n', 'é', '\uffff', '\ud800']) + text.slice(at + 1);
     }
     case 'control character inserted': {
-      const at = choices.below(text.length);
-      return text.slice(0, at) + String.fromCharCode(choices.below(0x20)) + text.slice(at);
+      const at = choices.int(0, text.length - 1);
+      return text.slice(0, at) + String.fromCharCode(choices.int(0, 0x1f)) + text.slice(at);
     }
     case 'field of another type':
       return JSON.stringify(withField(value, choices, () => choices.pick<Json>([null, 0, 1.5, -1, 1e300, 1000, 200.0001, true, '', 'x', [], ['a'], {}, { a: 1 }])));
@@ -87,7 +59,7 @@ export function variantText(event: Record<string, unknown>, variant: TextVariant
 }
 
 interface WriteOptions {
-  choices: Choices;
+  choices: SeededRandom;
   shuffle?: boolean;
   spaces?: boolean;
   escape?: boolean;
@@ -110,13 +82,13 @@ function write(value: Json, options: WriteOptions): string {
     const key = choices.pick(keys);
     const other: Json = choices.pick<Json>([null, 'other', 7, { username: 'mallory' }, ['x'], value[key] as Json]);
     const duplicate = `${JSON.stringify(key)}:${JSON.stringify(other)}`;
-    members.splice(choices.below(members.length + 1), 0, duplicate);
+    members.splice(choices.int(0, members.length), 0, duplicate);
   }
   return `{${members.join(',')}${space()}}`;
 }
 
 /** A string with some of its characters written as JSON escapes (`\u0041`, `\/`), as some encoders do. */
-function escapedString(value: string, choices: Choices): string {
+function escapedString(value: string, choices: SeededRandom): string {
   let out = '"';
   for (const character of value) {
     const code = character.charCodeAt(0);
@@ -129,7 +101,7 @@ function escapedString(value: string, choices: Choices): string {
 }
 
 /** `\uXXXX` for every UTF-16 unit of the character, in either case of hex digits. */
-function unicodeEscape(character: string, choices: Choices): string {
+function unicodeEscape(character: string, choices: SeededRandom): string {
   let out = '';
   for (let index = 0; index < character.length; index++) {
     const hex = character.charCodeAt(index).toString(16).padStart(4, '0');
@@ -141,7 +113,7 @@ function unicodeEscape(character: string, choices: Choices): string {
 const odd = ['é', 'ü', '日本', '😀', '\u0000', '\u001f', '\u2028', '\ud800', '\udfff', '"', '\\', '/', '\u200b', 'Ω', 'system:', '%2F', '../'];
 
 /** Unusual characters put into some strings of the event (names, user agents, groups). */
-function withStrings(value: Json, choices: Choices): Json {
+function withStrings(value: Json, choices: SeededRandom): Json {
   if (typeof value === 'string') return choices.chance(0.1) ? `${value}${choices.pick(odd)}` : value;
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => withStrings(item, choices));
@@ -149,7 +121,7 @@ function withStrings(value: Json, choices: Choices): Json {
 }
 
 /** The event with one field (at the top or one level down) set to another value, or removed when that is undefined. */
-function withField(value: Json, choices: Choices, replacement: (current: Json) => Json): Json {
+function withField(value: Json, choices: SeededRandom, replacement: (current: Json) => Json): Json {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const copy: { [key: string]: Json } = { ...value };
   const keys = Object.keys(copy);

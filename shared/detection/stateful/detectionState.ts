@@ -76,6 +76,19 @@ export function emptyDetectionState(): ClusterDetectionState {
   return { profiles: {}, windows: {}, sequences: {}, fired: {}, burstSpans: {} };
 }
 
+/**
+ * The state of every cluster and rule kept in a map (a stream judged in one process: timelines, `argus scan`, the
+ * benchmarks, tests): the `stateOf` that `applyStatefulRules` asks, each state made empty when first asked for.
+ */
+export function inMemoryStateOf(states: Map<string, ClusterDetectionState> = new Map()): (cluster: string, rule: string) => ClusterDetectionState {
+  return (cluster, rule) => {
+    const key = `${cluster}\n${rule}`;
+    let state = states.get(key);
+    if (state === undefined) states.set(key, (state = emptyDetectionState()));
+    return state;
+  };
+}
+
 /** Records the cluster's earliest event time. */
 export function noteEventTime(state: ClusterDetectionState, at: number): void {
   if (state.firstEventAt === undefined || at < state.firstEventAt) state.firstEventAt = at;

@@ -4,7 +4,7 @@ import { evaluateRules } from '../evaluateRules';
 import { type Finding } from '../finding';
 import { type Rule } from '../rule';
 import { applyStatefulRules } from './applyStatefulRules';
-import { type ClusterDetectionState, emptyDetectionState } from './detectionState';
+import { type ClusterDetectionState, inMemoryStateOf } from './detectionState';
 import { type RuleTimeline } from './statefulLogic';
 
 /**
@@ -16,18 +16,9 @@ export function evaluateWithMemory(
   records: readonly DetectionRecord[],
   options: { rules: readonly Rule[]; context?: DetectionContext; learningPeriodInMs?: number; learningStartOf?: (cluster: string) => number | undefined; states?: Map<string, ClusterDetectionState> },
 ): { findings: Finding[]; statefulFindings: Finding[]; learning: number } {
-  const states = options.states ?? new Map<string, ClusterDetectionState>();
   const evaluation = evaluateRules(records, { rules: options.rules, ...(options.context === undefined ? {} : { context: options.context }) });
   const pass = applyStatefulRules(evaluation.candidates, {
-    stateOf: (cluster, rule) => {
-      const key = `${cluster}\n${rule}`;
-      let state = states.get(key);
-      if (state === undefined) {
-        state = emptyDetectionState();
-        states.set(key, state);
-      }
-      return state;
-    },
+    stateOf: inMemoryStateOf(options.states),
     learningPeriodInMs: options.learningPeriodInMs ?? 0,
     ...(options.learningStartOf === undefined ? {} : { learningStartOf: options.learningStartOf }),
   });

@@ -7,7 +7,7 @@ import { evaluateRules } from '../../../shared/detection/evaluateRules';
 import { type Finding } from '../../../shared/detection/finding';
 import { allRules } from '../../../shared/detection/rules/index';
 import { applyStatefulRules } from '../../../shared/detection/stateful/applyStatefulRules';
-import { type ClusterDetectionState, emptyDetectionState } from '../../../shared/detection/stateful/detectionState';
+import { inMemoryStateOf } from '../../../shared/detection/stateful/detectionState';
 import { decodeAuditInput } from '../../../shared/kubernetes/decodeAuditInput';
 import { scanAuditEvent } from '../../../shared/kubernetes/scanAuditEvent';
 import { fixtureEventPool, fixtureFiles, ruleEvents } from '../../support/auditEventPool';
@@ -34,13 +34,7 @@ const RESOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourc
 
 /** The stream the pipeline sees, decoded one way: each input a batch, the stateful rules' state carried across them. */
 function runStream(inputs: readonly unknown[], selective: boolean): unknown[] {
-  const states = new Map<string, ClusterDetectionState>();
-  const stateOf = (cluster: string, rule: string): ClusterDetectionState => {
-    const key = `${cluster}\n${rule}`;
-    let state = states.get(key);
-    if (state === undefined) states.set(key, (state = emptyDetectionState()));
-    return state;
-  };
+  const stateOf = inMemoryStateOf();
   return inputs.map((input) => {
     const decoded = decodeAuditInput(input, { selective });
     // The rules run first, on the records as decoded: lazily read bodies are read by the rules, as in the pipeline.
