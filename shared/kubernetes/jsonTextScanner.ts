@@ -69,10 +69,6 @@ export class JsonTextScanner {
     return false;
   }
 
-  peek(): number {
-    return this.text.charCodeAt(this.position);
-  }
-
   /**
    * After `{` or `,` in an object: the next key, unescaped keys only, with its colon consumed; undefined when the text
    * does not continue with such a key.
