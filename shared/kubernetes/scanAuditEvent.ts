@@ -204,29 +204,24 @@ function parseSpan(text: string, span: Span | undefined): unknown {
   return span === undefined ? undefined : JSON.parse(text.slice(span.start, span.end));
 }
 
-const requestObjectProperty: PropertyDescriptor = {
+/** The accessor pair of one body, made once and shared by every event. */
+function lazyBodyProperty(body: 'requestObject' | 'responseObject', span: 'request' | 'response'): PropertyDescriptor {
+  return {
     enumerable: true,
     configurable: true,
     get(this: WithLazyBodies): unknown {
       const bodies = this[LAZY_BODIES];
-      return bodies.requestObject === UNREAD ? (bodies.requestObject = parseSpan(bodies.text, bodies.request)) : bodies.requestObject;
+      const value = bodies[body];
+      return value === UNREAD ? (bodies[body] = parseSpan(bodies.text, bodies[span])) : value;
     },
     set(this: WithLazyBodies, value: unknown) {
-      this[LAZY_BODIES].requestObject = value;
+      this[LAZY_BODIES][body] = value;
     },
-};
+  };
+}
 
-const responseObjectProperty: PropertyDescriptor = {
-    enumerable: true,
-    configurable: true,
-    get(this: WithLazyBodies): unknown {
-      const bodies = this[LAZY_BODIES];
-      return bodies.responseObject === UNREAD ? (bodies.responseObject = parseSpan(bodies.text, bodies.response)) : bodies.responseObject;
-    },
-    set(this: WithLazyBodies, value: unknown) {
-      this[LAZY_BODIES].responseObject = value;
-    },
-};
+const requestObjectProperty = lazyBodyProperty('requestObject', 'request');
+const responseObjectProperty = lazyBodyProperty('responseObject', 'response');
 
 const readString = (scanner: JsonTextScanner): string | undefined => scanner.string();
 const readStringArray = (scanner: JsonTextScanner): string[] | undefined => scanner.stringArray();
