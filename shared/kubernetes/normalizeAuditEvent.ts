@@ -13,7 +13,6 @@ export type NormalizeResult =
 /** The audit API versions an event may name (an event naming none is repaired). */
 export const AUDIT_API_VERSIONS: ReadonlySet<unknown> = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']);
 
-
 const userInfo = z.object({
   username: z.string(),
   uid: z.string().optional(),
