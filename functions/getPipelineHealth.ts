@@ -7,6 +7,7 @@ import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscripti
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { judgeStoredRun } from '../shared/simulation/runSimulation';
 import { SimulationStatus, SimulationTrigger, summarizeSimulationRun, type SimulationRun } from '../shared/simulation/simulationRun';
+import { listClusterWatches } from '../shared/store/clusterWatchStore';
 import { getPlan } from '../shared/store/planStore';
 import { latestSettledSimulationRun, latestSimulationRun } from '../shared/store/simulationStore';
 
@@ -24,7 +25,11 @@ export async function getPipelineHealth(request: HttpRequest, context: Invocatio
   const { services, subscriptionId } = authorization;
   const judge = { database: services.database, aggregationWindowInMs: services.config.ingestion.aggregationWindowInMs, now: () => new Date() };
 
-  const [plan, latestStored] = await Promise.all([getPlan(services.database, subscriptionId), latestSimulationRun(services.database, subscriptionId)]);
+  const [plan, latestStored, clusterWatches] = await Promise.all([
+    getPlan(services.database, subscriptionId),
+    latestSimulationRun(services.database, subscriptionId),
+    listClusterWatches(services.database, subscriptionId),
+  ]);
   const latest = latestStored === undefined ? undefined : await judgeStoredRun(judge, latestStored);
   const lastScheduled =
     latest?.trigger === SimulationTrigger.scheduled && latest.status !== SimulationStatus.running
@@ -45,6 +50,7 @@ export async function getPipelineHealth(request: HttpRequest, context: Invocatio
         enabledAtUtc: plan?.enabled === true ? plan.enabledAtUtc : undefined,
         learningPeriodInMs: services.config.detection.learningPeriodInMs,
         now: new Date(),
+        clusters: clusterWatches,
       }),
     },
   };

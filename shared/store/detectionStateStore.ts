@@ -8,6 +8,7 @@ import { applyStatefulRules } from '../detection/stateful/applyStatefulRules';
 import { type ClusterDetectionState, emptyDetectionState } from '../detection/stateful/detectionState';
 import { type StatefulCandidate } from '../detection/stateful/statefulCandidate';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
+import { ClusterWatchCache, watchClusters } from './clusterWatchStore';
 import { emptyFoldRequestStats, foldIntoDocument, type FoldRequestStats } from './foldIntoDocument';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import { etagOf, withoutSystemProperties } from './systemProperties';
@@ -84,6 +85,7 @@ interface PendingDocument {
 export class DetectionStateCache {
   readonly versions: VersionedDocumentCache<DetectionStateDocument>;
   readonly pending = new Map<string, PendingDocument>();
+  readonly clusterWatches = new ClusterWatchCache();
 
   constructor(
     /** DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS in ms; 0 writes every change in its batch. */
@@ -127,6 +129,7 @@ export function detectionStateId(cluster: string, ruleId: string): string {
 
 export interface ApplyStoredOptions {
   learningPeriodInMs: number;
+  /** The subscription's learning start (its plan's switch-on); a cluster first seen later learns from then (clusterWatchStore). */
   learningStartOf: (cluster: string) => number | undefined;
   now: Date;
   cache?: DetectionStateCache;
@@ -165,6 +168,8 @@ export async function applyStatefulRulesStored(database: Database, candidates: r
     else group.candidates.push(candidate);
   }
   const { cache } = options;
+  const learningStartOf = await clusterLearningStarts(database, candidates, options, stats);
+  options = { ...options, learningStartOf };
   const coalescing = cache !== undefined && cache.flushIntervalInMs > 0;
   if (coalescing) {
     for (const key of cache.dueKeys(options.now.getTime())) {
@@ -183,6 +188,39 @@ export async function applyStatefulRulesStored(database: Database, candidates: r
     learning: results.reduce((sum, result) => sum + result.learning, 0),
     stats,
     origins,
+  };
+}
+
+/**
+ * Each cluster's learning start: its subscription's (the plan's switch-on), or, for a cluster first seen after that,
+ * when Argus first saw it: the earliest watched event of the first batch that brought a first-seen rule an event of
+ * the cluster (the watch is read once per instance and cluster; batches without first-seen observations, most of
+ * them, need none). A watch that starts late only makes the learning end later. The simulation's events start none.
+ */
+async function clusterLearningStarts(
+  database: Database,
+  candidates: readonly StatefulCandidate[],
+  options: ApplyStoredOptions,
+  stats: FoldRequestStats,
+): Promise<(cluster: string) => number | undefined> {
+  const learning = new Set<string>();
+  const seen = new Map<string, { subscriptionId: string; earliestMs: number }>();
+  for (const candidate of candidates) {
+    if (options.originOf?.(candidate.record)?.simulated === true) continue;
+    const cluster = candidate.record.cluster.resourceId;
+    if (candidate.observation.kind === 'firstSeen') learning.add(cluster);
+    const entry = seen.get(cluster);
+    if (entry === undefined) seen.set(cluster, { subscriptionId: candidate.record.cluster.subscriptionId, earliestMs: candidate.at });
+    else if (candidate.at < entry.earliestMs) entry.earliestMs = candidate.at;
+  }
+  for (const cluster of seen.keys()) if (!learning.has(cluster)) seen.delete(cluster);
+  if (seen.size === 0) return options.learningStartOf;
+  const watched = await watchClusters(database, seen, { now: options.now, stats, ...(options.cache === undefined ? {} : { cache: options.cache.clusterWatches }) });
+  return (cluster) => {
+    const subscriptionStart = options.learningStartOf(cluster);
+    const watchStart = watched.get(cluster);
+    if (subscriptionStart === undefined || watchStart === undefined) return subscriptionStart ?? watchStart;
+    return Math.max(subscriptionStart, watchStart);
   };
 }
 

@@ -4,6 +4,7 @@ import { type IngestionDependencies } from '../../../shared/ingestion/processEve
 import { queryAlerts } from '../../../shared/store/alertStore';
 import { createDetectionStateCache, type DetectionStateCache } from '../../../shared/store/detectionStateStore';
 import { aksMessage, aksResourceId, AUDIT_HUB, auditBatch, diagnosticRecord } from '../../support/auditMessages';
+import { watchedSince } from '../../support/clusterWatches';
 import { ingestionDependencies } from '../../support/ingestionDependencies';
 import { planSubscriptions } from '../../support/planSubscriptions';
 import { startTestCosmos, type TestCosmos } from '../../support/testCosmos';
@@ -42,6 +43,7 @@ function batchOf(subscriptionId: string, events: readonly (Record<string, unknow
 describe('processAuditBatch: stateful observations written at most once a minute', () => {
   it('when reads that raise nothing arrive batch after batch within the minute, then no state is written; the read that completes the burst writes in its batch and raises its alert there', async () => {
     const sub = await newSubscription();
+    await watchedSince(cosmos.database, aksResourceId(sub), '2026-11-01T00:00:00.000Z');
     const clock = { nowMs: Date.parse('2026-11-02T16:33:00.000Z') };
     const dependencies = instance(createDetectionStateCache(() => clock.nowMs, MINUTE), clock);
 
@@ -66,6 +68,7 @@ describe('processAuditBatch: stateful observations written at most once a minute
 
   it('when another instance wrote the state meanwhile, then the pending reads are judged again with its read at the next minute, and the alert names the earlier event at its own position', async () => {
     const sub = await newSubscription();
+    await watchedSince(cosmos.database, aksResourceId(sub), '2026-11-01T00:00:00.000Z');
     const clock = { nowMs: Date.parse('2026-11-02T16:33:00.000Z') };
     const keeping = instance(createDetectionStateCache(() => clock.nowMs, MINUTE), clock);
     const writingAtOnce = instance(createDetectionStateCache(() => clock.nowMs, 0), clock);

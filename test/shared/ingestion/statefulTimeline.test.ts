@@ -43,7 +43,7 @@ function orderedForAttackDay(rules: readonly Rule[]): Rule[] {
   return [...rules].sort((a, b) => Number(b.stateful?.kind === 'firstSeen') - Number(a.stateful?.kind === 'firstSeen'));
 }
 
-const attacks: readonly StatefulAttack[] = statefulAttacks(statefulRules, { learningStartUtc: WEEK_START, attackDayStartUtc: `${ATTACK_DAY.slice(0, 10)}T00:30:00.000Z`, slotInMs: Math.floor((22 * HOUR_IN_MS) / statefulRules.length) });
+const attacks: readonly StatefulAttack[] = statefulAttacks(statefulRules, { learningStartUtc: WEEK_START, attackDayStartUtc: `${ATTACK_DAY.slice(0, 10)}T06:00:00.000Z`, slotInMs: Math.floor((17 * HOUR_IN_MS) / statefulRules.length) });
 const benign = benignClusterTraffic({ startUtc: WEEK_START, days: 8 });
 const timeline = [...benign, ...attacks.flatMap((attack) => attack.events.map(({ event }) => event))].sort((a, b) =>
   String(a['requestReceivedTimestamp']).localeCompare(String(b['requestReceivedTimestamp'])),

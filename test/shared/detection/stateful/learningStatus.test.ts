@@ -17,4 +17,21 @@ describe('learningStatusOf', () => {
     const stateful = allRules.filter((rule) => rule.stateful !== undefined).map((rule) => rule.id);
     expect([...status.firstSeenRules, ...status.activeFromTheStart].sort()).toEqual(stateful.sort());
   });
+
+  it('when a cluster was first seen after the switch-on, then it learns for the period from its first event; a cluster seen before learns from the switch-on', () => {
+    const status = learningStatusOf(allRules, {
+      enabledAtUtc,
+      learningPeriodInMs: week,
+      now: new Date('2026-12-01T00:00:00.000Z'),
+      clusters: [
+        { cluster: 'aks-new', firstEventUtc: '2026-11-28T10:00:00.000Z' },
+        { cluster: 'aks-old', firstEventUtc: '2026-11-01T00:00:00.000Z' },
+      ],
+    });
+    expect(status.state).toBe('active');
+    expect(status.clusters).toEqual([
+      { cluster: 'aks-new', state: 'learning', watchedSinceUtc: '2026-11-28T10:00:00.000Z', learningStartedUtc: '2026-11-28T10:00:00.000Z', learningUntilUtc: '2026-12-05T10:00:00.000Z' },
+      { cluster: 'aks-old', state: 'active', watchedSinceUtc: '2026-11-01T00:00:00.000Z', learningStartedUtc: enabledAtUtc, learningUntilUtc: '2026-11-27T08:00:00.000Z' },
+    ]);
+  });
 });
