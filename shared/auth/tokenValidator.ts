@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWSHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config';
 import type { Principal } from './principal';
 
@@ -14,6 +14,8 @@ export const AuthenticationFailureReason = {
   wrongIssuer: 'wrong-issuer',
   wrongAudience: 'wrong-audience',
   wrongTenant: 'wrong-tenant',
+  /** The token declares itself something other than a JWT access token (`typ` such as `secevent+jwt` or `JWE`). */
+  wrongTokenType: 'wrong-token-type',
   missingClaim: 'missing-claim',
   malformedToken: 'malformed-token',
   keySetUnavailable: 'key-set-unavailable',
@@ -40,16 +42,24 @@ export interface TokenValidatorOptions {
 /** Entra ID issues RS256 access tokens; anything else (none, HS256 "signed" with the public key, ...) is refused. */
 const ALLOWED_ALGORITHMS = ['RS256'];
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+/**
+ * Entra ID access tokens stay well below this (a user in more than 200 groups gets an overage claim instead of
+ * the list); anything longer is refused before it is parsed, so a megabyte header costs nothing.
+ */
+export const MAX_AUTHORIZATION_HEADER_LENGTH = 16 * 1024;
 
 export function createTokenValidator(options: TokenValidatorOptions): TokenValidator {
   return {
     async authenticate(header) {
       if (header === null || header === undefined || header.trim() === '') return fail('missing-token');
+      if (header.length > MAX_AUTHORIZATION_HEADER_LENGTH) return fail('malformed-header');
       const match = BEARER.exec(header.trim());
       if (!match?.[1]) return fail('malformed-header');
+      if (!match[1].split('.').every(isCanonicalBase64url)) return fail('malformed-token');
       let payload: JWTPayload;
+      let protectedHeader: JWSHeaderParameters;
       try {
-        ({ payload } = await jwtVerify(match[1], options.keys, {
+        ({ payload, protectedHeader } = await jwtVerify(match[1], options.keys, {
           algorithms: ALLOWED_ALGORITHMS,
           issuer: options.issuer,
           audience: options.audiences,
@@ -59,6 +69,7 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
       } catch (error) {
         return fail(classify(error));
       }
+      if (!isAccessTokenType(protectedHeader.typ)) return fail('wrong-token-type');
       if (payload['tid'] !== options.tenantId) return fail('wrong-tenant');
       const principal = toPrincipal(payload);
       return principal ? { kind: 'authenticated', principal } : fail('missing-claim');
@@ -79,6 +90,22 @@ export function createTokenValidatorFromConfig(config: AuthConfig): TokenValidat
 
 function fail(reason: AuthenticationFailureReason): AuthenticationResult {
   return { kind: 'unauthenticated', reason };
+}
+
+/**
+ * Base64url has spare bits in a segment's last character, and decoders (jose's included) ignore them: without
+ * this check one token has several spellings, which defeats any cache or deny-list keyed on the token text.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
+/**
+ * Entra ID access tokens carry `typ: JWT`; `typ` is optional in RFC 7519, so its absence is accepted. Any other
+ * declared type (`secevent+jwt`, `logout+jwt`, `at+jwt`, `JWE`, ...) is another kind of token replayed here.
+ */
+function isAccessTokenType(typ: unknown): boolean {
+  return typ === undefined || (typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'jwt');
 }
 
 function toPrincipal(payload: JWTPayload): Principal | undefined {
