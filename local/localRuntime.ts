@@ -117,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const arm = createArmEndpoint({ clustersDir: join(dataDir, 'clusters'), policyStatesDir: join(dataDir, 'policyStates') });
     const endpoints: HttpEndpoint[] = [
       ...definitions.flatMap((d): HttpEndpoint[] =>
-        d.kind === 'http' ? [{ name: d.name, route: d.options.route, methods: d.options.methods ?? ['GET', 'POST'], handler: d.options.handler }] : [],
+        d.kind === 'http' ? [{ name: d.name, route: d.options.route, methods: d.options.methods ?? ['GET', 'POST'], handler: d.servedHandler }] : [],
       ),
       createEventHubEndpoint(eventHubs),
       ...createIdentityEndpoints(signingKey, config.auth),

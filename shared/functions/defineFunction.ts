@@ -1,5 +1,6 @@
-import { app, type EventHubFunctionOptions, type HttpFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
+import { app, type EventHubFunctionOptions, type HttpFunctionOptions, type HttpHandler, type TimerFunctionOptions } from '@azure/functions';
 import { getConfig } from '../config';
+import { withSecurityHeaders } from '../http/securityHeaders';
 
 /**
  * The function definition pattern. Each `functions/<name>.ts` exports the handler and the definition
@@ -21,13 +22,25 @@ interface DefinitionBase<Kind extends string, Options> {
 export type HttpDefinitionOptions = Omit<HttpFunctionOptions, 'authLevel' | 'route' | 'methods'> &
   Required<Pick<HttpFunctionOptions, 'route' | 'methods'>>;
 
-export type HttpFunctionDefinition = DefinitionBase<'http', HttpFunctionOptions & { route: string }>;
+export type HttpFunctionDefinition = DefinitionBase<'http', HttpFunctionOptions & { route: string }> & {
+  /**
+   * What the Functions host and the local runtime run: `options.handler` (the function file's own, which its
+   * tests call) with the response headers every API answer carries (shared/http/securityHeaders.ts).
+   */
+  readonly servedHandler: HttpHandler;
+};
 export type EventHubFunctionDefinition = DefinitionBase<'eventHub', EventHubFunctionOptions>;
 export type TimerFunctionDefinition = DefinitionBase<'timer', TimerFunctionOptions>;
 export type FunctionDefinition = HttpFunctionDefinition | EventHubFunctionDefinition | TimerFunctionDefinition;
 
 export function defineHttpFunction(name: string, options: HttpDefinitionOptions): HttpFunctionDefinition {
-  return register({ [definitionMarker]: true, kind: 'http', name, options: { ...options, authLevel: 'anonymous' } });
+  return register({
+    [definitionMarker]: true,
+    kind: 'http',
+    name,
+    options: { ...options, authLevel: 'anonymous' },
+    servedHandler: withSecurityHeaders(options.handler),
+  });
 }
 
 export function defineEventHubFunction(name: string, options: EventHubFunctionOptions): EventHubFunctionDefinition {
@@ -49,7 +62,7 @@ function register<D extends FunctionDefinition>(definition: D): D {
   getConfig();
   switch (definition.kind) {
     case 'http':
-      app.http(definition.name, definition.options);
+      app.http(definition.name, { ...definition.options, handler: definition.servedHandler });
       break;
     case 'eventHub':
       app.eventHub(definition.name, definition.options);
