@@ -64,16 +64,27 @@ function observe(candidate: StatefulCandidate, state: ClusterDetectionState, opt
     case 'firstSeen': {
       const learningStart = options.learningStartOf?.(cluster);
       if (learningStart !== undefined && (state.firstEventAt === undefined || learningStart < state.firstEventAt)) state.firstEventAt = learningStart;
-      const verdict = observeFirstSeen(state, { profile: ruleId, subject: observation.subject, value: observation.value, at: candidate.at, evidenceId: candidate.evidenceId }, { learningPeriodInMs: options.learningPeriodInMs });
-      if (verdict.kind === 'learning') return 'learning';
-      if (verdict.kind !== 'new') return undefined;
+      const newValues: string[] = [];
+      let knownValues = 0;
+      let learning = false;
+      for (const value of observation.values) {
+        const verdict = observeFirstSeen(state, { profile: ruleId, subject: observation.subject, value, at: candidate.at, evidenceId: candidate.evidenceId }, { learningPeriodInMs: options.learningPeriodInMs });
+        if (verdict.kind === 'learning') learning = true;
+        else if (verdict.kind === 'new') {
+          newValues.push(value);
+          knownValues = verdict.knownValues;
+        }
+      }
+      if (newValues.length === 0) return learning ? 'learning' : undefined;
+      const shown = newValues.join(', ');
+      const what = newValues.length === 1 ? `this ${observation.valueName} (${shown})` : `these ${observation.valueName}s (${shown})`;
       return withDetails(finding, {
         statefulKind: 'firstSeen',
-        firstSeenValue: observation.value,
+        firstSeenValue: shown,
         firstSeenSubject: observation.subject,
-        explanation: `${observation.subject} never showed this ${observation.valueName} (${observation.value}) since Argus started watching the cluster on ${isoOf(state.firstEventAt)}; ${verdict.knownValues} other value(s) were known.`,
+        explanation: `${observation.subject} never showed ${what} since Argus started watching the cluster on ${isoOf(state.firstEventAt)}; ${knownValues} other value(s) were known.`,
         watchedSinceUtc: isoOf(state.firstEventAt),
-        knownValues: String(verdict.knownValues),
+        knownValues: String(knownValues),
       });
     }
     case 'burst': {
@@ -122,8 +133,11 @@ function isRecorded(candidate: StatefulCandidate, state: ClusterDetectionState):
   const key = `${candidate.rule.id}\n${observation.kind === 'firstSeen' ? observation.subject : observation.key}`;
   switch (observation.kind) {
     case 'firstSeen': {
-      const seenAt = state.profiles[key]?.[observation.value];
-      return seenAt !== undefined && seenAt <= candidate.at;
+      const profile = state.profiles[key];
+      return observation.values.every((value) => {
+        const seenAt = profile?.[value];
+        return seenAt !== undefined && seenAt <= candidate.at;
+      });
     }
     case 'burst':
       return state.windows[key]?.[candidate.evidenceId] !== undefined || isBeyondHorizon(state, candidate.rule.id, observation.key, candidate.at, { windowInMs: observation.windowInMs, distinct: observation.distinct });

@@ -17,7 +17,7 @@ export interface StatefulCandidate {
   at: number;
   evidenceId: string;
   observation:
-    | { kind: 'firstSeen'; subject: string; value: string; valueName: string }
+    | { kind: 'firstSeen'; subject: string; values: readonly string[]; valueName: string }
     | { kind: 'burst'; key: string; value: string; refused: boolean; windowInMs: number; distinct: number; refusedCount: number; valueName: string }
     | {
         kind: 'sequence';
@@ -46,7 +46,9 @@ function observationOf<Event>(logic: StatefulLogic<Event>, event: Event): Statef
     case 'firstSeen': {
       const subject = logic.subject(event);
       const value = logic.value(event);
-      return subject === undefined || value === undefined ? undefined : { kind: 'firstSeen', subject, value, valueName: logic.valueName };
+      if (subject === undefined || value === undefined) return undefined;
+      const values = typeof value === 'string' ? [value] : value;
+      return values.length === 0 ? undefined : { kind: 'firstSeen', subject, values, valueName: logic.valueName };
     }
     case 'burst': {
       const key = logic.key(event);

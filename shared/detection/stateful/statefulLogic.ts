@@ -14,8 +14,11 @@ export type StatefulLogic<Event> =
       kind: 'firstSeen';
       /** Whose profile (an identity, a namespace). */
       subject: (event: Event) => string | undefined;
-      /** What is profiled (a registry, `verb resource`, a user agent). */
-      value: (event: Event) => string | undefined;
+      /**
+       * What is profiled (a registry, `verb resource`, a user agent); several values (the registries of a pod's images)
+       * are each profiled, and the event reports those that are new.
+       */
+      value: (event: Event) => string | readonly string[] | undefined;
       /** For people: what the value is (`registry`, `operation`). */
       valueName: string;
     }

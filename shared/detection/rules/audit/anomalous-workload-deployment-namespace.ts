@@ -1,10 +1,9 @@
-import { type AuditEvent } from '../../../kubernetes/auditEvent';
-import { podSpecOf, WORKLOAD_RESOURCES, workloadContainers } from '../../../kubernetes/workloads';
+import { WORKLOAD_RESOURCES, workloadContainers } from '../../../kubernetes/workloads';
 import { container, controllerPodEvent, workloadEvent, workloadPatchEvent } from '../../exampleEvents';
-import { isDryRun } from '../../predicates/dryRun';
+import { isDeployment } from '../../predicates/deployments';
 import { actingUsername, isSystemRequest } from '../../predicates/identities';
 import { ownerEntities } from '../../predicates/podSpecWrites';
-import { isCreate, isResource, isWrite, namespaceOf, succeeded } from '../../predicates/requests';
+import { namespaceOf } from '../../predicates/requests';
 import { containerEntities, requestEntities } from '../../requestEntities';
 import { defineRule, Intent, Severity } from '../../rule';
 
@@ -13,15 +12,6 @@ const LEARNING = { learningPeriodInMs: 7 * 24 * 60 * 60 * 1000, learningStart: '
 
 const CI_DEPLOYER = 'system:serviceaccount:ci:deployer';
 const CI_USER_AGENT = 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46';
-
-/**
- * A deployment: a pod or pod controller created, or updated or patched with a pod spec (`kubectl apply`, `set image`,
- * Helm upgrades). A patch that writes no pod spec (labels, a rollout restart's annotation) deploys nothing.
- */
-function isDeployment(event: AuditEvent): boolean {
-  if (!isWrite(event) || !isResource(event, WORKLOAD_RESOURCES) || !succeeded(event) || isDryRun(event)) return false;
-  return isCreate(event) || podSpecOf(event) !== undefined;
-}
 
 const webSpec = (image = 'contoso.azurecr.io/shop/web:1.4.2') => ({ containers: [container({ name: 'web', image })] });
 

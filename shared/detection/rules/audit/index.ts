@@ -61,6 +61,8 @@ import { execIntoPrivilegedPod } from './exec-into-privileged-pod';
 import { apiEnumerationBurst } from './api-enumeration-burst';
 import { firstSeenImageInKubeSystem } from './first-seen-image-in-kube-system';
 import { anomalousWorkloadDeploymentNamespace } from './anomalous-workload-deployment-namespace';
+import { anomalousWorkloadDeploymentRegistry } from './anomalous-workload-deployment-registry';
+import { anomalousWorkloadDeploymentUserAgent } from './anomalous-workload-deployment-user-agent';
 import { apiEnumerationBurstBySourceIp } from './api-enumeration-burst-by-source-ip';
 import { rareServiceAccountOperation } from './rare-service-account-operation';
 import { firstSecretAccessByIdentity } from './first-secret-access-by-identity';
@@ -134,6 +136,8 @@ export const auditRules: readonly AuditRule[] = [
   apiEnumerationBurst,
   firstSeenImageInKubeSystem,
   anomalousWorkloadDeploymentNamespace,
+  anomalousWorkloadDeploymentRegistry,
+  anomalousWorkloadDeploymentUserAgent,
   apiEnumerationBurstBySourceIp,
   rareServiceAccountOperation,
   firstSecretAccessByIdentity,
