@@ -19,17 +19,17 @@ const KUBE_PROXY_IMAGE = 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.31.2';
 const METRICS_SERVER_IMAGE = 'mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2';
 
 /**
- * The repositories (registry and path, no tag or digest) of the written containers, sorted, once each, joined by ` + `:
- * one value per write, so a pod whose every image was seen together before is known, and any never-seen repository
- * makes the value new. A tag change (an upgrade) is not new.
+ * The repositories (registry and path, no tag or digest) of the written containers, sorted, once each: each is
+ * profiled on its own, so a pod that combines known images in a new way is known, and a tag change (an upgrade) is not
+ * new either.
  */
-function imageRepositoriesOf(event: AuditEvent): string | undefined {
+function imageRepositoriesOf(event: AuditEvent): string[] {
   const repositories = new Set<string>();
   for (const { image } of workloadContainers(event)) {
     const reference = image === undefined ? undefined : parseImageReference(image);
     if (reference !== undefined) repositories.add(imageRepository(reference));
   }
-  return repositories.size === 0 ? undefined : [...repositories].sort().join(' + ');
+  return [...repositories].sort();
 }
 
 function inProfiledNamespace(event: AuditEvent): boolean {
@@ -68,7 +68,6 @@ export const firstSeenImageInKubeSystem = defineRule({
   falsePositives: [
     'An AKS add-on or extension enabled or upgraded to images under a new path (AKS moves images between repositories now and then): one alert per component.',
     'A platform engineer installing a new component in kube-system (a CSI driver, a monitoring agent).',
-    'A workload whose combination of images was never written together before (the pod\'s repositories are compared as one set).',
   ],
   references: [
     'https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers',
@@ -83,16 +82,16 @@ export const firstSeenImageInKubeSystem = defineRule({
   },
   resources: [...WORKLOAD_RESOURCES],
   // Every identity counts, controllers too: their pod creates carry the images that run, and the profile must learn them.
-  match: (event, context) => inProfiledNamespace(event) && isJudgedPodSpecWrite(event, context) && !isDryRun(event) && imageRepositoriesOf(event) !== undefined,
+  match: (event, context) => inProfiledNamespace(event) && isJudgedPodSpecWrite(event, context) && !isDryRun(event) && imageRepositoriesOf(event).length > 0,
   stateful: {
     kind: 'firstSeen',
     subject: (event) => namespaceOf(event),
     value: imageRepositoriesOf,
-    valueName: 'image repository set',
+    valueName: 'image repository',
   },
   entities: (event) => [...requestEntities(event), ...ownerEntities(event), ...containerEntities(workloadContainers(event))],
-  details: (event) => ({ imageRepositories: imageRepositoriesOf(event) ?? '' }),
-  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${imageRepositoriesOf(event) ?? ''}`,
+  details: (event) => ({ imageRepositories: imageRepositoriesOf(event).join(' + ') }),
+  dedupKey: (event) => `${namespaceOf(event) ?? ''}|${imageRepositoriesOf(event).join(' + ')}`,
   examples: [
     {
       name: 'one pod create alone says nothing of what ran before (first-seen rules alert over time)',
