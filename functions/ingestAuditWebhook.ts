@@ -5,6 +5,7 @@ import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { packDiagnosticRecords } from '../shared/messaging/packDiagnosticRecords';
 
 const AUDIT_WEBHOOK: ForwardClusterEventsOptions = {
+  functionName: 'ingestAuditWebhook',
   webhookName: 'audit webhook',
   eventsName: 'audit events',
   batchSizeHint: '--audit-webhook-batch-max-size',

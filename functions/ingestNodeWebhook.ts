@@ -5,6 +5,7 @@ import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { packNodeEvents } from '../shared/messaging/packNodeEvents';
 
 const NODE_WEBHOOK: ForwardClusterEventsOptions = {
+  functionName: 'ingestNodeWebhook',
   webhookName: 'node webhook',
   eventsName: 'node events',
   batchSizeHint: "the sender's batch size",

@@ -5,6 +5,7 @@ import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeResourceRequest } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
+import { parseEmptyBody } from '../shared/http/parseJsonBody';
 import { listActiveAlerts } from '../shared/store/alertStore';
 import { getSuppressionRule } from '../shared/store/suppressionRuleStore';
 
@@ -15,11 +16,13 @@ export const MAX_SIMULATED_ALERTS = 200;
  * `POST /api/subscriptions/{subscriptionId}/suppressionRules/{name}/simulate`: the subscription's Active
  * alerts the stored rule would dismiss, newest first, without changing them (SecurityAdmin+). A Disabled
  * rule is tried as if it were enabled, so a draft can be checked before it is switched on; an expired
- * rule dismisses nothing.
+ * rule dismisses nothing. No body (nothing or `{}`).
  */
 export async function simulateSuppressionRule(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const authorization = await authorizeResourceRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin }, (params) => parseSuppressionRuleName(params.name));
   if (authorization.kind === 'rejected') return authorization.response;
+  const body = await parseEmptyBody(request);
+  if (body.kind === 'rejected') return body.response;
 
   const { subscriptionId, services, resourceId: name } = authorization;
   const rule = await getSuppressionRule(services.database, subscriptionId, name);

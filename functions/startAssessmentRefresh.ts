@@ -4,6 +4,7 @@ import { SubscriptionRole } from '../shared/auth/roles';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { errorResponse } from '../shared/http/errorResponse';
+import { parseEmptyBody } from '../shared/http/parseJsonBody';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { AssessmentRefreshTrigger } from '../shared/store/assessmentRefreshStore';
 import { getPlan } from '../shared/store/planStore';
@@ -11,7 +12,7 @@ import { getPlan } from '../shared/store/planStore';
 /**
  * `POST /api/subscriptions/{subscriptionId}/assessments/refresh` (SecurityAdmin or higher): re-reads the
  * subscription's clusters and re-evaluates every check now. 202 with the run and its `Location`
- * (`GET .../assessments/refresh/{refreshId}`). The refresh runs within the request, not after the response: the
+ * (`GET .../assessments/refresh/{refreshId}`); no body (nothing or `{}`). The refresh runs within the request, not after the response: the
  * Functions host may freeze or recycle an instance once the response is sent, so background work is not guaranteed to
  * finish, while one subscription's refresh is short (200 clusters: see the README) and bounded by the function
  * timeout. The run is recorded first, so a refresh cut off by the timeout stays visible as `Running`.
@@ -21,6 +22,8 @@ export async function startAssessmentRefresh(request: HttpRequest, context: Invo
   if (authorization.kind === 'rejected') return authorization.response;
   const query = parseQuery(request, noQueryParameters);
   if (query.kind === 'rejected') return query.response;
+  const body = await parseEmptyBody(request);
+  if (body.kind === 'rejected') return body.response;
   const { subscriptionId, services, principal } = authorization;
 
   if ((await getPlan(services.database, subscriptionId))?.enabled !== true) {

@@ -6,6 +6,7 @@ import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { errorResponse } from '../shared/http/errorResponse';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
+import { RateLimitedOperation } from '../shared/http/rateLimits';
 import { noQueryParameters, parseQuery } from '../shared/http/parseQuery';
 import { simulatedAlertTypes } from '../shared/simulation/buildSimulation';
 import { startSimulation as start } from '../shared/simulation/runSimulation';
@@ -31,10 +32,15 @@ const bodySchema = z.strictObject({
  * node events through the node-events hub). 202 with the run (and its `Location`); `GET .../simulations/{id}`
  * reports which expected sample alerts arrived and how fast. The plan must be enabled (the pipeline raises
  * nothing otherwise), and one run at a time per subscription. A hub that refuses the events is 503
- * `AuditHubUnavailable` or `NodeHubUnavailable`.
+ * `AuditHubUnavailable` or `NodeHubUnavailable`. A principal may start SIMULATION_RATE_LIMIT_PER_MINUTE runs a
+ * minute (429 `TooManyRequests` with `Retry-After` beyond).
  */
 export async function startSimulation(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityAdmin, target: 'collection' });
+  const authorization = await authorizeSubscriptionRequest(request, context, {
+    minimumRole: SubscriptionRole.SecurityAdmin,
+    target: 'collection',
+    rateLimit: { operation: RateLimitedOperation.simulation, route: 'startSimulation' },
+  });
   if (authorization.kind === 'rejected') return authorization.response;
   const query = parseQuery(request, noQueryParameters);
   if (query.kind === 'rejected') return query.response;

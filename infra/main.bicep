@@ -88,6 +88,21 @@ param detectionStateFlushIntervalInSeconds int = 60
 @maxValue(300)
 param exportSettleSeconds int = 10
 
+@description('Requests a minute each ingestion key may make on each of POST /api/ingest/audit and /api/ingest/node, per Function App instance; beyond it 429 with Retry-After (INGEST_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(1000000)
+param ingestRateLimitPerMinute int = 6000
+
+@description('Requests a minute each principal may make on each pull export route, per Function App instance; beyond it 429 with Retry-After (EXPORT_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(100000)
+param exportRateLimitPerMinute int = 120
+
+@description('Simulations a minute each principal may start, per Function App instance; beyond it 429 with Retry-After (SIMULATION_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(1000)
+param simulationRateLimitPerMinute int = 10
+
 @description('NCRONTAB schedule (six fields, seconds first) of the scheduled attack simulation (SIMULATION_SCHEDULE); default every 6 hours.')
 @minLength(11)
 param simulationSchedule string = '0 0 */6 * * *'
@@ -212,6 +227,9 @@ module functionApp 'modules/functionApp.bicep' = {
     usageFlushIntervalInSeconds: usageFlushIntervalInSeconds
     detectionStateFlushIntervalInSeconds: detectionStateFlushIntervalInSeconds
     exportSettleSeconds: exportSettleSeconds
+    ingestRateLimitPerMinute: ingestRateLimitPerMinute
+    exportRateLimitPerMinute: exportRateLimitPerMinute
+    simulationRateLimitPerMinute: simulationRateLimitPerMinute
     simulationSchedule: simulationSchedule
     simulationTimeoutInMinutes: simulationTimeoutInMinutes
     authTenantId: authTenantId

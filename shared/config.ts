@@ -99,6 +99,25 @@ export interface ExportConfig {
   settleInMs: number;
 }
 
+/**
+ * Request-rate limits (shared/http/rateLimits.ts): a token bucket per caller and route, per instance, holding a
+ * minute's worth of requests; 0 turns a limit off. A caller over the limit gets 429 with `Retry-After`.
+ */
+export interface RateLimitConfig {
+  /**
+   * `INGEST_RATE_LIMIT_PER_MINUTE` (default 6000, 0 to 1,000,000): requests per ingestion key (a cluster registration's
+   * key, by its key id) on each of `POST /api/ingest/audit` and `POST /api/ingest/node`. The API server's audit webhook
+   * sends at most 10 batches a second per API server (kube-apiserver's `--audit-webhook-batch-throttle-qps` default;
+   * burst 15): 600 a minute, 3,000 for a five-server control plane; node shippers (Fluent Bit flushes every second)
+   * post about 60 a minute per node, 6,000 for 100 nodes.
+   */
+  ingestionPerMinute: number;
+  /** `EXPORT_RATE_LIMIT_PER_MINUTE` (default 120, 0 to 100,000): requests per principal on each pull export route. */
+  exportPerMinute: number;
+  /** `SIMULATION_RATE_LIMIT_PER_MINUTE` (default 10, 0 to 1000): simulations a principal may start a minute. */
+  simulationPerMinute: number;
+}
+
 /** The attack simulation. */
 export interface SimulationConfig {
   /** `SIMULATION_SCHEDULE`: NCRONTAB of the scheduled canary (default every 6 hours). */
@@ -168,6 +187,7 @@ export interface Config {
   ingestion: IngestionConfig;
   alertEvents: AlertEventsConfig;
   export: ExportConfig;
+  rateLimits: RateLimitConfig;
   simulation: SimulationConfig;
   assessment: AssessmentConfig;
   incident: IncidentConfig;
@@ -258,6 +278,9 @@ const commonSchema = z.object({
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   USAGE_FLUSH_INTERVAL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  INGEST_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(6000),
+  EXPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(120),
+  SIMULATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1000).default(10),
 });
 
 /** Azure settings: required in production. */
@@ -342,6 +365,11 @@ export function loadConfig(env: Env): Config {
     },
     alertEvents: { eventHubName: c.ALERT_EVENTS_EVENTHUB_NAME, consumerGroup: c.ALERT_EVENTS_CONSUMER_GROUP },
     export: { settleInMs: c.EXPORT_SETTLE_SECONDS * 1000 },
+    rateLimits: {
+      ingestionPerMinute: c.INGEST_RATE_LIMIT_PER_MINUTE,
+      exportPerMinute: c.EXPORT_RATE_LIMIT_PER_MINUTE,
+      simulationPerMinute: c.SIMULATION_RATE_LIMIT_PER_MINUTE,
+    },
     simulation: { schedule: c.SIMULATION_SCHEDULE, timeoutInMs: c.SIMULATION_TIMEOUT_IN_MINUTES * 60_000 },
     assessment: { schedule: c.ASSESSMENT_SCHEDULE, workloadSettings: mergeWorkloadSettings(c.WORKLOAD_SETTINGS) },
     incident: { schedule: c.INCIDENT_SCHEDULE },

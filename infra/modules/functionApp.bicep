@@ -64,6 +64,21 @@ param alertEventsConsumerGroup string
 @maxValue(300)
 param exportSettleSeconds int
 
+@description('Requests a minute per ingestion key and ingestion route, per instance (INGEST_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(1000000)
+param ingestRateLimitPerMinute int
+
+@description('Requests a minute per principal and pull export route, per instance (EXPORT_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(100000)
+param exportRateLimitPerMinute int
+
+@description('Simulations a minute a principal may start, per instance (SIMULATION_RATE_LIMIT_PER_MINUTE, 0: no limit).')
+@minValue(0)
+@maxValue(1000)
+param simulationRateLimitPerMinute int
+
 @description('NCRONTAB schedule (six fields, seconds first) of the scheduled attack simulation (SIMULATION_SCHEDULE).')
 @minLength(11)
 param simulationSchedule string
@@ -213,6 +228,10 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     ALERT_EVENTS_EVENTHUB_NAME: alertEventsHubName
     ALERT_EVENTS_CONSUMER_GROUP: alertEventsConsumerGroup
     EXPORT_SETTLE_SECONDS: string(exportSettleSeconds)
+    // Request-rate limits, per instance (shared/http/rateLimits.ts).
+    INGEST_RATE_LIMIT_PER_MINUTE: string(ingestRateLimitPerMinute)
+    EXPORT_RATE_LIMIT_PER_MINUTE: string(exportRateLimitPerMinute)
+    SIMULATION_RATE_LIMIT_PER_MINUTE: string(simulationRateLimitPerMinute)
     SIMULATION_SCHEDULE: simulationSchedule
     SIMULATION_TIMEOUT_IN_MINUTES: string(simulationTimeoutInMinutes)
     // The cluster configuration assessment refresh (config.ts's default: every 6 hours, at half past).

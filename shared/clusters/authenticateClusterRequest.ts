@@ -2,9 +2,12 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { errorResponse } from '../http/errorResponse';
 import type { Services } from '../services';
 import { type ClusterRegistration, getClusterRegistration } from '../store/clusterStore';
-import { parseIngestionKey, verifyIngestionKey } from './ingestionKey';
+import { ingestionKeyIdOf, parseIngestionKey, verifyIngestionKey } from './ingestionKey';
 
-export type ClusterAuthentication = { kind: 'authenticated'; registration: ClusterRegistration } | { kind: 'rejected'; response: HttpResponseInit };
+export type ClusterAuthentication =
+  /** `keyId`: the id of the key presented (the current one, or the previous one during a rotation's grace). */
+  | { kind: 'authenticated'; registration: ClusterRegistration; keyId: string }
+  | { kind: 'rejected'; response: HttpResponseInit };
 
 /**
  * Establishes which registered cluster calls, from `Authorization: Bearer <ingestion key>`: the key
@@ -23,7 +26,7 @@ export async function authenticateClusterRequest(request: HttpRequest, context: 
   if (!verifyIngestionKey(key, stored.registration, now)) {
     return refused(context, `key not current for cluster ${key.clusterName} in subscription ${key.subscriptionId}`);
   }
-  return { kind: 'authenticated', registration: stored.registration };
+  return { kind: 'authenticated', registration: stored.registration, keyId: ingestionKeyIdOf(key) };
 }
 
 function refused(context: InvocationContext, reason: string): ClusterAuthentication {

@@ -1,5 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { errorResponse } from '../http/errorResponse';
+import { enforceRateLimit, RateLimitedOperation } from '../http/rateLimits';
+import { bodyTooLargeResponse, readRequestBody } from '../http/readRequestBody';
 import { type EventPublisher } from '../messaging/eventPublisher';
 import { getServices, type Services } from '../services';
 import { type ClusterRegistration } from '../store/clusterStore';
@@ -8,10 +10,11 @@ import { authenticateClusterRequest } from './authenticateClusterRequest';
 
 /**
  * The edge every cluster webhook shares (`/ingest/audit`, `/ingest/node`): the bearer token is the
- * cluster's ingestion key, the body is read up to MAX_WEBHOOK_BODY_IN_BYTES, parsed, tagged with the
- * registration's identity, packed into Event Hubs messages and published. Answers `{ accepted, tooLarge }`;
- * 401 without a valid key, 400 naming the field, 413, and 503 with `Retry-After` when the hub cannot be
- * reached, so the sender sends the batch again.
+ * cluster's ingestion key, the key's rate limit is taken (INGEST_RATE_LIMIT_PER_MINUTE), the body is read up to
+ * MAX_WEBHOOK_BODY_IN_BYTES, parsed, tagged with the registration's identity, packed into Event Hubs messages and
+ * published. Answers `{ accepted, tooLarge }`; 401 without a valid key, 429 with `Retry-After` over the rate limit,
+ * 400 naming the field, 413, and 503 with `Retry-After` when the hub cannot be reached, so the sender sends the
+ * batch again.
  */
 
 /** What a sender is told to wait before retrying a batch Argus could not forward. */
@@ -28,6 +31,8 @@ export interface PackedClusterEvents {
 }
 
 export interface ForwardClusterEventsOptions {
+  /** The function serving the route (`ingestAuditWebhook`): each route has rate-limit buckets of its own. */
+  functionName: string;
   /** Names the webhook in log lines: `audit webhook`. */
   webhookName: string;
   /** What the events are, in the 503 answer: `audit events`. */
@@ -46,17 +51,27 @@ export async function forwardClusterEvents(request: HttpRequest, context: Invoca
   const now = new Date();
   const authentication = await authenticateClusterRequest(request, context, services, now);
   if (authentication.kind === 'rejected') return authentication.response;
-  const { registration } = authentication;
+  const { registration, keyId } = authentication;
+  // INGEST_RATE_LIMIT_PER_MINUTE per key and route, keyed by the key's identity (never the key): a rotation's
+  // previous key has a bucket of its own, so a leaked old key cannot use up the new one's.
+  const limit = enforceRateLimit(services.config.rateLimits, context, {
+    operation: RateLimitedOperation.ingestion,
+    route: options.functionName,
+    caller: `${registration.subscriptionId}/${registration.clusterName}/${keyId}`,
+    callerForLog: `key ${keyId} of cluster ${registration.resourceId}`,
+  });
+  if (limit.kind === 'rejected') return limit.response;
 
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_WEBHOOK_BODY_IN_BYTES) return tooLarge(options);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_WEBHOOK_BODY_IN_BYTES) return tooLarge(options);
-  const payload = options.parse(utf8.decode(bytes));
+  const body = await readRequestBody(request, MAX_WEBHOOK_BODY_IN_BYTES);
+  if (body.kind === 'too-large') return bodyTooLargeResponse(MAX_WEBHOOK_BODY_IN_BYTES, `lower ${options.batchSizeHint}`);
+  const payload = options.parse(utf8.decode(body.bytes));
   if (!payload.ok) return errorResponse(400, 'InvalidRequestBody', payload.message);
 
   const packed = options.pack(payload.events, registration, now);
   try {
-    if (packed.messages.length > 0) await options.publisher(services).publish(packed.messages);
+    // One cluster, one partition: its events reach the pipeline in order (the AKS route cannot promise that; the
+    // stateful rules give the same alerts either way).
+    if (packed.messages.length > 0) await options.publisher(services).publish(packed.messages, { partitionKey: registration.resourceId });
   } catch (error) {
     // The reason is for operators only; it may name endpoints.
     context.error(
@@ -71,8 +86,4 @@ export async function forwardClusterEvents(request: HttpRequest, context: Invoca
       `${packed.trimmed === undefined ? '' : `${packed.trimmed} trimmed, `}${packed.tooLarge} too large, ${Math.round(performance.now() - started)} ms`,
   );
   return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { accepted: packed.accepted, tooLarge: packed.tooLarge } };
-}
-
-function tooLarge(options: ForwardClusterEventsOptions): HttpResponseInit {
-  return errorResponse(413, 'RequestBodyTooLarge', `body must be at most ${MAX_WEBHOOK_BODY_IN_BYTES} bytes; lower ${options.batchSizeHint}.`);
 }

@@ -36,6 +36,11 @@ export interface ParsedIngestionKey {
   clusterName: string;
 }
 
+/** The `keyId` of a presented key (the first characters of its secret, as `generateIngestionKey` gives it): not secret. */
+export function ingestionKeyIdOf(key: ParsedIngestionKey): string {
+  return key.key.slice(key.key.lastIndexOf('.') + 1).slice(0, KEY_ID_LENGTH);
+}
+
 /** What a key is checked against: the registration's current hash and, during a rotation's grace, the previous one. */
 export interface StoredKeyHashes {
   keyHash: string;

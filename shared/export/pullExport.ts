@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EXPORT_FORMATS, ExportFormat, type ExportFormatOptions, type ExportRecord, formatMetadata } from '../alerts/export/exportFormat';
 import { SubscriptionRole } from '../auth/roles';
 import { authorizeSubscriptionRequest } from '../http/authorizeSubscriptionRequest';
+import { RateLimitedOperation } from '../http/rateLimits';
 import { parseQuery } from '../http/parseQuery';
 import { encodeOpaqueToken, opaqueToken, pageSize } from '../http/queryValues';
 import { BEFORE_FIRST_CHANGE, type ChangePageRequest, type ChangePosition } from '../store/changePosition';
@@ -55,7 +56,7 @@ export interface PullExportPage {
 
 /** One feed of the pull export: how its changes are read, and how one item becomes a record. */
 export interface PullExportFeed<T> {
-  /** For logs: the function's name. */
+  /** The function's name: in logs, and the route whose rate-limit buckets the feed's pulls take from. */
   name: string;
   readChanges: (database: Database, subscriptionId: string, page: ChangePageRequest) => Promise<{ items: readonly T[]; next: ChangePosition; hasMore: boolean }>;
   toRecord: (format: ExportFormat, item: T, options: ExportFormatOptions) => ExportRecord;
@@ -66,7 +67,12 @@ export interface PullExportFeed<T> {
  * first, only those EXPORT_SETTLE_SECONDS old (so no change is ever behind a cursor already handed out).
  */
 export async function servePullExport<T>(request: HttpRequest, context: InvocationContext, feed: PullExportFeed<T>): Promise<HttpResponseInit> {
-  const authorization = await authorizeSubscriptionRequest(request, context, { minimumRole: SubscriptionRole.SecurityReader, target: 'collection' });
+  const authorization = await authorizeSubscriptionRequest(request, context, {
+    minimumRole: SubscriptionRole.SecurityReader,
+    target: 'collection',
+    // EXPORT_RATE_LIMIT_PER_MINUTE per principal and feed: a SIEM pulls in a loop while `hasMore`.
+    rateLimit: { operation: RateLimitedOperation.export, route: feed.name },
+  });
   if (authorization.kind === 'rejected') return authorization.response;
   const { subscriptionId, services } = authorization;
   const query = parseQuery(request, exportQuery);

@@ -7,6 +7,7 @@ import { getServices, type Services } from '../services';
 import { getRoleAssignment } from '../store/roleAssignmentStore';
 import { authenticateRequest } from './authenticateRequest';
 import { errorResponse } from './errorResponse';
+import { enforceRateLimit, type RateLimitedOperation } from './rateLimits';
 
 export interface AuthorizeSubscriptionOptions {
   minimumRole: SubscriptionRole;
@@ -17,6 +18,11 @@ export interface AuthorizeSubscriptionOptions {
   target: 'collection' | 'single';
   /** Operators (`Argus.Admin` app role) may use the route in any subscription. */
   allowOperator?: boolean;
+  /**
+   * Limits the route's requests per principal (its tenant and object id): checked once the token is accepted and
+   * before anything is read from the store, so a caller over the limit gets 429 and costs no store work.
+   */
+  rateLimit?: { operation: RateLimitedOperation; route: string };
 }
 
 export type SubscriptionAuthorization =
@@ -29,8 +35,9 @@ const subscriptionIdSchema = z
   .transform((id) => id.toLowerCase());
 
 /**
- * The gate of every `/subscriptions/{subscriptionId}/...` route: the bearer token (401), the route's
- * subscription id (400), and the caller's role in that subscription (403, or 404 for single resources).
+ * The gate of every `/subscriptions/{subscriptionId}/...` route: the bearer token (401), the route's rate limit
+ * per principal when it has one (429), the route's subscription id (400), and the caller's role in that
+ * subscription (403, or 404 for single resources).
  * Deny by default: a caller passes only with a role at least `minimumRole`.
  */
 export async function authorizeSubscriptionRequest(
@@ -42,6 +49,14 @@ export async function authorizeSubscriptionRequest(
   const authentication = await authenticateRequest(request, context, services.tokenValidator);
   if (authentication.kind === 'rejected') return authentication;
   const { principal } = authentication;
+  if (options.rateLimit !== undefined) {
+    const limit = enforceRateLimit(services.config.rateLimits, context, {
+      ...options.rateLimit,
+      caller: `${principal.tenantId}/${principal.objectId}`,
+      callerForLog: `principal ${principal.objectId}`,
+    });
+    if (limit.kind === 'rejected') return limit;
+  }
 
   const parsed = subscriptionIdSchema.safeParse(request.params.subscriptionId ?? '');
   if (!parsed.success) {

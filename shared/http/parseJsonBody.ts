@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { errorResponse } from './errorResponse';
 import { printable } from './parseQuery';
+import { bodyTooLargeResponse, readRequestBody } from './readRequestBody';
 
 export type BodyParsing<T> = { kind: 'parsed'; value: T } | { kind: 'rejected'; response: HttpResponseInit };
 
@@ -22,9 +23,11 @@ export interface ParseJsonBodyOptions {
 
 export const DEFAULT_MAX_BODY_IN_BYTES = 64 * 1024;
 
+const utf8 = new TextDecoder('utf-8');
+
 /**
  * Reads a request's JSON body and validates it. Refuses with 413 `RequestBodyTooLarge` when it is over
- * the size limit, and with 400 `InvalidRequestBody` when it is not a JSON object (`body must be a JSON
+ * the size limit (by its Content-Length before reading, else as soon as the bytes read pass it), and with 400 `InvalidRequestBody` when it is not a JSON object (`body must be a JSON
  * object ...`) or breaks the schema (the message starting with the field's path; an unknown field is
  * named with the fields there are). Give each field's schema a message that reads after its name, e.g.
  * `'must be true or false'`; give the schema as a function when the message needs more (see
@@ -38,10 +41,9 @@ export async function parseJsonBody<T>(
 export async function parseJsonBody<T>(request: HttpRequest, schema: BodySchema<T>, options?: ParseJsonBodyOptions): Promise<BodyParsing<T>>;
 export async function parseJsonBody<T>(request: HttpRequest, schema: BodySchema<T>, options: ParseJsonBodyOptions = {}): Promise<BodyParsing<T | undefined>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_IN_BYTES;
-  const declaredLength = Number(request.headers.get('content-length') ?? 0);
-  if (declaredLength > maxBytes) return tooLarge(maxBytes);
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) return tooLarge(maxBytes);
+  const body = await readRequestBody(request, maxBytes);
+  if (body.kind === 'too-large') return { kind: 'rejected', response: bodyTooLargeResponse(maxBytes) };
+  const text = utf8.decode(body.bytes);
   if (options.allowEmpty === true && text.trim() === '') return { kind: 'parsed', value: undefined };
 
   const notAnObject = `body must be a JSON object${options.example === undefined ? '' : ` such as ${options.example}`}${options.allowEmpty === true ? ', or empty' : ''}.`;
@@ -67,10 +69,17 @@ export async function parseJsonBody<T>(request: HttpRequest, schema: BodySchema<
   return rejected(`${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`);
 }
 
-function tooLarge(maxBytes: number): { kind: 'rejected'; response: HttpResponseInit } {
-  return { kind: 'rejected', response: errorResponse(413, 'RequestBodyTooLarge', `body must be at most ${maxBytes} bytes.`) };
-}
-
 function rejected(message: string): { kind: 'rejected'; response: HttpResponseInit } {
   return { kind: 'rejected', response: errorResponse(400, 'InvalidRequestBody', message) };
+}
+
+const noFields = z.strictObject({});
+
+/**
+ * The body of a route that takes none: nothing, whitespace or `{}` passes; a field is a 400 naming it, and a body
+ * over DEFAULT_MAX_BODY_IN_BYTES a 413, read no further (so no route reads an unbounded body).
+ */
+export async function parseEmptyBody(request: HttpRequest): Promise<BodyParsing<undefined>> {
+  const body = await parseJsonBody(request, noFields, { allowEmpty: true, example: '{}' });
+  return body.kind === 'parsed' ? { kind: 'parsed', value: undefined } : body;
 }

@@ -393,7 +393,7 @@ describe('docs/openapi.yaml', () => {
   });
 
   describe('roles against the code', () => {
-    it('when each handler is called, then its gate options are the documented minimum role, no-role answer and operator access', async () => {
+    it('when each handler is called, then its gate options are the documented minimum role, no-role answer, operator access and rate limit (429)', async () => {
       const operations = subscriptionOperationsOf(api);
       expect(operations.length).toBeGreaterThan(0);
       const mismatches: string[] = [];
@@ -407,11 +407,13 @@ describe('docs/openapi.yaml', () => {
           minimumRole: operation['x-argus-minimum-role'],
           noRoleStatus: operation['x-argus-no-role-status'],
           operatorAllowed: operation['x-argus-operator-allowed'] ?? false,
+          rateLimited: operation.responses['429'] !== undefined,
         };
         const actual = {
           minimumRole: options.minimumRole,
           noRoleStatus: options.target === 'single' ? 404 : 403,
           operatorAllowed: options.allowOperator ?? false,
+          rateLimited: options.rateLimit !== undefined,
         };
         if (JSON.stringify(documented) !== JSON.stringify(actual)) {
           mismatches.push(`${key}: documented ${JSON.stringify(documented)}, code ${JSON.stringify(actual)}`);

@@ -76,6 +76,20 @@ describe('POST /api/ingest/audit (ingestAuditWebhook)', () => {
       expect(decodePublished().flatMap((d) => d.records.map((r) => r.cluster))).toEqual([parseClusterResourceId(AKS_ID)]);
     });
 
+    it('when two clusters post, then each cluster\'s messages are published with its resource id as the partition key (one cluster, one partition, in order)', async () => {
+      const first = await register('ordered-a');
+      const second = await register('ordered-b');
+      await post(eventList([privilegedPod('a-1'), privilegedPod('a-2')]), `Bearer ${first}`);
+      await post(eventList([privilegedPod('b-1')]), `Bearer ${second}`);
+      await post(eventList([privilegedPod('a-3')]), `Bearer ${first}`);
+
+      const arcId = (name: string) => `/subscriptions/${SUB}/resourceGroups/argus-registered-clusters/providers/Microsoft.Kubernetes/connectedClusters/${name}`;
+      const keys = [...publisher.partitionKeys];
+      const clusters = decodePublished().map((d) => d.records[0]?.cluster.resourceId);
+      expect(keys).toEqual(clusters);
+      expect(new Set(keys)).toEqual(new Set([arcId('ordered-a'), arcId('ordered-b')]));
+    });
+
     it('when one audit Event or a JSON array of events is posted, then it is accepted too', async () => {
       const key = await register('single-and-array');
       expect((await post(privilegedPod('one'), `Bearer ${key}`)).jsonBody).toEqual({ accepted: 1, tooLarge: 0 });

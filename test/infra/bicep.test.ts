@@ -157,6 +157,9 @@ const integerSettingParameters = [
   ['DETECTION_STATE_FLUSH_INTERVAL_IN_SECONDS', 'detectionStateFlushIntervalInSeconds'],
   ['EXPORT_SETTLE_SECONDS', 'exportSettleSeconds'],
   ['SIMULATION_TIMEOUT_IN_MINUTES', 'simulationTimeoutInMinutes'],
+  ['INGEST_RATE_LIMIT_PER_MINUTE', 'ingestRateLimitPerMinute'],
+  ['EXPORT_RATE_LIMIT_PER_MINUTE', 'exportRateLimitPerMinute'],
+  ['SIMULATION_RATE_LIMIT_PER_MINUTE', 'simulationRateLimitPerMinute'],
 ] as const;
 
 /** Settings config.ts reads that the deployment deliberately leaves unset, and why. */

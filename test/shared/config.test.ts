@@ -293,3 +293,20 @@ describe('loadConfig threat-intel feeds (THREAT_INTEL_FEEDS, THREAT_INTEL_FEED_H
     expect(problemsOf({ ...production, THREAT_INTEL_FEED_SCHEDULE: '0 */6 * * *' })).toEqual([expect.stringMatching(/^THREAT_INTEL_FEED_SCHEDULE/)]);
   });
 });
+
+describe('loadConfig rate limits (INGEST_, EXPORT_ and SIMULATION_RATE_LIMIT_PER_MINUTE)', () => {
+  it('when none is set, then ingestion keys get 6000 requests a minute, export principals 120 and simulation principals 10', () => {
+    expect(loadConfig(production).rateLimits).toEqual({ ingestionPerMinute: 6000, exportPerMinute: 120, simulationPerMinute: 10 });
+  });
+
+  it('when all are set, including 0 (off), then they are read as given', () => {
+    const config = loadConfig({ ...production, INGEST_RATE_LIMIT_PER_MINUTE: '0', EXPORT_RATE_LIMIT_PER_MINUTE: '30', SIMULATION_RATE_LIMIT_PER_MINUTE: '1' });
+    expect(config.rateLimits).toEqual({ ingestionPerMinute: 0, exportPerMinute: 30, simulationPerMinute: 1 });
+  });
+
+  it('when one is negative, fractional or over its maximum, then the error names the setting', () => {
+    expect(problemsOf({ ...production, INGEST_RATE_LIMIT_PER_MINUTE: '-1' })).toEqual([expect.stringMatching(/^INGEST_RATE_LIMIT_PER_MINUTE/)]);
+    expect(problemsOf({ ...production, EXPORT_RATE_LIMIT_PER_MINUTE: '2.5' })).toEqual([expect.stringMatching(/^EXPORT_RATE_LIMIT_PER_MINUTE/)]);
+    expect(problemsOf({ ...production, SIMULATION_RATE_LIMIT_PER_MINUTE: '1001' })).toEqual([expect.stringMatching(/^SIMULATION_RATE_LIMIT_PER_MINUTE/)]);
+  });
+});
