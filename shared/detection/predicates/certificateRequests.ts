@@ -1,5 +1,5 @@
 import { type AuditEvent } from '../../kubernetes/auditEvent';
-import { asString, getPath } from '../../kubernetes/jsonValues';
+import { asString, getPath, objectsAt } from '../../kubernetes/jsonValues';
 import { writtenObject } from '../../kubernetes/workloads';
 import { isCreate, isResource } from './requests';
 
@@ -10,6 +10,15 @@ export const CSR_RESOURCE = 'certificatesigningrequests';
 
 export function isCsrCreate(event: AuditEvent): boolean {
   return isCreate(event) && isResource(event, CSR_RESOURCE);
+}
+
+/** An approval request (`kubectl certificate approve`) that approves: a denial is not a credential issued. */
+export function isCsrApproval(event: AuditEvent): boolean {
+  if (!(event.verb === 'update' || event.verb === 'patch') || !isResource(event, CSR_RESOURCE, 'approval')) return false;
+  const conditions = objectsAt(writtenObject(event), 'status', 'conditions');
+  // The body was not logged: an approval request, of which we cannot tell the decision, counts.
+  if (conditions.length === 0) return true;
+  return conditions.some((condition) => condition.type === 'Approved' && condition.status !== 'False');
 }
 
 /** Kubelet TLS bootstrapping: a bootstrap token (what creates a new node's first client CSR). */

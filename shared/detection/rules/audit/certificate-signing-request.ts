@@ -1,22 +1,12 @@
-import { type AuditEvent } from '../../../kubernetes/auditEvent';
-import { asObject, asString, asStringArray, getPath, objectsAt } from '../../../kubernetes/jsonValues';
+import { asObject, asString, asStringArray, getPath } from '../../../kubernetes/jsonValues';
 import { objectName, writtenObject } from '../../../kubernetes/workloads';
 import { auditEvent, type AuditEventOverrides, EXAMPLE_KUBELET_USER_AGENT } from '../../exampleEvents';
 import { isSystemRequest } from '../../predicates/identities';
-import { CERTIFICATES_GROUP, CSR_RESOURCE, isBootstrapIdentity, isCsrCreate, type RequestedSubject, requestedSubject } from '../../predicates/certificateRequests';
-import { apiGroupOf, isResource, succeeded } from '../../predicates/requests';
+import { CERTIFICATES_GROUP, CSR_RESOURCE, isBootstrapIdentity, isCsrApproval, isCsrCreate, type RequestedSubject, requestedSubject } from '../../predicates/certificateRequests';
+import { apiGroupOf, succeeded } from '../../predicates/requests';
 import { redactText } from '../../redaction';
 import { requestEntities } from '../../requestEntities';
 import { defineRule, Intent, Severity } from '../../rule';
-
-/** An approval request (`kubectl certificate approve`) that approves: a denial is not a credential issued. */
-function isCsrApproval(event: AuditEvent): boolean {
-  if (!(event.verb === 'update' || event.verb === 'patch') || !isResource(event, CSR_RESOURCE, 'approval')) return false;
-  const conditions = objectsAt(writtenObject(event), 'status', 'conditions');
-  // The body was not logged: an approval request, of which we cannot tell the decision, counts.
-  if (conditions.length === 0) return true;
-  return conditions.some((condition) => condition.type === 'Approved' && condition.status !== 'False');
-}
 
 /** The certificate would authenticate as a control-plane identity or into a `system:` group (system:masters). */
 function requestsSystemIdentity(subject: RequestedSubject): boolean {

@@ -61,6 +61,7 @@ import { execIntoPrivilegedPod } from './exec-into-privileged-pod';
 import { apiEnumerationBurst } from './api-enumeration-burst';
 import { firstSeenImageInKubeSystem } from './first-seen-image-in-kube-system';
 import { anomalousWorkloadDeploymentNamespace } from './anomalous-workload-deployment-namespace';
+import { clientCertificateApprovedThenNewAddress } from './client-certificate-approved-then-new-address';
 import { anomalousWorkloadDeploymentRegistry } from './anomalous-workload-deployment-registry';
 import { anomalousWorkloadDeploymentUserAgent } from './anomalous-workload-deployment-user-agent';
 import { apiEnumerationBurstBySourceIp } from './api-enumeration-burst-by-source-ip';
@@ -136,6 +137,7 @@ export const auditRules: readonly AuditRule[] = [
   apiEnumerationBurst,
   firstSeenImageInKubeSystem,
   anomalousWorkloadDeploymentNamespace,
+  clientCertificateApprovedThenNewAddress,
   anomalousWorkloadDeploymentRegistry,
   anomalousWorkloadDeploymentUserAgent,
   apiEnumerationBurstBySourceIp,
