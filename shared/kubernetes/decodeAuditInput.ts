@@ -60,6 +60,11 @@ const NO_CLUSTER = 'no usable resourceId and no cluster supplied';
 const TRUNCATION_THRESHOLD_IN_CHARS = 16 * 1024 - 64;
 /** gzip inside gzip this deep is not followed (a subscription payload is compressed once; a Lambda event wraps it once more at most). */
 const MAX_DECOMPRESSION_DEPTH = 2;
+/**
+ * Arrays and wrappers (hits, Elastic sources) nested deeper than this are no writer's output (an array of messages of
+ * records is two deep): skipped, not followed, so that nesting cannot exhaust the stack.
+ */
+const MAX_NESTING_DEPTH = 32;
 
 /**
  * Decodes any accepted input form into normalized audit records, telling the forms apart by shape:
@@ -88,6 +93,7 @@ class AuditInputDecoder {
   private readonly repaired: Partial<Record<RepairReason, number>> = {};
   private repairedEvents = 0;
   private decompressionDepth = 0;
+  private nestingDepth = 0;
   private index: number;
   private lastResourceId: string | undefined;
   private lastCluster: ClusterIdentity | undefined;
@@ -151,6 +157,16 @@ class AuditInputDecoder {
   }
 
   private value(value: unknown): void {
+    if (this.nestingDepth >= MAX_NESTING_DEPTH) {
+      this.skip(SkipReason.notAnAuditEvent, `arrays or wrappers nested more than ${MAX_NESTING_DEPTH} deep`, value);
+      return;
+    }
+    this.nestingDepth++;
+    this.valueWithin(value);
+    this.nestingDepth--;
+  }
+
+  private valueWithin(value: unknown): void {
     if (Array.isArray(value)) {
       for (const item of value) this.value(item);
       return;

@@ -23,6 +23,8 @@ export interface DecodedNodeInput {
 
 /** A JSON string inside a JSON string inside ... is unwrapped this deep at most. */
 const MAX_NESTED_TEXT_DEPTH = 2;
+/** Arrays nested deeper than this are no shipper's output: skipped, not followed, so that nesting cannot exhaust the stack. */
+const MAX_NESTING_DEPTH = 32;
 /** How much of an invalid resource id a skip detail quotes. */
 const MAX_QUOTED_CHARS = 200;
 
@@ -47,6 +49,7 @@ class NodeInputDecoder {
   private readonly skipped: SkippedRecord[] = [];
   private index: number;
   private textDepth = 0;
+  private nestingDepth = 0;
   private lastResourceId: string | undefined;
   private lastCluster: ClusterIdentity | undefined;
 
@@ -110,6 +113,16 @@ class NodeInputDecoder {
   }
 
   private value(value: unknown): void {
+    if (this.nestingDepth >= MAX_NESTING_DEPTH) {
+      this.skip(SkipReason.notANodeEvent, `arrays nested more than ${MAX_NESTING_DEPTH} deep`, value);
+      return;
+    }
+    this.nestingDepth++;
+    this.valueWithin(value);
+    this.nestingDepth--;
+  }
+
+  private valueWithin(value: unknown): void {
     if (Array.isArray(value)) {
       for (const item of value) this.value(item);
       return;

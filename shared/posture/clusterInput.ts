@@ -49,6 +49,8 @@ export interface ClusterInput {
 }
 
 const MANAGED_CLUSTER_TYPE = 'microsoft.containerservice/managedclusters';
+/** Arrays and lists nested deeper than this are no form above (a list of arrays is two deep): skipped, so nesting cannot exhaust the stack. */
+const MAX_NESTING_DEPTH = 32;
 
 /** Top-level members of an ARM resource; the rest of an `az aks show` output goes under `properties`. */
 const resourceMembers = new Set([
@@ -139,9 +141,13 @@ export function clustersFromJson(value: unknown, origin: string): ClusterInput {
   return input;
 }
 
-function collect(value: unknown, origin: string, input: ClusterInput): void {
+function collect(value: unknown, origin: string, input: ClusterInput, depth = 0): void {
+  if (depth >= MAX_NESTING_DEPTH) {
+    input.skipped.push({ origin, reason: ClusterInputSkipReason.UnrecognizedShape, detail: `arrays or lists nested more than ${MAX_NESTING_DEPTH} deep` });
+    return;
+  }
   if (Array.isArray(value)) {
-    value.forEach((element, index) => collect(element, `${origin}[${index}]`, input));
+    value.forEach((element, index) => collect(element, `${origin}[${index}]`, input, depth + 1));
     return;
   }
   if (!isObject(value)) {
@@ -150,12 +156,12 @@ function collect(value: unknown, origin: string, input: ClusterInput): void {
   }
   const listed = listMembers(value);
   if (listed !== undefined) {
-    listed.forEach((element, index) => collect(element, `${origin}[${index}]`, input));
+    listed.forEach((element, index) => collect(element, `${origin}[${index}]`, input, depth + 1));
     return;
   }
   const exampleBody = isObject(value['parameters']) ? responseBody(value) : undefined;
   if (exampleBody !== undefined) {
-    collect(exampleBody, origin, input);
+    collect(exampleBody, origin, input, depth + 1);
     return;
   }
   const type = typeof value['type'] === 'string' ? value['type'] : undefined;
@@ -211,12 +217,16 @@ function wireName(key: string, parent?: string): string {
   return wireNames.get(key.toLowerCase()) ?? key;
 }
 
-/** Renames the az spellings of wire names, recursively; the keys of tags and of add-on configs stay as they are. */
-function toWireNames(value: unknown, key: string): unknown {
-  if (Array.isArray(value)) return value.map((element) => toWireNames(element, key));
+/**
+ * Renames the az spellings of wire names, recursively; the keys of tags and of add-on configs stay as they are, and so
+ * does what lies deeper than any ARM property (MAX_NESTING_DEPTH), so that nesting cannot exhaust the stack.
+ */
+function toWireNames(value: unknown, key: string, depth = 0): unknown {
+  if (depth >= MAX_NESTING_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((element) => toWireNames(element, key, depth + 1));
   if (!isObject(value) || key === 'tags' || key === 'config' || key === 'nodeLabels' || key === 'nodeTaints') return value;
   const renamed: ArmJson = {};
-  for (const [child, member] of Object.entries(value)) renamed[wireName(child, key)] = toWireNames(member, child);
+  for (const [child, member] of Object.entries(value)) renamed[wireName(child, key)] = toWireNames(member, child, depth + 1);
   return renamed;
 }
 

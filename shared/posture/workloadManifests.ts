@@ -44,6 +44,8 @@ export interface ManifestReadResult {
 
 /** The most list nesting followed (a List of Lists of ...): deeper is skipped, not recursed into. */
 const MAX_LIST_DEPTH = 4;
+/** The problems reported per document: the first ones say what is wrong; thousands (a run of quotes) say nothing more. */
+const MAX_PROBLEMS_PER_DOCUMENT = 20;
 
 export function readWorkloadManifests(text: string): ManifestReadResult {
   const source = text.replace(/^\uFEFF/, '');
@@ -58,17 +60,20 @@ export function readWorkloadManifests(text: string): ManifestReadResult {
     // Not valid JSON: the YAML parser reads JSON too and says where it breaks.
   }
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(source, { lineCounter });
+  // Without pretty errors: each pretty error re-reads the text for its excerpt, which made thousands of errors
+  // (a run of `"`) quadratic. The line of each problem reported is read from the line counter instead.
+  const documents = parseAllDocuments(source, { lineCounter, prettyErrors: false });
   let number = 0;
   for (const document of documents) {
     number++;
     const start = document.contents?.range[0] ?? document.range[0];
     const line = lineCounter.linePos(start).line;
     if (document.errors.length > 0) {
-      for (const error of document.errors) {
-        const errorLine = error.linePos?.[0].line;
-        result.problems.push({ document: number, ...(errorLine === undefined ? {} : { line: errorLine }), message: firstLine(error.message) });
+      for (const error of document.errors.slice(0, MAX_PROBLEMS_PER_DOCUMENT)) {
+        result.problems.push({ document: number, line: lineCounter.linePos(error.pos[0]).line, message: firstLine(error.message) });
       }
+      const more = document.errors.length - MAX_PROBLEMS_PER_DOCUMENT;
+      if (more > 0) result.problems.push({ document: number, message: `${more} more problems in this document` });
       continue;
     }
     let value: unknown;
@@ -79,7 +84,7 @@ export function readWorkloadManifests(text: string): ManifestReadResult {
       continue;
     }
     if (value === null || value === undefined) continue; // an empty document (`---` with comments only)
-    const helmSource = /^#\s*Source:\s*(\S.*?)\s*$/m.exec(source.slice(document.range[0], start))?.[1];
+    const helmSource = /^#\s*Source:\s*(\S(?:.*\S)?)\s*$/m.exec(source.slice(document.range[0], start))?.[1];
     collect(value, { document: number, line, ...(helmSource === undefined ? {} : { helmSource }) }, result, 0);
   }
   return result;

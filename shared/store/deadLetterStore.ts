@@ -55,7 +55,7 @@ export interface DeadLetter extends Omit<DeadLetterSource, 'partitionId'> {
  */
 export function toDeadLetter(input: DeadLetterInput, now: Date): DeadLetter {
   const { source } = input;
-  const text = typeof input.raw === 'string' ? input.raw : (JSON.stringify(input.raw) ?? String(input.raw));
+  const text = rawText(input.raw);
   const bytes = Buffer.from(text, 'utf8');
   const truncated = bytes.length > MAX_RAW_BYTES;
   return {
@@ -73,6 +73,16 @@ export function toDeadLetter(input: DeadLetterInput, now: Date): DeadLetter {
     rawSizeInBytes: bytes.length,
     deadLetteredAtUtc: now.toISOString(),
   };
+}
+
+/** The raw record as text: JSON for parsed values; a value JSON cannot write (nested too deep for the stack) is named, not thrown. */
+function rawText(raw: unknown): string {
+  if (typeof raw === 'string') return raw;
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch (error) {
+    return `(not written as JSON: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** Upserts the dead letters; returns the number of writes. Store faults are thrown (the batch is retried). */
