@@ -1,3 +1,4 @@
+import { printable } from '../printable';
 import { z } from 'zod';
 import { type AlertEntity, EntityType } from '../detection/entities';
 import { Severity } from '../detection/rule';
@@ -348,7 +349,7 @@ function describeFirstIssue(issues: readonly z.core.$ZodIssue[]): { ok: false; f
   if (issue === undefined) return { ok: false, field: 'body', message: 'body is invalid.' };
   if (issue.code === 'unrecognized_keys') {
     const field = fieldPath([...issue.path, issue.keys[0] ?? '']);
-    return { ok: false, field, message: `${field} is not a known field.` };
+    return { ok: false, field, message: `${printable(field)} is not a known field.` };
   }
   const field = issue.path.length === 0 ? 'body' : fieldPath(issue.path);
   return { ok: false, field, message: `${field} ${issue.message}.` };

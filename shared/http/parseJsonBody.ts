@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { errorResponse } from './errorResponse';
-import { printable } from './parseQuery';
+import { printable } from '../printable';
 import { bodyTooLargeResponse, readRequestBody } from './readRequestBody';
 
 export type BodyParsing<T> = { kind: 'parsed'; value: T } | { kind: 'rejected'; response: HttpResponseInit };
@@ -64,7 +64,7 @@ export async function parseJsonBody<T>(request: HttpRequest, schema: BodySchema<
   const issue = parsed.error.issues[0];
   if (issue?.code === 'unrecognized_keys') {
     const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-    return rejected(`${issue.keys.map(printable).join(', ')} is not a known field; known: ${known.join(', ') || 'none'}.`);
+    return rejected(`${issue.keys.map((key) => printable(key)).join(', ')} is not a known field; known: ${known.join(', ') || 'none'}.`);
   }
   return rejected(`${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is invalid'}.`);
 }

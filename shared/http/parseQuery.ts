@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
+import { printable } from '../printable';
 import { errorResponse } from './errorResponse';
 
 /** For `parseQuery` on routes that take no query parameters: any is refused with 400. */
@@ -33,9 +34,3 @@ function rejected(message: string): { kind: 'rejected'; response: HttpResponseIn
   return { kind: 'rejected', response: errorResponse(400, 'InvalidParameter', message) };
 }
 
-/** A caller-chosen name echoed in a message: bounded, and without control characters. */
-export function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = name.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
-}

@@ -1,3 +1,4 @@
+import { printable } from '../printable';
 import ipaddr from 'ipaddr.js';
 import { formatAddress, isPublicAddress, parseAddress, parseCidr } from './threatIntelMatch';
 
@@ -52,7 +53,7 @@ export function parseThreatIntelSetBody(body: unknown): ThreatIntelSetValidation
   const record = body as Record<string, unknown>;
   const unknownField = Object.keys(record).find((key) => !['description', 'ips', 'cidrs', 'domains'].includes(key));
   if (unknownField !== undefined) {
-    return { ok: false, field: unknownField, message: `${unknownField} is not a known field (description, ips, cidrs, domains).` };
+    return { ok: false, field: unknownField, message: `${printable(unknownField)} is not a known field (description, ips, cidrs, domains).` };
   }
   const { description } = record;
   if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
@@ -87,17 +88,12 @@ function entriesOf(record: Record<string, unknown>, field: 'ips' | 'cidrs' | 'do
     const path = `${field}[${index}]`;
     if (typeof entry !== 'string') return { ok: false, field: path, message: `${path} must be a string.` };
     const checked = check(entry);
-    if (!checked.ok) return { ok: false, field: path, message: `${path} '${printable(entry)}' ${checked.reason}.` };
+    if (!checked.ok) return { ok: false, field: path, message: `${path} '${printable(entry, 80)}' ${checked.reason}.` };
     seen.add(checked.value);
   }
   return { ok: true, value: [...seen] };
 }
 
-/** An entry as quoted in a message: at most 80 characters, control characters shown as `?`. */
-function printable(entry: string): string {
-  const visible = [...entry].map((char) => (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f ? '?' : char)).join('');
-  return visible.length > 80 ? `${visible.slice(0, 77)}...` : visible;
-}
 
 export function normalizeIp(entry: string): EntryCheck {
   if (entry.includes('/')) return { ok: false, reason: 'is a range: list it under cidrs' };

@@ -1,3 +1,4 @@
+import { printable } from '../printable';
 import { z } from 'zod';
 import { parseClusterResourceId } from '../kubernetes/clusterIdentity';
 import { type AppliedExemption, type ClusterAssessmentResult } from './evaluateClusterChecks';
@@ -89,7 +90,7 @@ export function parseAssessmentExemptionBody(body: unknown, context: ExemptionCo
   const parsed = bodySchema(nowInMs).safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? parsed.error.issues[0];
-    if (issue?.code === 'unrecognized_keys') return { ok: false, field: String(issue.keys[0]), message: `${String(issue.keys[0])} is not a known field.` };
+    if (issue?.code === 'unrecognized_keys') return { ok: false, field: String(issue.keys[0]), message: `${printable(String(issue.keys[0]))} is not a known field.` };
     const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.map(String).join('.');
     return { ok: false, field, message: `${field} ${issue?.message ?? 'is invalid'}.` };
   }
