@@ -306,12 +306,17 @@ interface DecodedBatch {
   deadLetters: DeadLetterInput[];
 }
 
+/** Dead letters written one per record for each message and reason; the rest of them share one letter. */
+const LETTERS_PER_MESSAGE_AND_REASON = 10;
+
 /**
  * Decodes every message on its own, so each record keeps the position of the event it came in. Every
  * unusable record is dead-lettered, except those the signal only samples (data that is not the signal's
  * at all, such as other diagnostic categories on the audit hub or event types no node rule reads): they
  * are counted, and only the first of each sample key per batch is kept, so that a source that routes
- * everything to the hub shows up without costing one write per record. Repairs are counted by reason.
+ * everything to the hub shows up without costing one write per record. A message full of garbage (thousands
+ * of `{}` lines) costs at most LETTERS_PER_MESSAGE_AND_REASON letters per reason plus one that holds the rest
+ * of them, all their raw records kept. Repairs are counted by reason.
  */
 function decodeBatch(batch: EventBatch, signal: BatchSignal): DecodedBatch {
   const records: DecodedBatch['records'] = [];
@@ -322,6 +327,8 @@ function decodeBatch(batch: EventBatch, signal: BatchSignal): DecodedBatch {
   const deadLetters: DeadLetterInput[] = [];
   for (const message of batch.messages) {
     const decoded = signal.decode(message.body);
+    const lettersByReason = new Map<string, number>();
+    const folded = new Map<string, DeadLetterInput & { raw: unknown[]; records: number }>();
     for (const record of decoded.records) {
       records.push({ record, message });
       messageOf.set(record, message);
@@ -334,6 +341,24 @@ function decodeBatch(batch: EventBatch, signal: BatchSignal): DecodedBatch {
         if (sampled.has(sampleKey)) continue;
         sampled.add(sampleKey);
       }
+      const letters = lettersByReason.get(skipped.reason) ?? 0;
+      lettersByReason.set(skipped.reason, letters + 1);
+      if (letters >= LETTERS_PER_MESSAGE_AND_REASON) {
+        const fold = folded.get(skipped.reason);
+        if (fold === undefined) {
+          folded.set(skipped.reason, {
+            source: deadLetterSourceOf(batch, message, skipped.source.index),
+            reason: skipped.reason,
+            detail: skipped.detail,
+            raw: [skipped.raw],
+            records: 1,
+          });
+        } else {
+          fold.raw.push(skipped.raw);
+          fold.records++;
+        }
+        continue;
+      }
       deadLetters.push({
         source: deadLetterSourceOf(batch, message, skipped.source.index),
         reason: skipped.reason,
@@ -341,6 +366,9 @@ function decodeBatch(batch: EventBatch, signal: BatchSignal): DecodedBatch {
         ...(skipped.source.category === undefined ? {} : { category: skipped.source.category }),
         raw: skipped.raw,
       });
+    }
+    for (const fold of folded.values()) {
+      deadLetters.push({ ...fold, detail: `${fold.records} more records of this message from record ${fold.source.recordIndex} on, skipped for the same reason (raw: their array); the first: ${fold.detail}` });
     }
   }
   return { records, messageOf, skipped: skippedByReason, repaired: repairedByReason, deadLetters };

@@ -34,7 +34,12 @@ export interface DeadLetterInput {
   detail: string;
   category?: string;
   raw: unknown;
+  /** A letter that holds several records of one message (their raw values in an array): how many. */
+  records?: number;
 }
+
+/** A letter holding several records keeps their raw values up to this many bytes: a whole Event Hubs message (1 MB). */
+export const MAX_FOLDED_RAW_BYTES = 1024 * 1024;
 
 export interface DeadLetter extends Omit<DeadLetterSource, 'partitionId'> {
   id: string;
@@ -42,7 +47,9 @@ export interface DeadLetter extends Omit<DeadLetterSource, 'partitionId'> {
   reason: string;
   detail: string;
   category?: string;
-  /** The record as received (JSON text for parsed values), cut to MAX_RAW_BYTES. */
+  /** How many records the letter holds when more than one (`raw` is then a JSON array of them). */
+  records?: number;
+  /** The record as received (JSON text for parsed values), cut to MAX_RAW_BYTES (MAX_FOLDED_RAW_BYTES for several). */
   raw: string;
   rawTruncated: boolean;
   rawSizeInBytes: number;
@@ -57,7 +64,8 @@ export function toDeadLetter(input: DeadLetterInput, now: Date): DeadLetter {
   const { source } = input;
   const text = rawText(input.raw);
   const bytes = Buffer.from(text, 'utf8');
-  const truncated = bytes.length > MAX_RAW_BYTES;
+  const maxBytes = input.records === undefined ? MAX_RAW_BYTES : MAX_FOLDED_RAW_BYTES;
+  const truncated = bytes.length > maxBytes;
   return {
     id: createHash('sha256')
       .update([source.eventHubName.toLowerCase(), source.consumerGroup, source.partitionId, source.sequenceNumber, source.recordIndex, input.reason].join('\n'))
@@ -67,8 +75,9 @@ export function toDeadLetter(input: DeadLetterInput, now: Date): DeadLetter {
     reason: input.reason,
     detail: input.detail.slice(0, 1024),
     ...(input.category === undefined ? {} : { category: input.category }),
+    ...(input.records === undefined ? {} : { records: input.records }),
     // Cutting bytes may split a character; the decoder replaces the broken tail, which is fine for inspection.
-    raw: truncated ? new TextDecoder().decode(bytes.subarray(0, MAX_RAW_BYTES)) : text,
+    raw: truncated ? new TextDecoder().decode(bytes.subarray(0, maxBytes)) : text,
     rawTruncated: truncated,
     rawSizeInBytes: bytes.length,
     deadLetteredAtUtc: now.toISOString(),
