@@ -77,7 +77,7 @@ export function createArmEndpoint(options: LocalArmEndpointOptions): LocalArmEnd
   };
 
   const handler = async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const path = `/${(request.params['path'] ?? '').replace(/^\/+|\/+$/g, '')}`;
+    const path = `/${(request.params['path'] ?? '').replace(/^\/+|(?<!\/)\/+$/g, '')}`;
     const lower = path.toLowerCase();
     requests.push(`${request.method.toUpperCase()} ${lower}`);
     if (throttle !== undefined && throttle.remaining > 0) {

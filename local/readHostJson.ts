@@ -21,7 +21,7 @@ export function readHostSettings(path: string): HostSettings {
   const routePrefix = json.extensions?.http?.routePrefix;
   const batch = json.extensions?.eventHubs?.maxEventBatchSize;
   return {
-    routePrefix: typeof routePrefix === 'string' ? routePrefix.replace(/^\/+|\/+$/g, '') : 'api',
+    routePrefix: typeof routePrefix === 'string' ? routePrefix.replace(/^\/+|(?<!\/)\/+$/g, '') : 'api',
     maxEventBatchSize: typeof batch === 'number' && Number.isInteger(batch) && batch > 0 ? batch : 100,
   };
 }

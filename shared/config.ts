@@ -375,7 +375,7 @@ export function loadConfig(env: Env): Config {
     incident: { schedule: c.INCIDENT_SCHEDULE },
     threatIntelFeeds: { feeds: c.THREAT_INTEL_FEEDS, allowedHosts: c.THREAT_INTEL_FEED_HOSTS ?? [], schedule: c.THREAT_INTEL_FEED_SCHEDULE },
     arm: {
-      endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/\/+$/, ''),
+      endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/(?<!\/)\/+$/, ''),
       useStaticToken: isLocal,
     },
     local,
@@ -416,7 +416,7 @@ export function resetConfig(): void {
 
 /** Each feed's host must be allow-listed: the same list guards the redirects when fetching. */
 function feedHostProblems(feeds: readonly ThreatIntelFeed[], allowedHosts: readonly string[]): string[] {
-  const allowed = new Set(allowedHosts.map((host) => host.toLowerCase().replace(/\.+$/, '')));
+  const allowed = new Set(allowedHosts.map((host) => host.toLowerCase().replace(/(?<!\.)\.+$/, '')));
   return feeds.flatMap((feed, index) => {
     const host = feedHostOf(new URL(feed.url));
     return allowed.has(host) ? [] : [`THREAT_INTEL_FEEDS.${index}.url names the host ${host}, which is not in THREAT_INTEL_FEED_HOSTS`];

@@ -1,8 +1,10 @@
 /**
  * A list of case-insensitive glob patterns (`*` matches any run of characters, including none),
  * compiled once. Rules test every request against some of these lists, so the common shapes skip
- * regular expressions: exact entries go to a set, `abc*`, `*abc` and `*abc*` to string searches; only
- * other globs become one combined regular expression.
+ * regular expressions: exact entries go to a set; `abc*`, `*abc` and `*abc*` become one combined
+ * regular expression of escaped literals; other globs (`a*b*c`) are matched piece by piece with
+ * string searches. The lists come from configuration: a glob never becomes `a.*b.*c`, whose
+ * backtracking grows with the power of its stars (test/shared/redos.test.ts).
  */
 export interface PatternList {
   readonly patterns: readonly string[];
@@ -21,7 +23,7 @@ export function compilePatternList(patterns: readonly string[]): PatternList {
   const prefixes: LiteralPattern[] = [];
   const suffixes: LiteralPattern[] = [];
   const substrings: LiteralPattern[] = [];
-  const globs: { pattern: string; regex: RegExp }[] = [];
+  const globs: { pattern: string; pieces: readonly string[] }[] = [];
   for (const pattern of patterns) {
     const lower = pattern.toLowerCase();
     const inner = lower.slice(1, -1);
@@ -34,19 +36,21 @@ export function compilePatternList(patterns: readonly string[]): PatternList {
     } else if (lower.startsWith('*') && lower.lastIndexOf('*') === 0) {
       suffixes.push({ pattern, literal: lower.slice(1) });
     } else {
-      globs.push({ pattern, regex: new RegExp(`^${lower.split('*').map(escapeRegex).join('.*')}$`, 's') });
+      globs.push({ pattern, pieces: lower.split('*') });
     }
   }
-  // One case-insensitive expression answers `matches` for every non-exact pattern in a single pass.
+  // One case-insensitive expression answers `matches` for every prefix, suffix and substring pattern in a single pass.
   const alternatives = [
     ...prefixes.map((p) => `^${escapeRegex(p.literal)}`),
     ...suffixes.map((p) => `${escapeRegex(p.literal)}$`),
     ...substrings.map((p) => escapeRegex(p.literal)),
-    ...globs.map((g) => g.regex.source),
   ];
   const combined = alternatives.length === 0 ? undefined : new RegExp(alternatives.map((a) => `(?:${a})`).join('|'), 'is');
 
-  const test = (value: string): boolean => (exact.size > 0 && exact.has(value.toLowerCase())) || (combined?.test(value) ?? false);
+  const test = (value: string): boolean =>
+    (exact.size > 0 && exact.has(value.toLowerCase())) ||
+    (combined?.test(value) ?? false) ||
+    (globs.length > 0 && matchingGlob(globs, value.toLowerCase()) !== undefined);
   // The values tested (user agents, user names, images) repeat across a cluster's traffic: recent answers for short
   // values are remembered (bounded in count and length; forgotten whole when full).
   const answers = new Map<string, boolean>();
@@ -69,13 +73,38 @@ export function compilePatternList(patterns: readonly string[]): PatternList {
       prefixes.find((p) => lower.startsWith(p.literal))?.pattern ??
       suffixes.find((p) => lower.endsWith(p.literal))?.pattern ??
       substrings.find((p) => lower.includes(p.literal))?.pattern;
-    return hit ?? globs.find((g) => g.regex.test(lower))?.pattern;
+    return hit ?? matchingGlob(globs, lower);
   };
   return { patterns, find, matches };
 }
 
 const REMEMBERED_ANSWERS = 2_048;
 const REMEMBERED_LENGTH = 512;
+
+/** The first glob that matches the (lower-case) value. */
+function matchingGlob(globs: readonly { pattern: string; pieces: readonly string[] }[], lower: string): string | undefined {
+  return globs.find((glob) => globMatches(glob.pieces, lower))?.pattern;
+}
+
+/**
+ * Whether `value` matches the glob split at its stars (`a*b*c` -> `['a', 'b', 'c']`, at least two pieces): it starts
+ * with the first piece, ends with the last, and holds the middle ones in order between them. Taking each middle piece
+ * at its first occurrence is never wrong (it leaves the most room for the rest), so there is no backtracking: time
+ * grows with the value's length times the number of pieces.
+ */
+function globMatches(pieces: readonly string[], value: string): boolean {
+  const first = pieces[0] ?? '';
+  const last = pieces[pieces.length - 1] ?? '';
+  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  const end = value.length - last.length;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = value.indexOf(piece, at);
+    if (found === -1 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
+}
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

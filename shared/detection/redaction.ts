@@ -8,7 +8,7 @@ const REDACTED = '[REDACTED]';
 
 const secretPatterns: readonly RegExp[] = [
   // JWTs (service-account tokens, Entra tokens).
-  /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
   // Authorization headers.
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
   // AWS access key ids.

@@ -49,7 +49,7 @@ function hostNameProblem(hostname: string): string | undefined {
     const reason = forbiddenAddressReason(literal);
     return reason === undefined ? undefined : `must not target ${reason}`;
   }
-  const name = hostname.replace(/\.+$/, '').toLowerCase();
+  const name = hostname.replace(/(?<!\.)\.+$/, '').toLowerCase();
   if (forbiddenHostNames.includes(name) || forbiddenHostSuffixes.some((suffix) => name.endsWith(suffix))) {
     return 'must not target a local, internal or cloud metadata host name';
   }

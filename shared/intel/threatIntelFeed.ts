@@ -61,7 +61,7 @@ export const threatIntelFeedsSchema = z
 
 /** The host a feed URL names, as the allow-list compares it (lower case, no trailing dot, IPv6 without brackets). */
 export function feedHostOf(url: URL): string {
-  const host = url.hostname.toLowerCase().replace(/\.+$/, '');
+  const host = url.hostname.toLowerCase().replace(/(?<!\.)\.+$/, '');
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
@@ -101,7 +101,7 @@ export function parseThreatIntelFeedLines(text: string, kind: ThreatIntelFeedKin
       skip(lineNumber, `longer than ${MAX_LINE_LENGTH} characters`);
       continue;
     }
-    const token = line.replace(/[#;].*$/, '').trim().split(/\s+/)[0] ?? '';
+    const token = line.replace(/[#;][\s\S]*$/, '').trim().split(/\s+/)[0] ?? '';
     if (token === '') continue;
     const isRange = token.includes('/');
     const checked = kind === ThreatIntelFeedKind.domain ? normalizeDomain(token) : isRange ? normalizeCidr(token) : normalizeIp(token);

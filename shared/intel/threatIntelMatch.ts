@@ -60,7 +60,7 @@ type ParsedAddress = ipaddr.IPv4 | ipaddr.IPv6;
  * other legacy IPv4 spellings are not addresses here.
  */
 export function parseAddress(text: string): ParsedAddress | undefined {
-  const bare = text.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const bare = text.trim().replace(/^\[(.*)\]$/, '$1').replace(/%[\s\S]*$/, '');
   if (!isStandardAddress(bare)) return undefined;
   const parsed = ipaddr.parse(bare);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) return (parsed as ipaddr.IPv6).toIPv4Address();

@@ -117,7 +117,7 @@ export function parseAssessmentExemptionBody(body: unknown, context: ExemptionCo
 
 /** The canonical scope, or undefined when it is neither a cluster of the subscription nor the subscription. */
 export function canonicalScope(scope: string, subscriptionId: string): string | undefined {
-  const trimmed = scope.trim().replace(/\/+$/, '');
+  const trimmed = scope.trim().replace(/(?<!\/)\/+$/, '');
   if (trimmed.toLowerCase() === subscriptionScope(subscriptionId)) return subscriptionScope(subscriptionId);
   const cluster = parseClusterResourceId(trimmed);
   if (cluster === undefined || cluster.subscriptionId !== subscriptionId.toLowerCase()) return undefined;

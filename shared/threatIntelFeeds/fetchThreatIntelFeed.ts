@@ -86,7 +86,7 @@ function checkHop(url: URL, options: FetchThreatIntelFeedOptions): { allowPrivat
   if (url.protocol !== 'https:') throw new FeedRefusal(`${target} refused: feeds are fetched over https only`);
   if (url.username !== '' || url.password !== '') throw new FeedRefusal(`${target} refused: the URL carries a user name or password`);
   const host = feedHostOf(url);
-  const allowed = options.allowedHosts.some((entry) => entry.toLowerCase().replace(/\.+$/, '') === host);
+  const allowed = options.allowedHosts.some((entry) => entry.toLowerCase().replace(/(?<!\.)\.+$/, '') === host);
   if (!allowed) throw new FeedRefusal(`${target} refused: ${host} is not in THREAT_INTEL_FEED_HOSTS`);
   const allowPrivate = (options.privateAddressHosts ?? []).some((entry) => entry.toLowerCase() === host);
   if (!allowPrivate && isIP(host) !== 0) {

@@ -69,9 +69,24 @@ interface CommandIndicator {
   patterns: readonly RegExp[];
 }
 
-const SHELL = String.raw`(?:\S*\benv\s+)?(?:\S*/|\b)(?:ba|da|z|k|c|tc|a)?sh\b`;
-const INTERPRETER = String.raw`(?:\S*\benv\s+)?(?:\S*/|\b)(?:python[\d.]*|perl|ruby|php[\d.]*|node|lua)\b`;
+// Every pattern below runs in time linear in the line (test/shared/redos.test.ts checks them with recheck). Hence: a
+// word before a program name is `[^\s|;&]*`, not `\S*` (which would run on past pipes); the rest of a pipeline stage
+// after a program name stops at the next occurrence of the name (`*_STAGE`: `name[^|;&]*` would rescan the stage from
+// every occurrence, quadratic; the last occurrence sees the same text); option words are `-[\w-]*`, so that no
+// program name hides inside one.
+const SHELL_NAME = String.raw`\b(?:ba|da|z|k|c|tc|a)?sh\b`;
+const INTERPRETER_NAME = String.raw`\b(?:python[\d.]*|perl|ruby|php[\d.]*|node|lua)\b`;
+/** A shell as the program of a pipeline stage: `sh`, `/bin/bash`, `/usr/bin/env bash`. */
+const SHELL = String.raw`(?:[^\s|;&]*\benv\s+)?(?:[^\s|;&]*/|\b)(?:ba|da|z|k|c|tc|a)?sh\b`;
+const INTERPRETER = String.raw`(?:[^\s|;&]*\benv\s+)?(?:[^\s|;&]*/|\b)(?:python[\d.]*|perl|ruby|php[\d.]*|node|lua)\b`;
 const DOWNLOADER = String.raw`\b(?:curl|wget)\b`;
+const NETCAT = String.raw`\b(?:nc|ncat|netcat|nc\.traditional|nc\.openbsd)\b`;
+const NETWORK_CLIENT = String.raw`\b(?:nc|ncat|netcat|telnet|openssl\s+s_client)\b`;
+const SOCAT = String.raw`\bsocat\b`;
+const NETCAT_STAGE = String.raw`${NETCAT}(?:(?!${NETCAT})[^|;&])*`;
+const NETWORK_CLIENT_STAGE = String.raw`${NETWORK_CLIENT}(?:(?!${NETWORK_CLIENT})[^|;&])*`;
+const SOCAT_STAGE = String.raw`${SOCAT}(?:(?!${SOCAT})[^|;&])*`;
+const DOWNLOADER_STAGE = String.raw`${DOWNLOADER}(?:(?!${DOWNLOADER})[^|;&])*`;
 
 const indicators: readonly CommandIndicator[] = [
   // Reverse shells.
@@ -79,13 +94,13 @@ const indicators: readonly CommandIndicator[] = [
   {
     category: CommandCategory.reverseShell,
     indicator: 'netcat running a program (-e/-c/--exec)',
-    patterns: [/\b(?:nc|ncat|netcat|nc\.traditional|nc\.openbsd)\b[^|;&]*\s(?:-[a-z]*[ec]\b|--(?:sh-|lua-)?exec\b)/i],
+    patterns: [new RegExp(String.raw`${NETCAT_STAGE}\s(?:-[a-z]*[ec]\b|--(?:sh-|lua-)?exec\b)`, 'i')],
   },
-  { category: CommandCategory.reverseShell, indicator: 'socat exec/system address', patterns: [/\bsocat\b[^|;&]*\b(?:exec|system):/i] },
+  { category: CommandCategory.reverseShell, indicator: 'socat exec/system address', patterns: [new RegExp(String.raw`${SOCAT_STAGE}\b(?:exec|system):`, 'i')] },
   {
     category: CommandCategory.reverseShell,
     indicator: 'network client piped into a shell',
-    patterns: [new RegExp(String.raw`\b(?:nc|ncat|netcat|telnet|openssl\s+s_client)\b[^|;&]*\|\s*(?:sudo\s+)?${SHELL}`, 'i')],
+    patterns: [new RegExp(String.raw`${NETWORK_CLIENT_STAGE}\|\s*(?:sudo\s+)?${SHELL}`, 'i')],
   },
   {
     category: CommandCategory.reverseShell,
@@ -96,7 +111,7 @@ const indicators: readonly CommandIndicator[] = [
     category: CommandCategory.reverseShell,
     indicator: 'scripting-language socket wired to a shell',
     patterns: [
-      new RegExp(INTERPRETER, 'i'),
+      new RegExp(INTERPRETER_NAME, 'i'),
       /\bsocket\b|TCPSocket|fsockopen|net\.Socket|net\.connect/i,
       /dup2|pty\.spawn|subprocess|\bexec\b|popen|\bspawn\b|\/bin\/(?:ba)?sh|\bsh\s+-i\b/i,
     ],
@@ -105,17 +120,17 @@ const indicators: readonly CommandIndicator[] = [
   {
     category: CommandCategory.downloadAndRun,
     indicator: 'download piped into a shell or interpreter',
-    patterns: [new RegExp(String.raw`${DOWNLOADER}[^|;&]*\|\s*(?:sudo\s+)?(?:${SHELL}|${INTERPRETER})`, 'i')],
+    patterns: [new RegExp(String.raw`${DOWNLOADER_STAGE}\|\s*(?:sudo\s+)?(?:${SHELL}|${INTERPRETER})`, 'i')],
   },
   {
     category: CommandCategory.downloadAndRun,
     indicator: 'download run through command substitution',
-    patterns: [new RegExp(String.raw`(?:\beval|\bsource|\.|${SHELL}(?:\s+-c)?)\s+(?:\$\(|<\(|\x60)\s*${DOWNLOADER}`, 'i')],
+    patterns: [new RegExp(String.raw`(?:\beval|\bsource|\.|${SHELL_NAME}(?:\s+-c)?)\s+(?:\$\(|<\(|\x60)\s*${DOWNLOADER}`, 'i')],
   },
   {
     category: CommandCategory.downloadAndRun,
     indicator: 'download made executable',
-    patterns: [new RegExp(String.raw`${DOWNLOADER}.*\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[1357][0-7]{2})\b`, 'i')],
+    patterns: [new RegExp(String.raw`${DOWNLOADER}(?:(?!${DOWNLOADER}).)*(?<![\w-])chmod\s+(?:-[\w-]*\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[1357][0-7]{2})\b`, 'i')],
   },
   // Cloud metadata endpoints (instance identity tokens).
   {

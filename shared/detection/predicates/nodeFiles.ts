@@ -227,7 +227,7 @@ export function secretSearchOf(process: NodeProcess): string | undefined {
   if (name === 'find') {
     const roots = args.filter((word, index) => !word.startsWith('-') && (index === 0 || !(args[index - 1] ?? '').startsWith('-')));
     const patterns = args.filter((_, index) => /^-(i?name|i?path|i?regex|i?wholename)$/.test(args[index - 1] ?? ''));
-    const broad = roots.length === 0 || roots.some((root) => BROAD_SEARCH_ROOTS.has(root.replace(/\/+$/, '') || '/'));
+    const broad = roots.length === 0 || roots.some((root) => BROAD_SEARCH_ROOTS.has(root.replace(/(?<!\/)\/+$/, '') || '/'));
     const secret = patterns.find((pattern) => SECRET_FILE_NAME.test(pattern));
     return broad && secret !== undefined ? `find for ${secret}` : undefined;
   }
@@ -236,7 +236,7 @@ export function secretSearchOf(process: NodeProcess): string | undefined {
     const recursive = name === 'rgrep' || args.some((word) => /^-[a-zA-Z]*[rR]/.test(word) || word === '--recursive');
     const operands = args.filter((word) => !word.startsWith('-'));
     const pattern = operands.find((word) => SECRET_CONTENT.test(word));
-    const broad = operands.some((word) => BROAD_SEARCH_ROOTS.has(word.replace(/\/+$/, '') || '/'));
+    const broad = operands.some((word) => BROAD_SEARCH_ROOTS.has(word.replace(/(?<!\/)\/+$/, '') || '/'));
     return recursive && broad && pattern !== undefined ? `recursive grep for ${pattern}` : undefined;
   }
   return undefined;
@@ -292,7 +292,7 @@ export type PersistenceLocation = (typeof PersistenceLocation)[keyof typeof Pers
 /** Persistence locations by path; a host path mounted into a container (`/host/etc/cron.d/x`) counts too. */
 const PERSISTENCE_PATHS: readonly (readonly [RegExp, PersistenceLocation])[] = [
   [/(^|\/)etc\/(crontab|cron\.(d|hourly|daily|weekly|monthly)\/[^/]+)$|(^|\/)var\/spool\/cron\/(crontabs\/)?[^/]+$/, PersistenceLocation.cron],
-  [/(^|\/)(etc|lib|usr\/lib)\/systemd\/(system|user)\/.+\.(service|timer|socket|path)$/, PersistenceLocation.systemdUnit],
+  [/(^|\/)(etc|lib|usr\/lib)\/systemd\/(system|user)\/(?:(?!\/(?:etc|lib|usr\/lib)\/systemd\/(?:system|user)\/).)+\.(service|timer|socket|path)$/, PersistenceLocation.systemdUnit],
   [/\/\.ssh\/authorized_keys2?$/, PersistenceLocation.authorizedKeys],
   [/(^|\/)etc\/ld\.so\.preload$/, PersistenceLocation.preload],
   [/(^|\/)etc\/(passwd|shadow|sudoers|sudoers\.d\/[^/]+)$/, PersistenceLocation.accounts],

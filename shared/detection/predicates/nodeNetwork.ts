@@ -41,7 +41,7 @@ export function connectionOf(event: NodeEvent): NodeConnection | undefined {
 
 /** An address as compared: lower case, brackets and zone dropped, IPv4-mapped IPv6 written as IPv4. */
 export function normalizeAddress(address: string): string {
-  const bare = address.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase();
+  const bare = address.trim().replace(/^\[|\]$/g, '').replace(/%[\s\S]*$/, '').toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
   return mapped?.[1] ?? bare;
 }

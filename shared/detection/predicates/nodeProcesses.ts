@@ -10,7 +10,7 @@ import { type PatternList } from '../patternList';
 
 /** The last component of a path (`/usr/bin/bash` -> `bash`); the path itself when it has no `/`. */
 export function baseName(path: string): string {
-  const trimmed = path.endsWith('/') ? path.replace(/\/+$/, '') : path;
+  const trimmed = path.endsWith('/') ? path.replace(/(?<!\/)\/+$/, '') : path;
   const slash = trimmed.lastIndexOf('/');
   return slash === -1 ? trimmed : trimmed.slice(slash + 1);
 }
@@ -191,7 +191,7 @@ function computeCommandLine(process: NodeProcess): string {
 }
 
 /** `[options] -c <script...>` of a shell: the options before the one holding `c`, then the rest of the line. */
-const SHELL_COMMAND_OPTION = /^\s*(?:[-+]o\s+\S+\s+|-[abd-zA-Z]+\s+|--[\w-]+\s+|[+][a-zA-Z]+\s+)*-[a-zA-Z]*c[a-zA-Z]*(?:\s+|$)([\s\S]*)$/;
+const SHELL_COMMAND_OPTION = /^\s*(?:[-+]o\s+\S+\s+|-(?!o\s)[abd-zA-Z]+\s+|--[\w-]+\s+|[+](?!o\s)[a-zA-Z]+\s+)*-[abd-zA-Z]*c[a-zA-Z]*(?:\s+|$)([\s\S]*)$/;
 
 /**
  * The script a shell runs with `-c` (`sh -c "curl ... | sh"` -> `curl ... | sh`), or undefined when the process

@@ -26,7 +26,7 @@ function deployClientOf(event: AuditEvent): string | undefined {
   const normalized = normalizedUserAgent(event.userAgent);
   if (normalized === undefined) return undefined;
   const product = normalized.split(/[/ ]/, 1)[0] ?? normalized;
-  const platform = / \(([^)]+)\)$/.exec(normalized)?.[1];
+  const platform = / \(([^()]+)\)$/.exec(normalized)?.[1];
   return platform === undefined ? product : `${product} (${platform})`;
 }
 

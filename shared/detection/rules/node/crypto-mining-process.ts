@@ -34,7 +34,7 @@ function listedPoolIn(text: string, context: DetectionContext): string | undefin
 const POOL_LIKE_HOST = /pool|xmr|mine|stratum|hashvault|nanopool|2miners|f2pool|c3pool|herominers/;
 
 /** Writing to /etc/ld.so.preload hides miners from `ps` and `top` (libprocesshider), a Kinsing and TeamTNT habit. */
-const LD_PRELOAD_WRITE = /(?:>>?\s*|\btee\s+(?:-a\s+)?|\b(?:cp|mv|ln|install)\s+(?:-\S+\s+)*\S+\s+|\bchattr\s+[-+]i\s+|\bsed\s+-i\S*\s+(?:'[^']*'|"[^"]*"|\S+)\s+)\/etc\/ld\.so\.preload\b/i;
+const LD_PRELOAD_WRITE = /(?:>>?\s*|\btee\s+(?:-a\s+)?|(?<![\w-])(?:cp|mv|ln|install)\s+(?:-[\w-]*(?:=[\w,.-]*)?\s+)*\S+\s+|\bchattr\s+[-+]i\s+|\bsed\s+-i\S*\s+(?:'[^']*'|"[^"]*"|\S+)\s+)\/etc\/ld\.so\.preload\b/i;
 
 /** Huge pages tuning, which miners (RandomX) ask for: `sysctl -w vm.nr_hugepages=1280`, `echo 1280 > /proc/sys/vm/nr_hugepages`. */
 const HUGE_PAGES = /\bvm\.nr_hugepages\s*=\s*\d+|>\s*\/proc\/sys\/vm\/nr_hugepages\b|>\s*\/sys\/kernel\/mm\/hugepages\/[\w/-]*nr_hugepages\b/i;

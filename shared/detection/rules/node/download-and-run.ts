@@ -28,13 +28,13 @@ function isBase64Decode(command: ShellCommand): boolean {
   const name = command.lowerName;
   if (name !== 'base64' && name !== 'base32' && name !== 'openssl') return false;
   const options = command.words.slice(1);
-  if (name === 'base64' || name === 'base32') return options.some((word) => word === '-d' || word === '--decode' || word === '-D' || /^-[a-z]*d[a-z]*$/i.test(word));
+  if (name === 'base64' || name === 'base32') return options.some((word) => word === '-d' || word === '--decode' || word === '-D' || /^-[a-ce-z]*d[a-z]*$/i.test(word));
   if (name === 'openssl') return options.some((word) => word === 'base64' || word === '-base64' || word === '-a') && options.includes('-d');
   return false;
 }
 
 /** `$(curl ...)`, `` `wget ...` `` or `<(curl ...)` run by a shell, `eval` or `source`. */
-const SUBSTITUTION_RUN = /(?:\b(?:ba|da|z|k)?sh\s+(?:-\w+\s+)*["']?|\beval\s+["']?|\bsource\s+|(?:^|[\s;&|])\.\s+)(?:\$\(|<\(|`)\s*(?:sudo\s+)?(\S+)/gi;
+const SUBSTITUTION_RUN = /(?:(?<!-)\b(?:ba|da|z|k)?sh\s+(?:-\w+\s+)*["']?|\beval\s+["']?|\bsource\s+|(?:^|[\s;&|])\.\s+)(?:\$\(|<\(|`)\s*(?:sudo\s+)?(\S+)/gi;
 
 /** What makes the command line a download-and-run, by name; empty when it is not one. */
 function downloadAndRunIndicators(event: NodeEvent, context: DetectionContext): string[] {

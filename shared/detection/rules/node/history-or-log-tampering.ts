@@ -24,7 +24,7 @@ const HISTORY_OFF: readonly { indicator: string; pattern: RegExp }[] = [
   { indicator: 'set +o history', pattern: /\bset\s+\+o\s+history\b/ },
 ];
 /** `> ~/.bash_history`, `cat /dev/null > /root/.bash_history` (not `>>`, which appends). */
-const HISTORY_TRUNCATED = /(?:^|[^>&\d])>\s*["']?\S*(?:\.\w+_history|fish_history)\b/;
+const HISTORY_TRUNCATED = /(?:^|[^>&\d])>\s*["']?[^\s>]*(?:\.\w+_history|fish_history)\b/;
 
 /** System and audit logs an intruder erases; rotated copies (`syslog.1`, `.gz`) do not match. */
 const SYSTEM_LOG = /^\/var\/(?:log\/(?:syslog|messages|auth\.log|secure|kern\.log|daemon\.log|user\.log|wtmp|btmp|lastlog|faillog|cloud-init(?:-output)?\.log|waagent\.log|dpkg\.log|apt\/(?:history|term)\.log|audit(?:\/.*)?|journal(?:\/.*)?)|run\/utmp)$/;

@@ -43,7 +43,7 @@ const IPTABLES = /^(?:ip6?tables(?:-legacy|-nft)?)$/;
 /** The programs (besides iptables and init scripts) whose commands the rule reads. */
 const DISABLING_PROGRAMS: ReadonlySet<string> = new Set(['systemctl', 'service', 'pkill', 'killall', 'killall5', 'nft', 'ufw', 'setenforce', 'auditctl', 'aa-teardown']);
 /** `kill -9 $(pidof falco)`, `kill $(pgrep -f tetragon)`: the process name looked up. */
-const KILL_BY_NAME = /\bkill\b[^;|&\n]*?(?:\$\(|`)\s*(?:pidof|pgrep)\s+(?:-\S+\s+)*([\w.-]+)/g;
+const KILL_BY_NAME = /\bkill\b(?:(?!\bkill\b)[^;|&\n])*?(?:\$\(|`)\s*(?:pidof|pgrep)\s+(?:-\S+\s+)*([\w.-]+)/g;
 
 function unitName(word: string): string {
   return baseName(word).replace(UNIT_SUFFIX, '');

@@ -50,7 +50,7 @@ function hubNames(setting: ArmJson, categories: readonly string[]): string[] {
 }
 
 function isUnderNamespace(ruleId: string, namespaceResourceId: string): boolean {
-  return ruleId.toLowerCase().startsWith(`${namespaceResourceId.toLowerCase().replace(/\/+$/, '')}/`);
+  return ruleId.toLowerCase().startsWith(`${namespaceResourceId.toLowerCase().replace(/(?<!\/)\/+$/, '')}/`);
 }
 
 function auditRoute(setting: ArmJson, hub: NonNullable<ClusterFacts['argusAuditHub']>): AuditRoute | undefined {
