@@ -359,6 +359,7 @@ async function measurePush(alerts: readonly Alert[], rounds: number, productVers
         eventHubSender: () => {
           throw new Error('the benchmark has no Event Hub target');
         },
+        webhookSecretOf: () => Promise.resolve(WEBHOOK_SECRET),
         postWebhook: (request) => deliverWebhook(request, { local: true, userAgent }),
         retry: {},
         breakerOf: () => breaker,

@@ -8,6 +8,8 @@ import { type ExportEvent, readExportEvent } from '../shared/messaging/exportEve
 import { getServices } from '../shared/services';
 import { toDeadLetter, writeDeadLetters } from '../shared/store/deadLetterStore';
 import { writeExportDeadLetters } from '../shared/store/exportDeadLetterStore';
+import { openWebhookSecret } from '../shared/export/webhookSecrets';
+import { isTransientKeyError } from '../shared/secrets/keyEncryptionKey';
 import { getExportSettings } from '../shared/store/exportSettingsStore';
 import { isTransientStoreError } from '../shared/store/transientFaults';
 import { getAppVersion } from '../shared/version';
@@ -59,6 +61,7 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
       exportSettingsOf: (subscriptionId) => settings.get(subscriptionId, () => getExportSettings(services.database, subscriptionId)),
       eventHubSender,
       breakerOf,
+      webhookSecretOf: (subscriptionId, target) => openWebhookSecret(services.secrets, subscriptionId, target),
       postWebhook: (request) => deliverWebhook(request, { local, userAgent: `Argus/${getAppVersion()}` }),
       retry: {},
       writeDeadLetters: (letters) => writeExportDeadLetters(services.database, letters),
@@ -67,7 +70,8 @@ export async function deliverAlertExports(input: unknown, context: InvocationCon
     });
     context.log(`export batch ${JSON.stringify({ stream: `${batch.eventHubName}/${batch.partitionId}`, invalid: invalid.length, ...summary })}`);
   } catch (error) {
-    if (isTransientStoreError(error)) throw error;
+    // A store or key vault fault: the retry policy runs the batch again.
+    if (isTransientStoreError(error) || isTransientKeyError(error)) throw error;
     // Not a store outage: a bug or a document the code cannot read. Retrying would loop on it.
     context.error(`export batch ${batch.eventHubName}/${batch.partitionId} failed; its ${events.length} changes are not pushed (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { SubscriptionRole } from '../shared/auth/roles';
 import { clusterNameSchema, clusterRegistrationBodySchema, resolveClusterIdentity } from '../shared/clusters/clusterRegistration';
 import { generateIngestionKey } from '../shared/clusters/ingestionKey';
+import { createIngestionKeyVerifier, currentKeyVerifierOf } from '../shared/clusters/ingestionKeyVerifier';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeResourceRequest, parseRouteParameter } from '../shared/http/authorizeResourceRequest';
 import { errorResponse } from '../shared/http/errorResponse';
@@ -12,7 +13,7 @@ import { type Actor } from '../shared/store/suppressionRuleStore';
 /**
  * `PUT /api/subscriptions/{subscriptionId}/clusters/{clusterName}`: registers a cluster for the audit
  * webhook (201) or rotates its key (200), Owner only. The answer is the only place the new
- * `ingestionKey` is ever shown; Argus keeps its hash. Body (optional): `resourceId` (the cluster's AKS
+ * `ingestionKey` is ever shown; Argus keeps a keyed verifier of it (sealed under the key-encryption key). Body (optional): `resourceId` (the cluster's AKS
  * or Arc resource id in this subscription; absent keeps the current one, or names the cluster as an
  * Arc cluster in resource group argus-registered-clusters) and `previousKeyValidForMinutes` (how long
  * the replaced key keeps working; 0, the default, stops it at once).
@@ -34,7 +35,17 @@ export async function putCluster(request: HttpRequest, context: InvocationContex
   const by: Actor = { principalId: principal.objectId, principalName: principal.displayName };
   const key = generateIngestionKey(subscriptionId, clusterName);
   const graceInMinutes = body.value?.previousKeyValidForMinutes ?? 0;
-  const next = issueClusterKey(current?.registration, { key, identity: identity.value, previousKeyValidForMinutes: graceInMinutes, by, now });
+  const keyVerifier = await createIngestionKeyVerifier(services.secrets, subscriptionId, clusterName, key.keyHash);
+  const currentKeyVerifier = current !== undefined && graceInMinutes > 0 ? await currentKeyVerifierOf(services.secrets, current.registration) : undefined;
+  const next = issueClusterKey(current?.registration, {
+    key,
+    keyVerifier,
+    ...(currentKeyVerifier === undefined ? {} : { currentKeyVerifier }),
+    identity: identity.value,
+    previousKeyValidForMinutes: graceInMinutes,
+    by,
+    now,
+  });
   const saved = await saveClusterRegistration(services.database, next, current?.etag);
   if (saved.kind === 'conflict') {
     return errorResponse(409, 'Conflict', 'The cluster registration changed while the key was being issued; send the request again.');

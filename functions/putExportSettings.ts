@@ -3,6 +3,7 @@ import { SubscriptionRole } from '../shared/auth/roles';
 import { ArgusEnvironment } from '../shared/config';
 import { applyExportSettings, parseExportSettingsBody, toExportSettingsView } from '../shared/export/exportTargets';
 import { generateWebhookSecret } from '../shared/export/webhookSignature';
+import { sealWebhookSecrets } from '../shared/export/webhookSecrets';
 import { defineHttpFunction } from '../shared/functions/defineFunction';
 import { authorizeSubscriptionRequest } from '../shared/http/authorizeSubscriptionRequest';
 import { parseJsonBody } from '../shared/http/parseJsonBody';
@@ -12,7 +13,7 @@ import { getExportSettings, saveExportSettings } from '../shared/store/exportSet
 /**
  * `PUT /api/subscriptions/{subscriptionId}/exportSettings` with `{ "targets": [...] }`: replaces the
  * push-export targets (SecurityAdmin or higher). A new webhook target (or one with `rotateSecret`) gets
- * a signing secret, returned in this response only. Webhook URLs that point at loopback, private,
+ * a signing secret, returned in this response only and stored sealed under the key-encryption key. Webhook URLs that point at loopback, private,
  * link-local or metadata addresses are refused (SSRF), except in local mode; Event Hub targets must be
  * Event Hubs namespaces, because the app presents its managed identity there.
  */
@@ -34,7 +35,8 @@ export async function putExportSettings(request: HttpRequest, context: Invocatio
     now: new Date(),
     generateSecret: generateWebhookSecret,
   });
-  const saved = await saveExportSettings(services.database, applied.settings);
+  // Every webhook secret is stored sealed: the new ones, and any a document from before encryption held in plaintext.
+  const saved = await saveExportSettings(services.database, await sealWebhookSecrets(applied.settings, services.secrets));
   context.log(
     `export settings of subscription ${subscriptionId} set by principal ${principal.objectId}: ${saved.targets.length} targets, ${applied.newSecrets.size} new secrets`,
   );

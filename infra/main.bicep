@@ -140,7 +140,11 @@ var names = {
   cosmos: 'cosmos-argus-${resourceToken}'
   plan: 'plan-argus-${resourceToken}'
   functionApp: 'func-argus-${resourceToken}'
+  keyVault: 'kv-argus-${resourceToken}'
 }
+
+// The key-encryption key of the stored secrets (SECRETS_KEY_ID names it without a version).
+var secretsKeyName = 'argus-secrets-kek'
 
 // The hub of alert changes (ALERT_EVENTS_EVENTHUB_NAME, config.ts's default): known at compile time, like
 // auditEventHubName, because the role assignments module names resources after it (what-if needs that).
@@ -199,6 +203,16 @@ module cosmos 'modules/cosmos.bicep' = {
   }
 }
 
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  params: {
+    location: location
+    tags: tags
+    vaultName: names.keyVault
+    keyName: secretsKeyName
+  }
+}
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   dependsOn: [ monitoring ]
@@ -240,6 +254,7 @@ module functionApp 'modules/functionApp.bicep' = {
     workloadSettings: workloadSettings
     threatIntelFeeds: threatIntelFeeds
     threatIntelFeedHosts: threatIntelFeedHosts
+    keyEncryptionKeyUri: keyVault.outputs.keyUri
   }
 }
 
@@ -256,6 +271,8 @@ module roleAssignments 'modules/roleAssignments.bicep' = {
     alertEventsHubName: alertEventsHubName
     cosmosAccountName: names.cosmos
     applicationInsightsName: names.applicationInsights
+    keyVaultName: names.keyVault
+    keyEncryptionKeyName: secretsKeyName
   }
 }
 
@@ -294,6 +311,9 @@ output ALERT_EVENTS_EVENTHUB_NAME string = eventHubs.outputs.alertEventsHubName
 
 @description('Resource id of the Event Hubs namespace: a parameter of the AKS streaming module and policy.')
 output EVENTHUB_NAMESPACE_ID string = resourceId('Microsoft.EventHub/namespaces', names.eventHubNamespace)
+
+@description('The key-encryption key of the stored secrets, without a version (SECRETS_KEY_ID): what `argus rotate-secrets-key` re-wraps to after the vault rotates it.')
+output SECRETS_KEY_ID string = keyVault.outputs.keyUri
 
 @description('Name of the Send-only authorization rule the AKS diagnostic settings use (its id, never its key).')
 output AKS_DIAGNOSTICS_RULE_NAME string = diagnosticsSendRuleName

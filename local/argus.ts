@@ -1,6 +1,7 @@
 import { assessCommand } from './assessCommand';
 import { assessWorkloadsCommand } from './assessWorkloadsCommand';
 import { type CliIo, processIo } from './cliIo';
+import { rotateSecretsKeyCommand } from './rotateSecretsKeyCommand';
 import { rulesCommand } from './rulesCommand';
 import { scanCommand } from './scanCommand';
 import { webhookReceiverCommand } from './webhookReceiver';
@@ -22,6 +23,9 @@ Commands:
                                list the detection rules and their equivalents in other products
   webhook-receiver --secret <whsec_...> [--port 8089] [--host 127.0.0.1]
                                receive webhook deliveries locally and check their signatures
+  rotate-secrets-key [--local] [--new-key-version] [--json]
+                               re-wrap every stored secret's data key with the newest version of
+                               the key-encryption key (Key Vault, or the local key file)
 
 \`argus <command> --help\` shows a command's options.`;
 
@@ -39,6 +43,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return rulesCommand(rest, io);
     case 'webhook-receiver':
       return webhookReceiverCommand(rest, io);
+    case 'rotate-secrets-key':
+      return rotateSecretsKeyCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

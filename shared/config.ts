@@ -1,6 +1,7 @@
 import { mergeWorkloadSettings, type WorkloadSettings, workloadSettingsOverridesSchema } from './posture/workloadSettings';
 import { z } from 'zod';
 import { type DetectionLists, detectionListOverridesSchema, mergeDetectionLists } from './detection/allowLists';
+import { localKeyFilePath } from './secrets/localKeyFileKeyEncryptionKey';
 import { feedHostOf, type ThreatIntelFeed, threatIntelFeedsSchema } from './intel/threatIntelFeed';
 
 /**
@@ -161,6 +162,20 @@ export interface ArmConfig {
   useStaticToken: boolean;
 }
 
+/** Where the key-encryption key of the stored secrets is (shared/secrets/). */
+export interface SecretsConfig {
+  /**
+   * `SECRETS_KEY_ID`: the Key Vault key, `https://<vault>.vault.azure.net/keys/<name>` without a version (new versions
+   * are used as the vault makes them). Required in production; unset in local mode, where a key file of the data folder
+   * plays its part (`localKeyFile`).
+   */
+  keyVaultKeyId?: string;
+  /** `SECRETS_KEY_CLIENT_ID`: a user-assigned managed identity for Key Vault; absent means system-assigned / developer credential. */
+  managedIdentityClientId?: string;
+  /** The local key file (`<ARGUS_LOCAL_DATA_DIR>/keys/secrets-kek.json`), used when `keyVaultKeyId` is unset (local mode only). */
+  localKeyFile: string;
+}
+
 export interface DetectionConfig {
   /** The named lists the rules consult: the defaults with `DETECTION_LISTS` applied. */
   lists: DetectionLists;
@@ -193,6 +208,7 @@ export interface Config {
   incident: IncidentConfig;
   threatIntelFeeds: ThreatIntelFeedsConfig;
   arm: ArmConfig;
+  secrets: SecretsConfig;
   /** Settings of the embedded runtime behind `npm start`; read in every mode, used only locally. */
   local: LocalRuntimeConfig;
 }
@@ -213,6 +229,14 @@ const commaList = z
   .string()
   .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
+
+/**
+ * A Key Vault key without its version: https://<vault host>/keys/<name>. Key names are 1-127 letters, digits and -.
+ */
+const keyVaultKeyId = z
+  .string()
+  .regex(/^https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/keys\/[A-Za-z0-9-]{1,127}\/?$/, 'must be a Key Vault key id without a version, such as https://kv-argus.vault.azure.net/keys/argus-secrets-kek')
+  .transform((id) => id.replace(/(?<!\/)\/+$/, ''));
 
 /** Event Hub names: 1-256 letters, digits, '.', '-' and '_', starting and ending with a letter or digit. */
 const eventHubName = z
@@ -275,6 +299,7 @@ const commonSchema = z.object({
   THREAT_INTEL_FEED_SCHEDULE: ncrontab.default('0 15 */6 * * *'),
   SIMULATION_TIMEOUT_IN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   EVENTHUB__clientId: guid.optional(),
+  SECRETS_KEY_CLIENT_ID: guid.optional(),
   ALERT_AGGREGATION_WINDOW_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   SUBSCRIPTION_SETTINGS_CACHE_TTL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   USAGE_FLUSH_INTERVAL_IN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
@@ -292,6 +317,7 @@ const productionSchema = z.object({
   AUTH_JWKS_URI: httpsUrl.optional(),
   EVENTHUB__fullyQualifiedNamespace: hostName,
   ARM_ENDPOINT: httpsUrl.default('https://management.azure.com'),
+  SECRETS_KEY_ID: keyVaultKeyId,
 });
 
 /** The same settings in local mode: optional, defaulted from the embedded runtime. */
@@ -303,6 +329,7 @@ const localSchema = z.object({
   AUTH_JWKS_URI: anyHttpUrl.optional(),
   EVENTHUB__fullyQualifiedNamespace: hostName.optional(),
   ARM_ENDPOINT: anyHttpUrl.optional(),
+  SECRETS_KEY_ID: keyVaultKeyId.optional(),
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -377,6 +404,11 @@ export function loadConfig(env: Env): Config {
     arm: {
       endpoint: (s.ARM_ENDPOINT ?? `http://${local.host}:${local.port}/api/local/arm`).replace(/(?<!\/)\/+$/, ''),
       useStaticToken: isLocal,
+    },
+    secrets: {
+      ...(s.SECRETS_KEY_ID === undefined ? {} : { keyVaultKeyId: s.SECRETS_KEY_ID }),
+      ...(c.SECRETS_KEY_CLIENT_ID === undefined ? {} : { managedIdentityClientId: c.SECRETS_KEY_CLIENT_ID }),
+      localKeyFile: localKeyFilePath(local.dataDir),
     },
     local,
   };

@@ -14,6 +14,8 @@ import { createDetectionStateCache, type DetectionStateCache, flushDueDetectionS
 import { idleFlushTickOf, startIdleFlushTimer } from './store/idleFlushTimer';
 import { CachedSubscriptionSettings } from './ingestion/subscriptionSettings';
 import { generateSimulationSigningKey } from './simulation/simulationSignature';
+import { createSecretProtector } from './secrets/createSecretProtector';
+import { type SecretProtector } from './secrets/secretProtector';
 import { createCosmosClient } from './store/createCosmosClient';
 import { getOrCreateSimulationSigningKey } from './store/serviceStateStore';
 import { SelfSpecifiedWorkloads } from './store/selfSpecifiedWorkloads';
@@ -42,6 +44,11 @@ export interface Services {
   readonly clusterSource: ClusterSource;
   /** The Azure Policy add-on's component states, read through Policy Insights (ARM_ENDPOINT), created on first use. */
   readonly policyStateSource: PolicyStateSource;
+  /**
+   * Seals and opens the stored secrets under the key-encryption key (SECRETS_KEY_ID's Key Vault key; locally the data
+   * folder's key file), with the instance's cache of unwrapped data keys; created on first use.
+   */
+  readonly secrets: SecretProtector;
 }
 
 /** What the push export keeps between batches on one instance. */
@@ -82,6 +89,7 @@ let clusterSource: ClusterSource | undefined;
 let clusterSourceForTests: ClusterSource | undefined;
 let policyStateSource: PolicyStateSource | undefined;
 let policyStateSourceForTests: PolicyStateSource | undefined;
+let secrets: SecretProtector | undefined;
 const targetSenders = new Map<string, EventPublisher>();
 /** Tests put a factory of fakes in place of the Event Hubs producers of export targets. */
 let eventHubSenderForTests: ((target: EventHubTarget) => EventPublisher) | undefined;
@@ -112,7 +120,7 @@ export function getServices(): Services {
       return (ingestion ??= {
         subscriptionSettings: new CachedSubscriptionSettings(this.database, config.ingestion.subscriptionSettingsCacheTtlInMs),
         detectionContext: createDetectionContext(config.detection.lists),
-        simulationSigningKey: cachedSigningKey(this.database),
+        simulationSigningKey: cachedSigningKey(this.database, this.secrets),
         detectionStateCache: startDetectionStateCache(this.database, config.detection.stateFlushIntervalInMs),
         selfSpecifiedWorkloads: new SelfSpecifiedWorkloads(),
         usageMeter: startUsageMeter(this.database, config.ingestion.usageFlushIntervalInMs),
@@ -123,6 +131,9 @@ export function getServices(): Services {
     },
     get policyStateSource() {
       return policyStateSourceForTests ?? (policyStateSource ??= createPolicyStateSource(config.arm));
+    },
+    get secrets() {
+      return (secrets ??= createSecretProtector(config.secrets));
     },
     get exportDelivery() {
       return (exportDelivery ??= {
@@ -184,10 +195,10 @@ function startDetectionStateCache(database: Database, flushIntervalInMs: number)
 }
 
 /** The signing key, loaded on first use; a failed load is not cached (the next call tries again). */
-function cachedSigningKey(database: Database): () => Promise<Uint8Array> {
+function cachedSigningKey(database: Database, protector: SecretProtector): () => Promise<Uint8Array> {
   let loading: Promise<Uint8Array> | undefined;
   return () => {
-    loading ??= getOrCreateSimulationSigningKey(database, generateSimulationSigningKey, new Date()).catch((error: unknown) => {
+    loading ??= getOrCreateSimulationSigningKey(database, protector, generateSimulationSigningKey, new Date()).catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
@@ -254,6 +265,7 @@ export function resetServices(): void {
   exportDelivery = undefined;
   clusterSource = undefined;
   policyStateSource = undefined;
+  secrets = undefined;
   for (const sender of targetSenders.values()) sender.close().catch(() => undefined);
   targetSenders.clear();
   resetConfig();

@@ -1,5 +1,5 @@
 // The Function App on the Flex Consumption plan (FC1, Linux, Node 22) with a system-assigned managed
-// identity. Everything it reaches (host storage, deployment package, Cosmos DB, Event Hubs, Application
+// identity. Everything it reaches (host storage, deployment package, Cosmos DB, Event Hubs, Key Vault, Application
 // Insights) is reached with that identity: no key or connection string in any setting.
 
 @description('Azure region of the resources.')
@@ -137,6 +137,9 @@ param threatIntelFeeds string
 @description('Host names the threat-intel feeds may be fetched from (THREAT_INTEL_FEED_HOSTS), comma-separated.')
 param threatIntelFeedHosts string
 
+@description('The Key Vault key that wraps the stored secrets\' data keys, without a version (SECRETS_KEY_ID).')
+param keyEncryptionKeyUri string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -243,6 +246,9 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     THREAT_INTEL_FEEDS: threatIntelFeeds
     THREAT_INTEL_FEED_HOSTS: threatIntelFeedHosts
     THREAT_INTEL_FEED_SCHEDULE: '0 15 */6 * * *'
+    // The key-encryption key of the stored secrets (envelope encryption), used with the system-assigned identity
+    // (Key Vault Crypto User on the key, roleAssignments.bicep), so SECRETS_KEY_CLIENT_ID stays unset.
+    SECRETS_KEY_ID: keyEncryptionKeyUri
     // Identity-based connections of the Functions extensions (Cosmos DB and Event Hubs bindings/triggers
     // named COSMOS and EVENTHUB): the system-assigned identity, so no __clientId (COSMOS__clientId and
     // EVENTHUB__clientId stay unset on purpose).

@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * A cluster's ingestion key: the bearer token its API server's audit webhook presents. The key names its
  * registration (`argus1.<subscriptionId>.<clusterName>.<secret>`), so the webhook finds it with one point
- * read instead of a query; only the SHA-256 of the whole key is stored, and the secret's 32 random bytes
- * make guessing hopeless. The subscription id and cluster name are not secret.
+ * read instead of a query; the registration stores only a keyed verifier of the key's SHA-256
+ * (ingestionKeyVerifier.ts), and the secret's 32 random bytes make guessing hopeless. The subscription id
+ * and cluster name are not secret.
  */
 
 /** The version tag that starts every key; a future format gets a new one. */
@@ -23,7 +24,7 @@ export interface IngestionKey {
   key: string;
   subscriptionId: string;
   clusterName: string;
-  /** SHA-256 of the key, lower-case hex: what the registration stores. */
+  /** SHA-256 of the key, lower-case hex: what the registration's verifier is made of. */
   keyHash: string;
   /** The first characters of the secret: lets owners tell keys apart without revealing them. */
   keyId: string;
@@ -39,13 +40,6 @@ export interface ParsedIngestionKey {
 /** The `keyId` of a presented key (the first characters of its secret, as `generateIngestionKey` gives it): not secret. */
 export function ingestionKeyIdOf(key: ParsedIngestionKey): string {
   return key.key.slice(key.key.lastIndexOf('.') + 1).slice(0, KEY_ID_LENGTH);
-}
-
-/** What a key is checked against: the registration's current hash and, during a rotation's grace, the previous one. */
-export interface StoredKeyHashes {
-  keyHash: string;
-  previousKeyHash?: string;
-  previousKeyExpiresAtUtc?: string;
 }
 
 /** A new key for a registration; `subscriptionId` and `clusterName` lower case, as the registration stores them. */
@@ -71,27 +65,4 @@ export function parseIngestionKey(text: string): ParsedIngestionKey | undefined 
 
 export function hashIngestionKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-/**
- * Whether the key matches the registration's current hash, or its previous hash while that is still
- * within its grace period at `now`. Compared in constant time.
- */
-export function verifyIngestionKey(key: ParsedIngestionKey, stored: StoredKeyHashes, now: Date): boolean {
-  const presented = createHash('sha256').update(key.key, 'utf8').digest();
-  const matchesCurrent = sameHash(presented, stored.keyHash);
-  const previousValid =
-    stored.previousKeyHash !== undefined &&
-    stored.previousKeyExpiresAtUtc !== undefined &&
-    Date.parse(stored.previousKeyExpiresAtUtc) > now.getTime();
-  // Both comparisons always run, so the time taken does not say which hash matched.
-  const matchesPrevious = sameHash(presented, stored.previousKeyHash ?? '');
-  return matchesCurrent || (previousValid && matchesPrevious);
-}
-
-function sameHash(presented: Buffer, storedHex: string): boolean {
-  const stored = Buffer.from(storedHex, 'hex');
-  // A malformed stored hash (wrong length) matches nothing; timingSafeEqual needs equal lengths.
-  if (stored.length !== presented.length) return false;
-  return timingSafeEqual(presented, stored);
 }

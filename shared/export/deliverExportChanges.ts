@@ -7,6 +7,7 @@ import { type EventPublisher } from '../messaging/eventPublisher';
 import { type ExportEvent, exportEventItem } from '../messaging/exportEvents';
 import { toAssessmentExportRecord } from '../posture/export/assessmentExportFormat';
 import { type ExportDeadLetter } from '../store/exportDeadLetterStore';
+import { SecretAccessError } from '../secrets/secretProtector';
 import { mapWithConcurrency } from '../store/mapWithConcurrency';
 import { type WebhookAttempt, type WebhookRequest } from './deliverWebhook';
 import { type DeliverWithRetryOptions, deliverWithRetry, type TargetCircuitBreaker } from './deliveryRetry';
@@ -27,6 +28,12 @@ export interface ExportDeliveryDependencies {
   exportSettingsOf: (subscriptionId: string) => Promise<ExportSettings | undefined>;
   /** A producer for an Event Hub target (managed identity); the caller caches them. */
   eventHubSender: (target: EventHubTarget) => EventPublisher;
+  /**
+   * The secret a webhook target signs with (opened from its sealed form, shared/export/webhookSecrets.ts). A
+   * `SecretAccessError` (tampered, or sealed under a key version that is gone) dead-letters the target's changes as
+   * `secretUnavailable`; any other failure (the key vault unreachable) fails the batch, to be retried.
+   */
+  webhookSecretOf: (subscriptionId: string, target: WebhookTarget) => Promise<string>;
   /** One webhook attempt (deliverWebhook with the client options of the mode). */
   postWebhook: (request: WebhookRequest) => Promise<WebhookAttempt>;
   retry: DeliverWithRetryOptions;
@@ -136,13 +143,21 @@ async function deliverToTarget(
     return;
   }
 
+  let secret: string;
+  try {
+    secret = await dependencies.webhookSecretOf(subscriptionId, target);
+  } catch (error) {
+    if (!(error instanceof SecretAccessError)) throw error;
+    for (const change of changes) deadLetter(change, 'secretUnavailable', `${error.message}; save the target again with "rotateSecret": true`, 0);
+    return;
+  }
   const breaker = dependencies.breakerOf(subscriptionId, target);
   for (const [index, change] of changes.entries()) {
     if (breaker.isOpen()) {
       deadLetter(change, 'targetUnavailable', `not attempted: the last ${breaker.consecutiveFailures} deliveries to this target failed; it is tried again after a cool-down`, 0);
       continue;
     }
-    const request = webhookRequest(subscriptionId, target, change, records[index] as ExportRecord);
+    const request = webhookRequest(subscriptionId, target, secret, change, records[index] as ExportRecord);
     const { final, attempts } = await deliverWithRetry(() => dependencies.postWebhook(request), dependencies.retry);
     summary.webhookAttempts += attempts;
     breaker.record(final);
@@ -176,9 +191,9 @@ function eventHubBody(record: ExportRecord): string {
  * covered by the signature, so a receiver can refuse replays of deliveries it has seen); CEF goes as
  * its line of text, the delivery id in `x-argus-delivery`.
  */
-function webhookRequest(subscriptionId: string, target: WebhookTarget, change: ExportEvent, record: ExportRecord): WebhookRequest {
+function webhookRequest(subscriptionId: string, target: WebhookTarget, secret: string, change: ExportEvent, record: ExportRecord): WebhookRequest {
   const deliveryId = deliveryIdOf(subscriptionId, target.name, change);
-  const common = { url: target.url, secret: target.secret, deliveryId, event: change.type };
+  const common = { url: target.url, secret, deliveryId, event: change.type };
   if (record.kind === 'text') return { ...common, body: `${record.line}\n`, contentType: 'text/plain; charset=utf-8' };
   const item = exportEventItem(change);
   const envelope = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExportFormat } from '../alerts/export/exportFormat';
 import { type BodyValidation } from '../http/parseJsonBody';
+import { type SealedSecret } from '../secrets/envelope';
 import { checkWebhookUrl } from './webhookUrl';
 
 /**
@@ -30,8 +31,12 @@ export interface EventHubTarget extends TargetBase {
 export interface WebhookTarget extends TargetBase {
   kind: typeof ExportTargetKind.webhook;
   url: string;
-  /** The HMAC key of `x-argus-signature`: stored for signing, shown once when made, never returned again. */
-  secret: string;
+  /**
+   * The HMAC key of `x-argus-signature`: shown once when made, never returned again. Stored sealed (envelope encryption
+   * bound to the subscription and target name, see webhookSecrets.ts); a string only between its making and its
+   * sealing, or in a document written before secrets were encrypted (sealed on its next write or by the rotation command).
+   */
+  secret: string | SealedSecret;
   secretCreatedAtUtc: string;
 }
 

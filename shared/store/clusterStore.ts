@@ -1,12 +1,15 @@
 import type { Database } from '@azure/cosmos';
 import { type IngestionKey } from '../clusters/ingestionKey';
+import { type SealedVerifier } from '../secrets/envelope';
 import { type ClusterIdentity } from '../kubernetes/auditEvent';
 import { type Actor } from './suppressionRuleStore';
 
 /**
  * Clusters registered for the audit webhook, in the `clusters` container: document id = the cluster
- * name (lower case), partition = subscription. A registration holds the SHA-256 of its ingestion key,
- * never the key; the hashes never leave the app (see `toClusterRegistrationView`).
+ * name (lower case), partition = subscription. A registration holds a keyed verifier of its ingestion key
+ * (shared/clusters/ingestionKeyVerifier.ts), never the key; verifiers never leave the app (see
+ * `toClusterRegistrationView`). Registrations written before the verifiers hold the key's SHA-256
+ * (`keyHash`), still accepted until the next key issue or `argus rotate-secrets-key` converts it.
  */
 export interface ClusterRegistration {
   id: string;
@@ -14,11 +17,16 @@ export interface ClusterRegistration {
   clusterName: string;
   /** The canonical AKS or Arc resource id the cluster's events are tagged with. */
   resourceId: string;
-  keyHash: string;
+  /** The current key's verifier: HMAC of its SHA-256 under a data key wrapped by the key-encryption key. */
+  keyVerifier?: SealedVerifier;
+  /** SHA-256 hex of the current key: registrations written before the verifiers (read, never written). */
+  keyHash?: string;
   /** The first characters of the current key's secret, to tell keys apart. */
   keyId: string;
   keyCreatedAtUtc: string;
   /** The key before the last rotation, accepted until `previousKeyExpiresAtUtc` (absent: rejected at once). */
+  previousKeyVerifier?: SealedVerifier;
+  /** The same as a plain SHA-256, in registrations written before the verifiers. */
   previousKeyHash?: string;
   previousKeyId?: string;
   previousKeyExpiresAtUtc?: string;
@@ -34,11 +42,15 @@ export interface StoredClusterRegistration {
   etag: string;
 }
 
-/** What the API shows: no document id, no hashes; the previous key only while it still works. */
-export type ClusterRegistrationView = Omit<ClusterRegistration, 'id' | 'keyHash' | 'previousKeyHash'>;
+/** What the API shows: no document id, no verifiers or hashes; the previous key only while it still works. */
+export type ClusterRegistrationView = Omit<ClusterRegistration, 'id' | 'keyHash' | 'previousKeyHash' | 'keyVerifier' | 'previousKeyVerifier'>;
 
 export interface KeyIssue {
   key: IngestionKey;
+  /** The new key's verifier (shared/clusters/ingestionKeyVerifier.ts). */
+  keyVerifier: SealedVerifier;
+  /** The current registration's key as a verifier (converted from a plain hash if need be): kept for the grace. */
+  currentKeyVerifier?: SealedVerifier;
   identity: ClusterIdentity;
   /** How long the key being replaced keeps working; 0 stops it at once. */
   previousKeyValidForMinutes: number;
@@ -109,15 +121,15 @@ export function issueClusterKey(current: ClusterRegistration | undefined, issue:
   const now = issue.now.toISOString();
   const graceInMs = issue.previousKeyValidForMinutes * 60_000;
   const previous =
-    current !== undefined && graceInMs > 0
-      ? { previousKeyHash: current.keyHash, previousKeyId: current.keyId, previousKeyExpiresAtUtc: new Date(issue.now.getTime() + graceInMs).toISOString() }
+    current !== undefined && graceInMs > 0 && issue.currentKeyVerifier !== undefined
+      ? { previousKeyVerifier: issue.currentKeyVerifier, previousKeyId: current.keyId, previousKeyExpiresAtUtc: new Date(issue.now.getTime() + graceInMs).toISOString() }
       : {};
   return {
     id: issue.identity.clusterName,
     subscriptionId: issue.identity.subscriptionId,
     clusterName: issue.identity.clusterName,
     resourceId: issue.identity.resourceId,
-    keyHash: issue.key.keyHash,
+    keyVerifier: issue.keyVerifier,
     keyId: issue.key.keyId,
     keyCreatedAtUtc: now,
     ...previous,
@@ -128,9 +140,18 @@ export function issueClusterKey(current: ClusterRegistration | undefined, issue:
   };
 }
 
-/** The registration as the API returns it at `now`: without id and hashes; the previous key only while unexpired. */
+/** The registration as the API returns it at `now`: without id, verifiers and hashes; the previous key only while unexpired. */
 export function toClusterRegistrationView(registration: ClusterRegistration, now: Date): ClusterRegistrationView {
-  const { id: _id, keyHash: _keyHash, previousKeyHash: _previousKeyHash, previousKeyId, previousKeyExpiresAtUtc, ...view } = registration;
+  const {
+    id: _id,
+    keyHash: _keyHash,
+    previousKeyHash: _previousKeyHash,
+    keyVerifier: _keyVerifier,
+    previousKeyVerifier: _previousKeyVerifier,
+    previousKeyId,
+    previousKeyExpiresAtUtc,
+    ...view
+  } = registration;
   const previousValid = previousKeyExpiresAtUtc !== undefined && Date.parse(previousKeyExpiresAtUtc) > now.getTime();
   return previousValid ? { ...view, ...(previousKeyId === undefined ? {} : { previousKeyId }), previousKeyExpiresAtUtc } : view;
 }
@@ -144,9 +165,11 @@ function toClusterRegistration(document: ClusterRegistrationDocument): ClusterRe
     subscriptionId: document.subscriptionId,
     clusterName: document.clusterName,
     resourceId: document.resourceId,
-    keyHash: document.keyHash,
+    ...(document.keyVerifier === undefined ? {} : { keyVerifier: document.keyVerifier }),
+    ...(document.keyHash === undefined ? {} : { keyHash: document.keyHash }),
     keyId: document.keyId,
     keyCreatedAtUtc: document.keyCreatedAtUtc,
+    ...(document.previousKeyVerifier === undefined ? {} : { previousKeyVerifier: document.previousKeyVerifier }),
     ...(document.previousKeyHash === undefined ? {} : { previousKeyHash: document.previousKeyHash }),
     ...(document.previousKeyId === undefined ? {} : { previousKeyId: document.previousKeyId }),
     ...(document.previousKeyExpiresAtUtc === undefined ? {} : { previousKeyExpiresAtUtc: document.previousKeyExpiresAtUtc }),

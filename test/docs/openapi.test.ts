@@ -631,6 +631,7 @@ describe('docs/openapi.yaml', () => {
           exportSettingsOf: () => Promise.resolve(settings),
           breakerOf: () => new TargetCircuitBreaker(),
           eventHubSender: () => { throw new Error('no Event Hub target here'); },
+          webhookSecretOf: () => Promise.resolve('whsec_test'),
           postWebhook: (request) => {
             requests.push(request);
             return Promise.resolve({ kind: 'delivered', status: 200, durationInMs: 1 });

@@ -59,6 +59,8 @@ import { recordInventoryChanges } from '../../shared/store/workloadInventoryStor
 import { recordOf } from '../support/ruleHarness';
 import { type SubscriptionRole } from '../../shared/auth/roles';
 import { generateIngestionKey } from '../../shared/clusters/ingestionKey';
+import { createIngestionKeyVerifier } from '../../shared/clusters/ingestionKeyVerifier';
+import { getServices } from '../../shared/services';
 import { defaultClusterIdentity } from '../../shared/clusters/clusterRegistration';
 import { SimulationStatus } from '../../shared/simulation/simulationRun';
 import { upsertAlerts } from '../../shared/store/alertStore';
@@ -158,8 +160,10 @@ async function seedExemption(subscriptionId: string, name: string): Promise<void
 }
 
 async function seedCluster(subscriptionId: string, clusterName: string): Promise<void> {
+  const key = generateIngestionKey(subscriptionId, clusterName);
   const registration = issueClusterKey(undefined, {
-    key: generateIngestionKey(subscriptionId, clusterName),
+    key,
+    keyVerifier: await createIngestionKeyVerifier(getServices().secrets, subscriptionId, clusterName, key.keyHash),
     identity: defaultClusterIdentity(subscriptionId, clusterName),
     previousKeyValidForMinutes: 0,
     by: { principalId: 'test-setup', principalName: 'test setup' },

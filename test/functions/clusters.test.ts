@@ -4,7 +4,9 @@ import { deleteCluster } from '../../functions/deleteCluster';
 import { getCluster } from '../../functions/getCluster';
 import { listClusters } from '../../functions/listClusters';
 import { putCluster } from '../../functions/putCluster';
-import { hashIngestionKey, parseIngestionKey, verifyIngestionKey } from '../../shared/clusters/ingestionKey';
+import { hashIngestionKey, type ParsedIngestionKey, parseIngestionKey } from '../../shared/clusters/ingestionKey';
+import { verifyIngestionKeyWithVerifiers } from '../../shared/clusters/ingestionKeyVerifier';
+import { getServices } from '../../shared/services';
 import { type ClusterRegistration, type ClusterRegistrationView, getClusterRegistration, saveClusterRegistration } from '../../shared/store/clusterStore';
 import { ApiHarness, expectInvalidParameter, roleCast, type TestCaller } from '../support/apiHarness';
 
@@ -42,6 +44,8 @@ describe('cluster registration routes', () => {
   const stored = async (name: string, sub = SUB): Promise<ClusterRegistration | undefined> => (await getClusterRegistration(harness.database, sub, name))?.registration;
   const errorOf = (response: { jsonBody?: unknown }) => (response.jsonBody as { error: { code: string; message: string } }).error;
   const secretOf = (key: string) => key.split('.').at(-1) ?? '';
+  const verifyIngestionKey = (key: ParsedIngestionKey, registration: ClusterRegistration, now: Date) =>
+    verifyIngestionKeyWithVerifiers(getServices().secrets, key, registration, now);
 
   describe('roles', () => {
     beforeAll(async () => {
@@ -97,12 +101,16 @@ describe('cluster registration routes', () => {
         updatedBy: { principalId: owner.objectId, principalName: owner.name },
       });
       expect(parseIngestionKey(body.ingestionKey)).toEqual({ key: body.ingestionKey, subscriptionId: SUB, clusterName: 'kind-dev' });
-      for (const hidden of ['id', 'keyHash', 'previousKeyHash', '_rid', '_etag', '_ts']) expect(body).not.toHaveProperty(hidden);
+      for (const hidden of ['id', 'keyHash', 'previousKeyHash', 'keyVerifier', 'previousKeyVerifier', '_rid', '_etag', '_ts']) expect(body).not.toHaveProperty(hidden);
 
-      // The store keeps the hash only.
+      // The store keeps a keyed verifier only: neither the key nor its plain hash.
       const document = await harness.database.container('clusters').item('kind-dev', SUB).read<Record<string, unknown>>();
-      expect(document.resource?.['keyHash']).toBe(hashIngestionKey(body.ingestionKey));
-      expect(JSON.stringify(document.resource)).not.toContain(secretOf(body.ingestionKey));
+      expect(document.resource?.['keyHash']).toBeUndefined();
+      expect(document.resource?.['keyVerifier']).toMatchObject({ v: 1, mac: 'HS256', kid: expect.any(String) as string, wrappedKey: expect.any(String) as string });
+      const raw = JSON.stringify(document.resource);
+      expect(raw).not.toContain(secretOf(body.ingestionKey));
+      expect(raw).not.toContain(hashIngestionKey(body.ingestionKey));
+      expect(raw).not.toContain(Buffer.from(hashIngestionKey(body.ingestionKey), 'hex').toString('base64url'));
     });
 
     it('when a registration is read or listed, then neither the key nor a hash is shown', async () => {
@@ -115,8 +123,8 @@ describe('cluster registration routes', () => {
       for (const response of [read, listed]) {
         const text = JSON.stringify(response.jsonBody);
         expect(text).not.toContain(secretOf(created.ingestionKey));
-        expect(text).not.toContain(registration!.keyHash);
-        expect(text).not.toMatch(/keyHash|ingestionKey|_etag/);
+        expect(text).not.toContain(registration!.keyVerifier!.value);
+        expect(text).not.toMatch(/keyHash|keyVerifier|ingestionKey|_etag/);
       }
     });
 
@@ -139,8 +147,8 @@ describe('cluster registration routes', () => {
 
       const registration = (await stored('rotate-now'))!;
       const now = new Date();
-      expect(verifyIngestionKey(parseIngestionKey(first.ingestionKey)!, registration, now)).toBe(false);
-      expect(verifyIngestionKey(parseIngestionKey(second.ingestionKey)!, registration, now)).toBe(true);
+      expect(await verifyIngestionKey(parseIngestionKey(first.ingestionKey)!, registration, now)).toBe(false);
+      expect(await verifyIngestionKey(parseIngestionKey(second.ingestionKey)!, registration, now)).toBe(true);
     });
 
     it('when the key is rotated with a grace, then the old key works until the grace ends, and GET says until when', async () => {
@@ -156,9 +164,9 @@ describe('cluster registration routes', () => {
 
       const registration = (await stored('rotate-grace'))!;
       const old = parseIngestionKey(first.ingestionKey)!;
-      expect(verifyIngestionKey(old, registration, new Date())).toBe(true);
-      expect(verifyIngestionKey(old, registration, new Date(expires + 1))).toBe(false);
-      expect(verifyIngestionKey(parseIngestionKey(second.ingestionKey)!, registration, new Date(expires + 1))).toBe(true);
+      expect(await verifyIngestionKey(old, registration, new Date())).toBe(true);
+      expect(await verifyIngestionKey(old, registration, new Date(expires + 1))).toBe(false);
+      expect(await verifyIngestionKey(parseIngestionKey(second.ingestionKey)!, registration, new Date(expires + 1))).toBe(true);
     });
 
     it('when two writes race, then the one working from a stale read is refused as a conflict (no key is silently overwritten)', async () => {

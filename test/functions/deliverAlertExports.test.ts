@@ -12,7 +12,8 @@ import { DEFAULT_MAX_ATTEMPTS } from '../../shared/export/deliveryRetry';
 import { type EventHubTarget, type ExportSettings } from '../../shared/export/exportTargets';
 import { verifyWebhookSignature } from '../../shared/export/webhookSignature';
 import { alertChangedEventOf, type AlertChangedEvent } from '../../shared/messaging/alertChangedEvents';
-import { setExportEventHubSenderForTests } from '../../shared/services';
+import { openWebhookSecret } from '../../shared/export/webhookSecrets';
+import { getServices, setExportEventHubSenderForTests } from '../../shared/services';
 import { listDeadLetters } from '../../shared/store/deadLetterStore';
 import { listExportDeadLetters, writeExportDeadLetters } from '../../shared/store/exportDeadLetterStore';
 import { getExportSettings } from '../../shared/store/exportSettingsStore';
@@ -324,6 +325,7 @@ describe('deliverAlertExports', () => {
     const summary = await deliverExportChanges(events, {
       exportSettingsOf: (subscriptionId) => Promise.resolve(subscriptionId === sub ? settings : undefined),
       eventHubSender: () => new RecordingPublisher(),
+      webhookSecretOf: (subscriptionId, target) => openWebhookSecret(getServices().secrets, subscriptionId, target),
       postWebhook: (request) => deliverWebhook(request, { local: true, userAgent: 'Argus/test' }),
       retry: { sleep: () => Promise.resolve() },
       breakerOf: () => breaker,

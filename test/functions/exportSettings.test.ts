@@ -1,6 +1,8 @@
 import { getExportSettings } from '../../functions/getExportSettings';
 import { putExportSettings } from '../../functions/putExportSettings';
 import { MAX_EXPORT_TARGETS, parseExportSettingsBody, type WebhookTarget } from '../../shared/export/exportTargets';
+import { openWebhookSecret } from '../../shared/export/webhookSecrets';
+import { getServices } from '../../shared/services';
 import { getExportSettings as readStoredSettings } from '../../shared/store/exportSettingsStore';
 import { ApiHarness, roleCast, type TestCaller } from '../support/apiHarness';
 
@@ -55,6 +57,8 @@ describe('GET and PUT /api/subscriptions/{subscriptionId}/exportSettings', () =>
       ...(query === undefined ? {} : { query }),
     });
 
+  const storedSecretOf = (subscriptionId: string, target: WebhookTarget) => openWebhookSecret(getServices().secrets, subscriptionId, target);
+
   /** Asserts a 400 for a bad body whose message starts with the field's path. */
   function expectBodyProblem(response: { status?: number; jsonBody?: unknown }, field: string): void {
     expect(response.status).toBe(400);
@@ -82,8 +86,14 @@ describe('GET and PUT /api/subscriptions/{subscriptionId}/exportSettings', () =>
     expect(shownWebhook?.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(shownHub).toEqual({ name: 'sentinel', kind: 'eventHub', enabled: true, format: 'ocsf', fullyQualifiedNamespace: 'contoso-siem.servicebus.windows.net', eventHubName: 'argus-alerts' });
 
+    // Stored sealed: the raw document never holds the secret, and it opens to the one shown.
     const stored = await readStoredSettings(harness.database, subscriptionId);
-    expect((stored?.targets[0] as WebhookTarget).secret).toBe(shownWebhook?.secret);
+    expect(await storedSecretOf(subscriptionId, stored?.targets[0] as WebhookTarget)).toBe(shownWebhook?.secret);
+    expect((stored?.targets[0] as WebhookTarget).secret).toMatchObject({ v: 1, enc: 'A256GCM', kid: expect.any(String) as string });
+    const raw = JSON.stringify((await harness.database.container('exportSettings').item(subscriptionId, subscriptionId).read()).resource);
+    expect(raw).not.toContain(shownWebhook?.secret as string);
+    expect(raw).not.toContain((shownWebhook?.secret as string).slice('whsec_'.length));
+    expect(raw).not.toContain(Buffer.from(shownWebhook?.secret as string).toString('base64'));
 
     const read = await get(subscriptionId);
     expect(read.status).toBe(200);
@@ -104,7 +114,7 @@ describe('GET and PUT /api/subscriptions/{subscriptionId}/exportSettings', () =>
     expect(again.status).toBe(200);
     expect((again.jsonBody as SettingsView).targets[0]).toMatchObject({ format: 'cef', hasSecret: true });
     expect((again.jsonBody as SettingsView).targets[0]).not.toHaveProperty('secret');
-    expect(((await readStoredSettings(harness.database, subscriptionId))?.targets[0] as WebhookTarget).secret).toBe(secret);
+    expect(await storedSecretOf(subscriptionId, (await readStoredSettings(harness.database, subscriptionId))?.targets[0] as WebhookTarget)).toBe(secret);
 
     const rotated = await put({ targets: [webhook({ rotateSecret: true })] }, subscriptionId);
     expect(rotated.status).toBe(200);
@@ -112,7 +122,7 @@ describe('GET and PUT /api/subscriptions/{subscriptionId}/exportSettings', () =>
     expect(newSecret).toMatch(/^whsec_/);
     expect(newSecret).not.toBe(secret);
     const stored = (await readStoredSettings(harness.database, subscriptionId))?.targets[0] as WebhookTarget;
-    expect(stored.secret).toBe(newSecret);
+    expect(await storedSecretOf(subscriptionId, stored)).toBe(newSecret);
     expect(stored).not.toHaveProperty('rotateSecret');
   });
 

@@ -6,7 +6,7 @@ import { defaultDetectionContext } from '../../shared/detection/detectionContext
 import { nodeSignal } from '../../shared/ingestion/batchSignal';
 import { processAuditBatch } from '../../shared/ingestion/processAuditBatch';
 import { processEventBatch } from '../../shared/ingestion/processEventBatch';
-import { setAuditEventPublisherForTests, setNodeEventPublisherForTests } from '../../shared/services';
+import { getServices, setAuditEventPublisherForTests, setNodeEventPublisherForTests } from '../../shared/services';
 import { SimulationStatus, SimulationTrigger } from '../../shared/simulation/simulationRun';
 import { changePlan, upsertPlan } from '../../shared/store/planStore';
 import { getOrCreateSimulationSigningKey, getPipelineHealthSummary } from '../../shared/store/serviceStateStore';
@@ -53,7 +53,7 @@ afterAll(async () => {
 
 /** Runs what the timer sent through the pipeline, as the ingestion functions of both hubs would. */
 async function ingestWhatWasSent(partitionId: string): Promise<void> {
-  const key = await getOrCreateSimulationSigningKey(harness.database, () => new Uint8Array(32), new Date());
+  const key = await getOrCreateSimulationSigningKey(harness.database, getServices().secrets, () => new Uint8Array(32), new Date());
   const dependencies = ingestionDependencies(harness.database, new Date(), { detectionContext: defaultDetectionContext, simulationSigningKey: () => Promise.resolve(key) });
   await processAuditBatch(auditBatch(auditHub.take(), { partitionId }), dependencies);
   const nodeBodies = nodeHub.take();

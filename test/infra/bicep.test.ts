@@ -128,6 +128,7 @@ const requiredProductionSettings = {
   AUTH_TENANT_ID: '00000000-0000-4000-8000-000000000001',
   AUTH_AUDIENCE: 'api://argus-test',
   EVENTHUB__fullyQualifiedNamespace: 'evhns-argus-test.servicebus.windows.net',
+  SECRETS_KEY_ID: 'https://kv-argus-test.vault.azure.net/keys/argus-secrets-kek',
 };
 
 /**
@@ -166,6 +167,7 @@ const integerSettingParameters = [
 const deliberatelyUnset: Record<string, string> = {
   COSMOS__clientId: 'the app uses its system-assigned identity; the setting is for a user-assigned one',
   EVENTHUB__clientId: 'the app uses its system-assigned identity for Event Hubs too; the setting is for a user-assigned one',
+  SECRETS_KEY_CLIENT_ID: 'the app uses its system-assigned identity for Key Vault too; the setting is for a user-assigned one',
   AUTH_CLOCK_SKEW_IN_SECONDS: 'the default (60 s) is the intended production value',
   PORT: 'local runtime only (`npm start`)',
   ARGUS_LOCAL_HOST: 'local runtime only',
@@ -601,7 +603,7 @@ function describeWithBicep(bicepPath: string): void {
   describe('infra: compile and lint', () => {
     it('when infra/ is listed, then it holds main.bicep and the modules the issue names', () => {
       const names = bicepFiles.map((f) => relative(infraDir, f));
-      for (const expected of ['main.bicep', 'modules/aksAuditStreaming.bicep', 'modules/aksAuditPolicy.bicep', 'modules/cosmos.bicep', 'modules/functionApp.bicep']) {
+      for (const expected of ['main.bicep', 'modules/aksAuditStreaming.bicep', 'modules/aksAuditPolicy.bicep', 'modules/cosmos.bicep', 'modules/functionApp.bicep', 'modules/keyVault.bicep']) {
         expect(names).toContain(expected);
       }
     });
@@ -915,6 +917,50 @@ function describeWithBicep(bicepPath: string): void {
           { role: eventHubsRoles.dataSender, scope: alertEventsHub },
         ]),
       );
+    });
+
+    it('when the Key Vault is compiled, then it takes Azure RBAC only (no access policies), soft delete for 90 days, purge protection, and public network access as the other data stores', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const vault = single(main, 'Microsoft.KeyVault/vaults').resource;
+      expect(prop(vault, 'properties', 'enableRbacAuthorization')).toBe(true);
+      expect(prop(vault, 'properties', 'accessPolicies') ?? []).toEqual([]);
+      expect(prop(vault, 'properties', 'enableSoftDelete')).toBe(true);
+      expect(prop(vault, 'properties', 'softDeleteRetentionInDays')).toBe(90);
+      expect(prop(vault, 'properties', 'enablePurgeProtection')).toBe(true);
+      expect(prop(vault, 'properties', 'enabledForTemplateDeployment')).toBe(false);
+      const others = ['Microsoft.DocumentDB/databaseAccounts', 'Microsoft.Storage/storageAccounts', 'Microsoft.EventHub/namespaces'].map((type) => prop(single(main, type).resource, 'properties', 'publicNetworkAccess'));
+      expect(new Set(others).size).toBe(1);
+      expect(prop(vault, 'properties', 'publicNetworkAccess')).toBe(others[0]);
+    });
+
+    it('when the secrets key is compiled, then it is a non-exportable RSA key of 3072 bits or more for wrapKey and unwrapKey only, rotated by the vault before it expires', () => {
+      const key = single(compiled(join(infraDir, 'main.bicep')), 'Microsoft.KeyVault/vaults/keys').resource;
+      expect(prop(key, 'properties', 'kty')).toBe('RSA');
+      expect(prop(key, 'properties', 'keySize')).toBeGreaterThanOrEqual(3072);
+      expect(prop(key, 'properties', 'keyOps')).toEqual(['wrapKey', 'unwrapKey']);
+      expect(prop(key, 'properties', 'attributes', 'exportable')).toBe(false);
+      const policy = prop(key, 'properties', 'rotationPolicy') as { attributes?: { expiryTime?: string }; lifetimeActions?: { trigger: Record<string, string>; action: { type: string } }[] };
+      expect(policy.attributes?.expiryTime).toMatch(/^P\d+[YMD]$/);
+      const rotate = policy.lifetimeActions?.find((a) => a.action.type.toLowerCase() === 'rotate');
+      expect(rotate?.trigger['timeBeforeExpiry'] ?? rotate?.trigger['timeAfterCreate']).toMatch(/^P\d+[YMD]$/);
+    });
+
+    it('when the app identity\'s Key Vault role is resolved, then it is Key Vault Crypto User on the secrets key alone, and SECRETS_KEY_ID is that key without a version', () => {
+      const main = compiled(join(infraDir, 'main.bicep'));
+      const deployment = readEventHubsDeployment(main);
+      const keyVaultAssignments = deployment.appRoleAssignments
+        .filter((a) => a.scope.startsWith('Microsoft.KeyVault/'))
+        .map((a) => ({ role: a.roleDefinitionId.split('/').pop(), scope: a.scope }));
+      // Key Vault Crypto User: wrap, unwrap and read keys; no role on the vault itself, none that can export or delete.
+      expect(keyVaultAssignments).toEqual([{ role: '12338af0-0e69-4776-bea7-57ae8d297424', scope: expect.stringMatching(/^Microsoft\.KeyVault\/vaults\/[^/]+\/keys\/argus-secrets-kek$/) as string }]);
+      const key = resourcesOfType(main, 'Microsoft.KeyVault/vaults/keys')[0]!;
+      const vaultScope = allScopes({ template: main }).find((scope) => scope.template === key.template)!;
+      expect(keyVaultAssignments[0]?.scope).toBe(resourceIdOfResource(key.resource, vaultScope));
+      // The setting is the key module's keyUri output (versionless), as shared/config.ts requires.
+      expect(deployment.settings['SECRETS_KEY_ID']).toContain('keyUri');
+      expect(deployment.settings['SECRETS_KEY_ID']).toContain(resourceIdOfResource(key.resource, vaultScope));
+      expect(configAccepts('SECRETS_KEY_ID', 'https://kv-argus-test.vault.azure.net/keys/argus-secrets-kek')).toBe(true);
+      expect(configAccepts('SECRETS_KEY_ID', 'https://kv-argus-test.vault.azure.net/keys/argus-secrets-kek/0123456789abcdef0123456789abcdef')).toBe(false);
     });
 
     it('when main.bicep\'s outputs are read, then FUNCTION_APP_PRINCIPAL_ID is the app identity (what a customer grants Data Sender on a push target hub)', () => {

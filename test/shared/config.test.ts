@@ -6,6 +6,7 @@ const production = {
   AUTH_TENANT_ID: TENANT,
   AUTH_AUDIENCE: 'api://argus, 3f0b8b1e-7d0c-4a59-9a39-7b0e3f9e2c11',
   EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
+  SECRETS_KEY_ID: 'https://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek',
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
         'AUTH_TENANT_ID is required',
         'AUTH_AUDIENCE is required',
         'EVENTHUB__fullyQualifiedNamespace is required',
+        'SECRETS_KEY_ID is required',
       ]),
     );
   });
@@ -308,5 +310,29 @@ describe('loadConfig rate limits (INGEST_, EXPORT_ and SIMULATION_RATE_LIMIT_PER
     expect(problemsOf({ ...production, INGEST_RATE_LIMIT_PER_MINUTE: '-1' })).toEqual([expect.stringMatching(/^INGEST_RATE_LIMIT_PER_MINUTE/)]);
     expect(problemsOf({ ...production, EXPORT_RATE_LIMIT_PER_MINUTE: '2.5' })).toEqual([expect.stringMatching(/^EXPORT_RATE_LIMIT_PER_MINUTE/)]);
     expect(problemsOf({ ...production, SIMULATION_RATE_LIMIT_PER_MINUTE: '1001' })).toEqual([expect.stringMatching(/^SIMULATION_RATE_LIMIT_PER_MINUTE/)]);
+  });
+});
+
+describe('loadConfig secrets key (SECRETS_KEY_ID, SECRETS_KEY_CLIENT_ID)', () => {
+  it('when production names the Key Vault key, then it is read without a trailing slash, and no local key file is used', () => {
+    const config = loadConfig({ ...production, SECRETS_KEY_ID: 'https://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek/', SECRETS_KEY_CLIENT_ID: TENANT });
+    expect(config.secrets).toMatchObject({ keyVaultKeyId: 'https://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek', managedIdentityClientId: TENANT });
+  });
+
+  it('when production misses it, then the app does not start and the error names SECRETS_KEY_ID', () => {
+    const { SECRETS_KEY_ID: _unset, ...withoutKey } = production;
+    expect(problemsOf(withoutKey)).toEqual(['SECRETS_KEY_ID is required']);
+  });
+
+  it.each([
+    ['a versioned key id', 'https://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek/0123456789abcdef0123456789abcdef'],
+    ['plain http', 'http://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek'],
+    ['a secret, not a key', 'https://kv-argus-prod.vault.azure.net/secrets/argus'],
+  ])('when it is %s, then the error names the setting', (_what, value) => {
+    expect(problemsOf({ ...production, SECRETS_KEY_ID: value })).toEqual([expect.stringMatching(/^SECRETS_KEY_ID must be a Key Vault key id without a version/)]);
+  });
+
+  it('when locally nothing is set, then the key file of the data folder plays the key', () => {
+    expect(loadConfig({ ARGUS_ENVIRONMENT: 'local', ARGUS_LOCAL_DATA_DIR: '/tmp/argus-data' }).secrets).toEqual({ localKeyFile: '/tmp/argus-data/keys/secrets-kek.json' });
   });
 });

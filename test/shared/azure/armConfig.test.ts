@@ -6,6 +6,7 @@ const production = {
   AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   AUTH_AUDIENCE: 'api://argus',
   EVENTHUB__fullyQualifiedNamespace: 'argus-hub.servicebus.windows.net',
+  SECRETS_KEY_ID: 'https://kv-argus-prod.vault.azure.net/keys/argus-secrets-kek',
 };
 
 describe('ARM settings (ARM_ENDPOINT)', () => {
