@@ -60,7 +60,8 @@ export function summarizeRule(rule: Rule): RuleSummary {
 }
 
 const ruleColumns: readonly TableColumn[] = [
-  { header: 'id', maxWidth: 40 },
+  // Ids are identifiers: never cut (the longest is 44 characters).
+  { header: 'id', maxWidth: 48 },
   { header: 'source', maxWidth: 6 },
   { header: 'alertType', maxWidth: 44 },
   { header: 'severity', maxWidth: 13 },
