@@ -86,27 +86,22 @@ export function macWithDek(dek: Uint8Array, value: Uint8Array, associatedData: s
 const base64url = /^[A-Za-z0-9_-]*$/;
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
+/** The fields a sealed secret and a sealed verifier share: the envelope version, the wrapping key and its algorithm. */
+function wrappedKeyHeader(value: unknown): Record<string, unknown> | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  return v['v'] === ENVELOPE_VERSION && isText(v['kid']) && isText(v['alg']) ? v : undefined;
+}
+
+const areBase64url = (parts: readonly unknown[]): boolean => parts.every((part) => typeof part === 'string' && base64url.test(part));
+
 /** Whether a stored value has the shape of a sealed secret (legacy documents hold the plaintext instead). */
 export function isSealedSecret(value: unknown): value is SealedSecret {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return (
-    v['v'] === ENVELOPE_VERSION &&
-    isText(v['kid']) &&
-    isText(v['alg']) &&
-    v['enc'] === CONTENT_ENCRYPTION &&
-    [v['wrappedKey'], v['iv'], v['ciphertext'], v['tag']].every((part) => typeof part === 'string' && base64url.test(part))
-  );
+  const v = wrappedKeyHeader(value);
+  return v !== undefined && v['enc'] === CONTENT_ENCRYPTION && areBase64url([v['wrappedKey'], v['iv'], v['ciphertext'], v['tag']]);
 }
 
 export function isSealedVerifier(value: unknown): value is SealedVerifier {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return (
-    v['v'] === ENVELOPE_VERSION &&
-    isText(v['kid']) &&
-    isText(v['alg']) &&
-    v['mac'] === VERIFIER_MAC &&
-    [v['wrappedKey'], v['value']].every((part) => typeof part === 'string' && base64url.test(part))
-  );
+  const v = wrappedKeyHeader(value);
+  return v !== undefined && v['mac'] === VERIFIER_MAC && areBase64url([v['wrappedKey'], v['value']]);
 }
