@@ -1,6 +1,7 @@
 import type { TriggerMetadata } from '@azure/functions';
 import type { EventHubFunctionDefinition } from '../shared/functions/defineFunction';
 import { createInvocationContext } from './createInvocationContext';
+import { HubLog, type HubPosition, listOrphanedHubLogs } from './hubStateFile';
 import { invokeWithRetry } from './invokeWithRetry';
 import type { LocalLogger } from './localLogger';
 
@@ -11,6 +12,9 @@ import type { LocalLogger } from './localLogger';
  * `maxEventBatchSize` with the `triggerMetadata` the Node worker hands over in Azure. As in Azure, the
  * checkpoint advances after the function returns or after its retry policy gives up: a batch that
  * still fails is logged and lost, which is why the pipeline's functions retry transient faults.
+ * With `durableDirectory`, every accepted event and every checkpoint is on disk before it counts (see
+ * hubStateFile.ts): a runtime killed at any point delivers, after its restart, every event from each consumer's
+ * last checkpoint, as Event Hubs does after a host crash (a batch whose checkpoint was not taken comes again).
  */
 export interface LocalEventHubsOptions {
   functions: readonly EventHubFunctionDefinition[];
@@ -21,6 +25,8 @@ export interface LocalEventHubsOptions {
   /** Shown as `fullyQualifiedNamespace` in the trigger metadata. */
   namespace: string;
   logger: LocalLogger;
+  /** The folder of the hubs' logs and checkpoints (`<data folder>/eventhubs`); none: the hubs live in memory only. */
+  durableDirectory?: string;
 }
 
 /** An event as stored by the hub; `body` is the UTF-8 text the producer sent. */
@@ -63,6 +69,8 @@ interface Hub {
   firstSequenceNumber: number;
   nextOffset: number;
   consumers: Consumer[];
+  /** Its log and checkpoints on disk (durable hubs only). */
+  log: HubLog | undefined;
 }
 
 export class LocalEventHubs {
@@ -72,7 +80,7 @@ export class LocalEventHubs {
   constructor(private readonly options: LocalEventHubsOptions) {
     for (const definition of options.functions) {
       const name = options.resolve(definition.options.eventHubName);
-      const hub = this.hubs.get(name.toLowerCase()) ?? { name, events: [], firstSequenceNumber: 0, nextOffset: 0, consumers: [] };
+      const hub = this.hubs.get(name.toLowerCase()) ?? { name, events: [], firstSequenceNumber: 0, nextOffset: 0, consumers: [], log: undefined };
       hub.consumers.push({
         definition,
         consumerGroup: options.resolve(definition.options.consumerGroup ?? '$Default'),
@@ -81,6 +89,23 @@ export class LocalEventHubs {
       });
       this.hubs.set(name.toLowerCase(), hub);
     }
+    if (options.durableDirectory !== undefined) for (const hub of this.hubs.values()) this.openLog(hub, options.durableDirectory);
+  }
+
+  /** Loads a durable hub's retained events and checkpoints; consumers resume at their checkpoint (a new one at the oldest event). */
+  private openLog(hub: Hub, root: string): void {
+    const opened = HubLog.open(HubLog.directoryOf(root, hub.name));
+    hub.log = opened.log;
+    hub.nextOffset = opened.nextOffset;
+    const oldest = opened.events[0]?.sequenceNumber ?? opened.nextSequenceNumber;
+    for (const consumer of hub.consumers) {
+      const saved = opened.checkpoints[consumerKey(consumer)] ?? oldest;
+      consumer.checkpoint = Math.min(Math.max(saved, oldest), opened.nextSequenceNumber);
+    }
+    const lowest = Math.min(...hub.consumers.map((c) => c.checkpoint));
+    hub.events = opened.events.filter((event) => event.sequenceNumber >= lowest);
+    hub.firstSequenceNumber = hub.events[0]?.sequenceNumber ?? opened.nextSequenceNumber;
+    opened.log.deleteBefore(lowest);
   }
 
   hubNames(): string[] {
@@ -92,16 +117,22 @@ export class LocalEventHubs {
     const hub = this.hubs.get(hubName.toLowerCase());
     if (!hub) return { kind: 'unknown-hub', knownHubs: this.hubNames() };
     const firstSequenceNumber = hub.firstSequenceNumber + hub.events.length;
+    const appended: StoredEvent[] = [];
+    let nextOffset = hub.nextOffset;
     for (const body of bodies) {
-      hub.events.push({
+      appended.push({
         body,
-        sequenceNumber: hub.firstSequenceNumber + hub.events.length,
-        offset: String(hub.nextOffset),
+        sequenceNumber: firstSequenceNumber + appended.length,
+        offset: String(nextOffset),
         // The Functions host formats enqueued times without a zone designator.
         enqueuedTimeUtc: now.toISOString().replace(/Z$/, ''),
       });
-      hub.nextOffset += Buffer.byteLength(body, 'utf8');
+      nextOffset += Buffer.byteLength(body, 'utf8');
     }
+    // On disk before it is acknowledged (and before any consumer sees it); a failed write accepts nothing.
+    hub.log?.append(appended);
+    hub.events.push(...appended);
+    hub.nextOffset = nextOffset;
     for (const consumer of hub.consumers) this.pump(hub, consumer);
     return {
       kind: 'accepted',
@@ -139,6 +170,9 @@ export class LocalEventHubs {
         if (state.events.length > 0) orphaned.push(state.hubName);
         continue;
       }
+      // A durable hub adopts saved state (a clean stop of an earlier version) only while its own log is empty.
+      if (hub.log !== undefined && hub.firstSequenceNumber + hub.events.length > 0) continue;
+      hub.log?.append(state.events);
       hub.events = [...state.events];
       hub.firstSequenceNumber = state.firstSequenceNumber;
       hub.nextOffset = state.nextOffset;
@@ -146,10 +180,22 @@ export class LocalEventHubs {
       for (const consumer of hub.consumers) {
         const saved = state.checkpoints[consumerKey(consumer)] ?? state.firstSequenceNumber;
         consumer.checkpoint = Math.min(Math.max(saved, state.firstSequenceNumber), end);
-        this.pump(hub, consumer);
       }
+      hub.log?.writeCheckpoints(this.checkpointsOf(hub), this.nextPositionOf(hub));
     }
+    const root = this.options.durableDirectory;
+    if (root !== undefined) orphaned.push(...listOrphanedHubLogs(root, this.hubNames()).filter((name) => !orphaned.includes(name)));
+    // Durable hubs deliver what they hold from each consumer's checkpoint.
+    for (const hub of this.hubs.values()) for (const consumer of hub.consumers) this.pump(hub, consumer);
     return orphaned;
+  }
+
+  private checkpointsOf(hub: Hub): Record<string, number> {
+    return Object.fromEntries(hub.consumers.map((c) => [consumerKey(c), c.checkpoint]));
+  }
+
+  private nextPositionOf(hub: Hub): HubPosition {
+    return { sequenceNumber: hub.firstSequenceNumber + hub.events.length, offset: hub.nextOffset };
   }
 
   /** Resolves once every consumer has caught up with every hub (tests, shutdown). */
@@ -186,6 +232,7 @@ export class LocalEventHubs {
       // A batch cut short by shutdown is not checkpointed: it is delivered again after a restart.
       if (!delivered && this.stopping.signal.aborted) return;
       consumer.checkpoint = batch[batch.length - 1]!.sequenceNumber + 1;
+      hub.log?.writeCheckpoints(this.checkpointsOf(hub), this.nextPositionOf(hub));
     }
   }
 
@@ -250,6 +297,7 @@ export class LocalEventHubs {
     if (delivered > 0) {
       hub.events.splice(0, delivered);
       hub.firstSequenceNumber = lowest;
+      hub.log?.deleteBefore(lowest);
     }
   }
 }

@@ -11,7 +11,7 @@ import { resolveBindingExpression } from './bindingExpressions';
 import { createEventHubEndpoint } from './eventHubEndpoint';
 import { createHttpRequestListener, type HttpEndpoint } from './httpHost';
 import { createIdentityEndpoints } from './identityEndpoints';
-import { loadHubState, saveHubState } from './hubStateFile';
+import { loadHubState, removeHubState } from './hubStateFile';
 import { LocalEventHubs } from './localEventHubs';
 import { LocalRoleGrantInbox } from './localRoleGrants';
 import { startLocalCosmosServer } from './localCosmosServer';
@@ -63,14 +63,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = resolve(initial.local.dataDir);
   await mkdir(dataDir, { recursive: true });
   const snapshotPath = join(dataDir, 'store', 'snapshot.json');
-  const hubStatePath = join(dataDir, 'eventhubs', 'state.json');
+  const hubsDir = join(dataDir, 'eventhubs');
+  // Written on a clean stop by earlier versions; the hubs keep everything in their logs now.
+  const hubStatePath = join(hubsDir, 'state.json');
   const signingKey = await loadOrCreateSigningKey(dataDir);
   const host = readHostSettings(options.hostJsonPath ?? findHostJson());
   const definitions = options.definitions ?? loadFunctionDefinitions();
 
-  const cosmos = await startLocalCosmosServer(initial.local.cosmosPort, initial.local.host).catch((error: unknown) => {
-    throw portError(error, initial.local.cosmosPort, 'ARGUS_LOCAL_COSMOS_PORT', 'the embedded Cosmos DB');
-  });
+  // A store named by COSMOS__accountEndpoint lives outside this process and keeps its own data: no embedded server, no
+  // snapshot (restoring one into it would put old documents back over newer ones).
+  const externalStore = settings['COSMOS__accountEndpoint']?.trim() ? settings['COSMOS__accountEndpoint'] : undefined;
+  const cosmos =
+    externalStore !== undefined
+      ? undefined
+      : await startLocalCosmosServer(initial.local.cosmosPort, initial.local.host).catch((error: unknown) => {
+          throw portError(error, initial.local.cosmosPort, 'ARGUS_LOCAL_COSMOS_PORT', 'the embedded Cosmos DB');
+        });
   let server: Server | undefined;
   try {
     // Bind the HTTP port first: the JWKS address the app validates tokens against depends on it.
@@ -83,7 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const url = `http://${initial.local.host}:${port}`;
     Object.assign(settings, {
       PORT: String(port),
-      COSMOS__accountEndpoint: settings['COSMOS__accountEndpoint'] ?? cosmos.endpoint,
+      COSMOS__accountEndpoint: externalStore ?? cosmos?.endpoint,
       AUTH_JWKS_URI: settings['AUTH_JWKS_URI'] ?? `${url}/${host.routePrefix}/local/identity/keys`,
       ARM_ENDPOINT: settings['ARM_ENDPOINT'] ?? `${url}/${[host.routePrefix, LOCAL_ARM_ROUTE_BASE].filter((s) => s.length > 0).join('/')}`,
     });
@@ -93,7 +101,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     resetServices();
 
     const database = await ensureDatabase(getServices().cosmosClient, config.cosmos.databaseName);
-    const restored = await restoreSnapshot(database, snapshotPath);
+    const restored = cosmos === undefined ? { documents: 0, skipped: [] } : await restoreSnapshot(database, snapshotPath);
     if (restored.documents > 0) logger.log('information', 'store', `restored ${restored.documents} documents from ${snapshotPath}`);
     if (restored.skipped.length > 0) logger.log('warning', 'store', `snapshot containers no longer defined, skipped: ${restored.skipped.join(', ')}`);
     // Role assignments recorded by `npm run token` while the runtime was not running.
@@ -108,6 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       maxEventBatchSize: host.maxEventBatchSize,
       namespace: `${initial.local.host}:${port}`,
       logger,
+      durableDirectory: hubsDir,
     });
     const timers = new LocalTimers({
       functions: definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer'),
@@ -125,6 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       arm.endpoint,
     ];
     const orphaned = eventHubs.restoreState(await loadHubState(hubStatePath));
+    removeHubState(hubStatePath);
     if (orphaned.length > 0) logger.log('warning', 'eventhubs', `pending events of hubs no function binds any more were dropped: ${orphaned.join(', ')}`);
     listener = createHttpRequestListener({ endpoints, routePrefix: host.routePrefix, logger });
     timers.start();
@@ -132,7 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const snapshot = async (): Promise<void> => {
       // Grant files are deleted only once a saved snapshot holds their assignments.
       const persistedGrants = roleGrants.unpersistedIds();
-      await saveSnapshot(database, snapshotPath);
+      if (cosmos !== undefined) await saveSnapshot(database, snapshotPath);
       await roleGrants.forget(persistedGrants);
     };
     const snapshotTimer = setInterval(() => {
@@ -160,16 +170,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           await closed;
           // No batch runs any more: the usage counts not yet written go into the snapshot.
           await flushPendingWrites().catch((error: unknown) => logger.log('error', 'usage', `usage counts not written at stop: ${error instanceof Error ? error.message : String(error)}`));
-          await saveHubState(hubStatePath, eventHubs.exportState());
           await snapshot();
           resetServices();
-          await cosmos.close();
+          await cosmos?.close();
         })()),
     };
   } catch (error) {
     if (server?.listening) await close(server);
     resetServices();
-    await cosmos.close();
+    await cosmos?.close();
     throw error;
   }
 }

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       `  functions:  ${names}`,
       `  event hubs: ${hubs.length > 0 ? hubs.map((h) => `POST ${api}/local/eventhubs/${h}/messages`).join(', ') : 'none bound yet'}`,
       `  data:       ${runtime.snapshotPath} (Cosmos DB store, saved every ${runtime.config.local.snapshotIntervalInSeconds}s and on exit)`,
+      '              event hubs: an append-only log and checkpoints per hub beside it (nothing accepted is lost if the process dies)',
       '',
       '  Get a token (another terminal; --role also records the role assignment, applied at once):',
       '    TOKEN=$(npm run -s token -- --subscription 6b1f3c2a-0d4e-4f5a-8b7c-9d0e1f2a3b4c --role Owner)',
