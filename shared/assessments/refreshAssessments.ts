@@ -149,31 +149,47 @@ async function refreshSubscription(
     database,
     changed.filter((next) => !exported.has(next.id)),
   );
-  const written = await writeExportedChanges(options, exportedChanges);
-  await deleteAssessments(database, subscriptionId, gone);
-  if (options.publisher !== undefined && written.length > 0) {
-    try {
-      const exemptions = await listAssessmentExemptions(database, subscriptionId);
-      await publishAssessmentChanges(options.publisher, exemptAssessments(written, exemptions, now));
-    } catch (error) {
-      problems.push(`pushFailed: ${written.length} status changes were not published for the push export (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
-    }
+  const writes: (Assessment | undefined)[] = [];
+  try {
+    await writeExportedChanges(options, exportedChanges, writes);
+  } catch (error) {
+    // What was written before the fault is pushed now: the next refresh finds it stored, unchanged, and exports nothing of it.
+    await publishWritten(options, subscriptionId, writes.filter((next) => next !== undefined), problems);
+    throw error;
   }
+  const written = writes.filter((next) => next !== undefined);
+  await deleteAssessments(database, subscriptionId, gone);
+  await publishWritten(options, subscriptionId, written, problems);
   return { subscriptionId, clusters: clusters.length, written: changed.length, deleted: gone.length, unchanged, exported: written.length, problems };
 }
 
-/** Writes exported changes stamped at write time, and again when a write outlasted the settle time. */
-async function writeExportedChanges(options: RefreshAssessmentsOptions, changes: readonly Assessment[]): Promise<Assessment[]> {
+/** Pushes written status changes (with the exemptions in force); a failure is a problem of the refresh (the pull export has them). */
+async function publishWritten(options: RefreshAssessmentsOptions, subscriptionId: string, written: readonly Assessment[], problems: string[]): Promise<void> {
+  if (options.publisher === undefined || written.length === 0) return;
+  try {
+    const exemptions = await listAssessmentExemptions(options.database, subscriptionId);
+    await publishAssessmentChanges(options.publisher, exemptAssessments(written, exemptions, options.now));
+  } catch (error) {
+    problems.push(`pushFailed: ${written.length} status changes were not published for the push export (the pull export has them): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Writes exported changes stamped at write time, and again when a write outlasted the settle time, each into `written` at
+ * its index once stored (so that, when one fails, the caller still knows which were).
+ */
+async function writeExportedChanges(options: RefreshAssessmentsOptions, changes: readonly Assessment[], written: (Assessment | undefined)[]): Promise<void> {
   const stamp = options.stamp ?? (() => new Date().toISOString());
   const restampAfterInMs = options.restampAfterInMs ?? DEFAULT_RESTAMP_AFTER_IN_MS;
-  return mapWithConcurrency(changes, WRITE_CONCURRENCY, async (change) => {
-    let written: Assessment = { ...change, exportedChangeUtc: stamp() };
-    await upsertAssessments(options.database, [written]);
-    if (Date.parse(stamp()) - Date.parse(written.exportedChangeUtc) > restampAfterInMs) {
-      written = { ...written, exportedChangeUtc: stamp() };
-      await upsertAssessments(options.database, [written]);
+  await mapWithConcurrency(changes, WRITE_CONCURRENCY, async (change, index) => {
+    let next: Assessment = { ...change, exportedChangeUtc: stamp() };
+    await upsertAssessments(options.database, [next]);
+    written[index] = next;
+    if (Date.parse(stamp()) - Date.parse(next.exportedChangeUtc) > restampAfterInMs) {
+      next = { ...next, exportedChangeUtc: stamp() };
+      await upsertAssessments(options.database, [next]);
+      written[index] = next;
     }
-    return written;
   });
 }
 

@@ -265,8 +265,12 @@ async function applyCoalesced(
   let judged: Judged;
   if (version === undefined) {
     version = await readVersion(container, id, group.subscriptionId, stats);
-    // The instance's unwritten observations are applied to the fresh state, and judged with the batch's.
-    judged = judge(version.document, [...(pending?.candidates.map((entry) => entry.candidate) ?? []), ...group.candidates], options);
+    // The instance's unwritten observations are applied to the fresh state, and judged with the batch's. A batch retried
+    // after its write failed finds its own observations pending already: each event is judged once (twice, the burst it
+    // completes would be reported twice and its alert counted twice).
+    const inBatch = new Set(group.candidates.map((candidate) => candidate.evidenceId));
+    const earlier = pending?.candidates.filter((entry) => !inBatch.has(entry.candidate.evidenceId)).map((entry) => entry.candidate) ?? [];
+    judged = judge(version.document, [...earlier, ...group.candidates], options);
   } else {
     judged = judge(version.document, group.candidates, options);
   }
@@ -280,7 +284,8 @@ async function applyCoalesced(
     cache.pending.set(key, pending);
   }
   if (pending !== undefined && judged.changed) {
-    for (const candidate of group.candidates) pending.candidates.push({ candidate, ...originEntry(options.originOf?.(candidate.record)) });
+    const kept = new Set(pending.candidates.map((entry) => entry.candidate.evidenceId));
+    for (const candidate of group.candidates) if (!kept.has(candidate.evidenceId)) pending.candidates.push({ candidate, ...originEntry(options.originOf?.(candidate.record)) });
   }
   const mustWrite = judged.outcome.findings.length > 0 || due || (pending?.candidates.length ?? 0) > MAX_PENDING_PER_DOCUMENT;
   if (!mustWrite) {
