@@ -135,6 +135,29 @@ export function latestValueAt(profile: Profile): number {
   return latest;
 }
 
+/**
+ * Sets a profile value's earliest time. Only a new value can push the profile over its cap, so only then is the profile
+ * counted (once, then kept up to date) and cut: listing a profile's keys at every new value was most of the cost of
+ * profiles that take many values (a person's source addresses).
+ */
+export function setProfileValue(profile: Profile, value: string, at: number, limit: number): void {
+  const isNew = profile[value] === undefined;
+  profile[value] = at;
+  if (!isNew) return;
+  const size = (keyCounts.get(profile) ?? Object.keys(profile).length - 1) + 1;
+  keyCounts.set(profile, size);
+  if (size > limit) capKeys(profile, limit, (time) => time);
+}
+
+/** How many values a profile holds (counted once, then kept up to date by setProfileValue). */
+export function profileSize(profile: Profile): number {
+  const counted = keyCounts.get(profile);
+  if (counted !== undefined) return counted;
+  const size = Object.keys(profile).length;
+  keyCounts.set(profile, size);
+  return size;
+}
+
 /** Keeps at most `limit` keys of a record, dropping those whose `ageOf` is smallest (oldest) first. */
 export function capKeys<T>(record: Record<string, T>, limit: number, ageOf: (value: T) => number): void {
   const keys = Object.keys(record);

@@ -1,4 +1,4 @@
-import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, type StateLimits } from './detectionState';
+import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, profileSize, setProfileValue, type StateLimits } from './detectionState';
 
 /**
  * First-seen detection: has `subject` (an identity, a namespace) ever shown `value` (an image registry, a verb and
@@ -40,9 +40,8 @@ export function observeFirstSeen(
   const earliest = profile[observation.value];
   if (earliest !== undefined && earliest < observation.at) return { kind: 'known', firstSeenAt: earliest };
   // The earliest sighting itself, observed again (a retried batch whose alert was not written): judged again alike.
-  const knownValues = Object.keys(profile).length - (earliest === undefined ? 0 : 1);
-  profile[observation.value] = observation.at;
-  capKeys(profile, limits.valuesPerProfile, (at) => at);
+  const knownValues = profileSize(profile) - (earliest === undefined ? 0 : 1);
+  setProfileValue(profile, observation.value, observation.at, limits.valuesPerProfile);
   if (earliest !== undefined && earliest !== observation.at) return { kind: 'known', firstSeenAt: observation.at };
   const learningUntil = (state.firstEventAt ?? observation.at) + options.learningPeriodInMs;
   if (observation.at < learningUntil) return { kind: 'learning', learningUntil };

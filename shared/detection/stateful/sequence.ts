@@ -1,4 +1,4 @@
-import { capKeys, claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, type SequenceSteps, type StateLimits, type StepEntry } from './detectionState';
+import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, setProfileValue, type SequenceSteps, type StateLimits, type StepEntry } from './detectionState';
 
 /**
  * Sequence detection: a `first` step (a sensitive RBAC change, a token minted, a privileged pod created) followed
@@ -97,8 +97,7 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
   if (value !== undefined) {
     const earliest = profile[value];
     if (earliest === undefined || entry.at < earliest) {
-      profile[value] = entry.at;
-      capKeys(profile, limits.valuesPerProfile, (at) => at);
+      setProfileValue(profile, value, entry.at, limits.valuesPerProfile);
     }
   }
   // A then-step is kept only while it is its value's earliest sighting: a known value can never become new again.
