@@ -15,14 +15,21 @@ const LEARNING = { learningPeriodInMs: 7 * 24 * 60 * 60 * 1000, learningStart: '
 /** The whole cluster is one profile: a registry is new when no workload of the cluster ever ran an image from it. */
 const THE_CLUSTER = 'the cluster';
 
+/** Each event's registries, worked out once: `match`, the state and the alert all ask. */
+const registriesByEvent = new WeakMap<AuditEvent, readonly string[]>();
+
 /** The registries (hosts, lower-case; Docker Hub under every alias as docker.io) of the written containers, sorted, once each. */
-function registriesOf(event: AuditEvent): string[] {
+function registriesOf(event: AuditEvent): readonly string[] {
+  const known = registriesByEvent.get(event);
+  if (known !== undefined) return known;
   const registries = new Set<string>();
   for (const { image } of workloadContainers(event)) {
     const reference = image === undefined ? undefined : parseImageReference(image);
     if (reference !== undefined) registries.add(reference.registry);
   }
-  return [...registries].sort();
+  const sorted = [...registries].sort();
+  registriesByEvent.set(event, sorted);
+  return sorted;
 }
 
 const webSpec = (image: string) => ({ containers: [container({ name: 'web', image })] });
