@@ -39,12 +39,13 @@ export function applyStatefulRules(candidates: readonly StatefulCandidate[], opt
   const changed = new Set<string>();
   let learning = 0;
   const ordered = [...candidates].sort((a, b) => a.at - b.at || (a.evidenceId < b.evidenceId ? -1 : a.evidenceId > b.evidenceId ? 1 : 0));
+  const stateFor = statesOfPass(options.stateOf);
   for (const candidate of ordered) {
     const cluster = candidate.record.cluster.resourceId;
     const ruleId = candidate.rule.id;
-    const state = options.stateOf(cluster, ruleId);
+    const { state, changedKey } = stateFor(cluster, ruleId);
     // Only an observation the state does not hold yet changes it (a repeat can at most prune, which need not be stored).
-    if (!isRecorded(candidate, state)) changed.add(`${cluster}\n${ruleId}`);
+    if (!isRecorded(candidate, state)) changed.add(changedKey);
     try {
       const found = observe(candidate, state, options, cluster);
       if (found === 'learning') learning++;
@@ -54,6 +55,24 @@ export function applyStatefulRules(candidates: readonly StatefulCandidate[], opt
     }
   }
   return { findings, failures, changed, learning };
+}
+
+interface PassState {
+  state: ClusterDetectionState;
+  /** `<cluster>\n<rule>`, as `changed` lists it. */
+  changedKey: string;
+}
+
+/** The states of the pass, asked of the caller once per cluster and rule (most batches are a few clusters' events). */
+function statesOfPass(stateOf: ApplyStatefulRulesOptions['stateOf']): (cluster: string, ruleId: string) => PassState {
+  const byCluster = new Map<string, Map<string, PassState>>();
+  return (cluster, ruleId) => {
+    let byRule = byCluster.get(cluster);
+    if (byRule === undefined) byCluster.set(cluster, (byRule = new Map<string, PassState>()));
+    let entry = byRule.get(ruleId);
+    if (entry === undefined) byRule.set(ruleId, (entry = { state: stateOf(cluster, ruleId), changedKey: `${cluster}\n${ruleId}` }));
+    return entry;
+  };
 }
 
 function observe(candidate: StatefulCandidate, state: ClusterDetectionState, options: ApplyStatefulRulesOptions, cluster: string): Finding | 'learning' | undefined {

@@ -122,10 +122,12 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
     const then = first.reported?.then;
     if (then?.value !== undefined) pairs.push(novelPairOf(profile, first, { ...then, value: then.value }));
   }
-  const values = Object.values(profile);
-  const observedSince = values.length === 0 ? undefined : Math.min(...values);
-  for (const first of steps.first) {
-    if (first.reported !== undefined || observedSince === undefined) continue;
+  // The key's earliest evidence, read only when a first step is still open and a then-step could complete it (a key
+  // with a first step sees all its ordinary traffic come here, and a person's profile holds hundreds of addresses).
+  const open = steps.then.length === 0 ? [] : steps.first.filter((first) => first.reported === undefined);
+  const observedSince = open.length === 0 ? undefined : earliestValueAt(profile);
+  for (const first of open) {
+    if (observedSince === undefined) continue;
     const then = steps.then.find(
       (step) => step.value !== undefined && step.at >= first.at && step.at <= first.at + withinInMs && !((profile[step.value] ?? step.at) < step.at) && observedSince < step.at && observedSince <= step.at - historyInMs,
     );
@@ -135,6 +137,16 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
   }
   const [pair, ...others] = pairs;
   return pair === undefined ? { kind: 'none' } : { kind: 'novel', pair, alsoReported: others.length };
+}
+
+/** A profile's earliest time; undefined when it holds no value. */
+function earliestValueAt(profile: Record<string, number>): number | undefined {
+  let earliest: number | undefined;
+  for (const value in profile) {
+    const at = profile[value] as number;
+    if (earliest === undefined || at < earliest) earliest = at;
+  }
+  return earliest;
 }
 
 function novelPairOf(profile: Record<string, number>, first: StepEntry, then: StepEntry & { value: string }): NovelPair {

@@ -1,3 +1,4 @@
+import { memoizeLast } from '../../kubernetes/memoizeLast';
 import { type DetectionRecord, evidenceIdOf, occurredAtOf } from '../detectionRecord';
 import { type Finding } from '../finding';
 import { type Rule } from '../rule';
@@ -36,10 +37,13 @@ export function statefulCandidateOf<Event>(rule: Rule, record: DetectionRecord, 
   // Explicit object literals rather than spreads: most audit events are candidates of some stateful rule.
   const observation = observationOf(logic, event);
   if (observation === undefined) return undefined;
-  const at = Date.parse(occurredAtOf(record));
+  const at = eventTimeOf(record);
   if (Number.isNaN(at)) return undefined;
   return { rule, record, finding, at, evidenceId: evidenceIdOf(record), observation };
 }
+
+/** The event's time (ms), parsed once for all the candidates of one event (several stateful rules watch most events). */
+const eventTimeOf = memoizeLast((record: DetectionRecord): number => Date.parse(occurredAtOf(record)));
 
 function observationOf<Event>(logic: StatefulLogic<Event>, event: Event): StatefulCandidate['observation'] | undefined {
   switch (logic.kind) {
