@@ -1,7 +1,7 @@
 import { type RuleFailure } from '../evaluateRules';
 import { type Finding } from '../finding';
 import { isBeyondHorizon, observeBurst } from './burstWindow';
-import { type ClusterDetectionState } from './detectionState';
+import { type ClusterDetectionState, stateKeyOf } from './detectionState';
 import { observeFirstSeen } from './firstSeen';
 import { observeNovelSequence, observeSequence, SequenceStep } from './sequence';
 import { type StatefulCandidate } from './statefulCandidate';
@@ -149,7 +149,7 @@ function observe(candidate: StatefulCandidate, state: ClusterDetectionState, opt
 function isRecorded(candidate: StatefulCandidate, state: ClusterDetectionState): boolean {
   if (state.firstEventAt === undefined || candidate.at < state.firstEventAt) return false;
   const { observation } = candidate;
-  const key = `${candidate.rule.id}\n${observation.kind === 'firstSeen' ? observation.subject : observation.key}`;
+  const key = stateKeyOf(candidate.rule.id, observation.kind === 'firstSeen' ? observation.subject : observation.key);
   switch (observation.kind) {
     case 'firstSeen': {
       const profile = state.profiles[key];

@@ -1,4 +1,4 @@
-import { capKeys, type ClusterDetectionState, keyedEntry, DEFAULT_STATE_LIMITS, noteEventTime, type StateLimits, type WindowEntry } from './detectionState';
+import { capKeys, type ClusterDetectionState, keyedEntry, DEFAULT_STATE_LIMITS, noteEventTime, stateKeyOf, type StateLimits, type WindowEntry } from './detectionState';
 
 /**
  * Burst detection: within any span of `windowInMs`, did one key (an identity, a source address) touch at least
@@ -42,7 +42,7 @@ export type BurstVerdict =
 
 export function observeBurst(state: ClusterDetectionState, observation: BurstObservation, threshold: BurstThreshold, limits: StateLimits = DEFAULT_STATE_LIMITS): BurstVerdict {
   noteEventTime(state, observation.entry.at);
-  const key = `${observation.rule}\n${observation.key}`;
+  const key = stateKeyOf(observation.rule, observation.key);
   const window = keyedEntry<Record<string, WindowEntry>>(state.windows, key, () => ({}), limits.keysPerKind, (entries) => summaryOf(entries).newest);
   const summary = summaryOf(window);
   const horizonInMs = threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS);
@@ -110,7 +110,7 @@ export function observeBurst(state: ClusterDetectionState, observation: BurstObs
 
 /** Whether an entry at `at` would be kept out of the key's window (older than its horizon): observing it changes nothing. */
 export function isBeyondHorizon(state: ClusterDetectionState, rule: string, key: string, at: number, threshold: BurstThreshold): boolean {
-  const window = state.windows[`${rule}\n${key}`];
+  const window = state.windows[stateKeyOf(rule, key)];
   if (window === undefined) return false;
   return at < summaryOf(window).newest - (threshold.windowInMs + (threshold.latenessInMs ?? DEFAULT_LATENESS_IN_MS));
 }

@@ -58,6 +58,18 @@ export interface ClusterDetectionState {
   burstSpans: Record<string, { from: number; to: number; completedBy: string }[]>;
 }
 
+/**
+ * The key of a rule's (or dimension's) memory of one subject in a kind of memory: `<rule>\n<subject>`. The same string
+ * object for the same pair asked in a row (the stateful pass asks for one candidate's key several times): a property
+ * lookup with a string built anew must copy, hash and look it up in V8's string table every time.
+ */
+export function stateKeyOf(rule: string, subject: string): string {
+  if (rule !== lastKey.rule || subject !== lastKey.subject) lastKey = { rule, subject, key: `${rule}\n${subject}` };
+  return lastKey.key;
+}
+
+let lastKey = { rule: '', subject: '', key: '\n' };
+
 /** The caps that keep one cluster's state bounded (a cluster under attack must not grow it without limit). */
 export interface StateLimits {
   /** Values kept per profile (the oldest seen are forgotten first: they are the least likely to be new again). */

@@ -1,4 +1,4 @@
-import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, profileSize, setProfileValue, type StateLimits } from './detectionState';
+import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, profileSize, setProfileValue, stateKeyOf, type StateLimits } from './detectionState';
 
 /**
  * First-seen detection: has `subject` (an identity, a namespace) ever shown `value` (an image registry, a verb and
@@ -35,7 +35,7 @@ export function observeFirstSeen(
 ): FirstSeenVerdict {
   const limits = options.limits ?? DEFAULT_STATE_LIMITS;
   noteEventTime(state, observation.at);
-  const key = `${observation.profile}\n${observation.subject}`;
+  const key = stateKeyOf(observation.profile, observation.subject);
   const profile = keyedEntry(state.profiles, key, (): Record<string, number> => ({}), limits.keysPerKind, latestValueAt);
   const earliest = profile[observation.value];
   if (earliest !== undefined && earliest < observation.at) return { kind: 'known', firstSeenAt: earliest };

@@ -1,4 +1,4 @@
-import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, setProfileValue, type SequenceSteps, type StateLimits, type StepEntry } from './detectionState';
+import { claimReport, type ClusterDetectionState, DEFAULT_STATE_LIMITS, keyedEntry, latestValueAt, noteEventTime, setProfileValue, type SequenceSteps, stateKeyOf, type StateLimits, type StepEntry } from './detectionState';
 
 /**
  * Sequence detection: a `first` step (a sensitive RBAC change, a token minted, a privileged pod created) followed
@@ -23,7 +23,7 @@ export type SequenceVerdict = { kind: 'none' } | { kind: 'pairs'; pairs: { first
 
 export function observeSequence(state: ClusterDetectionState, observation: SequenceObservation, withinInMs: number, limits: StateLimits = DEFAULT_STATE_LIMITS): SequenceVerdict {
   noteEventTime(state, observation.entry.at);
-  const key = `${observation.rule}\n${observation.key}`;
+  const key = stateKeyOf(observation.rule, observation.key);
   const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   const own = steps[observation.step];
   if (!own.some((entry) => entry.evidenceId === observation.entry.evidenceId)) {
@@ -92,7 +92,7 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
   const limits = options.limits ?? DEFAULT_STATE_LIMITS;
   const { entry, value } = observation;
   noteEventTime(state, entry.at);
-  const key = `${observation.rule}\n${observation.key}`;
+  const key = stateKeyOf(observation.rule, observation.key);
   const profile = keyedEntry(state.profiles, key, (): Record<string, number> => ({}), limits.keysPerKind, latestValueAt);
   if (value !== undefined) {
     const earliest = profile[value];
