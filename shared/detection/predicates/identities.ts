@@ -15,9 +15,15 @@ export function actingUsername(event: AuditEvent): string {
  * the impersonated one, if any (impersonating a controller does not make an attacker trusted).
  */
 export function isSystemRequest(event: AuditEvent, context: DetectionContext): boolean {
+  // A dozen rules ask of every request: the answer for the last event and context is kept.
+  if (event === lastSystemRequest.event && context === lastSystemRequest.context) return lastSystemRequest.answer;
   const system = context.lists.systemIdentities;
-  return system.matches(event.user.username) && (event.impersonatedUser === undefined || system.matches(event.impersonatedUser.username));
+  const answer = system.matches(event.user.username) && (event.impersonatedUser === undefined || system.matches(event.impersonatedUser.username));
+  lastSystemRequest = { event, context, answer };
+  return answer;
 }
+
+let lastSystemRequest: { event?: AuditEvent; context?: DetectionContext; answer: boolean } = { answer: false };
 
 export function isAnonymous(user: UserInfo): boolean {
   return user.username === 'system:anonymous' || user.groups.includes('system:unauthenticated');
@@ -32,8 +38,11 @@ export function serviceAccountOf(username: string): { namespace: string; name: s
   return namespace && name ? { namespace, name } : undefined;
 }
 
+/** Whether `serviceAccountOf` would give an account, without making one (most requests are asked). */
 export function isServiceAccount(username: string): boolean {
-  return serviceAccountOf(username) !== undefined;
+  if (!username.startsWith(serviceAccountPrefix)) return false;
+  const separator = username.indexOf(':', serviceAccountPrefix.length);
+  return separator > serviceAccountPrefix.length && separator + 1 < username.length && username[separator + 1] !== ':';
 }
 
 export function isNodeIdentity(username: string): boolean {

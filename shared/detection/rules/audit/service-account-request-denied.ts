@@ -2,7 +2,7 @@ import { type AuditEvent, AuditStage } from '../../../kubernetes/auditEvent';
 import { type DetectionContext } from '../../detectionContext';
 import { EntityType } from '../../entities';
 import { auditEvent, execEvent } from '../../exampleEvents';
-import { isSystemRequest, serviceAccountOf, sourceIp } from '../../predicates/identities';
+import { isServiceAccount, isSystemRequest, serviceAccountOf, sourceIp } from '../../predicates/identities';
 import { RBAC_API_GROUP } from '../../predicates/rbacBindings';
 import { authorizationDenied, isSelfSubjectReview } from '../../predicates/rbacRoles';
 import { apiGroupOf, namespaceOf } from '../../predicates/requests';
@@ -121,8 +121,8 @@ export const serviceAccountRequestDenied = defineRule({
     ],
   },
   match: (event, context) =>
-    serviceAccountOf(event.user.username) !== undefined &&
     authorizationDenied(event) &&
+    isServiceAccount(event.user.username) &&
     deniedTarget(event) !== undefined &&
     !isSystemRequest(event, context) &&
     !isPlatformStartupRead(event, context),
