@@ -75,7 +75,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
   const failures: RuleFailure[] = [];
   const findingsByRule: Record<string, number> = {};
   const seenEvents = new Map<string, DetectionRecord | DetectionRecord[]>();
-  const matchedRequests = new Set<string>();
+  const matchedRequests: MatchedRequests = new Map();
   let duplicateEvents = 0;
 
   // Most evaluations do not match, so a rule that does not match must allocate nothing: the finding is made apart
@@ -92,11 +92,7 @@ export function evaluateRules(records: readonly DetectionRecord[], options: Eval
   };
 
   const accept = <Event>(rule: Rule, record: DetectionRecord, event: Event, context: DetectionContext): void => {
-    if (rule.source === 'audit' && rule.stages.length > 1) {
-      const requestKey = `${rule.id}|${record.cluster.resourceId}|${evidenceIdOf(record)}`;
-      if (matchedRequests.has(requestKey)) return;
-      matchedRequests.add(requestKey);
-    }
+    if (rule.source === 'audit' && rule.stages.length > 1 && isRepeatMatch(matchedRequests, rule, record)) return;
     const logic = rule as unknown as RuleLogicOf<Event>;
     try {
       const findingOf = (): Finding => findingFor(rule, logic, record, event, context);
@@ -176,6 +172,27 @@ function nodeRulesFor(index: NodeRuleIndex, record: NodeRecord): { rules: readon
     if (named !== undefined) return { rules: named, judged: true };
   }
   return { rules: index.byEventType.get(event.type) ?? index.anyEventType, judged: false };
+}
+
+/** The rules that matched each request of the batch (by audit id), for rules that look at several stages. */
+type MatchedRequests = Map<string, { rule: Rule; cluster: string }[]>;
+
+/**
+ * Whether the rule matched this request of this cluster at another stage of the batch already (an exec logs
+ * `ResponseStarted`, then maybe `ResponseComplete`); notes the match. Keyed by the audit id, a string the record
+ * holds (hashed once for all its rules), rather than by a key built anew for every match.
+ */
+function isRepeatMatch(matched: MatchedRequests, rule: Rule, record: DetectionRecord): boolean {
+  const id = evidenceIdOf(record);
+  const cluster = record.cluster.resourceId;
+  const earlier = matched.get(id);
+  if (earlier === undefined) {
+    matched.set(id, [{ rule, cluster }]);
+    return false;
+  }
+  if (earlier.some((match) => match.rule === rule && match.cluster === cluster)) return true;
+  earlier.push({ rule, cluster });
+  return false;
 }
 
 /**

@@ -25,12 +25,7 @@ export function observeSequence(state: ClusterDetectionState, observation: Seque
   noteEventTime(state, observation.entry.at);
   const key = stateKeyOf(observation.rule, observation.key);
   const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
-  const own = steps[observation.step];
-  if (!own.some((entry) => entry.evidenceId === observation.entry.evidenceId)) {
-    own.push(observation.entry);
-    own.sort((a, b) => a.at - b.at);
-    if (own.length > limits.stepsPerSequence) own.splice(0, own.length - limits.stepsPerSequence);
-  }
+  keepStep(steps[observation.step], observation.entry, limits.stepsPerSequence);
 
   const candidates =
     observation.step === SequenceStep.first
@@ -106,12 +101,7 @@ export function observeNovelSequence(state: ClusterDetectionState, observation: 
   if (state.sequences[key] === undefined && (observation.step === undefined || !kept)) return { kind: 'none' };
   const steps = keyedEntry(state.sequences, key, (): SequenceSteps => ({ first: [], then: [] }), limits.keysPerKind, newestStepAt);
   if (observation.step !== undefined && kept) {
-    const own = steps[observation.step];
-    if (!own.some((step) => step.evidenceId === entry.evidenceId)) {
-      own.push(observation.step === SequenceStep.then ? { at: entry.at, evidenceId: entry.evidenceId, value } : entry);
-      own.sort((a, b) => a.at - b.at);
-      if (own.length > limits.stepsPerSequence) own.splice(0, own.length - limits.stepsPerSequence);
-    }
+    keepStep(steps[observation.step], observation.step === SequenceStep.then ? { at: entry.at, evidenceId: entry.evidenceId, value } : entry, limits.stepsPerSequence);
   }
   if (steps.first.length === 0) return { kind: 'none' };
 
@@ -152,6 +142,18 @@ function earliestValueAt(profile: Record<string, number>): number | undefined {
 function novelPairOf(profile: Record<string, number>, first: StepEntry, then: StepEntry & { value: string }): NovelPair {
   const earlier = Object.values(profile).filter((at) => at < then.at);
   return { first, then, observedSince: Math.min(then.at, ...earlier), knownValues: earlier.length };
+}
+
+/**
+ * Keeps a step in its list, in time order (after those of the same time), unless the list holds its event already; the
+ * oldest go beyond `limit`. Events mostly come in time order, so the place is found from the end.
+ */
+function keepStep(steps: StepEntry[], entry: StepEntry, limit: number): void {
+  if (steps.some((step) => step.evidenceId === entry.evidenceId)) return;
+  let at = steps.length;
+  while (at > 0 && (steps[at - 1] as StepEntry).at > entry.at) at--;
+  steps.splice(at, 0, entry);
+  if (steps.length > limit) steps.splice(0, steps.length - limit);
 }
 
 /** A sequence key's newest step (for dropping the oldest keys). */

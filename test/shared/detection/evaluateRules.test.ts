@@ -3,7 +3,9 @@ import { evidenceIdOf } from '../../../shared/detection/detectionRecord';
 import { auditEvent } from '../../../shared/detection/exampleEvents';
 import { requestEntities } from '../../../shared/detection/requestEntities';
 import { defineRule, Intent, type AuditRuleDefinition, Severity } from '../../../shared/detection/rule';
-import { evaluate } from '../../support/ruleHarness';
+import { evaluateRules } from '../../../shared/detection/evaluateRules';
+import { parseClusterResourceId } from '../../../shared/kubernetes/clusterIdentity';
+import { evaluate, recordOf, TEST_CLUSTER } from '../../support/ruleHarness';
 
 function testRule(overrides: Partial<AuditRuleDefinition>): ReturnType<typeof defineRule> {
   return defineRule({
@@ -55,6 +57,17 @@ describe('evaluateRules', () => {
     const rule = testRule({ stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete] });
     const result = evaluate([rule], [create('s1', AuditStage.ResponseStarted), create('s1', AuditStage.ResponseComplete), create('s2', AuditStage.ResponseComplete)]);
     expect(result.findings.map((f) => evidenceIdOf(f.record))).toEqual(['s1', 's2']);
+  });
+
+  it('when two clusters log a request with the same audit id at both stages, then a streaming rule counts it once per cluster', () => {
+    const rule = testRule({ stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete] });
+    const other = parseClusterResourceId(TEST_CLUSTER.resourceId.replace(/managedClusters\/[^/]+$/i, 'managedClusters/other'));
+    const records = [create('s1', AuditStage.ResponseStarted), create('s1', AuditStage.ResponseComplete)].flatMap((raw, index) => {
+      const record = recordOf(raw, index);
+      return [record, { ...record, cluster: other }];
+    });
+    const result = evaluateRules(records, { rules: [rule] });
+    expect(result.findings.map((f) => `${f.record.cluster.clusterName}:${evidenceIdOf(f.record)}`)).toEqual([`${TEST_CLUSTER.clusterName}:s1`, 'other:s1']);
   });
 
   it('when the same event arrives twice in a batch (kube-audit and kube-audit-admin), then it is evaluated once', () => {
