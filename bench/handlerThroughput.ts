@@ -9,7 +9,7 @@ import { createDetectionContext, type DetectionContext } from '../shared/detecti
 import { evaluateRules } from '../shared/detection/evaluateRules';
 import { allRules } from '../shared/detection/rules/index';
 import { applyStatefulRules } from '../shared/detection/stateful/applyStatefulRules';
-import { type ClusterDetectionState, inMemoryStateOf } from '../shared/detection/stateful/detectionState';
+import { type InMemoryDetectionStates, inMemoryStateOf } from '../shared/detection/stateful/detectionState';
 import { type BatchMessage, type EventBatch } from '../shared/ingestion/eventHubBatch';
 import { type BatchSummary, processAuditBatch } from '../shared/ingestion/processAuditBatch';
 import { CachedSubscriptionSettings } from '../shared/ingestion/subscriptionSettings';
@@ -234,7 +234,7 @@ function splitWarmUp(partitions: EventBatch[][], warmed: boolean): { warmUp: Eve
 }
 
 /** The baseline's in-memory stateful state of one round: per cluster and rule. */
-type BaselineStates = Map<string, ClusterDetectionState>;
+type BaselineStates = InMemoryDetectionStates;
 
 /** The detection floor of the same batches: decode, every rule, the stateful pass with its state in memory; no store. */
 function baselinePass(partitions: readonly EventBatch[][], context: DetectionContext, learningPeriodInMs: number, states: BaselineStates = new Map()): number {

@@ -13,7 +13,7 @@ import { createDetectionContext, type DetectionContext } from '../shared/detecti
 import { type DetectionRecord, evidenceIdOf, isNodeRecord, occurredAtOf } from '../shared/detection/detectionRecord';
 import { evaluateRules, type RuleFailure } from '../shared/detection/evaluateRules';
 import { applyStatefulRules } from '../shared/detection/stateful/applyStatefulRules';
-import { type ClusterDetectionState, emptyDetectionState } from '../shared/detection/stateful/detectionState';
+import { inMemoryStateOf } from '../shared/detection/stateful/detectionState';
 import { type Finding } from '../shared/detection/finding';
 import { type Rule } from '../shared/detection/rule';
 import { allRules } from '../shared/detection/rules';
@@ -314,7 +314,7 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
   let chunks = 0;
   let bytesBefore = 0;
   // The stateful rules' memory for the whole run, and each cluster's earliest event (its learning starts there).
-  const states = new Map<string, ClusterDetectionState>();
+  const stateOf = inMemoryStateOf();
   const earliestByCluster = new Map<string, number>();
 
   for (const input of inputs) {
@@ -356,12 +356,7 @@ export async function scanInputs(inputs: readonly ScanInput[], options: ScanOpti
           // Without a learning part, a first-seen rule has no baseline: every value would be new.
           options.learningPeriodInMs === undefined ? evaluation.candidates.filter((candidate) => candidate.observation.kind !== 'firstSeen') : evaluation.candidates,
           {
-            stateOf: (cluster, rule) => {
-              const key = `${cluster}\n${rule}`;
-              let state = states.get(key);
-              if (state === undefined) states.set(key, (state = emptyDetectionState()));
-              return state;
-            },
+            stateOf,
             learningStartOf: (cluster) => earliestByCluster.get(cluster),
             learningPeriodInMs: options.learningPeriodInMs ?? 0,
           },

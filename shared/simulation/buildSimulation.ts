@@ -6,7 +6,7 @@ import { type DetectionRecord } from '../detection/detectionRecord';
 import { evaluateRules } from '../detection/evaluateRules';
 import { type Rule } from '../detection/rule';
 import { applyStatefulRules } from '../detection/stateful/applyStatefulRules';
-import { type ClusterDetectionState, emptyDetectionState } from '../detection/stateful/detectionState';
+import { inMemoryStateOf } from '../detection/stateful/detectionState';
 import { type RuleTimeline } from '../detection/stateful/statefulLogic';
 import { alertIdentityOf, SAMPLE_ALERT_PREFIX } from '../alerts/aggregateFindings';
 import { packDiagnosticRecords } from '../messaging/packDiagnosticRecords';
@@ -303,16 +303,7 @@ function failOnSkipped(skipped: readonly { reason: string; detail: string }[]): 
 function expectedAlertsOf(records: readonly DetectionRecord[], request: SimulationRequest): ExpectedAlert[] {
   const evaluation = evaluateRules(records, { rules: request.rules, context: request.detectionContext });
   // The stateful pass as ingestion runs it over the run's events: from empty state, each timeline feeding its own rule, keyed to the run.
-  const states = new Map<string, ClusterDetectionState>();
-  const stateful = applyStatefulRules(simulatedStatefulCandidates(evaluation.candidates, () => true), {
-    stateOf: (cluster, rule) => {
-      const key = `${cluster}\n${rule}`;
-      const state = states.get(key) ?? emptyDetectionState();
-      states.set(key, state);
-      return state;
-    },
-    learningPeriodInMs: 0,
-  });
+  const stateful = applyStatefulRules(simulatedStatefulCandidates(evaluation.candidates, () => true), { stateOf: inMemoryStateOf(), learningPeriodInMs: 0 });
   const alerts = new Map<string, ExpectedAlert>();
   for (const finding of [...evaluation.findings, ...stateful.findings]) {
     const { id: alertId, windowStartUtc } = alertIdentityOf(finding, request.aggregationWindowInMs);

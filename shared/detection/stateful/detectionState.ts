@@ -88,15 +88,20 @@ export function emptyDetectionState(): ClusterDetectionState {
   return { profiles: {}, windows: {}, sequences: {}, fired: {}, burstSpans: {} };
 }
 
+/** The states of a stream judged in one process, by cluster, then rule. */
+export type InMemoryDetectionStates = Map<string, Map<string, ClusterDetectionState>>;
+
 /**
  * The state of every cluster and rule kept in a map (a stream judged in one process: timelines, `argus scan`, the
- * benchmarks, tests): the `stateOf` that `applyStatefulRules` asks, each state made empty when first asked for.
+ * simulation's expected alerts, the benchmarks, tests): the `stateOf` that `applyStatefulRules` asks, each state made
+ * empty when first asked for. Nested maps rather than one keyed by `<cluster>\n<rule>`: no key is built per question.
  */
-export function inMemoryStateOf(states: Map<string, ClusterDetectionState> = new Map()): (cluster: string, rule: string) => ClusterDetectionState {
+export function inMemoryStateOf(states: InMemoryDetectionStates = new Map()): (cluster: string, rule: string) => ClusterDetectionState {
   return (cluster, rule) => {
-    const key = `${cluster}\n${rule}`;
-    let state = states.get(key);
-    if (state === undefined) states.set(key, (state = emptyDetectionState()));
+    let byRule = states.get(cluster);
+    if (byRule === undefined) states.set(cluster, (byRule = new Map<string, ClusterDetectionState>()));
+    let state = byRule.get(rule);
+    if (state === undefined) byRule.set(rule, (state = emptyDetectionState()));
     return state;
   };
 }

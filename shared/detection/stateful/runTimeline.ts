@@ -4,7 +4,7 @@ import { evaluateRules } from '../evaluateRules';
 import { type Finding } from '../finding';
 import { type Rule } from '../rule';
 import { applyStatefulRules } from './applyStatefulRules';
-import { type ClusterDetectionState, inMemoryStateOf } from './detectionState';
+import { type InMemoryDetectionStates, inMemoryStateOf } from './detectionState';
 import { type RuleTimeline } from './statefulLogic';
 
 /**
@@ -14,7 +14,7 @@ import { type RuleTimeline } from './statefulLogic';
  */
 export function evaluateWithMemory(
   records: readonly DetectionRecord[],
-  options: { rules: readonly Rule[]; context?: DetectionContext; learningPeriodInMs?: number; learningStartOf?: (cluster: string) => number | undefined; states?: Map<string, ClusterDetectionState> },
+  options: { rules: readonly Rule[]; context?: DetectionContext; learningPeriodInMs?: number; learningStartOf?: (cluster: string) => number | undefined; states?: InMemoryDetectionStates },
 ): { findings: Finding[]; statefulFindings: Finding[]; learning: number } {
   const evaluation = evaluateRules(records, { rules: options.rules, ...(options.context === undefined ? {} : { context: options.context }) });
   const pass = applyStatefulRules(evaluation.candidates, {

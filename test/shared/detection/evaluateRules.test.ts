@@ -62,6 +62,7 @@ describe('evaluateRules', () => {
   it('when two clusters log a request with the same audit id at both stages, then a streaming rule counts it once per cluster', () => {
     const rule = testRule({ stages: [AuditStage.ResponseStarted, AuditStage.ResponseComplete] });
     const other = parseClusterResourceId(TEST_CLUSTER.resourceId.replace(/managedClusters\/[^/]+$/i, 'managedClusters/other'));
+    if (other === undefined) throw new Error('the other cluster id does not parse');
     const records = [create('s1', AuditStage.ResponseStarted), create('s1', AuditStage.ResponseComplete)].flatMap((raw, index) => {
       const record = recordOf(raw, index);
       return [record, { ...record, cluster: other }];
