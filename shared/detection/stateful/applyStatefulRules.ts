@@ -153,25 +153,33 @@ function isRecorded(candidate: StatefulCandidate, state: ClusterDetectionState):
   switch (observation.kind) {
     case 'firstSeen': {
       const profile = state.profiles[key];
-      return observation.values.every((value) => {
-        const seenAt = profile?.[value];
-        return seenAt !== undefined && seenAt <= candidate.at;
-      });
+      if (profile === undefined) return false;
+      for (const value of observation.values) {
+        const seenAt = profile[value];
+        if (seenAt === undefined || seenAt > candidate.at) return false;
+      }
+      return true;
     }
     case 'burst':
       return state.windows[key]?.[candidate.evidenceId] !== undefined || isBeyondHorizon(state, candidate.rule.id, observation.key, candidate.at, { windowInMs: observation.windowInMs, distinct: observation.distinct });
     case 'sequence': {
       const { step, novelty } = observation;
-      const stepRecorded = (): boolean => step !== undefined && state.sequences[key]?.[step].some((entry) => entry.evidenceId === candidate.evidenceId) === true;
-      if (novelty === undefined) return stepRecorded();
+      if (novelty === undefined) return isStepRecorded(state, key, step, candidate.evidenceId);
       // With novelty: the value's earliest sighting is no later than the event, and the step is kept if it must be
       // (a first step; a then-step that is its value's earliest sighting).
       const seenAt = novelty.value === undefined ? undefined : state.profiles[key]?.[novelty.value];
       if (novelty.value !== undefined && (seenAt === undefined || seenAt > candidate.at)) return false;
-      if (step === SequenceStep.first || (step === SequenceStep.then && seenAt === candidate.at)) return stepRecorded();
+      if (step === SequenceStep.first || (step === SequenceStep.then && seenAt === candidate.at)) return isStepRecorded(state, key, step, candidate.evidenceId);
       return true;
     }
   }
+}
+
+function isStepRecorded(state: ClusterDetectionState, key: string, step: SequenceStep | undefined, evidenceId: string): boolean {
+  const steps = step === undefined ? undefined : state.sequences[key]?.[step];
+  if (steps === undefined) return false;
+  for (const entry of steps) if (entry.evidenceId === evidenceId) return true;
+  return false;
 }
 
 /** A sequence with novelty: the finding of the pair this event completes or reported before (see observeNovelSequence). */
