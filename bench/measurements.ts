@@ -105,10 +105,16 @@ export interface DetectionPassTimes {
   decode: Summary;
   full: Summary;
   selective?: Summary;
-  /** Floor time over full time: 1 means the rules and decoding cost nothing beyond parsing. */
+  /**
+   * Floor time over full time: 1 means the rules and decoding cost nothing beyond parsing. The median of the rounds'
+   * own ratios: each round's floor and full passes run a second apart, so a slow spell of a shared machine slows both
+   * (medians of each pass taken apart would pair a fast round's floor with a slow round's full pass).
+   */
   ratio: number;
+  /** Each round's wall ratio, in round order. */
+  roundRatios: number[];
   cpuRatio: number;
-  /** Floor time over the time of the full path with the selective decoder. */
+  /** Floor time over the time of the full path with the selective decoder (median of the rounds', as `ratio`). */
   selectiveRatio?: number;
 }
 
@@ -127,10 +133,23 @@ export function timeDetectionPasses(passes: DetectionPasses, rounds: number): De
   const floor = summarize(floorTimes);
   const decode = summarize(decodeTimes);
   const full = summarize(fullTimes);
-  const times: DetectionPassTimes = { floor, decode, full, ratio: floor.wallInMs / full.wallInMs, cpuRatio: floor.cpuInMs / full.cpuInMs };
+  const roundRatios = pairedRatios(floorTimes, fullTimes, (timing) => timing.wallInMs);
+  const times: DetectionPassTimes = {
+    floor,
+    decode,
+    full,
+    ratio: median(roundRatios),
+    roundRatios,
+    cpuRatio: median(pairedRatios(floorTimes, fullTimes, (timing) => timing.cpuInMs)),
+  };
   if (selectiveTimes.length === 0) return times;
   const selective = summarize(selectiveTimes);
-  return { ...times, selective, selectiveRatio: floor.wallInMs / selective.wallInMs };
+  return { ...times, selective, selectiveRatio: median(pairedRatios(floorTimes, selectiveTimes, (timing) => timing.wallInMs)) };
+}
+
+/** Each round's floor time over the other pass's time in the same round. */
+export function pairedRatios(floorTimes: readonly Timing[], otherTimes: readonly Timing[], time: (timing: Timing) => number): number[] {
+  return floorTimes.map((floorTiming, round) => time(floorTiming) / time(otherTimes[round] as Timing));
 }
 
 /** The lines that report the passes: a table with the given pass names, the ratio, and the cost per event of each step. */
@@ -157,8 +176,9 @@ export function detectionPassReport(
       row(names.full, times.full),
       ...(times.selective === undefined ? [] : [row(names.selective ?? 'full with the selective decoder', times.selective)]),
     ]),
-    `ratio full/floor (floor time / full time): ${times.ratio.toFixed(2)} wall, ${times.cpuRatio.toFixed(2)} CPU` +
-      (times.selectiveRatio === undefined ? '' : `; with the selective decoder: ${times.selectiveRatio.toFixed(2)} wall`),
+    `ratio full/floor (floor time / full time, median of the rounds' own): ${times.ratio.toFixed(2)} wall, ${times.cpuRatio.toFixed(2)} CPU` +
+      (times.selectiveRatio === undefined ? '' : `; with the selective decoder: ${times.selectiveRatio.toFixed(2)} wall`) +
+      ` (rounds: ${times.roundRatios.map((ratio) => ratio.toFixed(2)).join(' ')})`,
     `per event (wall): floor ${perEvent(times.floor.wallInMs, events)} us, decode and normalize +${perEvent(times.decode.wallInMs - times.floor.wallInMs, events)} us, ` +
       `rules +${perEvent(times.full.wallInMs - times.decode.wallInMs, events)} us`,
   ];
